@@ -1,0 +1,2 @@
+/** Runnable, tested demos of embedding Moonshard. */
+package io.moonshard.examples;

@@ -1,0 +1,224 @@
+package io.moonshard.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real {@code redis-server} process on a free port of 127.0.0.1, with its own scratch directory,
+ * no persistence, and nothing left behind after {@link #close()}.
+ *
+ * <pre>{@code
+ * try (RedisProcess redis = RedisProcess.start()) {
+ *     // talk to 127.0.0.1:redis.port()
+ * }
+ * }</pre>
+ */
+public final class RedisProcess implements AutoCloseable {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+    private final int port;
+    private final Path dir;
+    private final Process process;
+
+    private RedisProcess(int port, Path dir, Process process) {
+        this.port = port;
+        this.dir = dir;
+        this.process = process;
+    }
+
+    /** Starts a standalone server; {@code extraArgs} are appended to the command line ("--name", "value"). */
+    public static RedisProcess start(String... extraArgs) {
+        return startOnPort(FreePorts.next(), extraArgs);
+    }
+
+    /** Starts a server with {@code --cluster-enabled yes} (for differential tests against real Redis Cluster). */
+    public static RedisProcess startClusterNode(String... extraArgs) {
+        List<String> args = new ArrayList<>(List.of("--cluster-enabled", "yes",
+                "--cluster-config-file", "nodes.conf", "--cluster-announce-ip", "127.0.0.1"));
+        args.addAll(List.of(extraArgs));
+        return start(args.toArray(String[]::new));
+    }
+
+    /** Starts a server on a given port (e.g. to restart a backend where it was). */
+    public static RedisProcess startOnPort(int port, String... extraArgs) {
+        try {
+            Path dir = Files.createTempDirectory("moonshard-redis-" + port + "-");
+            List<String> cmd = new ArrayList<>(List.of(serverBinary(),
+                    "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--dir", dir.toString(),
+                    "--logfile", dir.resolve("redis.log").toString(),
+                    "--daemonize", "no", "--enable-debug-command", "yes"));
+            cmd.addAll(List.of(extraArgs));
+            Process process = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("stdout.log").toFile())
+                    .start();
+            RedisProcess redis = new RedisProcess(port, dir, process);
+            redis.awaitReady();
+            return redis;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start redis-server (is it installed?)", e);
+        }
+    }
+
+    /** The server binary: {@code $REDIS_SERVER} or {@code redis-server} on the PATH. */
+    public static String serverBinary() {
+        String fromEnv = System.getenv("REDIS_SERVER");
+        return fromEnv != null && !fromEnv.isBlank() ? fromEnv : "redis-server";
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** {@code 127.0.0.1:port}, as it appears in UMCTL SETCLUSTER. */
+    public String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /**
+     * Sends one command over a fresh connection and returns the raw reply bytes as text, e.g.
+     * {@code "+PONG\r\n"}. For set-up and checks in tests that need no client library.
+     */
+    public String rawCommand(String... args) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            StringBuilder req = new StringBuilder("*").append(args.length).append("\r\n");
+            for (String a : args) {
+                byte[] b = a.getBytes(StandardCharsets.UTF_8);
+                req.append('$').append(b.length).append("\r\n").append(a).append("\r\n");
+            }
+            out.write(req.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return readOneReply(socket.getInputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // Reads exactly one RESP2 reply (enough for test set-up: status, error, integer, bulk, arrays).
+    private static String readOneReply(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        readValue(in, sb);
+        return sb.toString();
+    }
+
+    private static void readValue(InputStream in, StringBuilder sb) throws IOException {
+        String line = readLine(in);
+        sb.append(line).append("\r\n");
+        char type = line.charAt(0);
+        if (type == '$') {
+            int len = Integer.parseInt(line.substring(1));
+            if (len >= 0) {
+                byte[] data = in.readNBytes(len + 2);
+                sb.append(new String(data, StandardCharsets.UTF_8));
+            }
+        } else if (type == '*') {
+            int n = Integer.parseInt(line.substring(1));
+            for (int i = 0; i < n; i++) {
+                readValue(in, sb);
+            }
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int prev = -1;
+        for (int c; (c = in.read()) != -1; prev = c) {
+            if (prev == '\r' && c == '\n') {
+                sb.setLength(sb.length() - 1);
+                return sb.toString();
+            }
+            sb.append((char) c);
+        }
+        throw new IOException("connection closed before a full reply");
+    }
+
+    private void awaitReady() throws IOException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("redis-server exited with " + process.exitValue() + ": " + logTail());
+            }
+            try {
+                if (rawCommand("PING").startsWith("+PONG")) {
+                    return;
+                }
+            } catch (UncheckedIOException e) {
+                last = e.getCause();
+            }
+            try {
+                process.waitFor(20, TimeUnit.MILLISECONDS); // poll interval: the server is still starting
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while starting redis-server", e);
+            }
+        }
+        close();
+        throw new IOException("redis-server on port " + port + " did not answer PING: " + logTail(), last);
+    }
+
+    private String logTail() {
+        try {
+            Path log = dir.resolve("redis.log");
+            return Files.exists(log) ? Files.readString(log) : "(no log)";
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    /** Kills the process at once (SIGKILL), as a crash would; the directory stays for a restart. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a scratch directory under /tmp; nothing to do if it is already gone
+        }
+    }
+}
