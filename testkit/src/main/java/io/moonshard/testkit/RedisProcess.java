@@ -1,12 +1,7 @@
 package io.moonshard.testkit;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,59 +98,9 @@ public final class RedisProcess implements AutoCloseable {
      * {@code "+PONG\r\n"}. For set-up and checks in tests that need no client library.
      */
     public String rawCommand(String... args) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            StringBuilder req = new StringBuilder("*").append(args.length).append("\r\n");
-            for (String a : args) {
-                byte[] b = a.getBytes(StandardCharsets.UTF_8);
-                req.append('$').append(b.length).append("\r\n").append(a).append("\r\n");
-            }
-            out.write(req.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            return readOneReply(socket.getInputStream());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        try (RawRedisClient client = new RawRedisClient(port)) {
+            return client.call(args);
         }
-    }
-
-    // Reads exactly one RESP2 reply (enough for test set-up: status, error, integer, bulk, arrays).
-    private static String readOneReply(InputStream in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        readValue(in, sb);
-        return sb.toString();
-    }
-
-    private static void readValue(InputStream in, StringBuilder sb) throws IOException {
-        String line = readLine(in);
-        sb.append(line).append("\r\n");
-        char type = line.charAt(0);
-        if (type == '$') {
-            int len = Integer.parseInt(line.substring(1));
-            if (len >= 0) {
-                byte[] data = in.readNBytes(len + 2);
-                sb.append(new String(data, StandardCharsets.UTF_8));
-            }
-        } else if (type == '*') {
-            int n = Integer.parseInt(line.substring(1));
-            for (int i = 0; i < n; i++) {
-                readValue(in, sb);
-            }
-        }
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        int prev = -1;
-        for (int c; (c = in.read()) != -1; prev = c) {
-            if (prev == '\r' && c == '\n') {
-                sb.setLength(sb.length() - 1);
-                return sb.toString();
-            }
-            sb.append((char) c);
-        }
-        throw new IOException("connection closed before a full reply");
     }
 
     private void awaitReady() throws IOException {

@@ -1,0 +1,30 @@
+package io.moonshard.proxy.internal;
+
+import io.moonshard.resp.RespReplyDecoder;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+
+/**
+ * Pipeline of a backend connection, in order:
+ * <ol>
+ *   <li>{@link RespReplyDecoder}: splits the reply stream into one retained slice per reply;</li>
+ *   <li>{@link BackendConnection.Handler}: matches each reply to the oldest request in flight.</li>
+ * </ol>
+ * Requests are written as ready-made {@code ByteBuf} frames, so no encoder is needed.
+ */
+final class BackendChannelInitializer extends ChannelInitializer<Channel> {
+
+    private final ProxyContext proxy;
+    private final BackendConnection connection;
+
+    BackendChannelInitializer(ProxyContext proxy, BackendConnection connection) {
+        this.proxy = proxy;
+        this.connection = connection;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ch.pipeline().addLast("reply-decoder", new RespReplyDecoder());
+        ch.pipeline().addLast("backend", new BackendConnection.Handler(connection));
+    }
+}

@@ -1,0 +1,327 @@
+package io.moonshard.proxy.internal;
+
+import io.moonshard.proxy.HostPort;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One multiplexed, pipelined connection from one event loop to one Redis. Requests are written as
+ * they come (no flush per request); replies are matched to requests FIFO.
+ *
+ * <p>Failure rules: a request in flight when the connection drops or times out gets an error reply
+ * and is <b>never resent</b> (it may have run). While the backend is unreachable, new requests get an
+ * error at once until the next reconnect attempt, which backs off exponentially.
+ *
+ * <p>Confined to its event loop.
+ */
+final class BackendConnection {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendConnection.class);
+    private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private enum State { IDLE, CONNECTING, CONNECTED, BROKEN, CLOSED }
+
+    final String address;
+    private final HostPort hostPort;
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final ProxyContext proxy;
+    private final long timeoutNanos;
+
+    private State state = State.IDLE;
+    private Channel channel;
+    private final ArrayDeque<ReplyTarget> inFlight = new ArrayDeque<>();
+    // requests that arrived while connecting: target, frame, target, frame, ...
+    private final ArrayDeque<Object> queued = new ArrayDeque<>();
+    private long retryAtNanos;
+    private long backoffNanos = MIN_BACKOFF_NANOS;
+    private String lastFailure = "not connected";
+    private boolean flushScheduled;
+    private final Runnable flushTask = this::flushNow;
+    private ScheduledFuture<?> timeoutCheck;
+    /** Set when this address left the cluster metadata: close as soon as nothing is in flight. */
+    private boolean draining;
+    private final List<ClientSession> waiters = new ArrayList<>();
+
+    BackendConnection(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap, String address) {
+        this.proxy = proxy;
+        this.loop = loop;
+        this.bootstrap = bootstrap;
+        this.address = address;
+        this.hostPort = HostPort.parse(address);
+        this.timeoutNanos = proxy.config().backendTimeout().toNanos();
+    }
+
+    /**
+     * Sends one request. Ownership of {@code frame} passes to this method; {@code target} receives
+     * exactly one reply (the backend's, or an error made here).
+     */
+    void send(ReplyTarget target, ByteBuf frame) {
+        assert loop.inEventLoop();
+        switch (state) {
+            case CONNECTED -> write(target, frame);
+            case CONNECTING -> {
+                queued.add(target);
+                queued.add(frame);
+            }
+            case IDLE, BROKEN -> {
+                if (state == State.BROKEN && System.nanoTime() < retryAtNanos) {
+                    frame.release();
+                    failTarget(target, unreachableError());
+                    return;
+                }
+                queued.add(target);
+                queued.add(frame);
+                connect();
+            }
+            case CLOSED -> {
+                frame.release();
+                failTarget(target, "ERR backend " + address + " is no longer part of this proxy's cluster");
+            }
+        }
+    }
+
+    private void write(ReplyTarget target, ByteBuf frame) {
+        target.sentAtNanos = System.nanoTime();
+        inFlight.addLast(target);
+        channel.write(frame, channel.voidPromise());
+        proxy.metrics().backendRequestSent();
+        if (!flushScheduled) {
+            flushScheduled = true;
+            // after this loop iteration's reads: requests from every client on this loop go out together
+            loop.execute(flushTask);
+        }
+        if (timeoutCheck == null) {
+            scheduleTimeoutCheck();
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        if (channel != null && state == State.CONNECTED) {
+            channel.flush();
+        }
+    }
+
+    /**
+     * Back-pressure: when this backend cannot take more bytes, the client that fed it stops reading
+     * until the backend drains below its low-water mark.
+     */
+    void pauseIfSaturated(ClientSession session) {
+        if (state == State.CONNECTED && !channel.isWritable() && !waiters.contains(session)) {
+            waiters.add(session);
+            session.pauseReading();
+        }
+    }
+
+    private void resumeWaiters() {
+        for (ClientSession session : waiters) {
+            session.resumeReading();
+        }
+        waiters.clear();
+    }
+
+    private void connect() {
+        state = State.CONNECTING;
+        ChannelFuture future = bootstrap.clone(loop)
+                .handler(new BackendChannelInitializer(proxy, this))
+                .connect(hostPort.host(), hostPort.port());
+        future.addListener(f -> onConnectResult(future));
+    }
+
+    private void onConnectResult(ChannelFuture future) {
+        if (state == State.CLOSED) {
+            future.channel().close();
+            failQueued("ERR backend " + address + " is no longer part of this proxy's cluster");
+            return;
+        }
+        if (future.isSuccess()) {
+            channel = future.channel();
+            state = State.CONNECTED;
+            backoffNanos = MIN_BACKOFF_NANOS;
+            log.info("event=backend_up backend={}", address);
+            while (!queued.isEmpty()) {
+                ReplyTarget target = (ReplyTarget) queued.poll();
+                write(target, (ByteBuf) queued.poll());
+            }
+        } else {
+            state = State.BROKEN;
+            lastFailure = describe(future.cause());
+            retryAtNanos = System.nanoTime() + backoffNanos;
+            backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
+            log.warn("event=backend_connect_failed backend={} cause=\"{}\"", address, lastFailure);
+            failQueued(unreachableError());
+        }
+    }
+
+    private void failQueued(String error) {
+        while (!queued.isEmpty()) {
+            ReplyTarget target = (ReplyTarget) queued.poll();
+            ((ByteBuf) queued.poll()).release();
+            failTarget(target, error);
+        }
+    }
+
+    private String unreachableError() {
+        return "ERR backend " + address + " unreachable: " + lastFailure;
+    }
+
+    /** Called by the channel handler for every complete reply frame. Ownership of {@code reply} passes here. */
+    void onReply(Channel from, ByteBuf reply) {
+        if (from != channel) {
+            reply.release();
+            return;
+        }
+        ReplyTarget target = inFlight.pollFirst();
+        if (target == null) {
+            // A reply nobody asked for: the stream is out of step, so nothing after it can be trusted.
+            reply.release();
+            log.error("event=backend_desync backend={} closing connection", address);
+            from.close();
+            return;
+        }
+        target.complete(reply);
+        if (draining && inFlight.isEmpty()) {
+            close();
+        }
+    }
+
+    /** Called when the channel closes, for whatever reason. */
+    void onInactive(Channel from) {
+        if (from != channel) {
+            return;
+        }
+        channel = null;
+        if (state != State.CLOSED) {
+            state = State.BROKEN;
+            retryAtNanos = System.nanoTime(); // the next request may reconnect at once
+            lastFailure = "connection lost";
+            log.warn("event=backend_down backend={} in_flight={}", address, inFlight.size());
+        }
+        failInFlight("ERR backend " + address + " connection lost; the command may or may not have run");
+        resumeWaiters();
+    }
+
+    private void failInFlight(String error) {
+        ReplyTarget target;
+        while ((target = inFlight.pollFirst()) != null) {
+            failTarget(target, error);
+        }
+    }
+
+    private void failTarget(ReplyTarget target, String error) {
+        proxy.metrics().backendError();
+        target.complete(Replies.error(proxy.allocator(), error));
+    }
+
+    private void scheduleTimeoutCheck() {
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), timeoutNanos / 4);
+        timeoutCheck = loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkTimeout() {
+        ReplyTarget head = inFlight.peekFirst();
+        if (head == null || channel == null) {
+            return;
+        }
+        long waited = System.nanoTime() - head.sentAtNanos;
+        if (waited >= timeoutNanos) {
+            // The head's reply is late; the connection cannot be reused (a late reply would land on the
+            // wrong request), so fail everything in flight and close it.
+            inFlight.pollFirst();
+            failTarget(head, "ERR backend " + address + " timed out after "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+            log.warn("event=backend_timeout backend={} in_flight={}", address, inFlight.size());
+            Channel ch = channel;
+            failInFlight("ERR backend " + address + " connection reset after a timeout; the command may or may not have run");
+            ch.close();
+        }
+    }
+
+    /** Stops taking requests and closes once nothing is in flight. */
+    void drain() {
+        draining = true;
+        if (inFlight.isEmpty() && queued.isEmpty()) {
+            close();
+        }
+    }
+
+    /** Closes now; anything in flight fails. */
+    void close() {
+        state = State.CLOSED;
+        if (timeoutCheck != null) {
+            timeoutCheck.cancel(false);
+            timeoutCheck = null;
+        }
+        Channel ch = channel;
+        if (ch != null) {
+            ch.close();
+        }
+        failInFlight("ERR backend " + address + " connection closed; the command may or may not have run");
+        failQueued("ERR backend " + address + " connection closed");
+    }
+
+    boolean isClosed() {
+        return state == State.CLOSED;
+    }
+
+    int inFlightCount() {
+        return inFlight.size();
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown error";
+        }
+        String message = cause.getMessage();
+        return message == null ? cause.getClass().getSimpleName() : message;
+    }
+
+    /** Translates channel events into calls on the connection. One per channel. */
+    static final class Handler extends ChannelInboundHandlerAdapter {
+        private final BackendConnection connection;
+
+        Handler(BackendConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            connection.onReply(ctx.channel(), (ByteBuf) msg);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            connection.onInactive(ctx.channel());
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+            if (ctx.channel().isWritable()) {
+                connection.resumeWaiters();
+            }
+            super.channelWritabilityChanged(ctx);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.warn("event=backend_error backend={} cause=\"{}\"", connection.address, describe(cause));
+            ctx.close();
+        }
+    }
+
+}

@@ -1,0 +1,61 @@
+package io.moonshard.proxy.internal;
+
+import io.moonshard.resp.RespLimits;
+import io.moonshard.resp.RespRequestDecoder;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Pipeline of a client connection, in order:
+ * <ol>
+ *   <li>{@link IdleStateHandler} (only when {@code session_timeout} is set): closes idle clients;</li>
+ *   <li>{@link RespRequestDecoder}: one {@code RespCommand} per request, or a final protocol error;</li>
+ *   <li>{@link ClientSession}: dispatches commands and writes replies in request order.</li>
+ * </ol>
+ * Replies are ready-made {@code ByteBuf} frames, so no encoder is needed.
+ */
+final class ClientChannelInitializer extends ChannelInitializer<Channel> {
+
+    private final ProxyContext proxy;
+    private final RespLimits limits;
+
+    ClientChannelInitializer(ProxyContext proxy) {
+        this.proxy = proxy;
+        this.limits = RespLimits.defaults().withMaxBulkLength(proxy.config().protoMaxBulkLen());
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        if (!proxy.clients().tryAdmit()) {
+            proxy.metrics().clientRejected();
+            ch.pipeline().addLast(new RejectHandler());
+            return;
+        }
+        long idleMillis = proxy.config().sessionTimeout().toMillis();
+        if (idleMillis > 0) {
+            ch.pipeline().addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+        }
+        ch.pipeline().addLast("request-decoder", new RespRequestDecoder(limits));
+        ch.pipeline().addLast("session", new ClientSession(proxy, proxy.poolFor(ch.eventLoop()),
+                proxy.clients().nextId()));
+    }
+
+    /** Over {@code max_clients}: Redis's reply, then close. */
+    private static final class RejectHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.writeAndFlush(Replies.error(ctx.alloc(), "ERR max number of clients reached"))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.moonshard.proxy.internal;
+
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Every connected client, for {@code max_clients}, {@code CLIENT LIST} and the INFO clients section. */
+final class ClientRegistry {
+
+    private final int maxClients;
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final AtomicLong totalConnections = new AtomicLong();
+    private final ConcurrentHashMap<Long, ClientSession> sessions = new ConcurrentHashMap<>();
+
+    ClientRegistry(int maxClients) {
+        this.maxClients = maxClients;
+    }
+
+    long nextId() {
+        return ids.incrementAndGet();
+    }
+
+    /** Reserves room for one more client; false when {@code max_clients} are connected. */
+    boolean tryAdmit() {
+        while (true) {
+            int current = admitted.get();
+            if (current >= maxClients) {
+                return false;
+            }
+            if (admitted.compareAndSet(current, current + 1)) {
+                totalConnections.incrementAndGet();
+                return true;
+            }
+        }
+    }
+
+    void register(ClientSession session) {
+        sessions.put(session.id, session);
+    }
+
+    void unregister(ClientSession session) {
+        if (sessions.remove(session.id) != null) {
+            admitted.decrementAndGet();
+        }
+    }
+
+    int connected() {
+        return sessions.size();
+    }
+
+    long totalConnections() {
+        return totalConnections.get();
+    }
+
+    Collection<ClientSession> all() {
+        return sessions.values();
+    }
+
+    ClientSession byId(long id) {
+        return sessions.get(id);
+    }
+}

@@ -1,0 +1,279 @@
+package io.moonshard.proxy.internal;
+
+import io.moonshard.resp.RespCommand;
+import io.moonshard.resp.RespProtocolError;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: turns decoded requests into reply slots in arrival order, hands each to the
+ * {@link CommandDispatcher}, and writes replies strictly in request order however they complete.
+ *
+ * <p>Confined to the client channel's event loop, which also runs every backend connection this
+ * session uses, so nothing here is synchronised. Back-pressure: over {@code max_pending_commands}
+ * unanswered requests, or while the client does not read its replies (channel not writable), the
+ * session stops reading from the client until it drains.
+ */
+final class ClientSession extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+    final ProxyContext proxy;
+    final BackendPool pool;
+    final long id;
+    final long createdAtMillis = System.currentTimeMillis();
+    private Channel channel;
+
+    private final ArrayDeque<ReplySlot> pending = new ArrayDeque<>();
+    private boolean closed;
+    private boolean closing;
+    /** Set once pending slots were released: replies arriving later are dropped (the client is gone). */
+    private boolean discarding;
+    private boolean flushNeeded;
+    private boolean backendPaused;
+    private boolean flushScheduled;
+    private final Runnable flushTask = this::flushNow;
+
+    // client-visible state, read by CLIENT LIST from other threads (informational only)
+    volatile String name = "";
+    volatile String libName = "";
+    volatile String libVersion = "";
+    volatile String lastCommand = "NULL";
+    volatile long lastInteractionMillis = createdAtMillis;
+    boolean authenticated;
+    /** One-shot: set by ASKING, consumed by the next command. */
+    boolean asking;
+    boolean readonly;
+    int protocol = 2;
+
+    ClientSession(ProxyContext proxy, BackendPool pool, long id) {
+        this.proxy = proxy;
+        this.pool = pool;
+        this.id = id;
+        this.authenticated = proxy.config().password() == null;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        channel = ctx.channel();
+        proxy.clients().register(this);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closed || closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        lastInteractionMillis = System.currentTimeMillis();
+        if (msg instanceof RespCommand command) {
+            try {
+                ReplySlot slot = reserveSlot();
+                proxy.dispatcher().dispatch(this, slot, command);
+            } finally {
+                command.release();
+            }
+            applyBackPressure();
+        } else if (msg instanceof RespProtocolError error) {
+            // Redis replies to what came before, then the error, then closes the connection.
+            closing = true;
+            channel.config().setAutoRead(false);
+            ReplySlot slot = reserveSlot();
+            slot.closeAfter = true;
+            onSlotCompleted(slot, Replies.error(channel.alloc(), error.message()));
+        } else {
+            ReferenceCountUtil.release(msg);
+            throw new IllegalStateException("unexpected message " + msg.getClass().getName());
+        }
+    }
+
+    private ReplySlot reserveSlot() {
+        ReplySlot slot = new ReplySlot(this);
+        pending.addLast(slot);
+        return slot;
+    }
+
+    /** Fills a slot and writes every reply that is now next in line. Ownership of {@code reply} passes here. */
+    void onSlotCompleted(ReplySlot slot, ByteBuf reply) {
+        if (closed || discarding) {
+            reply.release();
+            return;
+        }
+        slot.reply = reply;
+        if (pending.peekFirst() != slot) {
+            return; // an earlier request is still outstanding; this reply waits its turn
+        }
+        ReplySlot head;
+        while ((head = pending.peekFirst()) != null && head.reply != null) {
+            pending.pollFirst();
+            ByteBuf out = head.reply;
+            head.reply = null;
+            channel.write(out, channel.voidPromise());
+            flushNeeded = true;
+            if (head.closeAfter) {
+                closeAfterFlush();
+                return;
+            }
+        }
+        scheduleFlush();
+        resumeIfDrained();
+    }
+
+    /** Convenience for proxy-made replies. Ownership of {@code reply} passes here. */
+    void reply(ReplySlot slot, ByteBuf reply) {
+        onSlotCompleted(slot, reply);
+    }
+
+    void replyError(ReplySlot slot, CharSequence error) {
+        onSlotCompleted(slot, Replies.error(channel.alloc(), error));
+    }
+
+    /** QUIT: reply, then close once the reply is flushed. */
+    void replyAndClose(ReplySlot slot, ByteBuf reply) {
+        closing = true;
+        channel.config().setAutoRead(false);
+        slot.closeAfter = true;
+        onSlotCompleted(slot, reply);
+    }
+
+    private void closeAfterFlush() {
+        closing = true;
+        flushNeeded = false;
+        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        releasePending();
+    }
+
+    private void scheduleFlush() {
+        if (flushNeeded && !flushScheduled) {
+            flushScheduled = true;
+            // Runs after the I/O events of this loop iteration: replies completed by several backend
+            // reads in one iteration leave in one flush (one syscall).
+            channel.eventLoop().execute(flushTask);
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        if (flushNeeded && !closed) {
+            flushNeeded = false;
+            channel.flush();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        flushNow();
+    }
+
+    private void applyBackPressure() {
+        if (pending.size() >= proxy.config().maxPendingCommands() && channel.config().isAutoRead()) {
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    /** A backend this session writes to is saturated: stop reading requests for now. */
+    void pauseReading() {
+        backendPaused = true;
+        channel.config().setAutoRead(false);
+    }
+
+    /** The saturated backend drained. */
+    void resumeReading() {
+        backendPaused = false;
+        resumeIfDrained();
+    }
+
+    private void resumeIfDrained() {
+        if (!closing && !backendPaused && !channel.config().isAutoRead() && channel.isWritable()
+                && pending.size() <= proxy.config().maxPendingCommands() / 2) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (!ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(false); // the client is not reading its replies
+        } else {
+            resumeIfDrained();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent && pending.isEmpty()) {
+            log.debug("client={} closing idle connection", id);
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        closed = true;
+        releasePending();
+        proxy.clients().unregister(this);
+        super.channelInactive(ctx);
+    }
+
+    private void releasePending() {
+        discarding = true;
+        for (ReplySlot slot : pending) {
+            if (slot.reply != null) {
+                slot.reply.release();
+                slot.reply = null;
+            }
+        }
+        pending.clear();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("client={} connection error: {}", id, cause.toString());
+        } else {
+            log.warn("client={} closing after unexpected error", id, cause);
+        }
+        ctx.close();
+    }
+
+    int pendingCount() {
+        return pending.size();
+    }
+
+    boolean isClosing() {
+        return closing || closed;
+    }
+
+    String remoteAddress() {
+        return format(channel == null ? null : channel.remoteAddress());
+    }
+
+    String localAddress() {
+        return format(channel == null ? null : channel.localAddress());
+    }
+
+    private static String format(java.net.SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return String.valueOf(address);
+    }
+}

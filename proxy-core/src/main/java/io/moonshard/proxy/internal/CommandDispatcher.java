@@ -1,0 +1,115 @@
+package io.moonshard.proxy.internal;
+
+import io.moonshard.cluster.command.CommandErrors;
+import io.moonshard.cluster.command.CommandSpec;
+import io.moonshard.cluster.command.CommandTable;
+import io.moonshard.resp.RespCommand;
+import io.netty.util.AsciiString;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides what happens to every client command. In order:
+ * <ol>
+ *   <li>{@code UMCTL}: undermoon's control commands ({@link UmctlCommands});</li>
+ *   <li>look the command up in the table generated from Redis 7 (unknown command or subcommand, wrong
+ *       arity: Redis's exact errors);</li>
+ *   <li>authentication ({@code NOAUTH});</li>
+ *   <li>proxy-local commands ({@link #registerLocalCommands()}): CLUSTER, PING, HELLO, CLIENT, ...;</li>
+ *   <li>commands refused until the proxy supports them safely ({@link CommandPolicy});</li>
+ *   <li>everything else is routed by its keys ({@link Forwarder}): forwarded unchanged to a local
+ *       backend, or answered with MOVED / ASK / CROSSSLOT / CLUSTERDOWN.</li>
+ * </ol>
+ */
+final class CommandDispatcher {
+
+    /** Commands a client may send before AUTH, as in Redis. */
+    private static final Set<String> NO_AUTH = Set.of("auth", "hello", "quit");
+    private static final AsciiString UMCTL = AsciiString.cached("UMCTL");
+
+    /** A command the proxy answers itself. */
+    @FunctionalInterface
+    interface LocalCommand {
+        void handle(ClientSession session, ReplySlot slot, RespCommand command);
+    }
+
+    private final ProxyContext proxy;
+    private final CommandTable table = CommandTable.standard();
+    /** Keyed by top-level command name; a local container command handles its own subcommands. */
+    private final Map<String, LocalCommand> local = new HashMap<>();
+    private final Forwarder forwarder;
+    private final UmctlCommands umctl;
+
+    CommandDispatcher(ProxyContext proxy) {
+        this.proxy = proxy;
+        this.forwarder = new Forwarder(proxy);
+        this.umctl = new UmctlCommands(proxy);
+        registerLocalCommands();
+    }
+
+    private void registerLocalCommands() {
+        ClusterCommands cluster = new ClusterCommands(proxy, forwarder);
+        CommandCommands command = new CommandCommands(table, forwarder);
+        register("ping", ConnectionCommands::ping);
+        register("echo", ConnectionCommands::echo);
+        register("quit", ConnectionCommands::quit);
+        register("select", ConnectionCommands::select);
+        register("asking", ConnectionCommands::asking);
+        register("readonly", ConnectionCommands::readonly);
+        register("readwrite", ConnectionCommands::readwrite);
+        register("auth", ConnectionCommands::auth);
+        register("hello", ConnectionCommands::hello);
+        register("client", ConnectionCommands::client);
+        register("info", InfoCommand::handle);
+        register("cluster", cluster::handle);
+        register("command", command::handle);
+    }
+
+    private void register(String name, LocalCommand handler) {
+        if (table.lookup(name) == null) {
+            throw new IllegalStateException("command table lacks " + name);
+        }
+        local.put(name, handler);
+    }
+
+    /** Handles one command. The caller keeps ownership of {@code command} and releases it after this returns. */
+    void dispatch(ClientSession session, ReplySlot slot, RespCommand command) {
+        proxy.metrics().commandProcessed();
+        if (command.argEqualsIgnoreCase(0, UMCTL)) {
+            // undermoon's control commands are not Redis commands, so they are not in the table
+            session.lastCommand = "umctl";
+            umctl.handle(session, slot, command);
+            return;
+        }
+        CommandSpec spec = table.lookup(command);
+        String topName = spec == null ? null : spec.containerName() != null ? spec.containerName() : spec.name();
+        LocalCommand handler = topName == null ? null : local.get(topName);
+        // A local container (CLIENT, CLUSTER) answers subcommands newer than the table (CLIENT SETINFO,
+        // CLUSTER MYSHARDID) itself, so only the table's arity check applies to it.
+        boolean localSubcommand = handler != null && spec.isContainer() && command.argCount() > 1;
+        byte[] rejection = localSubcommand ? null : CommandErrors.rejection(spec, command);
+        if (rejection != null) {
+            proxy.metrics().errorReply();
+            session.replyError(slot, new String(rejection, java.nio.charset.StandardCharsets.UTF_8));
+            return;
+        }
+        session.lastCommand = spec.name();
+        boolean asking = session.asking;
+        session.asking = false;
+        if (!session.authenticated && !NO_AUTH.contains(topName)) {
+            session.replyError(slot, "NOAUTH Authentication required.");
+            return;
+        }
+        if (handler != null) {
+            handler.handle(session, slot, command);
+            return;
+        }
+        String refusal = CommandPolicy.refusal(topName, command);
+        if (refusal != null) {
+            session.replyError(slot, refusal);
+            return;
+        }
+        forwarder.forward(session, slot, command, spec, asking);
+    }
+}

@@ -1,0 +1,274 @@
+package io.moonshard.proxy.internal;
+
+import io.moonshard.resp.RespCommand;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Connection-level commands the proxy answers itself, with Redis 7's replies: PING, ECHO, QUIT,
+ * SELECT, ASKING, READONLY, READWRITE, AUTH, HELLO, CLIENT. Arity was checked by the dispatcher.
+ */
+final class ConnectionCommands {
+
+    private static final AsciiString AUTH = AsciiString.cached("AUTH");
+    private static final AsciiString SETNAME = AsciiString.cached("SETNAME");
+    private static final AsciiString ID = AsciiString.cached("ID");
+    private static final AsciiString GETNAME = AsciiString.cached("GETNAME");
+    private static final AsciiString SETINFO = AsciiString.cached("SETINFO");
+    private static final AsciiString INFO = AsciiString.cached("INFO");
+    private static final AsciiString LIST = AsciiString.cached("LIST");
+    private static final AsciiString LIB_NAME = AsciiString.cached("LIB-NAME");
+    private static final AsciiString LIB_VER = AsciiString.cached("LIB-VER");
+    private static final AsciiString NO_EVICT = AsciiString.cached("NO-EVICT");
+    private static final AsciiString TYPE = AsciiString.cached("TYPE");
+    private static final AsciiString NORMAL = AsciiString.cached("NORMAL");
+
+    private ConnectionCommands() {
+    }
+
+    static void ping(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        ByteBufAllocator alloc = s.channel().alloc();
+        if (cmd.argCount() == 1) {
+            s.reply(slot, Replies.simple(alloc, "PONG"));
+        } else {
+            s.reply(slot, Replies.bulk(alloc, cmd.arg(1)));
+        }
+    }
+
+    static void echo(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        s.reply(slot, Replies.bulk(s.channel().alloc(), cmd.arg(1)));
+    }
+
+    static void quit(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        s.replyAndClose(slot, Replies.simple(s.channel().alloc(), "OK"));
+    }
+
+    /** Redis Cluster only has database 0. */
+    static void select(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        long db;
+        try {
+            db = cmd.argLong(1);
+        } catch (NumberFormatException e) {
+            s.replyError(slot, "ERR value is not an integer or out of range");
+            return;
+        }
+        if (db != 0) {
+            s.replyError(slot, "ERR SELECT is not allowed in cluster mode");
+            return;
+        }
+        s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+    }
+
+    static void asking(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        s.asking = true;
+        s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+    }
+
+    static void readonly(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        s.readonly = true;
+        s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+    }
+
+    static void readwrite(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        s.readonly = false;
+        s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+    }
+
+    /** {@code AUTH [user] password}: the proxy's own password (the "default" user). */
+    static void auth(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        if (cmd.argCount() > 3) {
+            s.replyError(slot, "ERR syntax error");
+            return;
+        }
+        String user = cmd.argCount() == 3 ? cmd.argString(1) : "default";
+        String password = cmd.argString(cmd.argCount() - 1);
+        String error = checkPassword(s, user, password, cmd.argCount() == 2);
+        if (error != null) {
+            s.replyError(slot, error);
+            return;
+        }
+        s.authenticated = true;
+        s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+    }
+
+    /** Null when the credentials are right, else Redis's error text. */
+    private static String checkPassword(ClientSession s, String user, String password, boolean legacyForm) {
+        String expected = s.proxy.config().password();
+        if (expected == null) {
+            if (legacyForm) {
+                return "ERR AUTH <password> called without any password configured for the default user. "
+                        + "Are you sure your configuration is correct?";
+            }
+            return "default".equals(user) ? null : "WRONGPASS invalid username-password pair or user is disabled.";
+        }
+        if ("default".equals(user) && constantTimeEquals(expected, password)) {
+            return null;
+        }
+        return "WRONGPASS invalid username-password pair or user is disabled.";
+    }
+
+    private static boolean constantTimeEquals(String a, String b) {
+        return java.security.MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code HELLO [protover [AUTH user pass] [SETNAME name]]}. RESP3 is not served yet, so version 3
+     * gets {@code NOPROTO} and Lettuce and Jedis fall back to RESP2 (HELLO 2 or none).
+     */
+    static void hello(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        int argc = cmd.argCount();
+        long version = 2;
+        int next = 1;
+        if (argc >= 2) {
+            try {
+                version = cmd.argLong(1);
+            } catch (NumberFormatException e) {
+                s.replyError(slot, "ERR Protocol version is not an integer or out of range");
+                return;
+            }
+            next = 2;
+            if (version < 2 || version > 3) {
+                s.replyError(slot, "NOPROTO unsupported protocol version");
+                return;
+            }
+        }
+        String authUser = null;
+        String authPass = null;
+        String setName = null;
+        for (int i = next; i < argc; i++) {
+            if (cmd.argEqualsIgnoreCase(i, AUTH) && argc - i - 1 >= 2) {
+                authUser = cmd.argString(i + 1);
+                authPass = cmd.argString(i + 2);
+                i += 2;
+            } else if (cmd.argEqualsIgnoreCase(i, SETNAME) && argc - i - 1 >= 1) {
+                setName = cmd.argString(i + 1);
+                i += 1;
+            } else {
+                s.replyError(slot, "ERR Syntax error in HELLO option '" + cmd.argString(i) + "'");
+                return;
+            }
+        }
+        if (authUser != null) {
+            String error = checkPassword(s, authUser, authPass, false);
+            if (error != null) {
+                s.replyError(slot, error);
+                return;
+            }
+            s.authenticated = true;
+        }
+        if (!s.authenticated) {
+            s.replyError(slot, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+                    + "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select "
+                    + "the RESP protocol version at the same time");
+            return;
+        }
+        if (version == 3) {
+            s.replyError(slot, "NOPROTO unsupported protocol version");
+            return;
+        }
+        if (setName != null) {
+            String error = validateClientName(setName);
+            if (error != null) {
+                s.replyError(slot, error);
+                return;
+            }
+            s.name = setName;
+        }
+        s.protocol = (int) version;
+        ByteBuf out = s.channel().alloc().buffer(160);
+        RespOut.arrayHeader(out, 14);
+        RespOut.bulk(out, "server");
+        RespOut.bulk(out, "redis");
+        RespOut.bulk(out, "version");
+        RespOut.bulk(out, ServerInfo.REDIS_VERSION);
+        RespOut.bulk(out, "proto");
+        RespOut.integer(out, version);
+        RespOut.bulk(out, "id");
+        RespOut.integer(out, s.id);
+        RespOut.bulk(out, "mode");
+        RespOut.bulk(out, "cluster");
+        RespOut.bulk(out, "role");
+        RespOut.bulk(out, "master");
+        RespOut.bulk(out, "modules");
+        RespOut.arrayHeader(out, 0);
+        s.reply(slot, out);
+    }
+
+    private static String validateClientName(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < '!' || c > '~') {
+                return "ERR Client names cannot contain spaces, newlines or special characters.";
+            }
+        }
+        return null;
+    }
+
+    /** CLIENT ID | SETNAME | GETNAME | SETINFO | INFO | LIST | NO-EVICT; the rest is refused clearly. */
+    static void client(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        ByteBufAllocator alloc = s.channel().alloc();
+        int argc = cmd.argCount();
+        if (cmd.argEqualsIgnoreCase(1, ID) && argc == 2) {
+            s.reply(slot, Replies.integer(alloc, s.id));
+        } else if (cmd.argEqualsIgnoreCase(1, SETNAME) && argc == 3) {
+            String name = cmd.argString(2);
+            String error = validateClientName(name);
+            if (error != null) {
+                s.replyError(slot, error);
+                return;
+            }
+            s.name = name;
+            s.reply(slot, Replies.simple(alloc, "OK"));
+        } else if (cmd.argEqualsIgnoreCase(1, GETNAME) && argc == 2) {
+            s.reply(slot, s.name.isEmpty() ? RespOut.nullBulk(alloc) : Replies.bulk(alloc, s.name));
+        } else if (cmd.argEqualsIgnoreCase(1, SETINFO) && argc == 4) {
+            String value = cmd.argString(3);
+            if (value.indexOf(' ') >= 0 || value.indexOf('\n') >= 0) {
+                s.replyError(slot, "ERR " + cmd.argString(2).toUpperCase(java.util.Locale.ROOT)
+                        + " cannot contain spaces, newlines or special characters.");
+            } else if (cmd.argEqualsIgnoreCase(2, LIB_NAME)) {
+                s.libName = value;
+                s.reply(slot, Replies.simple(alloc, "OK"));
+            } else if (cmd.argEqualsIgnoreCase(2, LIB_VER)) {
+                s.libVersion = value;
+                s.reply(slot, Replies.simple(alloc, "OK"));
+            } else {
+                s.replyError(slot, "ERR Unrecognized option '" + cmd.argString(2) + "'");
+            }
+        } else if (cmd.argEqualsIgnoreCase(1, INFO) && argc == 2) {
+            s.reply(slot, Replies.bulk(alloc, describe(s) + "\n"));
+        } else if (cmd.argEqualsIgnoreCase(1, LIST)) {
+            if (argc != 2 && !(argc == 4 && cmd.argEqualsIgnoreCase(2, TYPE) && cmd.argEqualsIgnoreCase(3, NORMAL))) {
+                s.replyError(slot, "ERR syntax error");
+                return;
+            }
+            StringBuilder sb = new StringBuilder();
+            List<ClientSession> sessions = new ArrayList<>(s.proxy.clients().all());
+            sessions.sort((a, b) -> Long.compare(a.id, b.id));
+            for (ClientSession other : sessions) {
+                sb.append(describe(other)).append('\n');
+            }
+            s.reply(slot, Replies.bulk(alloc, sb.toString()));
+        } else if (cmd.argEqualsIgnoreCase(1, NO_EVICT) && argc == 3) {
+            s.reply(slot, Replies.simple(alloc, "OK"));
+        } else {
+            s.replyError(slot, "ERR unknown subcommand '" + cmd.argString(1)
+                    + "'. Try CLIENT HELP.");
+        }
+    }
+
+    /** One CLIENT LIST line, in Redis 7's field order (fields a proxy cannot know are 0). */
+    static String describe(ClientSession c) {
+        long now = System.currentTimeMillis();
+        return "id=" + c.id + " addr=" + c.remoteAddress() + " laddr=" + c.localAddress() + " fd=-1"
+                + " name=" + c.name + " age=" + (now - c.createdAtMillis) / 1000
+                + " idle=" + (now - c.lastInteractionMillis) / 1000 + " flags=N db=0 sub=0 psub=0 ssub=0"
+                + " multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0"
+                + " tot-mem=0 events=r cmd=" + c.lastCommand + " user=default redir=-1 resp=" + c.protocol
+                + " lib-name=" + c.libName + " lib-ver=" + c.libVersion;
+    }
+}

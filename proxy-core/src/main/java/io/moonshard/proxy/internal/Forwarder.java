@@ -1,0 +1,76 @@
+package io.moonshard.proxy.internal;
+
+import io.moonshard.cluster.command.CommandSpec;
+import io.moonshard.cluster.route.RouteDecision;
+import io.moonshard.cluster.route.Router;
+import io.moonshard.cluster.route.SessionFlags;
+import io.moonshard.cluster.topology.ClusterSnapshot;
+import io.moonshard.resp.RespCommand;
+
+/**
+ * Routes a data command by its keys with the pure {@link Router} and carries out the decision: the
+ * request frame goes unchanged to the local backend that owns the slot, or the client gets the
+ * redirect or error a Redis Cluster node would give.
+ */
+final class Forwarder {
+
+    private final ProxyContext proxy;
+
+    Forwarder(ProxyContext proxy) {
+        this.proxy = proxy;
+    }
+
+    void forward(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
+        ClusterSnapshot snapshot = proxy.cluster().snapshot(); // read once: one command, one view
+        int[] keys = spec.keyIndexes(command);
+        RouteDecision decision = Router.route(snapshot, command, keys, SessionFlags.of(asking, session.readonly));
+        switch (decision.kind()) {
+            case LOCAL -> send(session, slot, command, decision.backend());
+            case NO_KEYS -> forwardKeyless(session, slot, command, snapshot);
+            default -> {
+                if (decision.isRedirect()) {
+                    proxy.metrics().redirected();
+                }
+                session.replyError(slot, decision.errorLine());
+            }
+        }
+    }
+
+    /** Sends the frame as it came from the client to {@code backend}. */
+    void send(ClientSession session, ReplySlot slot, RespCommand command, String backend) {
+        BackendConnection connection = session.pool.connection(backend, session.id);
+        connection.send(slot, command.frame().retainedDuplicate());
+        connection.pauseIfSaturated(session);
+    }
+
+    /**
+     * A command without keys (DBSIZE, KEYS, SCAN, FLUSHALL, SCRIPT, CONFIG, ...). A Redis Cluster node
+     * runs it on its own data; with exactly one local backend that is what forwarding does. Over
+     * several local backends the replies would need merging, which this version does not do.
+     */
+    private void forwardKeyless(ClientSession session, ReplySlot slot, RespCommand command, ClusterSnapshot snapshot) {
+        if (snapshot.isEmpty()) {
+            session.replyError(slot, "CLUSTERDOWN The cluster is down");
+            return;
+        }
+        var backends = snapshot.localBackends();
+        if (backends.size() == 1) {
+            send(session, slot, command, backends.iterator().next());
+        } else if (backends.isEmpty()) {
+            session.replyError(slot, "CLUSTERDOWN Hash slot not served");
+        } else {
+            session.replyError(slot, "ERR '" + command.name() + "' without keys over " + backends.size()
+                    + " local backends is not supported by this Moonshard version");
+        }
+    }
+
+    /** Sends a keyless command to any local backend (COMMAND INFO/DOCS); false when there is none. */
+    boolean sendToAnyBackend(ClientSession session, ReplySlot slot, RespCommand command) {
+        var backends = proxy.cluster().snapshot().localBackends();
+        if (backends.isEmpty()) {
+            return false;
+        }
+        send(session, slot, command, backends.iterator().next());
+        return true;
+    }
+}

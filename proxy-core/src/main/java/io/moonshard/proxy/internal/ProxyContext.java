@@ -1,0 +1,121 @@
+package io.moonshard.proxy.internal;
+
+import io.moonshard.proxy.HostPort;
+import io.moonshard.proxy.ProxyConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.Epoll;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What every session of one proxy shares: the config, the cluster metadata, the dispatcher, the
+ * per-event-loop backend pools and the counters.
+ *
+ * <p>The cluster metadata is the only shared mutable state; it lives in {@link ClusterState} as one
+ * immutable snapshot behind one reference.
+ */
+final class ProxyContext {
+
+    private final ProxyConfig config;
+    private final HostPort announce;
+    private final Bootstrap backendBootstrap;
+    private final ConcurrentHashMap<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
+    private final ClientRegistry clients;
+    private final ProxyMetrics metrics = new ProxyMetrics();
+    private final ServerInfo serverInfo = new ServerInfo();
+    private final ClusterState cluster;
+    private final CommandDispatcher dispatcher;
+    private final Runnable shutdownRequest;
+
+    ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest) {
+        this.config = config;
+        this.announce = HostPort.parse(config.announceAddress());
+        this.backendBootstrap = backendBootstrap;
+        this.clients = new ClientRegistry(config.maxClients());
+        this.cluster = new ClusterState(config, this::onBackendsChanged);
+        this.dispatcher = new CommandDispatcher(this);
+        this.shutdownRequest = shutdownRequest;
+    }
+
+    ProxyConfig config() {
+        return config;
+    }
+
+    HostPort announce() {
+        return announce;
+    }
+
+    ClientRegistry clients() {
+        return clients;
+    }
+
+    ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    ServerInfo serverInfo() {
+        return serverInfo;
+    }
+
+    ClusterState cluster() {
+        return cluster;
+    }
+
+    CommandDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    ByteBufAllocator allocator() {
+        return PooledByteBufAllocator.DEFAULT;
+    }
+
+    String transportName() {
+        return Epoll.isAvailable() ? "epoll" : "nio";
+    }
+
+    String clusterName() {
+        return cluster.snapshot().name();
+    }
+
+    long clusterEpoch() {
+        return cluster.snapshot().epoch();
+    }
+
+    /** The backend pool of {@code loop}, created on first use. */
+    BackendPool poolFor(EventLoop loop) {
+        return pools.computeIfAbsent(loop, l -> new BackendPool(this, l, backendBootstrap));
+    }
+
+    void requestShutdown() {
+        shutdownRequest.run();
+    }
+
+    /** A new snapshot changed the set of local backends: each loop drains connections to removed ones. */
+    private void onBackendsChanged(Set<String> backendAddresses) {
+        pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(backendAddresses)));
+    }
+
+    /** Applies the {@code initial_setcluster} line at start; returns the reply line. */
+    String applyInitialSetCluster(String line) {
+        return cluster.applySetClusterLine(line);
+    }
+
+    boolean hasInFlightWork() {
+        for (ClientSession session : clients.all()) {
+            if (session.pendingCount() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void closeAllConnections() {
+        for (ClientSession session : clients.all()) {
+            session.channel().close();
+        }
+        pools.forEach((loop, pool) -> loop.execute(pool::closeAll));
+    }
+}

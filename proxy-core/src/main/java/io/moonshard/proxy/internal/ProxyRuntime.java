@@ -1,0 +1,141 @@
+package io.moonshard.proxy.internal;
+
+import io.moonshard.proxy.HostPort;
+import io.moonshard.proxy.ProxyConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the event loops, the listening socket and the shared {@link ProxyContext}. Start and stop
+ * happen on the caller's thread, never on an event loop.
+ */
+public final class ProxyRuntime {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyRuntime.class);
+
+    private final ProxyConfig config;
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private EventLoopGroup group;
+    private Channel serverChannel;
+    private ProxyContext context;
+    private volatile boolean closing;
+
+    public ProxyRuntime(ProxyConfig config) {
+        this.config = config;
+    }
+
+    /** Binds the listening socket; returns when clients can connect. */
+    public synchronized void start() throws InterruptedException {
+        if (group != null) {
+            throw new IllegalStateException("already started");
+        }
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        group = new MultiThreadIoEventLoopGroup(config.effectiveThreads(), io);
+        Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        Class<? extends Channel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+
+        Bootstrap backendBootstrap = new Bootstrap()
+                .channel(clientClass)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20));
+        context = new ProxyContext(config, backendBootstrap, this::requestShutdown);
+
+        HostPort listen = HostPort.parse(config.address());
+        ServerBootstrap server = new ServerBootstrap()
+                .group(group)
+                .channel(serverClass)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        (int) Math.min(config.maxPendingReplyBytes() / 2, 1 << 20),
+                        (int) Math.min(config.maxPendingReplyBytes(), Integer.MAX_VALUE)))
+                .childHandler(new ClientChannelInitializer(context));
+        try {
+            serverChannel = server.bind(listen.host(), listen.port()).sync().channel();
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            group = null;
+            throw e;
+        }
+        if (config.initialSetCluster() != null && !config.initialSetCluster().isBlank()) {
+            String reply = context.applyInitialSetCluster(config.initialSetCluster());
+            if (!reply.startsWith("+")) {
+                close();
+                throw new IllegalArgumentException("initial_setcluster rejected: " + reply.strip());
+            }
+        }
+        log.info("event=start listen={} announce={} threads={} transport={}", boundAddress(),
+                config.announceAddress(), config.effectiveThreads(), epoll ? "epoll" : "nio");
+    }
+
+    public InetSocketAddress boundAddress() {
+        Channel ch = serverChannel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    public CompletableFuture<Void> terminationFuture() {
+        return terminated;
+    }
+
+    /** UMCTL SHUTDOWN: close from a non-event-loop thread. */
+    private void requestShutdown() {
+        Thread stopper = new Thread(this::close, "moonshard-shutdown");
+        stopper.setDaemon(false);
+        stopper.start();
+    }
+
+    /** Stops accepting, waits (bounded) for in-flight commands, then releases everything. */
+    public void close() {
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+        }
+        try {
+            if (serverChannel != null) {
+                serverChannel.close().awaitUninterruptibly();
+            }
+            if (context != null) {
+                long deadline = System.nanoTime() + config.backendTimeout().toNanos();
+                while (context.hasInFlightWork() && System.nanoTime() < deadline) {
+                    // in-flight state lives on the event loops; poll it gently until it drains or time is up
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+                }
+                context.closeAllConnections();
+            }
+            if (group != null) {
+                group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            }
+            log.info("event=stop");
+        } finally {
+            terminated.complete(null);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.moonshard.proxy.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+
+/** Whole replies the proxy makes itself, each in a new buffer the caller owns. */
+final class Replies {
+
+    private Replies() {
+    }
+
+    /** {@code -<text>\r\n}; CR and LF inside {@code text} become spaces, as Redis does. */
+    static ByteBuf error(ByteBufAllocator alloc, CharSequence text) {
+        ByteBuf buf = alloc.buffer(text.length() + 3);
+        RespOut.line(buf, '-', text);
+        return buf;
+    }
+
+    static ByteBuf simple(ByteBufAllocator alloc, CharSequence text) {
+        ByteBuf buf = alloc.buffer(text.length() + 3);
+        RespOut.line(buf, '+', text);
+        return buf;
+    }
+
+    static ByteBuf integer(ByteBufAllocator alloc, long value) {
+        ByteBuf buf = alloc.buffer(24);
+        RespOut.integer(buf, value);
+        return buf;
+    }
+
+    static ByteBuf bulk(ByteBufAllocator alloc, byte[] data) {
+        ByteBuf buf = alloc.buffer(data.length + 16);
+        RespOut.bulk(buf, data);
+        return buf;
+    }
+
+    static ByteBuf bulk(ByteBufAllocator alloc, String utf8) {
+        return bulk(alloc, utf8.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static ByteBuf bulk(ByteBufAllocator alloc, ByteBuf data) {
+        ByteBuf buf = alloc.buffer(data.readableBytes() + 16);
+        RespOut.bulk(buf, data);
+        return buf;
+    }
+}

@@ -1,0 +1,133 @@
+package io.moonshard.server;
+
+import io.moonshard.proxy.HostPort;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BiConsumer;
+
+/**
+ * One configuration option. The config-file key is the canonical name; the command-line flag and the
+ * environment variables are derived from it ({@code backend_timeout} -> {@code --backend-timeout},
+ * {@code MOONSHARD_BACKEND_TIMEOUT}, {@code UNDERMOON_BACKEND_TIMEOUT}).
+ *
+ * @param key          the config-file key (undermoon's name where undermoon has the option)
+ * @param kind         how values are parsed and checked
+ * @param min          smallest accepted number (numeric kinds only)
+ * @param choices      accepted words (for {@link Kind#CHOICE} only), lower case
+ * @param paramLabel   placeholder shown in {@code --help}
+ * @param defaultText  the default as shown in {@code --help} and docs/operations.md
+ * @param description  one sentence for {@code --help}
+ * @param apply        stores a parsed value into the settings being built
+ */
+record ConfigOption(
+        String key,
+        Kind kind,
+        long min,
+        List<String> choices,
+        String paramLabel,
+        String defaultText,
+        String description,
+        BiConsumer<ServerSettings.Builder, Object> apply) {
+
+    /** Value types; each knows how to read text and which TOML type a file must use. */
+    enum Kind {
+        /** {@code host:port}, parsed by {@link HostPort#parse}; the port must be at least {@code min}. */
+        ADDRESS,
+        /** Free text; empty means "not set". */
+        TEXT,
+        /** Like {@link #TEXT}, but never echoed in error messages or logs. */
+        SECRET,
+        /** A whole number of at least {@code min} (an {@code int}). */
+        INT,
+        /** A whole number of at least {@code min} (a {@code long}), e.g. bytes. */
+        LONG,
+        /** Milliseconds as a whole number of at least {@code min}, stored as a {@link Duration}. */
+        MILLIS,
+        /** One of {@code choices}, case-insensitive. */
+        CHOICE;
+
+        boolean numeric() {
+            return this == INT || this == LONG || this == MILLIS;
+        }
+    }
+
+    ConfigOption {
+        choices = List.copyOf(choices);
+    }
+
+    /** The command-line flag, e.g. {@code --announce-address}. */
+    String flag() {
+        return "--" + key.replace('_', '-');
+    }
+
+    /** Our environment variable, e.g. {@code MOONSHARD_ANNOUNCE_ADDRESS}. */
+    String envName() {
+        return "MOONSHARD_" + key.toUpperCase(Locale.ROOT);
+    }
+
+    /** undermoon's environment variable, e.g. {@code UNDERMOON_ANNOUNCE_ADDRESS}; ours wins over it. */
+    String undermoonEnvName() {
+        return "UNDERMOON_" + key.toUpperCase(Locale.ROOT);
+    }
+
+    /**
+     * Parses {@code text} into the value {@link #apply} expects.
+     *
+     * @throws IllegalArgumentException with a message that says what was expected (without the key;
+     *                                  the caller adds key and source)
+     */
+    Object parse(String text) {
+        String t = text.strip();
+        switch (kind) {
+            case ADDRESS: {
+                HostPort hp;
+                try {
+                    hp = HostPort.parse(t);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("expected host:port");
+                }
+                if (hp.port() < min) {
+                    throw new IllegalArgumentException("expected host:port with a port of at least " + min);
+                }
+                return hp.toString();
+            }
+            case TEXT:
+            case SECRET:
+                return text.isEmpty() ? null : text;
+            case INT:
+                return (int) parseWhole(t, Integer.MAX_VALUE, "a whole number");
+            case LONG:
+                return parseWhole(t, Long.MAX_VALUE, "a whole number");
+            case MILLIS:
+                return Duration.ofMillis(parseWhole(t, Long.MAX_VALUE, "a whole number of milliseconds"));
+            case CHOICE: {
+                String word = t.toLowerCase(Locale.ROOT);
+                if (!choices.contains(word)) {
+                    throw new IllegalArgumentException("expected one of " + String.join(", ", choices));
+                }
+                return word;
+            }
+            default:
+                throw new AssertionError(kind);
+        }
+    }
+
+    private long parseWhole(String t, long max, String what) {
+        long value;
+        try {
+            value = Long.parseLong(t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected " + what + " >= " + min);
+        }
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("expected " + what + " between " + min + " and " + max);
+        }
+        return value;
+    }
+
+    /** How a value of this option may appear in an error message. */
+    String display(String text) {
+        return kind == Kind.SECRET ? "(hidden)" : "'" + text + "'";
+    }
+}

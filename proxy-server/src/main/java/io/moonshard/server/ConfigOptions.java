@@ -1,0 +1,134 @@
+package io.moonshard.server;
+
+import io.moonshard.proxy.ProxyConfig;
+import io.moonshard.proxy.ProxyConfig.NodeIdStyle;
+import io.moonshard.server.ConfigOption.Kind;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * The catalogue of every option, in {@code --help} order. The config file, the flags, the
+ * environment variables, {@code --help} and the docs table are all driven by this one list.
+ */
+final class ConfigOptions {
+
+    private static final ProxyConfig D = ProxyConfig.defaults();
+
+    static final List<ConfigOption> ALL = List.of(
+            option("address", Kind.ADDRESS, 0, "HOST:PORT", D.address(),
+                    "Address to listen on.",
+                    (s, v) -> s.proxy.address((String) v)),
+            option("announce_address", Kind.ADDRESS, 1, "HOST:PORT", "same as address",
+                    "Address the proxy gives out in CLUSTER NODES/SLOTS and MOVED; its host must equal the "
+                            + "host of every local Redis in UMCTL SETCLUSTER.",
+                    (s, v) -> s.proxy.announceAddress((String) v)),
+            option("thread_number", Kind.INT, 0, "N", D.threads() + " (one per core)",
+                    "Event-loop threads; 0 means one per core.",
+                    (s, v) -> s.proxy.threads((Integer) v)),
+            option("backend_conn_num", Kind.INT, 1, "N", Integer.toString(D.backendConnNum()),
+                    "Connections to each backend Redis per event loop.",
+                    (s, v) -> s.proxy.backendConnNum((Integer) v)),
+            option("password", Kind.SECRET, 0, "PASSWORD", "none",
+                    "Password clients must AUTH with. Prefer the file or the environment: flags show in ps.",
+                    (s, v) -> s.proxy.password((String) v)),
+            option("admin_password", Kind.SECRET, 0, "PASSWORD", "none",
+                    "Password that UMCTL SHUTDOWN needs.",
+                    (s, v) -> s.proxy.adminPassword((String) v)),
+            option("session_timeout", Kind.MILLIS, 0, "MS", D.sessionTimeout().toMillis() + " (never)",
+                    "Close a client connection idle for this many milliseconds; 0 never does.",
+                    (s, v) -> s.proxy.sessionTimeout((Duration) v)),
+            option("backend_timeout", Kind.MILLIS, 1, "MS", Long.toString(D.backendTimeout().toMillis()),
+                    "Fail a command whose backend reply takes longer than this many milliseconds.",
+                    (s, v) -> s.proxy.backendTimeout((Duration) v)),
+            option("backend_connect_timeout", Kind.MILLIS, 1, "MS", Long.toString(D.connectTimeout().toMillis()),
+                    "Give up connecting to a backend after this many milliseconds.",
+                    (s, v) -> s.proxy.connectTimeout((Duration) v)),
+            option("max_clients", Kind.INT, 1, "N", Integer.toString(D.maxClients()),
+                    "Refuse client connections beyond this many.",
+                    (s, v) -> s.proxy.maxClients((Integer) v)),
+            option("max_pending_commands", Kind.INT, 1, "N", Integer.toString(D.maxPendingCommands()),
+                    "Per client: stop reading while this many commands await their replies.",
+                    (s, v) -> s.proxy.maxPendingCommands((Integer) v)),
+            option("max_pending_reply_bytes", Kind.LONG, 1, "BYTES", Long.toString(D.maxPendingReplyBytes()),
+                    "Per client: stop reading while this many reply bytes wait to be written.",
+                    (s, v) -> s.proxy.maxPendingReplyBytes((Long) v)),
+            option("proto_max_bulk_len", Kind.LONG, 1, "BYTES", Long.toString(D.protoMaxBulkLen()),
+                    "Largest argument a client may send, like Redis's proto-max-bulk-len.",
+                    (s, v) -> s.proxy.protoMaxBulkLen((Long) v)),
+            choice("node_id_format", List.of("seed", "undermoon"),
+                    D.nodeIdFormat().name().toLowerCase(Locale.ROOT),
+                    "Node IDs in CLUSTER replies: seed (name padded to 20, as in the design note) or "
+                            + "undermoon (name padded to 24, as undermoon 0.6).",
+                    (s, v) -> s.proxy.nodeIdFormat(NodeIdStyle.valueOf(((String) v).toUpperCase(Locale.ROOT)))),
+            choice("cluster_nodes_version", List.of("v1", "v2"), D.clusterBusPort() ? "v2" : "v1",
+                    "CLUSTER NODES addresses: v1 prints ip:port, v2 prints ip:port@cport.",
+                    (s, v) -> s.proxy.clusterBusPort("v2".equals(v))),
+            option("initial_setcluster", Kind.TEXT, 0, "COMMAND", "none",
+                    "A full 'UMCTL SETCLUSTER ...' command applied at start.",
+                    (s, v) -> s.proxy.initialSetCluster((String) v)),
+            choice("log_level", List.of("trace", "debug", "info", "warn", "error", "off"),
+                    ServerSettings.DEFAULT_LOG_LEVEL,
+                    "Log level of the proxy's one-line key=value log on standard output.",
+                    (s, v) -> s.logLevel = (String) v),
+            option("shutdown_timeout", Kind.MILLIS, 1, "MS",
+                    Long.toString(ServerSettings.DEFAULT_SHUTDOWN_TIMEOUT.toMillis()),
+                    "On SIGTERM or SIGINT, wait at most this many milliseconds for in-flight commands.",
+                    (s, v) -> s.shutdownTimeout = (Duration) v));
+
+    /**
+     * undermoon options Moonshard does not implement yet. A file that sets them still loads (so an
+     * undermoon {@code server-proxy.toml} works), with one warning per key, except where ignoring the
+     * value would change what clients see (see {@link #unsupportedValue}).
+     */
+    static final Set<String> IGNORED_UNDERMOON_KEYS = Set.of(
+            "slowlog_len", "slowlog_log_slower_than", "slowlog_sample_rate",
+            "backend_batch_strategy", "backend_flush_size", "backend_low_flush_interval",
+            "backend_high_flush_interval", "active_redirection", "max_redirections",
+            "default_redirection_address");
+
+    private static final Map<String, ConfigOption> BY_KEY = index();
+
+    private ConfigOptions() {
+    }
+
+    static Optional<ConfigOption> byKey(String key) {
+        return Optional.ofNullable(BY_KEY.get(key));
+    }
+
+    /**
+     * For an ignored undermoon key, a reason to refuse {@code value} instead of ignoring it, or null.
+     * Active redirection changes replies (the proxy would forward instead of answering MOVED).
+     */
+    static String unsupportedValue(String key, Object value) {
+        if (key.equals("active_redirection") && Boolean.TRUE.equals(value)) {
+            return "active redirection is not supported yet; remove the key or set it to false";
+        }
+        return null;
+    }
+
+    private static ConfigOption option(String key, Kind kind, long min, String label, String defaultText,
+                                       String description, BiConsumer<ServerSettings.Builder, Object> apply) {
+        return new ConfigOption(key, kind, min, List.of(), label, defaultText, description, apply);
+    }
+
+    private static ConfigOption choice(String key, List<String> choices, String defaultText, String description,
+                                       BiConsumer<ServerSettings.Builder, Object> apply) {
+        return new ConfigOption(key, Kind.CHOICE, 0, choices, String.join("|", choices), defaultText,
+                description, apply);
+    }
+
+    private static Map<String, ConfigOption> index() {
+        Map<String, ConfigOption> map = new java.util.LinkedHashMap<>();
+        for (ConfigOption o : ALL) {
+            if (map.put(o.key(), o) != null) {
+                throw new AssertionError("duplicate option " + o.key());
+            }
+        }
+        return Map.copyOf(map);
+    }
+}

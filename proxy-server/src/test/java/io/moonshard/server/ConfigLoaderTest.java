@@ -1,0 +1,355 @@
+package io.moonshard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.moonshard.proxy.ProxyConfig;
+import io.moonshard.proxy.ProxyConfig.NodeIdStyle;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConfigLoaderTest {
+
+    /** Two valid values per key: {@code a} differs from the default, {@code b} differs from {@code a}. */
+    private record Sample(String a, Object aValue, String b, Object bValue, Function<ServerSettings, Object> read) {
+    }
+
+    private static final Map<String, Sample> SAMPLES = Map.ofEntries(
+            Map.entry("address", new Sample("127.0.0.2:6000", "127.0.0.2:6000", "127.0.0.3:6001",
+                    "127.0.0.3:6001", s -> s.proxy().address())),
+            Map.entry("announce_address", new Sample("10.0.0.1:7000", "10.0.0.1:7000", "10.0.0.2:7001",
+                    "10.0.0.2:7001", s -> s.proxy().announceAddress())),
+            Map.entry("thread_number", new Sample("3", 3, "4", 4, s -> s.proxy().threads())),
+            Map.entry("backend_conn_num", new Sample("2", 2, "3", 3, s -> s.proxy().backendConnNum())),
+            Map.entry("password", new Sample("s3cret", "s3cret", "other", "other", s -> s.proxy().password())),
+            Map.entry("admin_password", new Sample("adm1n", "adm1n", "adm2n", "adm2n",
+                    s -> s.proxy().adminPassword())),
+            Map.entry("session_timeout", new Sample("1500", Duration.ofMillis(1500), "2500",
+                    Duration.ofMillis(2500), s -> s.proxy().sessionTimeout())),
+            Map.entry("backend_timeout", new Sample("4000", Duration.ofMillis(4000), "5000",
+                    Duration.ofMillis(5000), s -> s.proxy().backendTimeout())),
+            Map.entry("backend_connect_timeout", new Sample("250", Duration.ofMillis(250), "350",
+                    Duration.ofMillis(350), s -> s.proxy().connectTimeout())),
+            Map.entry("max_clients", new Sample("100", 100, "200", 200, s -> s.proxy().maxClients())),
+            Map.entry("max_pending_commands", new Sample("50", 50, "60", 60, s -> s.proxy().maxPendingCommands())),
+            Map.entry("max_pending_reply_bytes", new Sample("1048576", 1048576L, "2097152", 2097152L,
+                    s -> s.proxy().maxPendingReplyBytes())),
+            Map.entry("proto_max_bulk_len", new Sample("1024", 1024L, "2048", 2048L,
+                    s -> s.proxy().protoMaxBulkLen())),
+            Map.entry("node_id_format", new Sample("undermoon", NodeIdStyle.UNDERMOON, "seed", NodeIdStyle.SEED,
+                    s -> s.proxy().nodeIdFormat())),
+            Map.entry("cluster_nodes_version", new Sample("v2", true, "v1", false, s -> s.proxy().clusterBusPort())),
+            Map.entry("initial_setcluster", new Sample(
+                    "UMCTL SETCLUSTER v2 1 NOFLAGS a 127.0.0.1:6379 1 0-16383",
+                    "UMCTL SETCLUSTER v2 1 NOFLAGS a 127.0.0.1:6379 1 0-16383",
+                    "UMCTL SETCLUSTER v2 2 NOFLAGS b 127.0.0.1:6380 1 0-16383",
+                    "UMCTL SETCLUSTER v2 2 NOFLAGS b 127.0.0.1:6380 1 0-16383",
+                    s -> s.proxy().initialSetCluster())),
+            Map.entry("log_level", new Sample("debug", "debug", "warn", "warn", ServerSettings::logLevel)),
+            Map.entry("shutdown_timeout", new Sample("2000", Duration.ofMillis(2000), "3000",
+                    Duration.ofMillis(3000), ServerSettings::shutdownTimeout)));
+
+    @TempDir
+    Path dir;
+
+    static Stream<String> keys() {
+        return ConfigOptions.ALL.stream().map(ConfigOption::key);
+    }
+
+    @Test
+    void samplesCoverEveryOption() {
+        assertThat(SAMPLES.keySet()).containsExactlyInAnyOrderElementsOf(keys().toList());
+    }
+
+    @Test
+    void givesProxyConfigDefaults_whenNothingIsSet() {
+        ServerSettings s = load(List.of(), Map.of(), null);
+
+        assertThat(s.proxy()).isEqualTo(ProxyConfig.defaults());
+        assertThat(s.proxy().address()).isEqualTo("127.0.0.1:5299");
+        assertThat(s.proxy().announceAddress()).isEqualTo("127.0.0.1:5299");
+        assertThat(s.logLevel()).isEqualTo("info");
+        assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(s.configFile()).isNull();
+        assertThat(s.warnings()).isEmpty();
+    }
+
+    @Test
+    void announceAddressFollowsAddress_whenOnlyAddressIsSet() {
+        ServerSettings s = load(List.of("--address", "127.0.0.1:6000"), Map.of(), null);
+
+        assertThat(s.proxy().announceAddress()).isEqualTo("127.0.0.1:6000");
+    }
+
+    @ParameterizedTest
+    @MethodSource("keys")
+    void readsEveryKey_fromTheFile(String key) throws IOException {
+        Sample sample = SAMPLES.get(key);
+        ServerSettings s = load(List.of(), Map.of(), toml(key, sample.a()));
+
+        assertThat(sample.read().apply(s)).isEqualTo(sample.aValue());
+    }
+
+    @ParameterizedTest
+    @MethodSource("keys")
+    void readsEveryKey_fromTheFlag(String key) {
+        Sample sample = SAMPLES.get(key);
+        ServerSettings s = load(List.of(option(key).flag(), sample.a()), Map.of(), null);
+
+        assertThat(sample.read().apply(s)).isEqualTo(sample.aValue());
+    }
+
+    @ParameterizedTest
+    @MethodSource("keys")
+    void readsEveryKey_fromMoonshardAndUndermoonEnvironment(String key) {
+        Sample sample = SAMPLES.get(key);
+        ConfigOption option = option(key);
+
+        ServerSettings ours = load(List.of(), Map.of(option.envName(), sample.a()), null);
+        ServerSettings theirs = load(List.of(), Map.of(option.undermoonEnvName(), sample.a()), null);
+
+        assertThat(sample.read().apply(ours)).isEqualTo(sample.aValue());
+        assertThat(sample.read().apply(theirs)).isEqualTo(sample.aValue());
+    }
+
+    @ParameterizedTest
+    @MethodSource("keys")
+    void flagBeatsEnvironmentBeatsFile_forEveryKey(String key) throws IOException {
+        Sample sample = SAMPLES.get(key);
+        ConfigOption option = option(key);
+        Path file = toml(key, sample.a());
+
+        ServerSettings envOverFile = load(List.of(), Map.of(option.envName(), sample.b()), file);
+        ServerSettings flagOverEnv = load(List.of(option.flag(), sample.a()),
+                Map.of(option.envName(), sample.b(), option.undermoonEnvName(), sample.b()), file);
+        ServerSettings oursOverUndermoon = load(List.of(),
+                Map.of(option.envName(), sample.a(), option.undermoonEnvName(), sample.b()), null);
+        ServerSettings undermoonOverFile = load(List.of(), Map.of(option.undermoonEnvName(), sample.b()), file);
+
+        assertThat(sample.read().apply(envOverFile)).isEqualTo(sample.bValue());
+        assertThat(sample.read().apply(flagOverEnv)).isEqualTo(sample.aValue());
+        assertThat(sample.read().apply(oursOverUndermoon)).isEqualTo(sample.aValue());
+        assertThat(sample.read().apply(undermoonOverFile)).isEqualTo(sample.bValue());
+    }
+
+    @Test
+    void ignoresEmptyEnvironmentVariables() {
+        ServerSettings s = load(List.of(), Map.of("MOONSHARD_BACKEND_TIMEOUT", "", "UNDERMOON_BACKEND_TIMEOUT", "7000"),
+                null);
+
+        assertThat(s.proxy().backendTimeout()).isEqualTo(Duration.ofMillis(7000));
+    }
+
+    @Test
+    void acceptsChoicesInAnyCase() {
+        ServerSettings s = load(List.of("--node-id-format", "UNDERMOON", "--log-level", "Debug"), Map.of(), null);
+
+        assertThat(s.proxy().nodeIdFormat()).isEqualTo(NodeIdStyle.UNDERMOON);
+        assertThat(s.logLevel()).isEqualTo("debug");
+    }
+
+    @Test
+    void readsRealTomlSyntax() throws IOException {
+        Path file = write("full.toml", String.join("\n",
+                "# a comment",
+                "address = '127.0.0.1:6000'   # literal string, trailing comment",
+                "backend_timeout = 1_500",
+                "max_pending_reply_bytes = 0x100000",
+                "password = \"quote\\\"inside\"",
+                ""));
+
+        ServerSettings s = load(List.of(), Map.of(), file);
+
+        assertThat(s.proxy().address()).isEqualTo("127.0.0.1:6000");
+        assertThat(s.proxy().backendTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(s.proxy().maxPendingReplyBytes()).isEqualTo(1 << 20);
+        assertThat(s.proxy().password()).isEqualTo("quote\"inside");
+        assertThat(s.configFile()).isEqualTo(file);
+    }
+
+    @Test
+    void loadsUndermoonsSampleFile_warningOncePerUnsupportedKey() throws IOException {
+        // conf/server-proxy.toml as undermoon ships it (the spec's sample column)
+        Path file = write("server-proxy.toml", String.join("\n",
+                "address = \"127.0.0.1:5299\"",
+                "announce_address = \"127.0.0.1:5299\"",
+                "slowlog_len = 1024",
+                "slowlog_log_slower_than = 20000",
+                "slowlog_sample_rate = 1000",
+                "thread_number = 2",
+                "backend_conn_num = 2",
+                "backend_batch_strategy = \"disabled\"",
+                "backend_flush_size = 1024",
+                "backend_low_flush_interval = 200000",
+                "backend_high_flush_interval = 600000",
+                "session_timeout = 0",
+                "backend_timeout = 3000",
+                "active_redirection = false",
+                "max_redirections = 4",
+                "default_redirection_address = \"\"",
+                "cluster_nodes_version = \"v2\"",
+                ""));
+
+        ServerSettings s = load(List.of(), Map.of(), file);
+
+        assertThat(s.proxy().threads()).isEqualTo(2);
+        assertThat(s.proxy().backendConnNum()).isEqualTo(2);
+        assertThat(s.proxy().clusterBusPort()).isTrue();
+        assertThat(s.warnings()).hasSize(10).allSatisfy(w -> assertThat(w).contains("not implement").contains(file.toString()));
+        assertThat(s.warnings()).anySatisfy(w -> assertThat(w).contains("slowlog_len"));
+    }
+
+    @Test
+    void refusesActiveRedirection_becauseIgnoringItWouldChangeReplies() throws IOException {
+        Path file = toml("active_redirection", "true");
+
+        assertThatThrownBy(() -> load(List.of(), Map.of(), file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("active_redirection")
+                .hasMessageContaining("not supported");
+    }
+
+    @Test
+    void rejectsUnknownKey_namingIt_withASuggestion() throws IOException {
+        Path file = write("typo.toml", "adress = \"127.0.0.1:1\"\n");
+
+        assertThatThrownBy(() -> load(List.of(), Map.of(), file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("unknown key 'adress' in " + file + " (did you mean 'address'?)");
+    }
+
+    @Test
+    void rejectsUnknownKey_withoutSuggestion_whenNothingIsClose() throws IOException {
+        Path file = write("unknown.toml", "colour = \"blue\"\n");
+
+        assertThatThrownBy(() -> load(List.of(), Map.of(), file))
+                .hasMessage("unknown key 'colour' in " + file);
+    }
+
+    @Test
+    void rejectsTables_asUnknownKeys() throws IOException {
+        Path file = write("table.toml", "[server]\naddress = \"127.0.0.1:1\"\n");
+
+        assertThatThrownBy(() -> load(List.of(), Map.of(), file))
+                .hasMessageStartingWith("unknown key 'server' in ");
+    }
+
+    @Test
+    void rejectsWrongTomlTypes_namingKeyAndType() throws IOException {
+        Path quotedNumber = write("a.toml", "backend_timeout = \"3000\"\n");
+        Path numberAddress = write("b.toml", "address = 5299\n");
+        Path floatNumber = write("c.toml", "thread_number = 2.5\n");
+
+        assertThatThrownBy(() -> load(List.of(), Map.of(), quotedNumber))
+                .hasMessage("backend_timeout: expected an integer in " + quotedNumber + ", got a string");
+        assertThatThrownBy(() -> load(List.of(), Map.of(), numberAddress))
+                .hasMessage("address: expected a string in " + numberAddress + ", got an integer");
+        assertThatThrownBy(() -> load(List.of(), Map.of(), floatNumber))
+                .hasMessage("thread_number: expected an integer in " + floatNumber + ", got a float");
+    }
+
+    @Test
+    void rejectsBadValues_namingKeyAndSource() throws IOException {
+        Path file = toml("backend_conn_num", "0");
+
+        assertThatThrownBy(() -> load(List.of(), Map.of(), file))
+                .hasMessage("backend_conn_num: invalid value '0' (from " + file
+                        + "): expected a whole number between 1 and 2147483647");
+        assertThatThrownBy(() -> load(List.of(), Map.of("MOONSHARD_BACKEND_TIMEOUT", "3s"), null))
+                .hasMessage("backend_timeout: invalid value '3s' (from MOONSHARD_BACKEND_TIMEOUT): "
+                        + "expected a whole number of milliseconds >= 1");
+        assertThatThrownBy(() -> load(List.of(), Map.of("UNDERMOON_ADDRESS", "localhost"), null))
+                .hasMessage("address: invalid value 'localhost' (from UNDERMOON_ADDRESS): expected host:port");
+        assertThatThrownBy(() -> load(List.of("--log-level", "loud"), Map.of(), null))
+                .hasMessage("log_level: invalid value 'loud' (from --log-level): "
+                        + "expected one of trace, debug, info, warn, error, off");
+        assertThatThrownBy(() -> load(List.of("--thread-number", "-1"), Map.of(), null))
+                .hasMessageStartingWith("thread_number: invalid value '-1' (from --thread-number)");
+        assertThatThrownBy(() -> load(List.of("--max-clients", "99999999999"), Map.of(), null))
+                .hasMessageStartingWith("max_clients: invalid value '99999999999'");
+        assertThatThrownBy(() -> load(List.of("--announce-address", "127.0.0.1:0"), Map.of(), null))
+                .hasMessageStartingWith("announce_address: invalid value '127.0.0.1:0'");
+        assertThatThrownBy(() -> load(List.of("--cluster-nodes-version", "v3"), Map.of(), null))
+                .hasMessageStartingWith("cluster_nodes_version: invalid value 'v3'");
+    }
+
+    @Test
+    void everyNumericKeyRejectsText() {
+        for (ConfigOption option : ConfigOptions.ALL) {
+            if (option.kind().numeric()) {
+                assertThatThrownBy(() -> load(List.of(option.flag(), "many"), Map.of(), null))
+                        .as(option.key())
+                        .isInstanceOf(ConfigException.class)
+                        .hasMessageStartingWith(option.key() + ": invalid value 'many' (from " + option.flag() + ")");
+            }
+        }
+    }
+
+    @Test
+    void neverEchoesPasswords() {
+        // a secret cannot be malformed, so check the display rule the error path uses
+        assertThat(ConfigOptions.byKey("password").orElseThrow().display("hunter2")).doesNotContain("hunter2");
+        assertThat(ConfigOptions.byKey("admin_password").orElseThrow().display("hunter2")).doesNotContain("hunter2");
+    }
+
+    @Test
+    void rejectsInvalidToml_andMissingFiles_namingTheFile() throws IOException {
+        Path broken = write("broken.toml", "address = \"127.0.0.1:1\n");
+        Path duplicate = write("dup.toml", "address = \"127.0.0.1:1\"\naddress = \"127.0.0.1:2\"\n");
+        Path missing = dir.resolve("missing.toml");
+
+        assertThatThrownBy(() -> load(List.of(), Map.of(), broken))
+                .hasMessageStartingWith("config file " + broken + " is not valid TOML");
+        assertThatThrownBy(() -> load(List.of(), Map.of(), duplicate))
+                .hasMessageStartingWith("config file " + duplicate + " is not valid TOML");
+        assertThatThrownBy(() -> load(List.of(), Map.of(), missing))
+                .hasMessage("config file " + missing + " does not exist");
+    }
+
+    @Test
+    void errorMessagesAreOneLine() throws IOException {
+        Path broken = write("broken2.toml", "[a\nb = 1\n");
+
+        assertThatThrownBy(() -> load(List.of(), Map.of(), broken))
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("\r"));
+    }
+
+    private static ConfigOption option(String key) {
+        return ConfigOptions.byKey(key).orElseThrow();
+    }
+
+    private ServerSettings load(List<String> args, Map<String, String> env, Path file) {
+        List<String> all = new ArrayList<>(args);
+        if (file != null) {
+            all.add("--config");
+            all.add(file.toString());
+        }
+        Cli.Parsed parsed = Cli.parse(all.toArray(String[]::new), new HashMap<>(env));
+        return ConfigLoader.load(parsed.flags(), parsed.configFile(), env);
+    }
+
+    private Path toml(String key, String text) throws IOException {
+        ConfigOption option = ConfigOptions.byKey(key).orElse(null);
+        boolean bare = option == null || option.kind().numeric();
+        String value = bare ? text : "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return write(key + ".toml", key + " = " + value + "\n");
+    }
+
+    private Path write(String name, String content) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, content);
+        return file;
+    }
+}

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# A local Moonshard cluster on loopback: N redis-server + N Moonshard proxies, each proxy owning one
+# slot range on its own Redis and naming the others as peers (UMCTL SETCLUSTER).
+#
+#   scripts/moonshard-cluster.sh start    install what is missing, build the jar if needed, start, print how to connect
+#   scripts/moonshard-cluster.sh status   what runs (exit 0 when everything does, 3 otherwise)
+#   scripts/moonshard-cluster.sh stop     stop exactly what start started (by pid file)
+#
+# Settings (environment):
+#   MOONSHARD_CLUSTER_REDIS_PORTS  default "7001 7002 7003"
+#   MOONSHARD_CLUSTER_PROXY_PORTS  default "5299 5300 5301" (same count as the Redis ports)
+#   MOONSHARD_CLUSTER_DIR          default ${TMPDIR:-/tmp}/moonshard-cluster (pid files, logs, Redis data)
+#   MOONSHARD_CLUSTER_NAME         default mycluster
+#   MOONSHARD_JAVA_OPTS            extra JVM options for the proxies, e.g. "-Xmx512m"
+# The proxies also read their own MOONSHARD_* options (e.g. MOONSHARD_THREAD_NUMBER); see --help.
+set -euo pipefail
+
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+read -r -a REDIS_PORTS <<<"${MOONSHARD_CLUSTER_REDIS_PORTS:-7001 7002 7003}"
+read -r -a PROXY_PORTS <<<"${MOONSHARD_CLUSTER_PROXY_PORTS:-5299 5300 5301}"
+CLUSTER_DIR=${MOONSHARD_CLUSTER_DIR:-${TMPDIR:-/tmp}/moonshard-cluster}
+CLUSTER_NAME=${MOONSHARD_CLUSTER_NAME:-mycluster}
+HOST=127.0.0.1
+PROXY_PATTERN=moonshard-proxy.jar
+
+usage() {
+  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+check_settings() {
+  [ "${#REDIS_PORTS[@]}" -ge 1 ] || die "MOONSHARD_CLUSTER_REDIS_PORTS is empty"
+  [ "${#REDIS_PORTS[@]}" -eq "${#PROXY_PORTS[@]}" ] ||
+    die "need as many proxy ports (${PROXY_PORTS[*]}) as Redis ports (${REDIS_PORTS[*]})"
+  local p
+  for p in "${REDIS_PORTS[@]}" "${PROXY_PORTS[@]}"; do
+    [[ "$p" =~ ^[0-9]+$ ]] && [ "$p" -ge 1 ] && [ "$p" -le 65535 ] || die "not a port: '$p'"
+  done
+}
+
+redis_pidfile() { printf '%s/redis-%s.pid\n' "$CLUSTER_DIR" "$1"; }
+proxy_pidfile() { printf '%s/proxy-%s.pid\n' "$CLUSTER_DIR" "$1"; }
+read_pid() { [ -f "$1" ] && tr -dc '0-9' <"$1" || true; }
+
+cli() { # cli PORT ARGS...: one command, raw reply on stdout
+  local port=$1
+  shift
+  redis-cli -h "$HOST" -p "$port" "$@"
+}
+
+anything_running() {
+  local p
+  for p in "${REDIS_PORTS[@]}"; do
+    pid_matches "$(read_pid "$(redis_pidfile "$p")")" redis-server && return 0
+  done
+  for p in "${PROXY_PORTS[@]}"; do
+    pid_matches "$(read_pid "$(proxy_pidfile "$p")")" "$PROXY_PATTERN" && return 0
+  done
+  return 1
+}
+
+# The SETCLUSTER line for proxy number $1: its own Redis and range, then every other proxy as a PEER.
+setcluster_args() {
+  local me=$1 i
+  local -a ranges
+  mapfile -t ranges < <(slot_ranges "${#PROXY_PORTS[@]}")
+  printf '%s\n' UMCTL SETCLUSTER v2 1 NOFLAGS "$CLUSTER_NAME" "$HOST:${REDIS_PORTS[$me]}" 1 "${ranges[$me]}"
+  for i in "${!PROXY_PORTS[@]}"; do
+    [ "$i" -eq "$me" ] && continue
+    printf '%s\n' PEER "$HOST:${PROXY_PORTS[$i]}" 1 "${ranges[$i]}"
+  done
+}
+
+# start_failed MESSAGE [LOG...]: show the logs' last lines, stop what was started, exit 1.
+start_failed() {
+  local message=$1 f
+  shift
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    log "--- last lines of $f"
+    tail -n 15 "$f" >&2 || true
+  done
+  log "error: $message"
+  do_stop >/dev/null 2>&1 || true
+  exit 1
+}
+
+do_start() {
+  check_settings
+  if anything_running; then
+    log "already running (stop it first with: $0 stop)"
+    do_status || true
+    return 0
+  fi
+  ensure_packages redis-server=redis-server redis-cli=redis-tools
+  command -v java >/dev/null 2>&1 || ensure_jdk
+  ensure_jar
+
+  local p
+  for p in "${REDIS_PORTS[@]}" "${PROXY_PORTS[@]}"; do
+    port_in_use "$p" && die "port $p on $HOST is in use (choose others with MOONSHARD_CLUSTER_*_PORTS)"
+  done
+
+  mkdir -p "$CLUSTER_DIR"
+  rm -rf "${CLUSTER_DIR:?}"/redis-* "${CLUSTER_DIR:?}"/proxy-*
+
+  for p in "${REDIS_PORTS[@]}"; do
+    mkdir -p "$CLUSTER_DIR/redis-$p"
+    redis-server --port "$p" --bind "$HOST" --daemonize yes --pidfile "$(redis_pidfile "$p")" \
+      --dir "$CLUSTER_DIR/redis-$p" --logfile "$CLUSTER_DIR/redis-$p.log" \
+      --save "" --appendonly no >/dev/null ||
+      start_failed "redis-server on port $p did not start" "$CLUSTER_DIR/redis-$p.log"
+  done
+
+  # shellcheck disable=SC2086 # MOONSHARD_JAVA_OPTS is a list of JVM options
+  for p in "${PROXY_PORTS[@]}"; do
+    nohup setsid java ${MOONSHARD_JAVA_OPTS:-} -jar "$MOONSHARD_JAR" \
+      --address "$HOST:$p" --announce-address "$HOST:$p" \
+      >"$CLUSTER_DIR/proxy-$p.log" 2>&1 </dev/null &
+    echo $! >"$(proxy_pidfile "$p")"
+  done
+
+  for p in "${REDIS_PORTS[@]}"; do
+    wait_until 30 redis_answers "$p" ||
+      start_failed "redis-server on port $p does not answer PING" "$CLUSTER_DIR/redis-$p.log"
+  done
+  for p in "${PROXY_PORTS[@]}"; do
+    wait_until 60 proxy_answers_or_died "$p" ||
+      start_failed "the proxy on port $p does not answer PING" "$CLUSTER_DIR/proxy-$p.log"
+    pid_matches "$(read_pid "$(proxy_pidfile "$p")")" "$PROXY_PATTERN" ||
+      start_failed "the proxy on port $p exited" "$CLUSTER_DIR/proxy-$p.log"
+  done
+
+  local i reply
+  local -a args
+  for i in "${!PROXY_PORTS[@]}"; do
+    mapfile -t args < <(setcluster_args "$i")
+    reply=$(cli "${PROXY_PORTS[$i]}" "${args[@]}" 2>&1) || true
+    [ "$reply" = OK ] || start_failed "UMCTL SETCLUSTER to port ${PROXY_PORTS[$i]} answered: $reply" \
+      "$CLUSTER_DIR/proxy-${PROXY_PORTS[$i]}.log"
+  done
+  for p in "${PROXY_PORTS[@]}"; do
+    wait_until 30 proxy_ready "$p" ||
+      start_failed "the proxy on port $p is not ready (UMCTL READY)" "$CLUSTER_DIR/proxy-$p.log"
+  done
+
+  # one write and read through redirects, as a user's first command would do
+  reply=$(redis-cli -c -h "$HOST" -p "${PROXY_PORTS[0]}" set moonshard:smoke ok 2>&1) || true
+  [ "$reply" = OK ] || start_failed "SET through the cluster answered: $reply"
+  reply=$(redis-cli -c -h "$HOST" -p "${PROXY_PORTS[0]}" getdel moonshard:smoke 2>&1) || true
+  [ "$reply" = ok ] || start_failed "GETDEL through the cluster answered: $reply"
+
+  local -a ranges
+  mapfile -t ranges < <(slot_ranges "${#PROXY_PORTS[@]}")
+  echo "Moonshard cluster '$CLUSTER_NAME' is up:"
+  for i in "${!PROXY_PORTS[@]}"; do
+    printf '  proxy %s:%s -> redis %s:%s  slots %s\n' "$HOST" "${PROXY_PORTS[$i]}" "$HOST" "${REDIS_PORTS[$i]}" \
+      "${ranges[$i]}"
+  done
+  echo
+  echo "Connect:  redis-cli -c -p ${PROXY_PORTS[0]}"
+  echo "Stop:     $0 stop"
+  echo "Logs:     $CLUSTER_DIR/*.log"
+}
+
+redis_answers() { [ "$(cli "$1" PING 2>/dev/null)" = PONG ]; }
+# succeeds when the proxy answers, and also when it has died (the caller tells the two apart)
+proxy_answers_or_died() {
+  redis_answers "$1" || ! pid_matches "$(read_pid "$(proxy_pidfile "$1")")" "$PROXY_PATTERN"
+}
+proxy_ready() { [ "$(cli "$1" UMCTL READY 2>/dev/null)" = 1 ]; }
+
+do_stop() {
+  check_settings
+  local p pid stopped=0
+  for p in "${PROXY_PORTS[@]}"; do
+    pid=$(read_pid "$(proxy_pidfile "$p")")
+    if pid_matches "$pid" "$PROXY_PATTERN"; then
+      stop_pid "$pid" "$PROXY_PATTERN" 20
+      echo "stopped proxy $HOST:$p (pid $pid)"
+      stopped=$((stopped + 1))
+    fi
+    rm -f "$(proxy_pidfile "$p")"
+  done
+  for p in "${REDIS_PORTS[@]}"; do
+    pid=$(read_pid "$(redis_pidfile "$p")")
+    if pid_matches "$pid" redis-server; then
+      stop_pid "$pid" redis-server 20
+      echo "stopped redis $HOST:$p (pid $pid)"
+      stopped=$((stopped + 1))
+    fi
+    rm -f "$(redis_pidfile "$p")"
+  done
+  [ "$stopped" -gt 0 ] || echo "nothing was running"
+}
+
+do_status() {
+  check_settings
+  local p pid all=0
+  for p in "${REDIS_PORTS[@]}"; do
+    pid=$(read_pid "$(redis_pidfile "$p")")
+    if pid_matches "$pid" redis-server; then
+      printf 'redis  %s:%-5s running  pid %s\n' "$HOST" "$p" "$pid"
+    else
+      printf 'redis  %s:%-5s stopped\n' "$HOST" "$p"
+      all=3
+    fi
+  done
+  for p in "${PROXY_PORTS[@]}"; do
+    pid=$(read_pid "$(proxy_pidfile "$p")")
+    if pid_matches "$pid" "$PROXY_PATTERN"; then
+      printf 'proxy  %s:%-5s running  pid %s  ready=%s\n' "$HOST" "$p" "$pid" \
+        "$(cli "$p" UMCTL READY 2>/dev/null || echo '?')"
+    else
+      printf 'proxy  %s:%-5s stopped\n' "$HOST" "$p"
+      all=3
+    fi
+  done
+  return "$all"
+}
+
+case "${1:-}" in
+  start) do_start ;;
+  stop) do_stop ;;
+  status) do_status ;;
+  -h | --help | help) usage ;;
+  *)
+    usage >&2
+    exit 2
+    ;;
+esac
