@@ -23,11 +23,11 @@ import java.util.concurrent.CompletableFuture;
 public final class ProxyServer implements AutoCloseable {
 
     private final ProxyConfig config;
-    private final ProxyRuntime runtime;
+    private final io.moonshard.proxy.internal.ProxyRuntime runtime;
 
     private ProxyServer(ProxyConfig config) {
         this.config = config;
-        this.runtime = new ProxyRuntime(config);
+        this.runtime = new io.moonshard.proxy.internal.ProxyRuntime(config);
     }
 
     public static Builder builder() {

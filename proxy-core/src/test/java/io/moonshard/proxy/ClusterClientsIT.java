@@ -25,7 +25,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.RedisClusterClient;
 
 /**
  * Real cluster clients against 3 proxies x 1 redis, each seeded with ONE proxy: they discover all
@@ -113,8 +112,8 @@ class ClusterClientsIT {
 
     @Test
     void jedisClusterClient_discoversAllProxiesAndRoundTrips() {
-        try (RedisClusterClient writer = RedisClusterClient.create(new HostAndPort("127.0.0.1", cluster.port(1)));
-             RedisClusterClient reader = RedisClusterClient.create(new HostAndPort("127.0.0.1", cluster.port(0)))) {
+        try (redis.clients.jedis.RedisClusterClient writer = redis.clients.jedis.RedisClusterClient.create(new HostAndPort("127.0.0.1", cluster.port(1)));
+             redis.clients.jedis.RedisClusterClient reader = redis.clients.jedis.RedisClusterClient.create(new HostAndPort("127.0.0.1", cluster.port(0)))) {
             assertThat(writer.getClusterNodes().keySet()).containsExactlyInAnyOrderElementsOf(cluster.proxyAddresses);
             for (int i = 0; i < KEYS; i++) {
                 assertThat(writer.set("jedis:" + i, "v" + i)).isEqualTo("OK");

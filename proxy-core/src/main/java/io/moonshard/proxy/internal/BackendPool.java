@@ -21,6 +21,8 @@ final class BackendPool {
     private final Bootstrap bootstrap;
     private final int connectionsPerBackend;
     private final Map<String, BackendConnection[]> byAddress = new HashMap<>();
+    /** Reused by every command routed on this loop: key extraction allocates nothing. */
+    final io.moonshard.cluster.command.KeyPositions keyPositions = new io.moonshard.cluster.command.KeyPositions();
 
     BackendPool(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap) {
         this.proxy = proxy;

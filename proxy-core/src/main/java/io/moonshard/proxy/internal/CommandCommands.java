@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal;
 
+import io.moonshard.resp.RespWriter;
 import io.moonshard.cluster.command.CommandSpec;
 import io.moonshard.cluster.command.CommandTable;
 import io.moonshard.cluster.command.KeyPositions;
@@ -64,9 +65,9 @@ final class CommandCommands {
                 return;
             }
             ByteBuf out = s.channel().alloc().buffer();
-            RespOut.arrayHeader(out, count);
+            RespWriter.arrayHeader(out, count);
             for (int i = 0; i < count; i++) {
-                RespOut.bulk(out, inner.arg(keys.get(i)));
+                RespWriter.bulk(out, inner.arg(keys.get(i)));
             }
             s.reply(slot, out);
         } finally {

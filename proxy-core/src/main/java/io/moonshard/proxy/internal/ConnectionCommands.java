@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal;
 
+import io.moonshard.resp.RespWriter;
 import io.moonshard.resp.RespCommand;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -32,7 +33,9 @@ final class ConnectionCommands {
 
     static void ping(ClientSession s, ReplySlot slot, RespCommand cmd) {
         ByteBufAllocator alloc = s.channel().alloc();
-        if (cmd.argCount() == 1) {
+        if (cmd.argCount() > 2) {
+            s.replyError(slot, "ERR wrong number of arguments for 'ping' command"); // pingCommand's own check
+        } else if (cmd.argCount() == 1) {
             s.reply(slot, Replies.simple(alloc, "PONG"));
         } else {
             s.reply(slot, Replies.bulk(alloc, cmd.arg(1)));
@@ -180,21 +183,21 @@ final class ConnectionCommands {
         }
         s.protocol = (int) version;
         ByteBuf out = s.channel().alloc().buffer(160);
-        RespOut.arrayHeader(out, 14);
-        RespOut.bulk(out, "server");
-        RespOut.bulk(out, "redis");
-        RespOut.bulk(out, "version");
-        RespOut.bulk(out, ServerInfo.REDIS_VERSION);
-        RespOut.bulk(out, "proto");
-        RespOut.integer(out, version);
-        RespOut.bulk(out, "id");
-        RespOut.integer(out, s.id);
-        RespOut.bulk(out, "mode");
-        RespOut.bulk(out, "cluster");
-        RespOut.bulk(out, "role");
-        RespOut.bulk(out, "master");
-        RespOut.bulk(out, "modules");
-        RespOut.arrayHeader(out, 0);
+        RespWriter.arrayHeader(out, 14);
+        RespWriter.bulk(out, "server");
+        RespWriter.bulk(out, "redis");
+        RespWriter.bulk(out, "version");
+        RespWriter.bulk(out, ServerInfo.REDIS_VERSION);
+        RespWriter.bulk(out, "proto");
+        RespWriter.integer(out, version);
+        RespWriter.bulk(out, "id");
+        RespWriter.integer(out, s.id);
+        RespWriter.bulk(out, "mode");
+        RespWriter.bulk(out, "cluster");
+        RespWriter.bulk(out, "role");
+        RespWriter.bulk(out, "master");
+        RespWriter.bulk(out, "modules");
+        RespWriter.arrayHeader(out, 0);
         s.reply(slot, out);
     }
 
@@ -224,7 +227,7 @@ final class ConnectionCommands {
             s.name = name;
             s.reply(slot, Replies.simple(alloc, "OK"));
         } else if (cmd.argEqualsIgnoreCase(1, GETNAME) && argc == 2) {
-            s.reply(slot, s.name.isEmpty() ? RespOut.nullBulk(alloc) : Replies.bulk(alloc, s.name));
+            s.reply(slot, s.name.isEmpty() ? Replies.nullBulk(alloc) : Replies.bulk(alloc, s.name));
         } else if (cmd.argEqualsIgnoreCase(1, SETINFO) && argc == 4) {
             String value = cmd.argString(3);
             if (value.indexOf(' ') >= 0 || value.indexOf('\n') >= 0) {

@@ -3,7 +3,7 @@ package io.moonshard.proxy.internal;
 import io.moonshard.cluster.command.CommandSpec;
 import io.moonshard.cluster.route.RouteDecision;
 import io.moonshard.cluster.route.Router;
-import io.moonshard.cluster.route.SessionFlags;
+import io.moonshard.cluster.command.KeyPositions;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.resp.RespCommand;
 
@@ -22,11 +22,18 @@ final class Forwarder {
 
     void forward(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
         ClusterSnapshot snapshot = proxy.cluster().snapshot(); // read once: one command, one view
-        int[] keys = spec.keyIndexes(command);
-        RouteDecision decision = Router.route(snapshot, command, keys, SessionFlags.of(asking, session.readonly));
+        KeyPositions keys = session.pool.keyPositions;
+        int keyCount = spec.findKeys(command, keys);
+        RouteDecision decision = Router.route(snapshot, command, keyCount, keys);
         switch (decision.kind()) {
             case LOCAL -> send(session, slot, command, decision.backend());
             case NO_KEYS -> forwardKeyless(session, slot, command, snapshot);
+            case INVALID_ARGS -> {
+                // Redis rejects these arguments itself; any local backend gives its exact error
+                if (!sendToAnyBackend(session, slot, command)) {
+                    session.replyError(slot, "CLUSTERDOWN The cluster is down");
+                }
+            }
             default -> {
                 if (decision.isRedirect()) {
                     proxy.metrics().redirected();
@@ -49,7 +56,7 @@ final class Forwarder {
      * several local backends the replies would need merging, which this version does not do.
      */
     private void forwardKeyless(ClientSession session, ReplySlot slot, RespCommand command, ClusterSnapshot snapshot) {
-        if (snapshot.isEmpty()) {
+        if (!snapshot.isConfigured()) {
             session.replyError(slot, "CLUSTERDOWN The cluster is down");
             return;
         }

@@ -68,6 +68,10 @@ final class ProxyContext {
         return dispatcher;
     }
 
+    io.moonshard.cluster.command.CommandTable dispatcherTable() {
+        return io.moonshard.cluster.command.CommandTable.standard();
+    }
+
     ByteBufAllocator allocator() {
         return PooledByteBufAllocator.DEFAULT;
     }

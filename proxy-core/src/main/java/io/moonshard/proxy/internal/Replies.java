@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal;
 
+import io.moonshard.resp.RespWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
@@ -13,25 +14,25 @@ final class Replies {
     /** {@code -<text>\r\n}; CR and LF inside {@code text} become spaces, as Redis does. */
     static ByteBuf error(ByteBufAllocator alloc, CharSequence text) {
         ByteBuf buf = alloc.buffer(text.length() + 3);
-        RespOut.line(buf, '-', text);
+        RespWriter.error(buf, text);
         return buf;
     }
 
     static ByteBuf simple(ByteBufAllocator alloc, CharSequence text) {
         ByteBuf buf = alloc.buffer(text.length() + 3);
-        RespOut.line(buf, '+', text);
+        RespWriter.simple(buf, text);
         return buf;
     }
 
     static ByteBuf integer(ByteBufAllocator alloc, long value) {
         ByteBuf buf = alloc.buffer(24);
-        RespOut.integer(buf, value);
+        RespWriter.integer(buf, value);
         return buf;
     }
 
     static ByteBuf bulk(ByteBufAllocator alloc, byte[] data) {
         ByteBuf buf = alloc.buffer(data.length + 16);
-        RespOut.bulk(buf, data);
+        RespWriter.bulk(buf, data);
         return buf;
     }
 
@@ -39,9 +40,15 @@ final class Replies {
         return bulk(alloc, utf8.getBytes(StandardCharsets.UTF_8));
     }
 
+    static ByteBuf nullBulk(ByteBufAllocator alloc) {
+        ByteBuf buf = alloc.buffer(5);
+        RespWriter.nullBulk(buf);
+        return buf;
+    }
+
     static ByteBuf bulk(ByteBufAllocator alloc, ByteBuf data) {
         ByteBuf buf = alloc.buffer(data.readableBytes() + 16);
-        RespOut.bulk(buf, data);
+        RespWriter.bulk(buf, data);
         return buf;
     }
 }

@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal;
 
+import io.moonshard.resp.RespWriter;
 import io.moonshard.cluster.slot.SlotHash;
 import io.moonshard.resp.RespCommand;
 import io.netty.buffer.ByteBuf;
@@ -50,7 +51,7 @@ final class SlotKeyScan extends ReplyTarget {
 
     private static ByteBuf emptyArray(ClientSession session) {
         ByteBuf out = session.channel().alloc().buffer(4);
-        RespOut.arrayHeader(out, 0);
+        RespWriter.arrayHeader(out, 0);
         return out;
     }
 
@@ -85,9 +86,9 @@ final class SlotKeyScan extends ReplyTarget {
         }
         ByteBuf out = session.channel().alloc().buffer();
         int n = (int) Math.min(limit, keys.size());
-        RespOut.arrayHeader(out, n);
+        RespWriter.arrayHeader(out, n);
         for (int i = 0; i < n; i++) {
-            RespOut.bulk(out, keys.get(i));
+            RespWriter.bulk(out, keys.get(i));
         }
         session.reply(slot, out);
     }

@@ -1,0 +1,52 @@
+package io.moonshard.cluster.route;
+
+/**
+ * What to do with one data command: serve it from a local Redis, or answer with the redirect or
+ * error a Redis Cluster node would give (texts byte-identical to Redis 7 {@code cluster.c}).
+ *
+ * @param kind      the decision
+ * @param backend   for {@link Kind#LOCAL}: the local Redis address; otherwise null
+ * @param slot      the hash slot of the keys, or -1 when there is none
+ * @param errorLine for error kinds: the reply without {@code -} and CRLF; otherwise null
+ */
+public record RouteDecision(Kind kind, String backend, int slot, String errorLine) {
+
+    /** The possible decisions. */
+    public enum Kind {
+        /** Forward to {@link #backend()}. */
+        LOCAL,
+        /** The command has no keys: the caller decides (a Redis node runs it on its own data). */
+        NO_KEYS,
+        /** The key arguments cannot be located (bad numkeys, ...): Redis itself will reject the command. */
+        INVALID_ARGS,
+        MOVED,
+        ASK,
+        CROSSSLOT,
+        TRYAGAIN,
+        CLUSTERDOWN
+    }
+
+    static final RouteDecision NO_KEYS = new RouteDecision(Kind.NO_KEYS, null, -1, null);
+    static final RouteDecision INVALID_ARGS = new RouteDecision(Kind.INVALID_ARGS, null, -1, null);
+    static final RouteDecision CROSSSLOT = new RouteDecision(Kind.CROSSSLOT, null, -1,
+            "CROSSSLOT Keys in request don't hash to the same slot");
+    static final RouteDecision CLUSTER_DOWN = new RouteDecision(Kind.CLUSTERDOWN, null, -1,
+            "CLUSTERDOWN The cluster is down");
+
+    static RouteDecision local(String backend, int slot) {
+        return new RouteDecision(Kind.LOCAL, backend, slot, null);
+    }
+
+    static RouteDecision moved(int slot, String address) {
+        return new RouteDecision(Kind.MOVED, null, slot, "MOVED " + slot + " " + address);
+    }
+
+    static RouteDecision unserved(int slot) {
+        return new RouteDecision(Kind.CLUSTERDOWN, null, slot, "CLUSTERDOWN Hash slot not served");
+    }
+
+    /** MOVED or ASK: the client is sent elsewhere. */
+    public boolean isRedirect() {
+        return kind == Kind.MOVED || kind == Kind.ASK;
+    }
+}

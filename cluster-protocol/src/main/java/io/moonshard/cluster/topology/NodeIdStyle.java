@@ -1,0 +1,33 @@
+package io.moonshard.cluster.topology;
+
+/**
+ * How a proxy's 40-character node ID is formed from the cluster name and the proxy address: the name
+ * right-padded with {@code _}, then the lowercase hex of {@link Crc64} of the address (no leading
+ * zeros) right-padded with {@code _}.
+ */
+public enum NodeIdStyle {
+    /** 20 + 20, as in the original design note: {@code mydb________________9f8fca2805923328____}. */
+    SEED(20, 20),
+    /** 24 + 16, as in undermoon 0.6: {@code mydb____________________9f8fca2805923328}. */
+    UNDERMOON(24, 16);
+
+    private final int nameWidth;
+    private final int hashWidth;
+
+    NodeIdStyle(int nameWidth, int hashWidth) {
+        this.nameWidth = nameWidth;
+        this.hashWidth = hashWidth;
+    }
+
+    /** The node ID of the proxy at {@code address} in cluster {@code clusterName}. */
+    public String nodeId(String clusterName, String address) {
+        return pad(clusterName, nameWidth) + pad(Long.toHexString(Crc64.crc64(address)), hashWidth);
+    }
+
+    private static String pad(String s, int width) {
+        if (s.length() >= width) {
+            return s.substring(0, width);
+        }
+        return s + "_".repeat(width - s.length());
+    }
+}

@@ -1,0 +1,132 @@
+package io.moonshard.proxy.internal;
+
+import io.moonshard.cluster.topology.ClusterSnapshot;
+import io.moonshard.cluster.topology.RangeTag;
+import io.moonshard.cluster.topology.SlotAssignment;
+import io.moonshard.resp.RespCommand;
+import io.moonshard.resp.RespWriter;
+import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * undermoon's control commands, with its exact replies (undermoon-proxy-spec §2): {@code SETCLUSTER},
+ * {@code SETREPL}, {@code GETEPOCH}, {@code LISTCLUSTER}, {@code READY}, {@code INFOREPL},
+ * {@code SHUTDOWN}.
+ */
+final class UmctlCommands {
+
+    private final ProxyContext proxy;
+
+    UmctlCommands(ProxyContext proxy) {
+        this.proxy = proxy;
+    }
+
+    void handle(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        if (cmd.argCount() < 2) {
+            s.replyError(slot, "Missing sub command");
+            return;
+        }
+        ClusterState cluster = proxy.cluster();
+        switch (cmd.argString(1).toUpperCase(Locale.ROOT)) {
+            case "SETCLUSTER" -> {
+                List<String> args = utf8Args(cmd, 2);
+                replyLine(s, slot, args == null ? "-Failed to parse args: InvalidArgs" : cluster.applySetCluster(args));
+            }
+            case "SETREPL" -> {
+                List<String> args = utf8Args(cmd, 2);
+                replyLine(s, slot, args == null ? "-Invalid arguments" : cluster.replication().apply(args));
+            }
+            case "GETEPOCH" -> s.reply(slot, Replies.integer(s.channel().alloc(), cluster.snapshot().epoch()));
+            case "LISTCLUSTER" -> {
+                ByteBuf out = s.channel().alloc().buffer();
+                RespWriter.arrayHeader(out, 1);
+                RespWriter.bulk(out, cluster.snapshot().name());
+                s.reply(slot, out);
+            }
+            case "READY" -> s.reply(slot, Replies.integer(s.channel().alloc(), isReady(cluster.snapshot()) ? 1 : 0));
+            case "INFOREPL" -> infoRepl(s, slot, cluster.replication());
+            case "SHUTDOWN" -> shutdown(s, slot, cmd);
+            default -> s.replyError(slot, "Invalid sub command");
+        }
+    }
+
+    /**
+     * undermoon's readiness rule: metadata is present and some local range is stable or importing,
+     * i.e. the proxy is not only handing slots away.
+     */
+    static boolean isReady(ClusterSnapshot snapshot) {
+        if (!snapshot.isConfigured()) {
+            return false;
+        }
+        for (List<SlotAssignment> list : snapshot.local().values()) {
+            for (SlotAssignment a : list) {
+                if (a.tag() != RangeTag.MIGRATING && !a.slots().isEmpty()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private void infoRepl(ClientSession s, ReplySlot slot, ReplicationState replication) {
+        List<ReplicationState.Entry> entries = replication.entries();
+        ByteBuf out = s.channel().alloc().buffer();
+        RespWriter.arrayHeader(out, entries.size());
+        for (ReplicationState.Entry e : entries) {
+            RespWriter.arrayHeader(out, 3 + e.peers().size());
+            RespWriter.bulk(out, "cluster:" + e.cluster() + "\n");
+            RespWriter.bulk(out, "role:" + e.role() + "\n");
+            RespWriter.bulk(out, "node_address:" + e.node() + "\n");
+            for (String peer : e.peers()) {
+                RespWriter.bulk(out, (e.role().equals("master") ? "replica:" : "master:") + peer + "\n");
+            }
+        }
+        s.reply(slot, out);
+    }
+
+    /** {@code UMCTL SHUTDOWN [admin_password]}: undermoon leaves it open; a configured admin password guards it. */
+    private void shutdown(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        String required = proxy.config().adminPassword();
+        if (required != null) {
+            if (cmd.argCount() < 3) {
+                s.replyError(slot, "NOAUTH UMCTL SHUTDOWN needs the admin password");
+                return;
+            }
+            if (!java.security.MessageDigest.isEqual(required.getBytes(StandardCharsets.UTF_8), cmd.argBytes(2))) {
+                s.replyError(slot, "WRONGPASS invalid admin password");
+                return;
+            }
+        }
+        s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+        s.channel().eventLoop().execute(proxy::requestShutdown); // after the +OK is on its way
+    }
+
+    private static void replyLine(ClientSession s, ReplySlot slot, String line) {
+        if (line.startsWith("+")) {
+            s.reply(slot, Replies.simple(s.channel().alloc(), line.substring(1)));
+        } else {
+            s.replyError(slot, line.substring(1));
+        }
+    }
+
+    /** Arguments from {@code from} on as strings; null when one is not valid UTF-8 (undermoon drops those silently). */
+    private static List<String> utf8Args(RespCommand cmd, int from) {
+        List<String> out = new ArrayList<>(cmd.argCount() - from);
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        for (int i = from; i < cmd.argCount(); i++) {
+            try {
+                out.add(decoder.decode(ByteBuffer.wrap(cmd.argBytes(i))).toString());
+            } catch (CharacterCodingException e) {
+                return null;
+            }
+        }
+        return out;
+    }
+}
