@@ -65,10 +65,11 @@ setcluster_args() {
   local me=$1 i
   local -a ranges
   mapfile -t ranges < <(slot_ranges "${#PROXY_PORTS[@]}")
-  printf '%s\n' UMCTL SETCLUSTER v2 1 NOFLAGS "$CLUSTER_NAME" "$HOST:${REDIS_PORTS[$me]}" 1 "${ranges[$me]}"
+  printf '%s\n' UMCTL SETCLUSTER v2 1 NOFLAGS "$CLUSTER_NAME" "$HOST:${REDIS_PORTS[$me]}" 1 "${ranges[$me]}" PEER
+  # one PEER section listing every other proxy (a second PEER keyword would replace the first)
   for i in "${!PROXY_PORTS[@]}"; do
     [ "$i" -eq "$me" ] && continue
-    printf '%s\n' PEER "$HOST:${PROXY_PORTS[$i]}" 1 "${ranges[$i]}"
+    printf '%s\n' "$HOST:${PROXY_PORTS[$i]}" 1 "${ranges[$i]}"
   done
 }
 

@@ -99,6 +99,9 @@ final class LocalMoonshardCluster implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("UMCTL", "SETCLUSTER", "v2", Long.toString(epoch), "NOFLAGS", NAME));
         for (int j = 0; j < backends.get(index).size(); j++) {
             List<int[]> own = ranges.get(index).get(j);
+            if (own.isEmpty()) {
+                continue; // a backend without slots is left out of the metadata
+            }
             args.add(backends.get(index).get(j).address());
             args.add(Integer.toString(own.size()));
             for (int[] r : own) {

@@ -1,7 +1,7 @@
 package io.moonshard.testkit;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -36,7 +36,7 @@ public final class LeakCheckExtension implements AfterAllCallback {
             System.runFinalization();
             // The detector drains its reference queue when it tracks a new buffer.
             for (int i = 0; i < 16; i++) {
-                ByteBuf probe = UnpooledByteBufAllocator.DEFAULT.heapBuffer(1);
+                ByteBuf probe = PooledByteBufAllocator.DEFAULT.heapBuffer(1); // pooled: tracked, unlike unpooled heap buffers
                 probe.release();
             }
             Thread.sleep(20); // lets the reference handler thread enqueue what the GC cleared

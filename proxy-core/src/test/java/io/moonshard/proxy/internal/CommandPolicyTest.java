@@ -1,0 +1,49 @@
+package io.moonshard.proxy.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moonshard.resp.RespCommand;
+import org.junit.jupiter.api.Test;
+
+class CommandPolicyTest {
+
+    private static String refusal(String... args) {
+        RespCommand cmd = RespCommand.of(args);
+        try {
+            return CommandPolicy.refusal(args[0].toLowerCase(java.util.Locale.ROOT), cmd);
+        } finally {
+            cmd.release();
+        }
+    }
+
+    @Test
+    void connectionModeChangingCommandsAreRefused() {
+        assertThat(refusal("subscribe", "ch")).contains("'subscribe' is not supported");
+        assertThat(refusal("wait", "1", "0")).contains("'wait' is not supported");
+        assertThat(refusal("monitor")).contains("'monitor' is not supported");
+    }
+
+    @Test
+    void databaseCommandsGetRedisClusterErrors() {
+        assertThat(refusal("move", "k", "1")).isEqualTo("ERR MOVE is not allowed in cluster mode");
+        assertThat(refusal("swapdb", "0", "1")).isEqualTo("ERR SWAPDB is not allowed in cluster mode");
+        assertThat(refusal("copy", "a", "b", "DB", "2"))
+                .isEqualTo("ERR Copying to another database is not allowed in cluster mode");
+        assertThat(refusal("copy", "a", "b", "DB", "0")).isNull();
+        assertThat(refusal("copy", "a", "b", "REPLACE")).isNull();
+    }
+
+    @Test
+    void streamsReadsAreRefusedOnlyWhenTheyBlock() {
+        assertThat(refusal("xread", "COUNT", "1", "STREAMS", "s", "0")).isNull();
+        assertThat(refusal("xread", "BLOCK", "0", "STREAMS", "s", "$")).contains("'xread with BLOCK'");
+        // a stream named BLOCK after STREAMS is a key, not the option
+        assertThat(refusal("xread", "STREAMS", "BLOCK", "0")).isNull();
+    }
+
+    @Test
+    void ordinaryCommandsPass() {
+        assertThat(refusal("get", "k")).isNull();
+        assertThat(refusal("eval", "return 1", "0")).isNull();
+    }
+}
