@@ -127,24 +127,46 @@ class ClusterClientsIT {
 
     @Test
     void redisCliInClusterMode_followsRedirects() throws Exception {
-        int keys = 200;
-        for (int i = 0; i < keys; i++) {
-            assertThat(redisCli(cluster.port(0), "set", "cli:" + i, "v" + i)).isEqualTo("OK");
+        StringBuilder sets = new StringBuilder();
+        StringBuilder gets = new StringBuilder();
+        for (int i = 0; i < KEYS; i++) {
+            sets.append("set cli:").append(i).append(" v").append(i).append('\n');
+            gets.append("get cli:").append(i).append('\n');
         }
-        for (int i = 0; i < keys; i++) {
-            assertThat(redisCli(cluster.port(2), "get", "cli:" + i)).isEqualTo("v" + i);
+        // one redis-cli -c process per phase, commands on standard input, each redirect followed
+        String setOutput = redisCliWithInput(cluster.port(0), sets.toString());
+        assertThat(setOutput.lines().filter(l -> l.startsWith("-> Redirected to slot"))).isNotEmpty();
+        assertThat(replies(setOutput)).hasSize(KEYS).allMatch(line -> line.equals("OK"));
+        String getOutput = redisCliWithInput(cluster.port(2), gets.toString());
+        List<String> values = replies(getOutput);
+        assertThat(values).hasSize(KEYS);
+        for (int i = 0; i < KEYS; i++) {
+            assertThat(values.get(i)).isEqualTo("v" + i);
         }
-        assertEveryKeyOnItsOwner("cli", keys);
+        assertEveryKeyOnItsOwner("cli", KEYS);
     }
 
-    static String redisCli(int port, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("redis-cli", "-c", "-h", "127.0.0.1", "-p", Integer.toString(port)));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        return out;
+    /** redis-cli's output without its "-> Redirected to slot [n] located at host:port" notes. */
+    private static List<String> replies(String output) {
+        return output.lines().filter(l -> !l.startsWith("-> Redirected to slot")).toList();
+    }
+
+    private static String redisCliWithInput(int port, String input) throws IOException, InterruptedException {
+        // files, not pipes: with pipes, writing all input before reading output could deadlock
+        java.nio.file.Path in = java.nio.file.Files.createTempFile("redis-cli-in", ".txt");
+        java.nio.file.Path out = java.nio.file.Files.createTempFile("redis-cli-out", ".txt");
+        try {
+            java.nio.file.Files.writeString(in, input);
+            Process p = new ProcessBuilder("redis-cli", "-c", "-h", "127.0.0.1", "-p", Integer.toString(port))
+                    .redirectErrorStream(true).redirectInput(in.toFile()).redirectOutput(out.toFile()).start();
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            String output = java.nio.file.Files.readString(out);
+            assertThat(p.exitValue()).as(output).isZero();
+            return output;
+        } finally {
+            java.nio.file.Files.deleteIfExists(in);
+            java.nio.file.Files.deleteIfExists(out);
+        }
     }
 
     /** Every key with {@code prefix} is in the Redis that owns its slot, and all {@code count} are there. */
