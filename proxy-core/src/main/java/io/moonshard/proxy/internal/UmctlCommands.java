@@ -3,6 +3,7 @@ package io.moonshard.proxy.internal;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.cluster.topology.RangeTag;
 import io.moonshard.cluster.topology.SlotAssignment;
+import io.moonshard.cluster.umctl.SetReplRequest;
 import io.moonshard.resp.RespCommand;
 import io.moonshard.resp.RespWriter;
 import io.netty.buffer.ByteBuf;
@@ -75,16 +76,17 @@ final class UmctlCommands {
     }
 
     private void infoRepl(ClientSession s, ReplySlot slot, ReplicationState replication) {
-        List<ReplicationState.Entry> entries = replication.entries();
+        List<SetReplRequest.Node> nodes = replication.nodes();
         ByteBuf out = s.channel().alloc().buffer();
-        RespWriter.arrayHeader(out, entries.size());
-        for (ReplicationState.Entry e : entries) {
-            RespWriter.arrayHeader(out, 3 + e.peers().size());
-            RespWriter.bulk(out, "cluster:" + e.cluster() + "\n");
-            RespWriter.bulk(out, "role:" + e.role() + "\n");
-            RespWriter.bulk(out, "node_address:" + e.node() + "\n");
-            for (String peer : e.peers()) {
-                RespWriter.bulk(out, (e.role().equals("master") ? "replica:" : "master:") + peer + "\n");
+        RespWriter.arrayHeader(out, nodes.size());
+        for (SetReplRequest.Node n : nodes) {
+            RespWriter.arrayHeader(out, 3 + n.peers().size());
+            RespWriter.bulk(out, "cluster:" + n.clusterName() + "\n");
+            RespWriter.bulk(out, "role:" + (n.master() ? "master" : "replica") + "\n");
+            RespWriter.bulk(out, "node_address:" + n.address() + "\n");
+            for (SetReplRequest.Peer peer : n.peers()) {
+                RespWriter.bulk(out, (n.master() ? "replica:" : "master:") + peer.nodeAddress() + "@"
+                        + peer.proxyAddress() + "\n");
             }
         }
         s.reply(slot, out);

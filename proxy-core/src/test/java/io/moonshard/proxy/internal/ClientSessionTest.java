@@ -121,6 +121,19 @@ class ClientSessionTest {
     }
 
     @Test
+    void setReplIsStoredWithItsOwnEpochAndShownByInfoRepl() {
+        send("UMCTL SETREPL 3 NOFLAGS master mydb 127.0.0.1:6379 1 127.0.0.2:6380 127.0.0.2:5299\r\n");
+        assertThat(written()).isEqualTo("+OK\r\n");
+        send("UMCTL SETREPL 3 NOFLAGS master mydb 127.0.0.1:6379 0\r\n"
+                + "UMCTL SETREPL 4 NOFLAGS master mydb 10.1.1.1:6379 0\r\n"
+                + "UMCTL SETREPL 4 NOFLAGS primary mydb 127.0.0.1:6379 0\r\n"
+                + "UMCTL INFOREPL\r\n");
+        assertThat(written()).isEqualTo("-OLD_EPOCH\r\n-ERR_NOT_MY_META\r\n-Invalid arguments\r\n"
+                + "*1\r\n*4\r\n$13\r\ncluster:mydb\n\r\n$12\r\nrole:master\n\r\n"
+                + "$28\r\nnode_address:127.0.0.1:6379\n\r\n$38\r\nreplica:127.0.0.2:6380@127.0.0.2:5299\n\r\n");
+    }
+
+    @Test
     void umctlShutdown_requestsShutdownAfterReplying() {
         send("UMCTL SHUTDOWN\r\n");
         assertThat(written()).isEqualTo("+OK\r\n");
