@@ -31,7 +31,7 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
-        if (!proxy.clients().tryAdmit()) {
+        if (!proxy.clients().tryAdmit(ch)) {
             proxy.metrics().clientRejected();
             ch.pipeline().addLast(new RejectHandler());
             return;

@@ -22,8 +22,11 @@ final class ClientRegistry {
         return ids.incrementAndGet();
     }
 
-    /** Reserves room for one more client; false when {@code max_clients} are connected. */
-    boolean tryAdmit() {
+    /**
+     * Reserves room for one more client; false when {@code max_clients} are connected. The room is
+     * given back when {@code channel} closes, however it closes.
+     */
+    boolean tryAdmit(io.netty.channel.Channel channel) {
         while (true) {
             int current = admitted.get();
             if (current >= maxClients) {
@@ -31,6 +34,7 @@ final class ClientRegistry {
             }
             if (admitted.compareAndSet(current, current + 1)) {
                 totalConnections.incrementAndGet();
+                channel.closeFuture().addListener(f -> admitted.decrementAndGet());
                 return true;
             }
         }
@@ -41,9 +45,7 @@ final class ClientRegistry {
     }
 
     void unregister(ClientSession session) {
-        if (sessions.remove(session.id) != null) {
-            admitted.decrementAndGet();
-        }
+        sessions.remove(session.id);
     }
 
     int connected() {
