@@ -125,10 +125,12 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                 return fail(in, out, "query buffer limit exceeded");
             }
             if (frameEnd > end) {
-                if (length >= BIG_ARG) {
+                int missing = (int) (frameEnd - end);
+                if (length >= BIG_ARG && !in.isReadOnly() && in.maxWritableBytes() >= missing) {
                     // Reserve the rest of the frame once, so arriving chunks are appended in place
-                    // instead of the cumulation being re-copied as it grows.
-                    in.ensureWritable((int) (frameEnd - end));
+                    // instead of the cumulation being re-copied as it grows. (A cumulation that
+                    // cannot grow is replaced by the cumulator on the next read; we reserve then.)
+                    in.ensureWritable(missing);
                 }
                 return false;
             }
@@ -174,6 +176,11 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
             out.add(InlineSplitter.toCommand(ctx.alloc(), args));
         }
         return true;
+    }
+
+    /** The bytes buffered and not yet decoded (package-private, for tests). */
+    ByteBuf internalBufferForTest() {
+        return internalBuffer();
     }
 
     private boolean fail(ByteBuf in, List<Object> out, String reason) {
