@@ -38,12 +38,17 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (in.isReadable()) {
-            if (!tryFrame(in)) {
-                return;
+        try {
+            while (in.isReadable()) {
+                if (!tryFrame(in)) {
+                    return;
+                }
+                out.add(in.readRetainedSlice(scanOffset));
+                scanOffset = 0;
             }
-            out.add(in.readRetainedSlice(scanOffset));
-            scanOffset = 0;
+        } catch (RespCodecException e) {
+            in.skipBytes(in.readableBytes()); // nothing after a malformed reply can be trusted
+            throw e;
         }
     }
 
