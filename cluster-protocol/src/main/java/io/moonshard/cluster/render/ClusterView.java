@@ -90,16 +90,12 @@ public record ClusterView(ClusterSnapshot snapshot, String announce, NodeIdStyle
     }
 
     /**
-     * {@code CLUSTER SHARDS} in Redis 7.0's shape (maps written as RESP2 flat arrays): per proxy with
-     * slots, {@code slots} as flat start/end integers and {@code nodes} with one master.
+     * {@code CLUSTER SHARDS} in Redis 7.0's shape (maps written as RESP2 flat arrays): one shard per
+     * proxy, this one first, with {@code slots} as flat start/end integers (an empty array for a
+     * proxy without slots, as Redis 7.0 shows a master without slots) and {@code nodes} with one master.
      */
     public void writeClusterShards(ByteBuf out) {
-        List<Node> shards = new ArrayList<>();
-        for (Node n : nodes()) {
-            if (!n.slots().isEmpty()) {
-                shards.add(n);
-            }
-        }
+        List<Node> shards = nodes();
         RespWriter.arrayHeader(out, shards.size());
         for (Node n : shards) {
             RespWriter.arrayHeader(out, 4);

@@ -25,7 +25,7 @@ public record SlotRange(int start, int end) implements Comparable<SlotRange> {
     }
 
     private static int parseSlot(String text) {
-        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(Character::isDigit)) {
+        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException("bad slot '" + text + "'");
         }
         int slot = Integer.parseInt(text);

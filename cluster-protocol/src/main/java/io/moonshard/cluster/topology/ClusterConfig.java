@@ -53,7 +53,7 @@ public record ClusterConfig(
     }
 
     private static long unsigned(String value) {
-        if (value.isEmpty() || !value.chars().allMatch(Character::isDigit)) {
+        if (value.isEmpty() || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException("not a number: " + value);
         }
         return Long.parseLong(value);

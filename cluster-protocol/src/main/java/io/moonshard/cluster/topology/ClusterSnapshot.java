@@ -51,7 +51,9 @@ public final class ClusterSnapshot {
         this.configured = configured;
         this.localBackends = Collections.unmodifiableSet(new LinkedHashSet<>(this.local.keySet()));
 
-        // routing, in priority order (later passes fill only what is still empty)
+        // routing: each pass overwrites the earlier ones, so the last pass wins: a peer MIGRATING
+        // beats a peer holding the slot stable, which beats a peer IMPORTING it; local entries
+        // (stable or MIGRATING served here, IMPORTING sent to the source proxy) come last and win
         fillPeers(RangeTag.IMPORTING);
         fillPeers(RangeTag.NONE);
         fillPeers(RangeTag.MIGRATING);

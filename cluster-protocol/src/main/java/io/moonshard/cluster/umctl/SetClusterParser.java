@@ -194,14 +194,14 @@ public final class SetClusterParser {
             throw new BadArgs(INVALID_ARGS);
         }
         String port = address.substring(colon + 1);
-        if (port.length() > 5 || !port.chars().allMatch(Character::isDigit) || Integer.parseInt(port) > 65535) {
+        if (port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9') || Integer.parseInt(port) > 65535) {
             throw new BadArgs(INVALID_ARGS);
         }
         return address;
     }
 
     static long parseU64(String text) {
-        if (text.isEmpty() || text.length() > 20 || !text.chars().allMatch(Character::isDigit)) {
+        if (text.isEmpty() || text.length() > 20 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new BadArgs(INVALID_ARGS);
         }
         try {
