@@ -68,7 +68,7 @@ public record ClusterView(ClusterSnapshot snapshot, String announce, NodeIdStyle
         return sb.toString();
     }
 
-    /** {@code CLUSTER SLOTS}: {@code [start, end, [host, port, id]]} per contiguous range, ours first. */
+    /** {@code CLUSTER SLOTS}: {@code [start, end, [host, port, id, {}]]} per contiguous range, ours first, as Redis 7.0 sends it. */
     public void writeClusterSlots(ByteBuf out) {
         List<Node> nodes = nodes();
         int count = 0;
@@ -81,10 +81,11 @@ public record ClusterView(ClusterSnapshot snapshot, String announce, NodeIdStyle
                 RespWriter.arrayHeader(out, 3);
                 RespWriter.integer(out, r.start());
                 RespWriter.integer(out, r.end());
-                RespWriter.arrayHeader(out, 3);
+                RespWriter.arrayHeader(out, 4);
                 RespWriter.bulk(out, n.host());
                 RespWriter.integer(out, n.port());
                 RespWriter.bulk(out, n.id());
+                RespWriter.arrayHeader(out, 0); // Redis 7's networking metadata: a map, empty here
             }
         }
     }

@@ -120,8 +120,8 @@ class ClusterViewTest {
         ClusterView view = new ClusterView(EX1, ME, NodeIdStyle.SEED, false);
         assertThat(write(view::writeClusterSlots)).isEqualTo(
                 "*2\r\n"
-                        + "*3\r\n:0\r\n:8000\r\n*3\r\n$9\r\n127.0.0.1\r\n:5299\r\n$40\r\n" + ID_ME + "\r\n"
-                        + "*3\r\n:8001\r\n:16383\r\n*3\r\n$9\r\n127.0.0.1\r\n:7000\r\n$40\r\n" + ID_7000 + "\r\n");
+                        + "*3\r\n:0\r\n:8000\r\n*4\r\n$9\r\n127.0.0.1\r\n:5299\r\n$40\r\n" + ID_ME + "\r\n*0\r\n"
+                        + "*3\r\n:8001\r\n:16383\r\n*4\r\n$9\r\n127.0.0.1\r\n:7000\r\n$40\r\n" + ID_7000 + "\r\n*0\r\n");
     }
 
     @Test
@@ -132,8 +132,8 @@ class ClusterViewTest {
         String me = NodeIdStyle.SEED.nodeId("c", "10.0.0.1:5299");
         String peer = NodeIdStyle.SEED.nodeId("c", "10.0.0.2:5299");
         assertThat(write(view::writeClusterSlots)).isEqualTo(arr(2)
-                + arr(3) + num(0) + num(200) + arr(3) + bulk("10.0.0.1") + num(5299) + bulk(me)
-                + arr(3) + num(201) + num(16383) + arr(3) + bulk("10.0.0.2") + num(5299) + bulk(peer));
+                + arr(3) + num(0) + num(200) + arr(4) + bulk("10.0.0.1") + num(5299) + bulk(me) + arr(0)
+                + arr(3) + num(201) + num(16383) + arr(4) + bulk("10.0.0.2") + num(5299) + bulk(peer) + arr(0));
         assertThat(view.clusterNodes()).isEqualTo(
                 me + " 10.0.0.1:5299 myself,master - 0 0 4 connected 0-200\n"
                         + peer + " 10.0.0.2:5299 master - 0 0 4 connected 201-16383\n");
@@ -149,10 +149,10 @@ class ClusterViewTest {
                         + ID_7000 + " 127.0.0.1:7000 master - 0 0 7 connected 16383\n"
                         + NodeIdStyle.SEED.nodeId("mydb", "127.0.0.1:7001") + " 127.0.0.1:7001 master - 0 0 7 connected\n");
         assertThat(write(view::writeClusterSlots)).isEqualTo(arr(4)
-                + arr(3) + num(0) + num(100) + arr(3) + bulk("127.0.0.1") + num(5299) + bulk(ID_ME)
-                + arr(3) + num(102) + num(102) + arr(3) + bulk("127.0.0.1") + num(5299) + bulk(ID_ME)
-                + arr(3) + num(300) + num(300) + arr(3) + bulk("127.0.0.1") + num(5299) + bulk(ID_ME)
-                + arr(3) + num(16383) + num(16383) + arr(3) + bulk("127.0.0.1") + num(7000) + bulk(ID_7000));
+                + arr(3) + num(0) + num(100) + arr(4) + bulk("127.0.0.1") + num(5299) + bulk(ID_ME) + arr(0)
+                + arr(3) + num(102) + num(102) + arr(4) + bulk("127.0.0.1") + num(5299) + bulk(ID_ME) + arr(0)
+                + arr(3) + num(300) + num(300) + arr(4) + bulk("127.0.0.1") + num(5299) + bulk(ID_ME) + arr(0)
+                + arr(3) + num(16383) + num(16383) + arr(4) + bulk("127.0.0.1") + num(7000) + bulk(ID_7000) + arr(0));
         // a proxy without slots is a shard with an empty slot list, as Redis 7.0 shows a master without slots
         assertThat(write(view::writeClusterShards)).isEqualTo(arr(3)
                 + shard(ID_ME, "127.0.0.1", 5299, 0, 100, 102, 102, 300, 300)
@@ -220,8 +220,8 @@ class ClusterViewTest {
             assertThat(view.clusterInfo()).startsWith("cluster_state:ok\r\ncluster_slots_assigned:16384\r\n");
         }
         assertThat(write(bystander::writeClusterSlots)).isEqualTo(arr(2)
-                + arr(3) + num(0) + num(8000) + arr(3) + bulk("127.0.0.1") + num(6001) + bulk(id6001)
-                + arr(3) + num(8001) + num(16383) + arr(3) + bulk("127.0.0.1") + num(6002) + bulk(id6002));
+                + arr(3) + num(0) + num(8000) + arr(4) + bulk("127.0.0.1") + num(6001) + bulk(id6001) + arr(0)
+                + arr(3) + num(8001) + num(16383) + arr(4) + bulk("127.0.0.1") + num(6002) + bulk(id6002) + arr(0));
     }
 
     @Test
