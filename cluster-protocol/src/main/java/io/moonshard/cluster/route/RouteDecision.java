@@ -8,8 +8,9 @@ package io.moonshard.cluster.route;
  * @param backend   for {@link Kind#LOCAL}: the local Redis address; otherwise null
  * @param slot      the hash slot of the keys, or -1 when there is none
  * @param errorLine for error kinds: the reply without {@code -} and CRLF; otherwise null
+ * @param fanOutPlan for {@link Kind#FAN_OUT}: which key arguments go to which local backend; otherwise null
  */
-public record RouteDecision(Kind kind, String backend, int slot, String errorLine) {
+public record RouteDecision(Kind kind, String backend, int slot, String errorLine, FanOutPlan fanOutPlan) {
 
     /** The possible decisions. */
     public enum Kind {
@@ -19,6 +20,11 @@ public record RouteDecision(Kind kind, String backend, int slot, String errorLin
         NO_KEYS,
         /** The key arguments cannot be located (bad numkeys, ...): Redis itself will reject the command. */
         INVALID_ARGS,
+        /**
+         * A splittable multi-key command (MGET, MSET, DEL, UNLINK, EXISTS, TOUCH) whose keys span several
+         * slots, all served here: {@link #fanOutPlan()} groups its keys by local backend.
+         */
+        FAN_OUT,
         MOVED,
         ASK,
         CROSSSLOT,
@@ -26,23 +32,27 @@ public record RouteDecision(Kind kind, String backend, int slot, String errorLin
         CLUSTERDOWN
     }
 
-    static final RouteDecision NO_KEYS = new RouteDecision(Kind.NO_KEYS, null, -1, null);
-    static final RouteDecision INVALID_ARGS = new RouteDecision(Kind.INVALID_ARGS, null, -1, null);
+    static final RouteDecision NO_KEYS = new RouteDecision(Kind.NO_KEYS, null, -1, null, null);
+    static final RouteDecision INVALID_ARGS = new RouteDecision(Kind.INVALID_ARGS, null, -1, null, null);
     static final RouteDecision CROSSSLOT = new RouteDecision(Kind.CROSSSLOT, null, -1,
-            "CROSSSLOT Keys in request don't hash to the same slot");
+            "CROSSSLOT Keys in request don't hash to the same slot", null);
     static final RouteDecision CLUSTER_DOWN = new RouteDecision(Kind.CLUSTERDOWN, null, -1,
-            "CLUSTERDOWN The cluster is down");
+            "CLUSTERDOWN The cluster is down", null);
 
     static RouteDecision local(String backend, int slot) {
-        return new RouteDecision(Kind.LOCAL, backend, slot, null);
+        return new RouteDecision(Kind.LOCAL, backend, slot, null, null);
     }
 
     static RouteDecision moved(int slot, String address) {
-        return new RouteDecision(Kind.MOVED, null, slot, "MOVED " + slot + " " + address);
+        return new RouteDecision(Kind.MOVED, null, slot, "MOVED " + slot + " " + address, null);
     }
 
     static RouteDecision unserved(int slot) {
-        return new RouteDecision(Kind.CLUSTERDOWN, null, slot, "CLUSTERDOWN Hash slot not served");
+        return new RouteDecision(Kind.CLUSTERDOWN, null, slot, "CLUSTERDOWN Hash slot not served", null);
+    }
+
+    static RouteDecision fanOut(FanOutPlan plan) {
+        return new RouteDecision(Kind.FAN_OUT, null, -1, null, plan);
     }
 
     /** MOVED or ASK: the client is sent elsewhere. */

@@ -37,6 +37,8 @@ public final class ClusterSnapshot {
     // per slot: the local Redis that serves it, or null; else the proxy to redirect to, or null
     private final String[] localOwner = new String[SlotHash.SLOT_COUNT];
     private final String[] redirectOwner = new String[SlotHash.SLOT_COUNT];
+    // per slot: the local Redis importing it (served after ASKING), or null
+    private final String[] importingNode = new String[SlotHash.SLOT_COUNT];
     private final Set<String> localBackends;
     private final SlotSet shownLocal;
     private final Map<String, SlotSet> shownPeers;
@@ -62,6 +64,7 @@ public final class ClusterSnapshot {
                 for (var r : a.slots().ranges()) {
                     for (int s = r.start(); s <= r.end(); s++) {
                         if (a.tag() == RangeTag.IMPORTING) {
+                            importingNode[s] = e.getKey();
                             if (localOwner[s] == null) {
                                 redirectOwner[s] = a.meta().srcProxy();
                             }
@@ -160,6 +163,11 @@ public final class ClusterSnapshot {
     /** The local Redis serving {@code slot}, or null when no local node serves it. */
     public String localOwner(int slot) {
         return localOwner[slot];
+    }
+
+    /** The local Redis importing {@code slot} (a client that sent ASKING is served there), or null. */
+    public String importingNode(int slot) {
+        return importingNode[slot];
     }
 
     /** The proxy to redirect {@code slot} to, or null (served locally, or by nobody). */

@@ -24,7 +24,7 @@ final class Forwarder {
         ClusterSnapshot snapshot = proxy.cluster().snapshot(); // read once: one command, one view
         KeyPositions keys = session.pool.keyPositions;
         int keyCount = spec.findKeys(command, keys);
-        RouteDecision decision = Router.route(snapshot, command, keyCount, keys);
+        RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, spec.fanOut());
         switch (decision.kind()) {
             case LOCAL -> send(session, slot, command, decision.backend());
             case NO_KEYS -> forwardKeyless(session, slot, command, snapshot);
@@ -33,6 +33,11 @@ final class Forwarder {
                 if (!sendToAnyBackend(session, slot, command)) {
                     session.replyError(slot, "CLUSTERDOWN The cluster is down");
                 }
+            }
+            case FAN_OUT -> {
+                // Splitting across local backends comes with fan-out support; until then the proxy
+                // answers like a Redis Cluster node, which never splits a command either.
+                session.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
             }
             default -> {
                 if (decision.isRedirect()) {
