@@ -52,6 +52,13 @@ final class UmctlCommands {
             }
             case "READY" -> s.reply(slot, Replies.integer(s.channel().alloc(), isReady(cluster.snapshot()) ? 1 : 0));
             case "INFOREPL" -> infoRepl(s, slot, cluster.replication());
+            case "INFOMGR" -> {
+                // migration tasks that reached SWITCH_COMMITTED: none, as this version moves no data
+                ByteBuf out = s.channel().alloc().buffer(4);
+                RespWriter.arrayHeader(out, 0);
+                s.reply(slot, out);
+            }
+            case "INFO" -> info(s, slot, cluster);
             case "SHUTDOWN" -> shutdown(s, slot, cmd);
             default -> s.replyError(slot, "Invalid sub command");
         }
@@ -76,8 +83,13 @@ final class UmctlCommands {
     }
 
     private void infoRepl(ClientSession s, ReplySlot slot, ReplicationState replication) {
-        List<SetReplRequest.Node> nodes = replication.nodes();
         ByteBuf out = s.channel().alloc().buffer();
+        writeInfoRepl(out, replication);
+        s.reply(slot, out);
+    }
+
+    private static void writeInfoRepl(ByteBuf out, ReplicationState replication) {
+        List<SetReplRequest.Node> nodes = replication.nodes();
         RespWriter.arrayHeader(out, nodes.size());
         for (SetReplRequest.Node n : nodes) {
             RespWriter.arrayHeader(out, 3 + n.peers().size());
@@ -89,7 +101,58 @@ final class UmctlCommands {
                         + peer.proxyAddress() + "\n");
             }
         }
+    }
+
+    /**
+     * {@code UMCTL INFO}: undermoon's nested array (spec §2.3): the cluster's local nodes and peers with
+     * their ranges (a tagged range adds its migration fields), then the replication metadata, then the
+     * migration tasks (none in this version).
+     */
+    private void info(ClientSession s, ReplySlot slot, ClusterState cluster) {
+        ClusterSnapshot snapshot = cluster.snapshot();
+        ByteBuf out = s.channel().alloc().buffer();
+        RespWriter.arrayHeader(out, 6);
+        RespWriter.bulk(out, "Cluster");
+        RespWriter.arrayHeader(out, 5);
+        RespWriter.bulk(out, snapshot.name());
+        RespWriter.bulk(out, "local");
+        RespWriter.arrayHeader(out, 3 + snapshot.local().size());
+        RespWriter.bulk(out, "name: " + snapshot.name());
+        RespWriter.bulk(out, "epoch: " + snapshot.epoch());
+        RespWriter.bulk(out, "nodes:");
+        snapshot.local().forEach((address, assignments) -> writeNode(out, address, assignments));
+        RespWriter.bulk(out, "peer");
+        RespWriter.arrayHeader(out, 1 + snapshot.peers().size());
+        RespWriter.bulk(out, "peers:");
+        snapshot.peers().forEach((address, assignments) -> writeNode(out, address, assignments));
+        RespWriter.bulk(out, "Replication");
+        writeInfoRepl(out, cluster.replication());
+        RespWriter.bulk(out, "Migration");
+        RespWriter.arrayHeader(out, 1);
+        RespWriter.bulk(out, "name: " + snapshot.name());
         s.reply(slot, out);
+    }
+
+    /** {@code [address, [[tag lines..., "<n> <s-e>..."], ...]]}. */
+    private static void writeNode(ByteBuf out, String address, List<SlotAssignment> assignments) {
+        RespWriter.arrayHeader(out, 2);
+        RespWriter.bulk(out, address);
+        RespWriter.arrayHeader(out, assignments.size());
+        for (SlotAssignment a : assignments) {
+            StringBuilder ranges = new StringBuilder().append(a.slots().ranges().size());
+            a.slots().ranges().forEach(r -> ranges.append(' ').append(r.start()).append('-').append(r.end()));
+            if (a.meta() == null) {
+                RespWriter.arrayHeader(out, 1);
+            } else {
+                RespWriter.arrayHeader(out, 6);
+                RespWriter.bulk(out, Long.toString(a.meta().epoch()));
+                RespWriter.bulk(out, "src_proxy: " + a.meta().srcProxy());
+                RespWriter.bulk(out, "src_node: " + a.meta().srcNode());
+                RespWriter.bulk(out, "dst_proxy: " + a.meta().dstProxy());
+                RespWriter.bulk(out, "dst_node: " + a.meta().dstNode());
+            }
+            RespWriter.bulk(out, ranges.toString());
+        }
     }
 
     /** {@code UMCTL SHUTDOWN [admin_password]}: undermoon leaves it open; a configured admin password guards it. */

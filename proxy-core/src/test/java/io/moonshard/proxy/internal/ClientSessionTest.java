@@ -134,6 +134,19 @@ class ClientSessionTest {
     }
 
     @Test
+    void umctlInfoShowsTheMetadata_andInfoMgrHasNoCommittedTasks() {
+        send("UMCTL SETCLUSTER v2 3 NOFLAGS mydb 127.0.0.1:6379 1 0-8000 PEER 127.0.0.1:7000 1 8001-16383\r\n");
+        assertThat(written()).isEqualTo("+OK\r\n");
+        send("UMCTL INFOMGR\r\nUMCTL INFO\r\n");
+        String out = written();
+        assertThat(out).startsWith("*0\r\n");
+        io.moonshard.resp.RespValue info = io.moonshard.resp.RespParser.parse(out.substring(4));
+        String text = io.moonshard.resp.RespFormatter.format(info);
+        assertThat(text).contains("\"Cluster\"", "\"epoch: 3\"", "\"127.0.0.1:6379\"", "\"1 0-8000\"",
+                "\"peers:\"", "\"127.0.0.1:7000\"", "\"1 8001-16383\"", "\"Replication\"", "\"Migration\"");
+    }
+
+    @Test
     void umctlShutdown_requestsShutdownAfterReplying() {
         send("UMCTL SHUTDOWN\r\n");
         assertThat(written()).isEqualTo("+OK\r\n");
