@@ -48,6 +48,8 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
             }
         } catch (RespCodecException e) {
             in.skipBytes(in.readableBytes()); // nothing after a malformed reply can be trusted
+            scanOffset = 0;
+            depth = 0;
             throw e;
         }
     }
@@ -141,17 +143,11 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
         try {
             return RespNumbers.parseLong(in, from, to - from);
         } catch (NumberFormatException e) {
-            throw malformedStatic("bad length '" + in.toString(from, Math.min(to - from, 32), java.nio.charset.StandardCharsets.US_ASCII) + "'");
+            throw malformed("bad length '" + in.toString(from, Math.min(to - from, 32), java.nio.charset.StandardCharsets.US_ASCII) + "'");
         }
     }
 
-    private RespCodecException malformed(String what) {
-        scanOffset = 0;
-        depth = 0;
-        return new RespCodecException("malformed reply: " + what);
-    }
-
-    private static RespCodecException malformedStatic(String what) {
+    private static RespCodecException malformed(String what) {
         return new RespCodecException("malformed reply: " + what);
     }
 }

@@ -1,6 +1,7 @@
 package io.moonshard.proxy.internal;
 
 import io.moonshard.cluster.command.CommandErrors;
+import io.moonshard.cluster.command.CommandTable;
 import io.moonshard.cluster.render.ClusterView;
 import io.moonshard.cluster.slot.SlotHash;
 import io.moonshard.resp.RespCommand;
@@ -18,7 +19,7 @@ final class ClusterCommands {
 
     private final ProxyContext proxy;
 
-    ClusterCommands(ProxyContext proxy, Forwarder forwarder) {
+    ClusterCommands(ProxyContext proxy) {
         this.proxy = proxy;
     }
 
@@ -54,7 +55,7 @@ final class ClusterCommands {
             case "help" -> s.reply(slot, Replies.bulk(s.channel().alloc(),
                     "CLUSTER NODES|SLOTS|SHARDS|INFO|MYID|MYSHARDID|KEYSLOT|COUNTKEYSINSLOT|GETKEYSINSLOT"));
             default -> {
-                if (proxy.dispatcherTable().lookup("cluster|" + sub) != null) {
+                if (CommandTable.standard().lookup("cluster|" + sub) != null) {
                     s.replyError(slot, "ERR CLUSTER " + sub.toUpperCase(Locale.ROOT)
                             + " is not supported by Moonshard: the cluster is configured with UMCTL SETCLUSTER");
                 } else {

@@ -49,7 +49,7 @@ final class CommandDispatcher {
     }
 
     private void registerLocalCommands() {
-        ClusterCommands cluster = new ClusterCommands(proxy, forwarder);
+        ClusterCommands cluster = new ClusterCommands(proxy);
         CommandCommands command = new CommandCommands(table, forwarder);
         register("ping", ConnectionCommands::ping);
         register("echo", ConnectionCommands::echo);

@@ -68,10 +68,6 @@ final class ProxyContext {
         return dispatcher;
     }
 
-    io.moonshard.cluster.command.CommandTable dispatcherTable() {
-        return io.moonshard.cluster.command.CommandTable.standard();
-    }
-
     ByteBufAllocator allocator() {
         return PooledByteBufAllocator.DEFAULT;
     }
