@@ -25,6 +25,14 @@ public record RouteDecision(Kind kind, String backend, int slot, String errorLin
          * slots, all served here: {@link #fanOutPlan()} groups its keys by local backend.
          */
         FAN_OUT,
+        /**
+         * The slot is open (being migrated away from {@link #backend()}, or imported there and the client
+         * sent ASKING with several keys): whether it is served at {@link #backend()} depends on which
+         * keys are still there. The caller counts the keys missing at {@link #backend()} and asks
+         * {@link Router#afterKeyCheck}, which answers LOCAL, ASK or TRYAGAIN as Redis's
+         * {@code getNodeByQuery} does.
+         */
+        KEY_CHECK,
         MOVED,
         ASK,
         CROSSSLOT,
@@ -36,11 +44,21 @@ public record RouteDecision(Kind kind, String backend, int slot, String errorLin
     static final RouteDecision INVALID_ARGS = new RouteDecision(Kind.INVALID_ARGS, null, -1, null, null);
     static final RouteDecision CROSSSLOT = new RouteDecision(Kind.CROSSSLOT, null, -1,
             "CROSSSLOT Keys in request don't hash to the same slot", null);
+    static final RouteDecision TRY_AGAIN = new RouteDecision(Kind.TRYAGAIN, null, -1,
+            "TRYAGAIN Multiple keys request during rehashing of slot", null);
     static final RouteDecision CLUSTER_DOWN = new RouteDecision(Kind.CLUSTERDOWN, null, -1,
             "CLUSTERDOWN The cluster is down", null);
 
     static RouteDecision local(String backend, int slot) {
         return new RouteDecision(Kind.LOCAL, backend, slot, null, null);
+    }
+
+    static RouteDecision keyCheck(String backend, int slot) {
+        return new RouteDecision(Kind.KEY_CHECK, backend, slot, null, null);
+    }
+
+    static RouteDecision ask(int slot, String address) {
+        return new RouteDecision(Kind.ASK, null, slot, "ASK " + slot + " " + address, null);
     }
 
     static RouteDecision moved(int slot, String address) {

@@ -13,7 +13,10 @@ import java.util.Map;
 /**
  * Routes a data command by its keys against one cluster snapshot, as Redis Cluster's
  * {@code getNodeByQuery} does: all keys must hash to one slot ({@code CROSSSLOT} otherwise); that slot
- * is served here, redirected with {@code MOVED}, or not served at all. A pure function.
+ * is served here, redirected with {@code MOVED}, or not served at all. While a slot is open (migrating
+ * or importing), whether it is served here can depend on which keys exist here: {@link #route} then
+ * answers {@link RouteDecision.Kind#KEY_CHECK} and {@link #afterKeyCheck} finishes the decision with
+ * {@code ASK} or {@code TRYAGAIN}, as Redis does. Pure functions.
  */
 public final class Router {
 
@@ -55,16 +58,48 @@ public final class Router {
         }
         String backend = snapshot.localOwner(slot);
         if (backend != null) {
-            return RouteDecision.local(backend, slot);
+            // a slot being migrated away is served here only for the keys still here
+            return snapshot.migratingTo(slot) != null ? RouteDecision.keyCheck(backend, slot)
+                    : RouteDecision.local(backend, slot);
         }
-        if (asking && snapshot.importingNode(slot) != null) {
-            return RouteDecision.local(snapshot.importingNode(slot), slot);
+        String importing = snapshot.importingNode(slot);
+        if (asking && importing != null) {
+            // after ASKING one key is always served; several keys only if they all arrived already
+            return keyCount > 1 ? RouteDecision.keyCheck(importing, slot) : RouteDecision.local(importing, slot);
         }
         String peer = snapshot.redirectOwner(slot);
         if (peer != null) {
             return RouteDecision.moved(slot, peer);
         }
         return RouteDecision.unserved(slot);
+    }
+
+    /**
+     * Second step of a {@link RouteDecision.Kind#KEY_CHECK} decision, once the caller knows how many of
+     * the command's keys are missing at its backend (Redis 7.0 {@code getNodeByQuery}): on a slot being
+     * migrated away, any missing key sends the client to the destination with {@code ASK}; on a slot
+     * being imported (the client sent ASKING), several keys of which some are missing get
+     * {@code TRYAGAIN}. Otherwise the command is served at the backend.
+     *
+     * @param keyCheck     the KEY_CHECK decision {@link #route} returned
+     * @param snapshot     the snapshot that decision was made from
+     * @param keyCount     how many keys the command has
+     * @param missingKeys  how many of them do not exist at {@code keyCheck.backend()}
+     */
+    public static RouteDecision afterKeyCheck(RouteDecision keyCheck, ClusterSnapshot snapshot, int keyCount,
+                                              int missingKeys) {
+        if (keyCheck.kind() != RouteDecision.Kind.KEY_CHECK) {
+            throw new IllegalArgumentException("not a KEY_CHECK decision: " + keyCheck.kind());
+        }
+        int slot = keyCheck.slot();
+        if (missingKeys == 0) {
+            return RouteDecision.local(keyCheck.backend(), slot);
+        }
+        String destination = snapshot.migratingTo(slot);
+        if (destination != null) {
+            return RouteDecision.ask(slot, destination);
+        }
+        return keyCount > 1 ? RouteDecision.TRY_AGAIN : RouteDecision.local(keyCheck.backend(), slot);
     }
 
     /** Groups the keys by local backend; CROSSSLOT as soon as one key's slot is not served here. */

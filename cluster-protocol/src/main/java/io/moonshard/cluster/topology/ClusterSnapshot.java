@@ -39,6 +39,8 @@ public final class ClusterSnapshot {
     private final String[] redirectOwner = new String[SlotHash.SLOT_COUNT];
     // per slot: the local Redis importing it (served after ASKING), or null
     private final String[] importingNode = new String[SlotHash.SLOT_COUNT];
+    // per slot being migrated away from a local Redis: the destination proxy (ASK target), or null
+    private final String[] migratingTo = new String[SlotHash.SLOT_COUNT];
     private final Set<String> localBackends;
     private final SlotSet shownLocal;
     private final Map<String, SlotSet> shownPeers;
@@ -71,6 +73,7 @@ public final class ClusterSnapshot {
                         } else {
                             localOwner[s] = e.getKey();
                             redirectOwner[s] = null;
+                            migratingTo[s] = a.tag() == RangeTag.MIGRATING ? a.meta().dstProxy() : null;
                         }
                     }
                 }
@@ -168,6 +171,14 @@ public final class ClusterSnapshot {
     /** The local Redis importing {@code slot} (a client that sent ASKING is served there), or null. */
     public String importingNode(int slot) {
         return importingNode[slot];
+    }
+
+    /**
+     * For a slot a local Redis is migrating away: the destination proxy, where a client is sent with
+     * {@code ASK} for keys that are no longer here; else null.
+     */
+    public String migratingTo(int slot) {
+        return migratingTo[slot];
     }
 
     /** The proxy to redirect {@code slot} to, or null (served locally, or by nobody). */

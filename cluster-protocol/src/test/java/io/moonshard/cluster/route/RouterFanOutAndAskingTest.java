@@ -60,4 +60,42 @@ class RouterFanOutAndAskingTest {
         assertThat(afterAsking.kind()).isEqualTo(RouteDecision.Kind.LOCAL);
         assertThat(afterAsking.backend()).isEqualTo("127.0.0.1:7002");
     }
+
+    private static final ClusterSnapshot IMPORTING = RouterTest.snapshot("v2 2 NOFLAGS mydb 127.0.0.1:7002 IMPORTING 1 "
+            + "0-16383 " + RouterTest.MIG + " PEER 127.0.0.1:6001 MIGRATING 1 0-16383 " + RouterTest.MIG);
+    private static final ClusterSnapshot MIGRATING = RouterTest.snapshot("v2 2 NOFLAGS mydb 127.0.0.1:7001 MIGRATING 1 "
+            + "0-16383 " + RouterTest.MIG + " PEER 127.0.0.1:6002 IMPORTING 1 0-16383 " + RouterTest.MIG);
+
+    @Test
+    void importingSlot_severalKeysAfterAsking_areServedOnlyWhenAllArrived() {
+        RouteDecision d = route(IMPORTING, true, "MGET", "{b}1", "{b}2");
+        assertThat(d.kind()).isEqualTo(RouteDecision.Kind.KEY_CHECK);
+        assertThat(d.backend()).isEqualTo("127.0.0.1:7002");
+        assertThat(Router.afterKeyCheck(d, IMPORTING, 2, 0).kind()).isEqualTo(RouteDecision.Kind.LOCAL);
+        RouteDecision partial = Router.afterKeyCheck(d, IMPORTING, 2, 1);
+        assertThat(partial.kind()).isEqualTo(RouteDecision.Kind.TRYAGAIN);
+        assertThat(partial.errorLine()).isEqualTo("TRYAGAIN Multiple keys request during rehashing of slot");
+        // Redis 7.0 answers TRYAGAIN even when none of the keys has arrived yet
+        assertThat(Router.afterKeyCheck(d, IMPORTING, 2, 2).kind()).isEqualTo(RouteDecision.Kind.TRYAGAIN);
+        // without ASKING the client is sent to the source
+        assertThat(route(IMPORTING, false, "MGET", "{b}1", "{b}2").errorLine()).isEqualTo("MOVED 3300 127.0.0.1:6001");
+    }
+
+    @Test
+    void migratingSlot_anyMissingKeyAsksTheDestination_evenForSeveralKeys() {
+        RouteDecision d = route(MIGRATING, false, "MSET", "{b}1", "x", "{b}2", "y");
+        assertThat(d.kind()).isEqualTo(RouteDecision.Kind.KEY_CHECK);
+        assertThat(Router.afterKeyCheck(d, MIGRATING, 2, 1).errorLine()).isEqualTo("ASK 3300 127.0.0.1:6002");
+        assertThat(Router.afterKeyCheck(d, MIGRATING, 2, 2).errorLine()).isEqualTo("ASK 3300 127.0.0.1:6002");
+        assertThat(Router.afterKeyCheck(d, MIGRATING, 2, 0).backend()).isEqualTo("127.0.0.1:7001");
+        // ASKING changes nothing on the source side
+        assertThat(route(MIGRATING, true, "GET", "b").kind()).isEqualTo(RouteDecision.Kind.KEY_CHECK);
+    }
+
+    @Test
+    void afterKeyCheck_acceptsOnlyAKeyCheckDecision() {
+        RouteDecision local = route(SPLIT, false, "GET", "b");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Router.afterKeyCheck(local, SPLIT, 1, 1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

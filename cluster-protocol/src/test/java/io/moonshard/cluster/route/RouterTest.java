@@ -183,11 +183,17 @@ class RouterTest {
             + " 127.0.0.1:6001 1 0-8000 127.0.0.1:6001 migrating 1 8001-16383 " + MIG);
 
     @Test
-    void migratingSourceServesTheMovingSlotsItself() {
+    void migratingSourceServesTheMovingSlotsItself_forTheKeysStillThere() {
         RouteDecision d = route(SOURCE, "GET", "a");
-        assertThat(d.kind()).isEqualTo(RouteDecision.Kind.LOCAL);
+        assertThat(d.kind()).isEqualTo(RouteDecision.Kind.KEY_CHECK);
         assertThat(d.backend()).isEqualTo("127.0.0.1:7001");
+        assertThat(d.slot()).isEqualTo(15495);
+        assertThat(route(SOURCE, "GET", "b").kind()).isEqualTo(RouteDecision.Kind.LOCAL);
         assertThat(route(SOURCE, "GET", "b").backend()).isEqualTo("127.0.0.1:7001");
+        RouteDecision present = Router.afterKeyCheck(d, SOURCE, 1, 0);
+        assertThat(present.kind()).isEqualTo(RouteDecision.Kind.LOCAL);
+        assertThat(present.backend()).isEqualTo("127.0.0.1:7001");
+        assertThat(Router.afterKeyCheck(d, SOURCE, 1, 1).errorLine()).isEqualTo("ASK 15495 127.0.0.1:6002");
     }
 
     @Test

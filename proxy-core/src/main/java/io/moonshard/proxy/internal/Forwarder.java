@@ -27,6 +27,10 @@ final class Forwarder {
         RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, spec.fanOut());
         switch (decision.kind()) {
             case LOCAL -> send(session, slot, command, decision.backend());
+            // An open slot. Keys move only when a migration engine moves them, and this version has
+            // none, so every key of a slot being migrated away is still at its backend: serving it
+            // there is what Router.afterKeyCheck would decide. The existence check comes with the engine.
+            case KEY_CHECK -> send(session, slot, command, decision.backend());
             case NO_KEYS -> forwardKeyless(session, slot, command, snapshot);
             case INVALID_ARGS -> {
                 // Redis rejects these arguments itself; any local backend gives its exact error
