@@ -29,6 +29,12 @@ import java.util.Objects;
  *                         CLUSTER NODES (undermoon v2), false prints {@code ip:port} (v1)
  * @param initialSetCluster {@code initial_setcluster}: a full {@code UMCTL SETCLUSTER ...} line applied at
  *                         start, or null
+ * @param maxDedicatedConnections {@code max_dedicated_connections}: backend connections the proxy opens for
+ *                         single clients (blocking commands, WATCH, pub/sub), over all clients; a command
+ *                         needing one more is refused
+ * @param backendUser      {@code backend_user}: ACL user the proxy authenticates to its backends as, or null
+ *                         (the {@code default} user)
+ * @param backendPassword  {@code backend_password}: password for the backends ({@code requirepass}), or null
  */
 public record ProxyConfig(
         String address,
@@ -46,7 +52,10 @@ public record ProxyConfig(
         long protoMaxBulkLen,
         NodeIdStyle nodeIdFormat,
         boolean clusterBusPort,
-        String initialSetCluster) {
+        String initialSetCluster,
+        int maxDedicatedConnections,
+        String backendUser,
+        String backendPassword) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -69,6 +78,10 @@ public record ProxyConfig(
         requireAtLeast("max_pending_commands", maxPendingCommands, 1);
         requireAtLeast("max_pending_reply_bytes", maxPendingReplyBytes, 1);
         requireAtLeast("proto_max_bulk_len", protoMaxBulkLen, 1);
+        requireAtLeast("max_dedicated_connections", maxDedicatedConnections, 0);
+        if (backendUser != null && backendPassword == null) {
+            throw new IllegalArgumentException("backend_user needs backend_password");
+        }
         Objects.requireNonNull(sessionTimeout, "session_timeout");
         Objects.requireNonNull(backendTimeout, "backend_timeout");
         Objects.requireNonNull(connectTimeout, "backend_connect_timeout");
@@ -117,6 +130,9 @@ public record ProxyConfig(
         b.nodeIdFormat = nodeIdFormat;
         b.clusterBusPort = clusterBusPort;
         b.initialSetCluster = initialSetCluster;
+        b.maxDedicatedConnections = maxDedicatedConnections;
+        b.backendUser = backendUser;
+        b.backendPassword = backendPassword;
         return b;
     }
 
@@ -143,6 +159,9 @@ public record ProxyConfig(
         private NodeIdStyle nodeIdFormat = NodeIdStyle.SEED;
         private boolean clusterBusPort;
         private String initialSetCluster;
+        private int maxDedicatedConnections = 10_000;
+        private String backendUser;
+        private String backendPassword;
 
         private Builder() {
         }
@@ -163,11 +182,15 @@ public record ProxyConfig(
         public Builder nodeIdFormat(NodeIdStyle v) { nodeIdFormat = v; return this; }
         public Builder clusterBusPort(boolean v) { clusterBusPort = v; return this; }
         public Builder initialSetCluster(String v) { initialSetCluster = v; return this; }
+        public Builder maxDedicatedConnections(int v) { maxDedicatedConnections = v; return this; }
+        public Builder backendUser(String v) { backendUser = v; return this; }
+        public Builder backendPassword(String v) { backendPassword = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
                     sessionTimeout, backendTimeout, connectTimeout, maxClients, maxPendingCommands,
-                    maxPendingReplyBytes, protoMaxBulkLen, nodeIdFormat, clusterBusPort, initialSetCluster);
+                    maxPendingReplyBytes, protoMaxBulkLen, nodeIdFormat, clusterBusPort, initialSetCluster,
+                    maxDedicatedConnections, backendUser, backendPassword);
         }
     }
 }

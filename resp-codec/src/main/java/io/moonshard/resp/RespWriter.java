@@ -22,6 +22,22 @@ public final class RespWriter {
         out.writeShort(CRLF);
     }
 
+    /** RESP3 {@code %<pairs>\r\n}: a map of {@code pairs} key-value pairs follows. */
+    public static void mapHeader(ByteBuf out, int pairs) {
+        out.writeByte('%');
+        ByteBufUtil.writeAscii(out, Integer.toString(pairs));
+        out.writeShort(CRLF);
+    }
+
+    /** A map header in RESP3, the equivalent flat array header ({@code 2 * pairs}) in RESP2. */
+    public static void mapHeader(ByteBuf out, int pairs, int protocol) {
+        if (protocol == 3) {
+            mapHeader(out, pairs);
+        } else {
+            arrayHeader(out, pairs * 2);
+        }
+    }
+
     /** A bulk string of the UTF-8 bytes of {@code text}. */
     public static void bulk(ByteBuf out, String text) {
         bulk(out, text.getBytes(StandardCharsets.UTF_8));

@@ -1,8 +1,11 @@
 package io.moonshard.proxy.internal;
 
 import io.moonshard.proxy.HostPort;
+import io.moonshard.proxy.ProxyConfig;
+import io.moonshard.resp.RespCommands;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,12 +32,15 @@ import org.slf4j.LoggerFactory;
 final class BackendConnection {
 
     private static final Logger log = LoggerFactory.getLogger(BackendConnection.class);
+    private static final byte[] HELLO_3 = RespCommands.encode("HELLO", "3");
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private enum State { IDLE, CONNECTING, CONNECTED, BROKEN, CLOSED }
 
     final String address;
+    /** The RESP version this connection speaks (HELLO 3 is its first request when 3). */
+    final int protocol;
     private final HostPort hostPort;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -56,11 +62,12 @@ final class BackendConnection {
     private boolean draining;
     private final List<ClientSession> waiters = new ArrayList<>();
 
-    BackendConnection(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap, String address) {
+    BackendConnection(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap, String address, int protocol) {
         this.proxy = proxy;
         this.loop = loop;
         this.bootstrap = bootstrap;
         this.address = address;
+        this.protocol = protocol;
         this.hostPort = HostPort.parse(address);
         this.timeoutNanos = proxy.config().backendTimeout().toNanos();
     }
@@ -152,7 +159,8 @@ final class BackendConnection {
             channel = future.channel();
             state = State.CONNECTED;
             backoffNanos = MIN_BACKOFF_NANOS;
-            log.info("event=backend_up backend={}", address);
+            log.info("event=backend_up backend={} protocol={}", address, protocol);
+            writeHandshake();
             while (!queued.isEmpty()) {
                 ReplyTarget target = (ReplyTarget) queued.poll();
                 write(target, (ByteBuf) queued.poll());
@@ -164,6 +172,34 @@ final class BackendConnection {
             backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
             log.warn("event=backend_connect_failed backend={} cause=\"{}\"", address, lastFailure);
             failQueued(unreachableError());
+        }
+    }
+
+    /**
+     * Requests the proxy puts first on every new connection, their replies dropped: AUTH when the
+     * backends need a password, HELLO 3 when this connection serves RESP3 clients (the backend then
+     * answers in the protocol the client expects). A failed AUTH is logged; the client then sees the
+     * backend's own NOAUTH errors.
+     */
+    private void writeHandshake() {
+        ProxyConfig config = proxy.config();
+        if (config.backendPassword() != null) {
+            ByteBuf auth = Unpooled.wrappedBuffer(config.backendUser() == null
+                    ? RespCommands.encode("AUTH", config.backendPassword())
+                    : RespCommands.encode("AUTH", config.backendUser(), config.backendPassword()));
+            write(new ReplyTarget() {
+                @Override
+                void complete(ByteBuf reply) {
+                    if (reply.isReadable() && reply.getByte(reply.readerIndex()) == '-') {
+                        log.error("event=backend_auth_failed backend={} reply=\"{}\"", address,
+                                reply.toString(java.nio.charset.StandardCharsets.UTF_8).trim());
+                    }
+                    reply.release();
+                }
+            }, auth);
+        }
+        if (protocol == 3) {
+            write(ReplyTarget.discard(), Unpooled.wrappedBuffer(HELLO_3));
         }
     }
 
@@ -234,7 +270,7 @@ final class BackendConnection {
 
     private void checkTimeout() {
         ReplyTarget head = inFlight.peekFirst();
-        if (head == null || channel == null) {
+        if (head == null || channel == null || head.mayBlock) {
             return;
         }
         long waited = System.nanoTime() - head.sentAtNanos;

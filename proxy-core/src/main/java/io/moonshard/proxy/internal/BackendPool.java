@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -20,7 +21,9 @@ final class BackendPool {
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final int connectionsPerBackend;
+    /** Connections speaking RESP2, and (for RESP3 clients) RESP3, by backend address. */
     private final Map<String, BackendConnection[]> byAddress = new HashMap<>();
+    private final Map<String, BackendConnection[]> resp3ByAddress = new HashMap<>();
     /** Reused by every command routed on this loop: key extraction allocates nothing. */
     final io.moonshard.cluster.command.KeyPositions keyPositions = new io.moonshard.cluster.command.KeyPositions();
 
@@ -31,20 +34,30 @@ final class BackendPool {
         this.connectionsPerBackend = proxy.config().backendConnNum();
     }
 
-    /** The connection {@code sessionId} uses for {@code address}. */
-    BackendConnection connection(String address, long sessionId) {
-        BackendConnection[] connections = byAddress.get(address);
+    /**
+     * The connection {@code sessionId} uses for {@code address}, speaking the client's RESP
+     * {@code protocol} (2 or 3): replies are forwarded unchanged, so the backend must already answer in
+     * the client's protocol.
+     */
+    BackendConnection connection(String address, long sessionId, int protocol) {
+        Map<String, BackendConnection[]> map = protocol == 3 ? resp3ByAddress : byAddress;
+        BackendConnection[] connections = map.get(address);
         if (connections == null) {
             connections = new BackendConnection[connectionsPerBackend];
-            byAddress.put(address, connections);
+            map.put(address, connections);
         }
         int index = (int) Long.remainderUnsigned(sessionId, connectionsPerBackend);
         BackendConnection connection = connections[index];
         if (connection == null || connection.isClosed()) {
-            connection = new BackendConnection(proxy, loop, bootstrap, address);
+            connection = new BackendConnection(proxy, loop, bootstrap, address, protocol);
             connections[index] = connection;
         }
         return connection;
+    }
+
+    /** A new connection owned by the caller (a client's dedicated connection); not kept in the pool. */
+    BackendConnection dedicatedConnection(String address, int protocol) {
+        return new BackendConnection(proxy, loop, bootstrap, address, protocol);
     }
 
     /**
@@ -53,7 +66,12 @@ final class BackendPool {
      */
     void retainOnly(Set<String> addresses) {
         assert loop.inEventLoop();
-        Iterator<Map.Entry<String, BackendConnection[]>> it = byAddress.entrySet().iterator();
+        retainOnly(byAddress, addresses);
+        retainOnly(resp3ByAddress, addresses);
+    }
+
+    private static void retainOnly(Map<String, BackendConnection[]> map, Set<String> addresses) {
+        Iterator<Map.Entry<String, BackendConnection[]>> it = map.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<String, BackendConnection[]> entry = it.next();
             if (!addresses.contains(entry.getKey())) {
@@ -69,25 +87,26 @@ final class BackendPool {
 
     /** Closes every connection (shutdown). */
     void closeAll() {
-        for (BackendConnection[] connections : byAddress.values()) {
-            for (BackendConnection connection : connections) {
-                if (connection != null) {
-                    connection.close();
-                }
-            }
-        }
+        forEach(BackendConnection::close);
         byAddress.clear();
+        resp3ByAddress.clear();
     }
 
     int inFlightCount() {
-        int total = 0;
-        for (BackendConnection[] connections : byAddress.values()) {
-            for (BackendConnection connection : connections) {
-                if (connection != null) {
-                    total += connection.inFlightCount();
+        int[] total = {0};
+        forEach(c -> total[0] += c.inFlightCount());
+        return total[0];
+    }
+
+    private void forEach(java.util.function.Consumer<BackendConnection> action) {
+        for (Map<String, BackendConnection[]> map : List.of(byAddress, resp3ByAddress)) {
+            for (BackendConnection[] connections : map.values()) {
+                for (BackendConnection connection : connections) {
+                    if (connection != null) {
+                        action.accept(connection);
+                    }
                 }
             }
         }
-        return total;
     }
 }

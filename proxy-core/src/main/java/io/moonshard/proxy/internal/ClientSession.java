@@ -12,6 +12,8 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +57,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     boolean asking;
     boolean readonly;
     int protocol = 2;
+    /** MULTI state, or null outside a transaction. */
+    Transaction transaction;
+    /** The backend holding this client's WATCHed keys (on its dedicated connection), or null. */
+    String watchBackend;
+
+    /**
+     * This client's own backend connections, by address, null until the first: blocking commands,
+     * WATCH and pub/sub need a connection no other client shares. Once a client has one to a backend,
+     * all its commands to that backend use it, so they keep their order.
+     */
+    private Map<String, BackendConnection> dedicated;
 
     ClientSession(ProxyContext proxy, BackendPool pool, long id) {
         this.proxy = proxy;
@@ -65,6 +78,58 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     Channel channel() {
         return channel;
+    }
+
+    /** The connection this client's next command to {@code backend} goes on. */
+    BackendConnection connectionFor(String backend) {
+        if (dedicated != null) {
+            BackendConnection own = dedicated.get(backend);
+            if (own != null && !own.isClosed()) {
+                return own;
+            }
+        }
+        return pool.connection(backend, id, protocol);
+    }
+
+    /**
+     * This client's dedicated connection to {@code backend}, opened on first use; null when the proxy
+     * already holds {@code max_dedicated_connections} of them.
+     */
+    BackendConnection dedicatedConnection(String backend) {
+        if (dedicated == null) {
+            dedicated = new HashMap<>(4);
+        }
+        BackendConnection own = dedicated.get(backend);
+        if (own != null && !own.isClosed()) {
+            return own;
+        }
+        if (own != null) {
+            dedicated.remove(backend);
+            proxy.releaseDedicatedConnection();
+        }
+        if (!proxy.tryAcquireDedicatedConnection()) {
+            return null;
+        }
+        own = pool.dedicatedConnection(backend, protocol);
+        dedicated.put(backend, own);
+        return own;
+    }
+
+    /** Closes this client's dedicated connections (it left, or changed protocol); a blocked command ends with them. */
+    void closeDedicatedConnections() {
+        if (dedicated == null) {
+            return;
+        }
+        for (BackendConnection own : dedicated.values()) {
+            own.close();
+            proxy.releaseDedicatedConnection();
+        }
+        dedicated.clear();
+        watchBackend = null;
+    }
+
+    int dedicatedConnectionCount() {
+        return dedicated == null ? 0 : dedicated.size();
     }
 
     @Override
@@ -229,6 +294,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closed = true;
         releasePending();
+        closeDedicatedConnections();
+        if (transaction != null) {
+            transaction.release();
+            transaction = null;
+        }
         proxy.clients().unregister(this);
         super.channelInactive(ctx);
     }

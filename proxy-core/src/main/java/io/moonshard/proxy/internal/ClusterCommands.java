@@ -82,7 +82,7 @@ final class ClusterCommands {
             s.reply(slot, Replies.integer(s.channel().alloc(), 0)); // no keys of that slot here
             return;
         }
-        SlotKeyScan.count(s, slot, s.pool.connection(backend, s.id), (int) hashSlot);
+        SlotKeyScan.count(s, slot, s.pool.connection(backend, s.id, 2), (int) hashSlot);
     }
 
     private void getKeysInSlot(ClientSession s, ReplySlot slot, RespCommand cmd) {
@@ -106,6 +106,6 @@ final class ClusterCommands {
             s.reply(slot, out);
             return;
         }
-        SlotKeyScan.keys(s, slot, s.pool.connection(backend, s.id), (int) hashSlot, count);
+        SlotKeyScan.keys(s, slot, s.pool.connection(backend, s.id, 2), (int) hashSlot, count);
     }
 }

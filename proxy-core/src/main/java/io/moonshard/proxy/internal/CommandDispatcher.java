@@ -16,7 +16,8 @@ import java.util.Set;
  *   <li>look the command up in the table generated from Redis 7 (unknown command or subcommand, wrong
  *       arity: Redis's exact errors);</li>
  *   <li>authentication ({@code NOAUTH});</li>
- *   <li>proxy-local commands ({@link #registerLocalCommands()}): CLUSTER, PING, HELLO, CLIENT, ...;</li>
+ *   <li>inside MULTI: the command is checked and queued ({@link TransactionCommands});</li>
+ *   <li>proxy-local commands ({@link #registerLocalCommands()}): CLUSTER, PING, HELLO, CLIENT, MULTI, ...;</li>
  *   <li>commands refused until the proxy supports them safely ({@link CommandPolicy});</li>
  *   <li>everything else is routed by its keys ({@link Forwarder}): forwarded unchanged to a local
  *       backend, or answered with MOVED / ASK / CROSSSLOT / CLUSTERDOWN.</li>
@@ -40,11 +41,13 @@ final class CommandDispatcher {
     private final Map<String, LocalCommand> local = new HashMap<>();
     private final Forwarder forwarder;
     private final UmctlCommands umctl;
+    private final TransactionCommands transactions;
 
     CommandDispatcher(ProxyContext proxy) {
         this.proxy = proxy;
         this.forwarder = new Forwarder(proxy);
         this.umctl = new UmctlCommands(proxy);
+        this.transactions = new TransactionCommands(proxy, forwarder);
         registerLocalCommands();
     }
 
@@ -64,6 +67,11 @@ final class CommandDispatcher {
         register("info", InfoCommand::handle);
         register("cluster", cluster::handle);
         register("command", command::handle);
+        register("multi", transactions::multi);
+        register("exec", transactions::exec);
+        register("discard", transactions::discard);
+        register("watch", (session, slot, cmd) -> transactions.watch(session, slot, cmd, table.lookup(cmd)));
+        register("unwatch", transactions::unwatch);
     }
 
     private void register(String name, LocalCommand handler) {
@@ -90,6 +98,9 @@ final class CommandDispatcher {
         boolean localSubcommand = handler != null && spec.isContainer() && command.argCount() > 1;
         byte[] rejection = localSubcommand ? null : CommandErrors.rejection(spec, command);
         if (rejection != null) {
+            if (session.transaction != null) {
+                session.transaction.dirty = true; // as Redis's rejectCommand: EXEC will abort
+            }
             proxy.metrics().errorReply();
             session.replyError(slot, new String(rejection, java.nio.charset.StandardCharsets.UTF_8));
             return;
@@ -98,7 +109,14 @@ final class CommandDispatcher {
         boolean asking = session.asking;
         session.asking = false;
         if (!session.authenticated && !NO_AUTH.contains(topName)) {
+            if (session.transaction != null) {
+                session.transaction.dirty = true;
+            }
             session.replyError(slot, "NOAUTH Authentication required.");
+            return;
+        }
+        if (session.transaction != null && !TransactionCommands.NOT_QUEUED.contains(topName)) {
+            transactions.queue(session, slot, command, spec, asking);
             return;
         }
         if (handler != null) {
@@ -108,6 +126,12 @@ final class CommandDispatcher {
         String refusal = CommandPolicy.refusal(topName, command);
         if (refusal != null) {
             session.replyError(slot, refusal);
+            return;
+        }
+        if (KillCommands.isKill(spec)) {
+            // SCRIPT KILL / FUNCTION KILL must reach Redis while it runs the script, which may be
+            // holding this client's shared connection: they go on a connection of their own
+            forwarder.sendOnFreshConnection(session, slot, command);
             return;
         }
         forwarder.forward(session, slot, command, spec, asking);

@@ -5,24 +5,26 @@ import io.netty.util.AsciiString;
 import java.util.Set;
 
 /**
- * Commands the proxy refuses instead of forwarding, because forwarding them over a shared,
- * pipelined backend connection would be wrong: they block it (BLPOP, WAIT), change its mode
- * (SUBSCRIBE, MULTI, MONITOR), reach beyond database 0 (MOVE, SWAPDB), or act on the backend as a
- * server the proxy manages (SHUTDOWN, REPLICAOF). Refusals name the command so the reason is clear.
+ * Commands the proxy refuses instead of forwarding: they change a connection's mode in ways not
+ * supported yet (SUBSCRIBE, MONITOR), reach beyond database 0 (MOVE, SWAPDB), or act on the backend as
+ * a server the proxy manages (SHUTDOWN, REPLICAOF, DEBUG SEGFAULT). Refusals name the command.
  */
 final class CommandPolicy {
 
-    /** Not safe on a shared connection; each gets its own support later (dedicated connections). */
+    /**
+     * Not forwarded: pub/sub until it gets its dedicated-connection support; replication and
+     * server-management commands that act on a backend the proxy manages.
+     */
     private static final Set<String> NOT_SUPPORTED = Set.of(
-            "multi", "exec", "discard", "watch", "unwatch",
             "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe",
             "publish", "spublish", "pubsub",
-            "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop", "wait",
             "monitor", "sync", "psync", "replconf", "reset",
-            "shutdown", "debug", "failover", "replicaof", "slaveof", "acl", "module", "lolwut");
+            "shutdown", "failover", "replicaof", "slaveof", "acl", "module", "lolwut");
 
-    private static final AsciiString BLOCK = AsciiString.cached("BLOCK");
-    private static final AsciiString STREAMS = AsciiString.cached("STREAMS");
+    /** DEBUG subcommands that crash, stop or exhaust the backend: never passed on. */
+    private static final Set<String> DANGEROUS_DEBUG = Set.of(
+            "segfault", "panic", "assert", "restart", "crash-and-recover", "oom", "mallctl", "mallctl-str");
+
     private static final AsciiString DB = AsciiString.cached("DB");
 
     private CommandPolicy() {
@@ -37,9 +39,9 @@ final class CommandPolicy {
                 return "ERR SWAPDB is not allowed in cluster mode";
             case "copy":
                 return copiesToAnotherDb(command) ? "ERR Copying to another database is not allowed in cluster mode" : null;
-            case "xread":
-            case "xreadgroup":
-                return blocksOnStreams(command) ? notSupported(name + " with BLOCK") : null;
+            case "debug":
+                return command.argCount() > 1 && DANGEROUS_DEBUG.contains(command.argString(1).toLowerCase(java.util.Locale.ROOT))
+                        ? "ERR DEBUG " + command.argString(1) + " is not allowed through the proxy" : null;
             default:
                 return NOT_SUPPORTED.contains(name) ? notSupported(name) : null;
         }
@@ -47,18 +49,6 @@ final class CommandPolicy {
 
     private static String notSupported(String what) {
         return "ERR '" + what + "' is not supported by this Moonshard version";
-    }
-
-    private static boolean blocksOnStreams(RespCommand command) {
-        for (int i = 1; i < command.argCount(); i++) {
-            if (command.argEqualsIgnoreCase(i, STREAMS)) {
-                return false;
-            }
-            if (command.argEqualsIgnoreCase(i, BLOCK)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static boolean copiesToAnotherDb(RespCommand command) {

@@ -169,10 +169,6 @@ final class ConnectionCommands {
                     + "the RESP protocol version at the same time");
             return;
         }
-        if (version == 3) {
-            s.replyError(slot, "NOPROTO unsupported protocol version");
-            return;
-        }
         if (setName != null) {
             String error = validateClientName(setName);
             if (error != null) {
@@ -181,9 +177,13 @@ final class ConnectionCommands {
             }
             s.name = setName;
         }
-        s.protocol = (int) version;
+        if (s.protocol != version) {
+            // dedicated connections speak the old protocol; the next one opened speaks the new one
+            s.closeDedicatedConnections();
+            s.protocol = (int) version;
+        }
         ByteBuf out = s.channel().alloc().buffer(160);
-        RespWriter.arrayHeader(out, 14);
+        RespWriter.mapHeader(out, 7, s.protocol);
         RespWriter.bulk(out, "server");
         RespWriter.bulk(out, "redis");
         RespWriter.bulk(out, "version");

@@ -26,12 +26,12 @@ final class Forwarder {
         int keyCount = spec.findKeys(command, keys);
         RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, spec.fanOut());
         switch (decision.kind()) {
-            case LOCAL -> send(session, slot, command, decision.backend());
+            case LOCAL -> sendOrBlock(session, slot, command, spec, decision.backend());
             // An open slot. Keys move only when a migration engine moves them, and this version has
             // none, so every key of a slot being migrated away is still at its backend: serving it
             // there is what Router.afterKeyCheck would decide. The existence check comes with the engine.
-            case KEY_CHECK -> send(session, slot, command, decision.backend());
-            case NO_KEYS -> forwardKeyless(session, slot, command, snapshot);
+            case KEY_CHECK -> sendOrBlock(session, slot, command, spec, decision.backend());
+            case NO_KEYS -> forwardKeyless(session, slot, command, spec, snapshot);
             case INVALID_ARGS -> {
                 // Redis rejects these arguments itself; any local backend gives its exact error
                 if (!sendToAnyBackend(session, slot, command)) {
@@ -54,9 +54,45 @@ final class Forwarder {
 
     /** Sends the frame as it came from the client to {@code backend}. */
     void send(ClientSession session, ReplySlot slot, RespCommand command, String backend) {
-        BackendConnection connection = session.pool.connection(backend, session.id);
+        BackendConnection connection = session.connectionFor(backend);
         connection.send(slot, command.frame().retainedDuplicate());
         connection.pauseIfSaturated(session);
+    }
+
+    /**
+     * As {@link #send}, except that a command which may block (BLPOP, XREAD ... BLOCK, WAIT, ...) goes
+     * on the client's dedicated connection to {@code backend}: blocking a shared connection would stall
+     * every other client on it. It waits there as long as Redis makes it wait (the backend timeout does
+     * not apply), and ends when the client disconnects, which closes that connection.
+     */
+    private void sendOrBlock(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec,
+                             String backend) {
+        if (!BlockingCommands.mayBlock(spec, command)) {
+            send(session, slot, command, backend);
+            return;
+        }
+        BackendConnection own = session.dedicatedConnection(backend);
+        if (own == null) {
+            session.replyError(slot, dedicatedLimitError());
+            return;
+        }
+        slot.mayBlock = true;
+        own.send(slot, command.frame().retainedDuplicate());
+        own.pauseIfSaturated(session);
+    }
+
+    String dedicatedLimitError() {
+        return "ERR max number of dedicated backend connections reached (max_dedicated_connections "
+                + proxy.config().maxDedicatedConnections() + "); blocking commands, WATCH and pub/sub need one";
+    }
+
+    /**
+     * Where a command that touches no key runs when one backend must be picked (zero-key scripts,
+     * transactions without keys, WAIT): the first local backend in SETCLUSTER order. Null when none.
+     */
+    String defaultBackend(ClusterSnapshot snapshot) {
+        var backends = snapshot.localBackends();
+        return backends.isEmpty() ? null : backends.iterator().next();
     }
 
     /**
@@ -64,14 +100,15 @@ final class Forwarder {
      * runs it on its own data; with exactly one local backend that is what forwarding does. Over
      * several local backends the replies would need merging, which this version does not do.
      */
-    private void forwardKeyless(ClientSession session, ReplySlot slot, RespCommand command, ClusterSnapshot snapshot) {
+    private void forwardKeyless(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec,
+                                ClusterSnapshot snapshot) {
         if (!snapshot.isConfigured()) {
             session.replyError(slot, "CLUSTERDOWN The cluster is down");
             return;
         }
         var backends = snapshot.localBackends();
         if (backends.size() == 1) {
-            send(session, slot, command, backends.iterator().next());
+            sendOrBlock(session, slot, command, spec, backends.iterator().next());
         } else if (backends.isEmpty()) {
             session.replyError(slot, "CLUSTERDOWN Hash slot not served");
         } else {
@@ -88,5 +125,59 @@ final class Forwarder {
         }
         send(session, slot, command, backends.iterator().next());
         return true;
+    }
+
+    /**
+     * SCRIPT KILL / FUNCTION KILL: sent to every local backend, each on a new connection closed after
+     * its reply (the busy backend may be running the script on this client's shared connection, behind
+     * which a KILL would wait forever). The client gets OK when some backend stopped a script, else
+     * the first backend's error (NOTBUSY).
+     */
+    void sendOnFreshConnection(ClientSession session, ReplySlot slot, RespCommand command) {
+        var backends = proxy.cluster().snapshot().localBackends();
+        if (backends.isEmpty()) {
+            session.replyError(slot, "CLUSTERDOWN Hash slot not served");
+            return;
+        }
+        AnyOkMerge merge = new AnyOkMerge(slot, backends.size());
+        for (String backend : backends) {
+            BackendConnection fresh = session.pool.dedicatedConnection(backend, session.protocol);
+            fresh.send(new ReplyTarget() {
+                @Override
+                void complete(io.netty.buffer.ByteBuf reply) {
+                    fresh.drain();
+                    merge.part(reply);
+                }
+            }, command.frame().retainedDuplicate());
+        }
+    }
+
+    /** Merges replies of several backends into one: the first {@code +OK} if any, else the first reply. */
+    private static final class AnyOkMerge {
+        private final ReplySlot slot;
+        private int remaining;
+        private io.netty.buffer.ByteBuf chosen;
+        private boolean chosenIsOk;
+
+        AnyOkMerge(ReplySlot slot, int parts) {
+            this.slot = slot;
+            this.remaining = parts;
+        }
+
+        void part(io.netty.buffer.ByteBuf reply) {
+            boolean ok = reply.isReadable() && reply.getByte(reply.readerIndex()) == '+';
+            if (chosen == null || (ok && !chosenIsOk)) {
+                if (chosen != null) {
+                    chosen.release();
+                }
+                chosen = reply;
+                chosenIsOk = ok;
+            } else {
+                reply.release();
+            }
+            if (--remaining == 0) {
+                slot.complete(chosen);
+            }
+        }
     }
 }

@@ -29,6 +29,7 @@ final class ProxyContext {
     private final ClusterState cluster;
     private final CommandDispatcher dispatcher;
     private final Runnable shutdownRequest;
+    private final java.util.concurrent.atomic.AtomicInteger dedicatedConnections = new java.util.concurrent.atomic.AtomicInteger();
 
     ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest) {
         this.config = config;
@@ -87,6 +88,28 @@ final class ProxyContext {
     /** The backend pool of {@code loop}, created on first use. */
     BackendPool poolFor(EventLoop loop) {
         return pools.computeIfAbsent(loop, l -> new BackendPool(this, l, backendBootstrap));
+    }
+
+    /** Counts one more client-dedicated backend connection; false (nothing counted) over the limit. */
+    boolean tryAcquireDedicatedConnection() {
+        int limit = config.maxDedicatedConnections();
+        while (true) {
+            int now = dedicatedConnections.get();
+            if (now >= limit) {
+                return false;
+            }
+            if (dedicatedConnections.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void releaseDedicatedConnection() {
+        dedicatedConnections.decrementAndGet();
+    }
+
+    int dedicatedConnectionCount() {
+        return dedicatedConnections.get();
     }
 
     void requestShutdown() {

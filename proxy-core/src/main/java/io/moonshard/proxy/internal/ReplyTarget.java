@@ -10,6 +10,21 @@ abstract class ReplyTarget {
 
     /** When the request was written to a backend; used for the backend timeout. */
     long sentAtNanos;
+    /**
+     * The request may legitimately wait forever (BLPOP, XREAD BLOCK, WAIT on a dedicated connection):
+     * the backend timeout does not apply while it is the oldest request in flight.
+     */
+    boolean mayBlock;
+
+    /** A target that drops the reply: for requests the proxy adds (HELLO on connect, MULTI around EXEC). */
+    static ReplyTarget discard() {
+        return new ReplyTarget() {
+            @Override
+            void complete(ByteBuf reply) {
+                reply.release();
+            }
+        };
+    }
 
     /** Delivers one complete reply frame. Ownership of {@code reply} passes to this method. */
     abstract void complete(ByteBuf reply);

@@ -1,0 +1,34 @@
+package io.moonshard.proxy.internal;
+
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One client's MULTI in progress: the commands queued so far (retained request frames) and what
+ * Redis Cluster's rules say about them. All keyed commands must hash to one slot; the transaction
+ * runs as {@code MULTI ... EXEC} on that slot's backend when the client sends EXEC.
+ *
+ * <p>Confined to the client's event loop.
+ */
+final class Transaction {
+
+    /** Request frames in order; owned here until sent or released. */
+    final List<ByteBuf> queued = new ArrayList<>();
+    /** An error while queueing (Redis's {@code CLIENT_DIRTY_EXEC}): EXEC answers EXECABORT. */
+    boolean dirty;
+    /** The slot of the keyed commands, or -1 while none had keys. */
+    int slot = -1;
+
+    void queue(ByteBuf frame) {
+        queued.add(frame);
+    }
+
+    /** Drops everything queued (DISCARD, EXECABORT, the client left). */
+    void release() {
+        for (ByteBuf frame : queued) {
+            frame.release();
+        }
+        queued.clear();
+    }
+}
