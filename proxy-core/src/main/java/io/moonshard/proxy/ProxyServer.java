@@ -1,5 +1,6 @@
 package io.moonshard.proxy;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +56,37 @@ public final class ProxyServer implements AutoCloseable {
      */
     public CompletableFuture<Void> terminationFuture() {
         return runtime.terminationFuture();
+    }
+
+    /**
+     * Whether the proxy is ready to serve, by the rule of {@code UMCTL READY}: it has been started, is
+     * not closing, holds cluster metadata ({@code UMCTL SETCLUSTER}), and some local slot range is not
+     * migrating away. Cheap and safe to call from any thread, e.g. for a readiness probe.
+     */
+    public boolean isReady() {
+        return runtime.isReady();
+    }
+
+    /**
+     * The proxy's meters, for a Micrometer registry of the caller's choice:
+     * {@code server.metrics().bindTo(registry)}. Each meter reads a counter the proxy keeps anyway,
+     * at scrape time, so binding costs nothing per command. The meters carry no tags. They may be bound
+     * before or after {@link #start()}; before it they read 0.
+     *
+     * <ul>
+     *   <li>function counters: {@code moonshard.commands}, {@code moonshard.backend.requests},
+     *       {@code moonshard.backend.errors}, {@code moonshard.redirections},
+     *       {@code moonshard.error.replies}, {@code moonshard.client.connections.accepted},
+     *       {@code moonshard.client.connections.rejected}, {@code moonshard.setcluster.applied};</li>
+     *   <li>gauges: {@code moonshard.client.connections} (open now), {@code moonshard.cluster.epoch},
+     *       {@code moonshard.ready} (1 or 0, as {@link #isReady()}).</li>
+     * </ul>
+     *
+     * <p>A Prometheus registry renders the counters with a {@code _total} suffix, e.g.
+     * {@code moonshard_commands_total}.
+     */
+    public MeterBinder metrics() {
+        return runtime.meterBinder();
     }
 
     /** Stops accepting, lets in-flight commands finish (bounded by the backend timeout), then closes. */

@@ -45,10 +45,14 @@ record ConfigOption(
         /** Milliseconds as a whole number of at least {@code min}, stored as a {@link Duration}. */
         MILLIS,
         /** One of {@code choices}, case-insensitive. */
-        CHOICE;
+        CHOICE,
+        /** A TCP port: a whole number from {@code min} to 65535. */
+        PORT,
+        /** A host name or IP address without a port, e.g. {@code 127.0.0.1}, {@code 0.0.0.0}, {@code ::1}. */
+        HOST;
 
         boolean numeric() {
-            return this == INT || this == LONG || this == MILLIS;
+            return this == INT || this == LONG || this == MILLIS || this == PORT;
         }
     }
 
@@ -101,6 +105,16 @@ record ConfigOption(
                 return parseWhole(t, Long.MAX_VALUE, "a whole number");
             case MILLIS:
                 return Duration.ofMillis(parseWhole(t, Long.MAX_VALUE, "a whole number of milliseconds"));
+            case PORT:
+                return (int) parseWhole(t, 65535, "a port number");
+            case HOST: {
+                // a bracketed IPv6 literal ([::1]) loses its brackets: the value is a bind host
+                String host = t.startsWith("[") && t.endsWith("]") ? t.substring(1, t.length() - 1) : t;
+                if (!isHost(host)) {
+                    throw new IllegalArgumentException("expected a host name or IP address, without a port");
+                }
+                return host;
+            }
             case CHOICE: {
                 String word = t.toLowerCase(Locale.ROOT);
                 if (!choices.contains(word)) {
@@ -111,6 +125,18 @@ record ConfigOption(
             default:
                 throw new AssertionError(kind);
         }
+    }
+
+    /**
+     * A name or an IP literal: printable ASCII without spaces, slashes or brackets, and not
+     * {@code host:port} (exactly one colon; an IPv6 literal has at least two).
+     */
+    private static boolean isHost(String host) {
+        if (host.isEmpty() || !host.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '/' && c != '[' && c != ']')) {
+            return false;
+        }
+        int colon = host.indexOf(':');
+        return colon < 0 || colon != host.lastIndexOf(':');
     }
 
     private long parseWhole(String t, long max, String what) {

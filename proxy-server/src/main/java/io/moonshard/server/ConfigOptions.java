@@ -78,7 +78,13 @@ final class ConfigOptions {
             option("shutdown_timeout", Kind.MILLIS, 1, "MS",
                     Long.toString(ServerSettings.DEFAULT_SHUTDOWN_TIMEOUT.toMillis()),
                     "On SIGTERM or SIGINT, wait at most this many milliseconds for in-flight commands.",
-                    (s, v) -> s.shutdownTimeout = (Duration) v));
+                    (s, v) -> s.shutdownTimeout = (Duration) v),
+            option("admin_port", Kind.PORT, 0, "PORT", "0 (off)",
+                    "Port of the admin HTTP endpoint (GET /metrics, /health, /ready); 0 turns it off.",
+                    (s, v) -> s.adminPort = (Integer) v),
+            option("admin_address", Kind.HOST, 0, "HOST", ServerSettings.DEFAULT_ADMIN_ADDRESS,
+                    "Address the admin HTTP endpoint listens on, when admin_port is set.",
+                    (s, v) -> s.adminAddress = (String) v));
 
     /**
      * undermoon options Moonshard does not implement yet. A file that sets them still loads (so an

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,8 @@ final class ProxyLauncher {
     private final PrintStream err;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile boolean signalled;
+    /** The admin HTTP endpoint while it runs ({@code admin_port} set), else null. */
+    private final AtomicReference<AdminServer> admin = new AtomicReference<>();
 
     ProxyLauncher(ServerSettings settings, PrintStream err) {
         this.settings = settings;
@@ -67,10 +70,23 @@ final class ProxyLauncher {
             return 1;
         }
 
+        if (settings.adminEnabled()) {
+            try {
+                admin.set(AdminServer.start(settings.adminAddress(), settings.adminPort(), server));
+            } catch (Exception e) {
+                log.atError().setMessage("admin endpoint start failed").addKeyValue("admin", adminAddress())
+                        .setCause(e).log();
+                err.println("moonshard: cannot start the admin endpoint on " + adminAddress() + ": " + describe(e));
+                server.close();
+                return 1;
+            }
+        }
+
         log.atInfo().setMessage("started")
                 .addKeyValue("address", describe(server.boundAddress()))
                 .addKeyValue("announce", settings.proxy().announceAddress())
                 .addKeyValue("threads", settings.proxy().effectiveThreads())
+                .addKeyValue("admin", settings.adminEnabled() ? adminAddress() : "off")
                 .addKeyValue("version", Version.current())
                 .addKeyValue("config", settings.configFile() == null ? "none" : settings.configFile().toString())
                 .log();
@@ -82,6 +98,7 @@ final class ProxyLauncher {
         if (signalled) {
             return EXITING_BY_SIGNAL;
         }
+        closeAdmin();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
@@ -125,7 +142,23 @@ final class ProxyLauncher {
             log.atWarn().setMessage("stopped with an error").setCause(e.getCause()).log();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            // last: while the proxy drains, /ready already answers 503 and /metrics still answers
+            closeAdmin();
         }
+    }
+
+    private void closeAdmin() {
+        AdminServer running = admin.getAndSet(null);
+        if (running != null) {
+            running.close();
+        }
+    }
+
+    /** {@code admin_address:admin_port} as configured, IPv6 hosts in brackets. */
+    private String adminAddress() {
+        String host = settings.adminAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + settings.adminPort();
     }
 
     private static void awaitQuietly(CompletableFuture<Void> termination) {

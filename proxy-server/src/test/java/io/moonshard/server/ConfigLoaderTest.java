@@ -59,7 +59,10 @@ class ConfigLoaderTest {
                     s -> s.proxy().initialSetCluster())),
             Map.entry("log_level", new Sample("debug", "debug", "warn", "warn", ServerSettings::logLevel)),
             Map.entry("shutdown_timeout", new Sample("2000", Duration.ofMillis(2000), "3000",
-                    Duration.ofMillis(3000), ServerSettings::shutdownTimeout)));
+                    Duration.ofMillis(3000), ServerSettings::shutdownTimeout)),
+            Map.entry("admin_port", new Sample("9100", 9100, "9101", 9101, ServerSettings::adminPort)),
+            Map.entry("admin_address", new Sample("0.0.0.0", "0.0.0.0", "10.0.0.5", "10.0.0.5",
+                    ServerSettings::adminAddress)));
 
     @TempDir
     Path dir;
@@ -84,6 +87,55 @@ class ConfigLoaderTest {
         assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(s.configFile()).isNull();
         assertThat(s.warnings()).isEmpty();
+        assertThat(s.adminPort()).isZero();
+        assertThat(s.adminAddress()).isEqualTo("127.0.0.1");
+        assertThat(s.adminEnabled()).isFalse();
+    }
+
+    @Test
+    void adminEndpoint_isOnOnlyWithAPort() {
+        assertThat(load(List.of("--admin-address", "0.0.0.0"), Map.of(), null).adminEnabled()).isFalse();
+        assertThat(load(List.of("--admin-port", "0"), Map.of(), null).adminEnabled()).isFalse();
+        ServerSettings on = load(List.of(), Map.of("MOONSHARD_ADMIN_PORT", "9100"), null);
+        assertThat(on.adminEnabled()).isTrue();
+        assertThat(on.adminAddress()).isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void adminPort_andAdminAddress_fromTheFile() throws IOException {
+        Path file = write("admin.toml", "admin_port = 9100\nadmin_address = \"0.0.0.0\"\n");
+
+        ServerSettings s = load(List.of(), Map.of(), file);
+
+        assertThat(s.adminPort()).isEqualTo(9100);
+        assertThat(s.adminAddress()).isEqualTo("0.0.0.0");
+    }
+
+    @Test
+    void adminAddress_acceptsNamesAndIpv6_withoutBrackets() {
+        assertThat(load(List.of("--admin-address", "localhost"), Map.of(), null).adminAddress()).isEqualTo("localhost");
+        assertThat(load(List.of("--admin-address", "::1"), Map.of(), null).adminAddress()).isEqualTo("::1");
+        assertThat(load(List.of("--admin-address", "[::1]"), Map.of(), null).adminAddress()).isEqualTo("::1");
+        assertThat(load(List.of("--admin-address", " 10.0.0.5 "), Map.of(), null).adminAddress()).isEqualTo("10.0.0.5");
+    }
+
+    @Test
+    void rejectsBadAdminValues_namingKeyAndSource() throws IOException {
+        assertThatThrownBy(() -> load(List.of("--admin-port", "65536"), Map.of(), null))
+                .hasMessage("admin_port: invalid value '65536' (from --admin-port): "
+                        + "expected a port number between 0 and 65535");
+        assertThatThrownBy(() -> load(List.of(), Map.of("MOONSHARD_ADMIN_PORT", "-1"), null))
+                .hasMessageStartingWith("admin_port: invalid value '-1' (from MOONSHARD_ADMIN_PORT)");
+        assertThatThrownBy(() -> load(List.of("--admin-address", "127.0.0.1:9100"), Map.of(), null))
+                .hasMessage("admin_address: invalid value '127.0.0.1:9100' (from --admin-address): "
+                        + "expected a host name or IP address, without a port");
+        assertThatThrownBy(() -> load(List.of("--admin-address", "my host"), Map.of(), null))
+                .hasMessageStartingWith("admin_address: invalid value 'my host'");
+        assertThatThrownBy(() -> load(List.of("--admin-address", ""), Map.of(), null))
+                .hasMessageStartingWith("admin_address: invalid value ''");
+        Path quoted = write("quoted.toml", "admin_port = \"9100\"\n");
+        assertThatThrownBy(() -> load(List.of(), Map.of(), quoted))
+                .hasMessage("admin_port: expected an integer in " + quoted + ", got a string");
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.moonshard.proxy.ProxyConfig;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,8 @@ final class ClusterState {
     private final boolean busPort;
     private final Consumer<Set<String>> onBackendsChanged;
     private final ReplicationState replication;
+    /** Snapshots published (UMCTL SETCLUSTER and initial_setcluster answered +OK); read by the metrics. */
+    private final LongAdder applied = new LongAdder();
 
     ClusterState(ProxyConfig config, Consumer<Set<String>> onBackendsChanged) {
         this.announce = config.announceAddress();
@@ -60,6 +63,11 @@ final class ClusterState {
 
     ReplicationState replication() {
         return replication;
+    }
+
+    /** How many SETCLUSTER commands were applied (answered {@code +OK}) since start. */
+    long appliedCount() {
+        return applied.sum();
     }
 
     /** {@code UMCTL SETCLUSTER <args>}: returns the whole reply line ({@code +OK}, {@code -OLD_EPOCH}, ...). */
@@ -89,6 +97,7 @@ final class ClusterState {
                 return "-OLD_EPOCH";
             }
         } while (!current.compareAndSet(previous, next));
+        applied.increment();
         ClusterSnapshot snapshot = request.snapshot();
         log.info("event=setcluster cluster={} epoch={} force={} local={} peers={}", snapshot.name(), snapshot.epoch(),
                 request.force(), snapshot.localBackends(), snapshot.peers().keySet());

@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.moonshard.proxy.HostPort;
 import io.moonshard.proxy.ProxyConfig;
 import io.netty.bootstrap.Bootstrap;
@@ -37,7 +38,8 @@ public final class ProxyRuntime {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private EventLoopGroup group;
     private Channel serverChannel;
-    private ProxyContext context;
+    /** Set once by {@link #start()}; read by the metrics and the readiness check from any thread. */
+    private volatile ProxyContext context;
     private volatile boolean closing;
 
     public ProxyRuntime(ProxyConfig config) {
@@ -101,6 +103,25 @@ public final class ProxyRuntime {
 
     public CompletableFuture<Void> terminationFuture() {
         return terminated;
+    }
+
+    /**
+     * UMCTL READY's answer, from any thread: started, not closing, holding cluster metadata with some
+     * local slot range that is not migrating away.
+     */
+    public boolean isReady() {
+        ProxyContext c = context;
+        return c != null && !closing && UmctlCommands.isReady(c.cluster().snapshot());
+    }
+
+    /** Binds the proxy's counters and gauges to a registry; reads only, nothing on the command path. */
+    public MeterBinder meterBinder() {
+        return new ProxyMeterBinder(this);
+    }
+
+    /** The shared context, or null before {@link #start()}. */
+    ProxyContext context() {
+        return context;
     }
 
     /** UMCTL SHUTDOWN: close from a non-event-loop thread. */
