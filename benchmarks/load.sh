@@ -1,45 +1,67 @@
 #!/usr/bin/env bash
 # Side-by-side load test (a measurement, not a test): redis-benchmark against
-#   direct     one redis-server
-#   twemproxy  nutcracker in front of that same server (one backend, redis: true)
-#   moonshard  one Moonshard proxy owning all 16384 slots, in front of that same server
-# interleaved in one run (round 1: direct, twemproxy, moonshard; round 2: ...), so drift of the
-# machine hits all three alike. Prints, per workload, the median rps, p50 and p99 over the rounds
-# and the ratios moonshard/direct and moonshard/twemproxy, and writes CSVs to a scratch directory.
+#   direct             one redis-server
+#   twemproxy          nutcracker in front of that same server (one backend, redis: true)
+#   moonshard          one Moonshard proxy owning all 16384 slots, in front of that same server
+#   redis-cluster      a real 3-node Redis Cluster (cluster-enabled, replicas 0), redis-benchmark --cluster
+#   moonshard-cluster  3 Moonshard proxies over 3 plain redis-servers (UMCTL SETCLUSTER, one PEER
+#                      section each), redis-benchmark --cluster
+# interleaved in one run (round 1: every workload against every target, round 2: ...), so drift of
+# the machine hits all targets alike. Prints, per workload, the median rps, p50 and p99 over the
+# rounds, the ratios moonshard/direct, moonshard/twemproxy and moonshard-cluster/redis-cluster, and
+# writes raw.csv, summary.csv, environment.txt and chart.png to a scratch directory.
 #
-#   benchmarks/load.sh [--requests N] [--rounds R] [--warmup N] [--threads T] [--out DIR]
+#   benchmarks/load.sh [--requests N] [--rounds R] [--warmup N] [--threads T] [--workloads "W ..."]
+#                      [--targets "T ..."] [--out DIR]
 #
-#   --requests N  requests per redis-benchmark run (default 200000; env LOAD_REQUESTS)
-#   --rounds R    interleaved rounds; medians are over these (default 3; env LOAD_ROUNDS)
-#   --warmup N    requests per target before measuring, to warm the JIT alike (default 100000; env LOAD_WARMUP)
-#   --threads T   Moonshard thread_number (default: the proxy's default, one per core; env LOAD_MOONSHARD_THREADS)
-#   --out DIR     where CSVs and logs go (default: a new ${TMPDIR:-/tmp}/moonshard-load.XXXXXX)
-# Fixed by the issue: -c 50, -P 1 and -P 16, -t get,set, -r 100000 (env LOAD_CLIENTS, LOAD_PIPELINES,
-# LOAD_KEYSPACE change them for exploration; LOAD_TARGETS picks a subset of the three). Ports: LOAD_REDIS_PORT (7390), LOAD_TWEMPROXY_PORT
-# (7391), LOAD_TWEMPROXY_STATS_PORT (7392), LOAD_MOONSHARD_PORT (7393). JVM options: MOONSHARD_JAVA_OPTS.
-# Installs redis-server, redis-tools and nutcracker when missing (apt-get; needs root or sudo).
+#   --requests N   requests per redis-benchmark run (default 300000; env LOAD_REQUESTS)
+#   --rounds R     interleaved rounds; medians are over these (default 3; env LOAD_ROUNDS)
+#   --warmup N     requests per target before measuring, to warm the JIT alike (default 100000; env LOAD_WARMUP)
+#   --threads T    Moonshard thread_number of every proxy (default: one per core; env LOAD_MOONSHARD_THREADS)
+#   --workloads W  subset of "p1 p16 16k c1000" (default all; env LOAD_WORKLOADS), each -t set,get -r 100000:
+#                    p1     -c 50 -P 1  -d 64      (also against the two cluster targets)
+#                    p16    -c 50 -P 16 -d 64      (also against the two cluster targets)
+#                    16k    -c 50 -P 1  -d 16384
+#                    c1000  -c 1000 -P 1 -d 64
+#   --targets T    subset of "direct twemproxy moonshard redis-cluster moonshard-cluster" (default all;
+#                  env LOAD_TARGETS)
+#   --out DIR      where CSVs, chart and logs go (default: a new ${TMPDIR:-/tmp}/moonshard-load.XXXXXX)
+# Env LOAD_CLIENTS (50) and LOAD_KEYSPACE (100000) change -c (not of c1000) and -r for exploration.
+# Ports (checked free first): LOAD_REDIS_PORT (7390), LOAD_TWEMPROXY_PORT (7391),
+# LOAD_TWEMPROXY_STATS_PORT (7392), LOAD_MOONSHARD_PORT (7393), LOAD_REDIS_CLUSTER_PORTS
+# ("7394 7395 7396", plus their bus ports +10000), LOAD_MOONSHARD_CLUSTER_REDIS_PORTS ("7397 7398 7399"),
+# LOAD_MOONSHARD_CLUSTER_PROXY_PORTS ("7400 7401 7402"). JVM options of the proxies: MOONSHARD_JAVA_OPTS.
+# LOAD_MOONSHARD_JAR=<path> measures that jar instead of building proxy-server/target/moonshard-proxy.jar
+# (the proxies always run from a copy in the output directory).
+# Installs redis-server, redis-tools and nutcracker when missing (apt-get; needs root or sudo); builds
+# the proxy jar and the benchmarks module (for the chart) when missing. Stops all it started on exit.
 set -euo pipefail
 
 # shellcheck source=../scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
 
-REQUESTS=${LOAD_REQUESTS:-200000}
+REQUESTS=${LOAD_REQUESTS:-300000}
 ROUNDS=${LOAD_ROUNDS:-3}
 WARMUP=${LOAD_WARMUP:-100000}
 THREADS=${LOAD_MOONSHARD_THREADS:-}
 CLIENTS=${LOAD_CLIENTS:-50}
-PIPELINES=${LOAD_PIPELINES:-1 16}
 KEYSPACE=${LOAD_KEYSPACE:-100000}
+WORKLOAD_LIST=${LOAD_WORKLOADS:-p1 p16 16k c1000}
+TARGET_LIST=${LOAD_TARGETS:-direct twemproxy moonshard redis-cluster moonshard-cluster}
 TESTS=set,get
 REDIS_PORT=${LOAD_REDIS_PORT:-7390}
 TWEMPROXY_PORT=${LOAD_TWEMPROXY_PORT:-7391}
 TWEMPROXY_STATS_PORT=${LOAD_TWEMPROXY_STATS_PORT:-7392}
 MOONSHARD_PORT=${LOAD_MOONSHARD_PORT:-7393}
+REDIS_CLUSTER_PORT_LIST=${LOAD_REDIS_CLUSTER_PORTS:-7394 7395 7396}
+MSC_REDIS_PORT_LIST=${LOAD_MOONSHARD_CLUSTER_REDIS_PORTS:-7397 7398 7399}
+MSC_PROXY_PORT_LIST=${LOAD_MOONSHARD_CLUSTER_PROXY_PORTS:-7400 7401 7402}
+MSC_NAME=loadcluster
 OUT=""
 HOST=127.0.0.1
-read -r -a TARGETS <<<"${LOAD_TARGETS:-direct twemproxy moonshard}"
+PROXY_PATTERN=moonshard-proxy.jar
 
-usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,53 +69,187 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
+    --workloads) WORKLOAD_LIST=$2; shift 2 ;;
+    --targets) TARGET_LIST=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
 done
+
+read -r -a TARGETS <<<"$TARGET_LIST"
+read -r -a WORKLOADS <<<"$WORKLOAD_LIST"
+read -r -a REDIS_CLUSTER_PORTS <<<"$REDIS_CLUSTER_PORT_LIST"
+read -r -a MSC_REDIS_PORTS <<<"$MSC_REDIS_PORT_LIST"
+read -r -a MSC_PROXY_PORTS <<<"$MSC_PROXY_PORT_LIST"
+
+[ "${#TARGETS[@]}" -ge 1 ] || die "no targets"
+[ "${#WORKLOADS[@]}" -ge 1 ] || die "no workloads"
 for t in "${TARGETS[@]}"; do
-  case "$t" in direct | twemproxy | moonshard) ;; *) die "unknown target '$t' in LOAD_TARGETS" ;; esac
+  case "$t" in
+    direct | twemproxy | moonshard | redis-cluster | moonshard-cluster) ;;
+    *) die "unknown target '$t' (LOAD_TARGETS / --targets)" ;;
+  esac
 done
-for n in "$REQUESTS" "$ROUNDS" "$WARMUP" "$CLIENTS" "$KEYSPACE"; do
+for w in "${WORKLOADS[@]}"; do
+  case "$w" in p1 | p16 | 16k | c1000) ;; *) die "unknown workload '$w' (LOAD_WORKLOADS / --workloads)" ;; esac
+done
+for n in "$REQUESTS" "$ROUNDS" "$WARMUP" "$CLIENTS" "$KEYSPACE" ${THREADS:+"$THREADS"}; do
   [[ "$n" =~ ^[0-9]+$ ]] || die "not a number: '$n'"
 done
-[ "$ROUNDS" -ge 1 ] && [ "$REQUESTS" -ge 1 ] || die "--rounds and --requests must be at least 1"
+if [ "$ROUNDS" -lt 1 ] || [ "$REQUESTS" -lt 1 ] || [ "$CLIENTS" -lt 1 ]; then
+  die "--rounds, --requests and LOAD_CLIENTS must be at least 1"
+fi
+[ "${#REDIS_CLUSTER_PORTS[@]}" -ge 3 ] || die "a Redis Cluster needs at least 3 primaries (LOAD_REDIS_CLUSTER_PORTS)"
+if [ "${#MSC_REDIS_PORTS[@]}" -lt 1 ] || [ "${#MSC_REDIS_PORTS[@]}" -ne "${#MSC_PROXY_PORTS[@]}" ]; then
+  die "need as many LOAD_MOONSHARD_CLUSTER_PROXY_PORTS as LOAD_MOONSHARD_CLUSTER_REDIS_PORTS"
+fi
+
+has_target() { [[ " ${TARGETS[*]} " == *" $1 "* ]]; }
+is_cluster_target() { [ "$1" = redis-cluster ] || [ "$1" = moonshard-cluster ]; }
+
+# workload ID -> "CLIENTS PIPELINE VALUE_BYTES CLUSTER_TOO LABEL..." (LABEL names it in tables and the chart,
+# after the test name, e.g. "GET P=1 16KB")
+workload_spec() {
+  case "$1" in
+    p1) echo "$CLIENTS 1 64 yes P=1" ;;
+    p16) echo "$CLIENTS 16 64 yes P=16" ;;
+    16k) echo "$CLIENTS 1 16384 no P=1 16KB" ;;
+    c1000) echo "1000 1 64 no P=1 c=1000" ;;
+  esac
+}
+# the targets that run workload $1, in TARGETS order
+workload_targets() {
+  local clients pipeline bytes cluster_too label t
+  read -r clients pipeline bytes cluster_too label <<<"$(workload_spec "$1")"
+  for t in "${TARGETS[@]}"; do
+    if is_cluster_target "$t" && [ "$cluster_too" != yes ]; then
+      continue
+    fi
+    printf '%s\n' "$t"
+  done
+}
 
 port_of() {
   case "$1" in
     direct) echo "$REDIS_PORT" ;;
     twemproxy) echo "$TWEMPROXY_PORT" ;;
     moonshard) echo "$MOONSHARD_PORT" ;;
+    redis-cluster) echo "${REDIS_CLUSTER_PORTS[0]}" ;;
+    moonshard-cluster) echo "${MSC_PROXY_PORTS[0]}" ;;
+  esac
+}
+# the redis-servers that hold target $1's data (flushed before every run)
+backends_of() {
+  case "$1" in
+    direct | twemproxy | moonshard) echo "$REDIS_PORT" ;;
+    redis-cluster) echo "${REDIS_CLUSTER_PORTS[*]}" ;;
+    moonshard-cluster) echo "${MSC_REDIS_PORTS[*]}" ;;
   esac
 }
 
 # ---------------------------------------------------------------- set-up and clean-up
-ensure_packages redis-server=redis-server redis-cli=redis-tools redis-benchmark=redis-tools \
-  nutcracker=nutcracker
+NEED_REDIS="" NEED_TWEMPROXY=""
+if has_target direct || has_target twemproxy || has_target moonshard; then NEED_REDIS=1; fi
+if has_target twemproxy; then NEED_TWEMPROXY=1; fi
+if [ -n "$NEED_TWEMPROXY" ]; then
+  ensure_packages redis-server=redis-server redis-cli=redis-tools redis-benchmark=redis-tools \
+    nutcracker=nutcracker
+  NUTCRACKER=$(find_program nutcracker)
+else
+  ensure_packages redis-server=redis-server redis-cli=redis-tools redis-benchmark=redis-tools
+  NUTCRACKER=$(find_program nutcracker || true)
+fi
 command -v java >/dev/null 2>&1 || ensure_jdk
-ensure_jar
-NUTCRACKER=$(find_program nutcracker)
+NEED_JAR=""
+if has_target moonshard || has_target moonshard-cluster; then NEED_JAR=1; fi
+if [ -n "$NEED_JAR" ]; then
+  if [ -n "${LOAD_MOONSHARD_JAR:-}" ]; then
+    [ -f "$LOAD_MOONSHARD_JAR" ] || die "LOAD_MOONSHARD_JAR=$LOAD_MOONSHARD_JAR is not a file"
+    SOURCE_JAR=$LOAD_MOONSHARD_JAR
+  else
+    (ensure_jar) || die "could not build $MOONSHARD_JAR; to measure a jar you have, set LOAD_MOONSHARD_JAR=<path>"
+    SOURCE_JAR=$MOONSHARD_JAR
+  fi
+fi
 
-for p in "$REDIS_PORT" "$TWEMPROXY_PORT" "$TWEMPROXY_STATS_PORT" "$MOONSHARD_PORT"; do
-  port_in_use "$p" && die "port $p on $HOST is in use (see LOAD_*_PORT in --help)"
+# c1000 opens 1000 client connections (and the proxies as many again): raise the soft fd limit
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 8192 ]; then
+  ulimit -n "$(ulimit -H -n)" 2>/dev/null || true
+fi
+if [[ " ${WORKLOADS[*]} " == *" c1000 "* ]] && [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 2500 ]; then
+  die "c1000 needs more open files than ulimit -n = $(ulimit -n) (hard limit $(ulimit -H -n))"
+fi
+
+ports=()
+[ -n "$NEED_REDIS" ] && ports+=("$REDIS_PORT")
+if has_target twemproxy; then ports+=("$TWEMPROXY_PORT" "$TWEMPROXY_STATS_PORT"); fi
+if has_target moonshard; then ports+=("$MOONSHARD_PORT"); fi
+if has_target redis-cluster; then
+  for p in "${REDIS_CLUSTER_PORTS[@]}"; do ports+=("$p" "$((p + 10000))"); done
+fi
+if has_target moonshard-cluster; then ports+=("${MSC_REDIS_PORTS[@]}" "${MSC_PROXY_PORTS[@]}"); fi
+for p in "${ports[@]}"; do
+  if ! [[ "$p" =~ ^[0-9]+$ ]] || [ "$p" -lt 1 ] || [ "$p" -gt 65535 ]; then die "not a port: '$p'"; fi
+  port_in_use "$p" && die "port $p on $HOST is in use (see the LOAD_*_PORT(S) settings in --help)"
 done
+dup=$(printf '%s\n' "${ports[@]}" | sort | uniq -d | head -n 1)
+[ -z "$dup" ] || die "port $dup is configured twice"
 
 if [ -z "$OUT" ]; then
   OUT=$(mktemp -d "${TMPDIR:-/tmp}/moonshard-load.XXXXXX")
 else
   mkdir -p "$OUT"
 fi
+OUT=$(cd "$OUT" && pwd)
+# the proxies run from a copy, so a rebuild of proxy-server/target during the run cannot disturb them
+if [ -n "$NEED_JAR" ]; then
+  cp "$SOURCE_JAR" "$OUT/moonshard-proxy.jar"
+  MOONSHARD_JAR="$OUT/moonshard-proxy.jar"
+fi
 RAW="$OUT/raw.csv"
 SUMMARY="$OUT/summary.csv"
+CHART="$OUT/chart.png"
 
-REDIS_PID="" TWEMPROXY_PID="" MOONSHARD_PID=""
+# The chart's class: benchmarks/target/classes, built when missing or older than its source; if the
+# Maven build fails (e.g. someone's half-edited module), LoadChart.java alone is compiled into $OUT.
+CHART_SRC="$MOONSHARD_ROOT/benchmarks/src/main/java/io/moonshard/benchmarks/LoadChart.java"
+CHART_CP="$MOONSHARD_ROOT/benchmarks/target/classes"
+chart_classpath() {
+  local cls="$CHART_CP/io/moonshard/benchmarks/LoadChart.class"
+  if [ -f "$cls" ] && ! [ "$CHART_SRC" -nt "$cls" ]; then
+    echo "$CHART_CP"
+    return 0
+  fi
+  log "building the benchmarks module (for the chart)"
+  if (cd "$MOONSHARD_ROOT" && ./mvnw -q -B -pl benchmarks -am install -DskipTests) >"$OUT/chart-build.log" 2>&1 &&
+    [ -f "$cls" ]; then
+    echo "$CHART_CP"
+    return 0
+  fi
+  log "the Maven build failed (see $OUT/chart-build.log); compiling LoadChart.java alone"
+  mkdir -p "$OUT/chart-classes"
+  command -v javac >/dev/null 2>&1 && javac -d "$OUT/chart-classes" "$CHART_SRC" >>"$OUT/chart-build.log" 2>&1 &&
+    echo "$OUT/chart-classes"
+}
+CHART_CLASSPATH=$(chart_classpath) || {
+  CHART_CLASSPATH=""
+  log "warning: cannot build LoadChart; there will be no chart.png"
+}
+
+REDIS_PIDS=() PROXY_PIDS=() TWEMPROXY_PID="" BENCH_PID=""
 cleanup() {
-  local code=$?
-  stop_pid "$MOONSHARD_PID" moonshard-proxy.jar 20
+  local code=$? pid
+  trap - INT TERM
+  stop_pid "$BENCH_PID" redis-benchmark 5
+  # SIGTERM to every proxy first, so they shut down in parallel
+  for pid in "${PROXY_PIDS[@]}"; do
+    if pid_matches "$pid" "$PROXY_PATTERN"; then kill -TERM "$pid" 2>/dev/null || true; fi
+  done
+  for pid in "${PROXY_PIDS[@]}"; do stop_pid "$pid" "$PROXY_PATTERN" 20; done
   stop_pid "$TWEMPROXY_PID" nutcracker 10
-  stop_pid "$REDIS_PID" redis-server 10
-  [ "$code" -eq 0 ] || log "failed; logs are in $OUT"
+  for pid in "${REDIS_PIDS[@]}"; do stop_pid "$pid" redis-server 10; done
+  [ "$code" -eq 0 ] || log "failed or interrupted; logs are in $OUT"
   exit "$code"
 }
 trap cleanup EXIT
@@ -102,14 +258,55 @@ trap 'exit 143' TERM
 
 cli() { local port=$1; shift; redis-cli -h "$HOST" -p "$port" "$@"; }
 answers_set() { [ "$(cli "$1" set load:probe 1 2>/dev/null)" = OK ]; }
-
 answers_ping() { [ "$(cli "$1" PING 2>/dev/null)" = PONG ]; }
-has_target() { [[ " ${TARGETS[*]} " == *" $1 "* ]]; }
+cluster_ok() { cli "$1" CLUSTER INFO 2>/dev/null | tr -d '\r' | grep -qx 'cluster_state:ok'; }
+proxy_ready() { [ "$(cli "$1" UMCTL READY 2>/dev/null)" = 1 ]; }
+# succeeds when it answers, and also when pid $2 has died (the caller tells the two apart)
+answers_or_died() { answers_ping "$1" || ! kill -0 "$2" 2>/dev/null; }
 
-redis-server --port "$REDIS_PORT" --bind "$HOST" --save "" --appendonly no --dir "$OUT" \
-  --logfile "$OUT/redis.log" </dev/null &
-REDIS_PID=$!
+start_redis() { # start_redis PORT NAME [redis-server options...]: in the background, pid in REDIS_PIDS
+  local port=$1 name=$2
+  shift 2
+  mkdir -p "$OUT/$name"
+  redis-server --port "$port" --bind "$HOST" --save "" --appendonly no --dir "$OUT/$name" \
+    --logfile "$OUT/$name.log" "$@" </dev/null &
+  REDIS_PIDS+=($!)
+}
 
+start_proxy() { # start_proxy PORT LOG: one Moonshard proxy in the background, pid in PROXY_PIDS
+  local args=(--address "$HOST:$1" --announce-address "$HOST:$1")
+  if [ -n "$THREADS" ]; then
+    args+=(--thread-number "$THREADS")
+  fi
+  # shellcheck disable=SC2086 # MOONSHARD_JAVA_OPTS is a list of JVM options
+  java ${MOONSHARD_JAVA_OPTS:-} -jar "$MOONSHARD_JAR" "${args[@]}" >"$2" 2>&1 </dev/null &
+  PROXY_PIDS+=($!)
+  LAST_PID=$!
+}
+
+wait_proxy() { # wait_proxy PORT PID LOG
+  wait_until 60 answers_or_died "$1" "$2" || die "the Moonshard proxy on port $1 does not answer PING (see $3)"
+  kill -0 "$2" 2>/dev/null || die "the Moonshard proxy on port $1 exited (see $3)"
+}
+
+# The SETCLUSTER arguments for moonshard-cluster proxy number $1, as scripts/moonshard-cluster.sh
+# builds them: its own Redis and slot range, then ONE PEER section with every other proxy.
+msc_setcluster_args() {
+  local me=$1 i
+  local -a ranges
+  mapfile -t ranges < <(slot_ranges "${#MSC_PROXY_PORTS[@]}")
+  printf '%s\n' UMCTL SETCLUSTER v2 1 NOFLAGS "$MSC_NAME" "$HOST:${MSC_REDIS_PORTS[$me]}" 1 "${ranges[$me]}"
+  [ "${#MSC_PROXY_PORTS[@]}" -gt 1 ] && echo PEER
+  for i in "${!MSC_PROXY_PORTS[@]}"; do
+    [ "$i" -eq "$me" ] && continue
+    printf '%s\n' "$HOST:${MSC_PROXY_PORTS[$i]}" 1 "${ranges[$i]}"
+  done
+}
+
+# -- start everything, then wait for all of it (the JVMs start in parallel)
+if [ -n "$NEED_REDIS" ]; then
+  start_redis "$REDIS_PORT" redis
+fi
 if has_target twemproxy; then
   cat >"$OUT/twemproxy.yml" <<EOF
 moonshard_load:
@@ -127,109 +324,256 @@ EOF
     </dev/null &
   TWEMPROXY_PID=$!
 fi
-
+MOONSHARD_PID=""
 if has_target moonshard; then
-  moonshard_args=(--address "$HOST:$MOONSHARD_PORT" --announce-address "$HOST:$MOONSHARD_PORT")
-  if [ -n "$THREADS" ]; then
-    moonshard_args+=(--thread-number "$THREADS")
-  fi
-  # shellcheck disable=SC2086 # MOONSHARD_JAVA_OPTS is a list of JVM options
-  java ${MOONSHARD_JAVA_OPTS:-} -jar "$MOONSHARD_JAR" "${moonshard_args[@]}" >"$OUT/moonshard.log" 2>&1 \
-    </dev/null &
-  MOONSHARD_PID=$!
+  start_proxy "$MOONSHARD_PORT" "$OUT/moonshard.log"
+  MOONSHARD_PID=$LAST_PID
+fi
+if has_target redis-cluster; then
+  for p in "${REDIS_CLUSTER_PORTS[@]}"; do
+    start_redis "$p" "redis-cluster-$p" --cluster-enabled yes \
+      --cluster-config-file "$OUT/redis-cluster-$p/nodes.conf"
+  done
+fi
+MSC_PIDS=()
+if has_target moonshard-cluster; then
+  for p in "${MSC_REDIS_PORTS[@]}"; do
+    start_redis "$p" "moonshard-cluster-redis-$p"
+  done
+  for p in "${MSC_PROXY_PORTS[@]}"; do
+    start_proxy "$p" "$OUT/moonshard-cluster-proxy-$p.log"
+    MSC_PIDS+=("$LAST_PID")
+  done
 fi
 
-wait_until 30 answers_set "$REDIS_PORT" || die "redis-server does not answer (see $OUT/redis.log)"
+if [ -n "$NEED_REDIS" ]; then
+  wait_until 30 answers_set "$REDIS_PORT" || die "redis-server does not answer (see $OUT/redis.log)"
+fi
 if has_target twemproxy; then
   wait_until 30 answers_set "$TWEMPROXY_PORT" || die "twemproxy does not answer (see $OUT/twemproxy.log)"
 fi
 if has_target moonshard; then
-  wait_until 60 answers_ping "$MOONSHARD_PORT" || die "Moonshard does not answer PING (see $OUT/moonshard.log)"
+  wait_proxy "$MOONSHARD_PORT" "$MOONSHARD_PID" "$OUT/moonshard.log"
   reply=$(cli "$MOONSHARD_PORT" UMCTL SETCLUSTER v2 1 NOFLAGS load "$HOST:$REDIS_PORT" 1 0-16383 2>&1) || true
   [ "$reply" = OK ] || die "UMCTL SETCLUSTER answered: $reply"
   wait_until 30 answers_set "$MOONSHARD_PORT" || die "Moonshard does not serve SET (see $OUT/moonshard.log)"
 fi
+if has_target redis-cluster; then
+  nodes=()
+  for p in "${REDIS_CLUSTER_PORTS[@]}"; do
+    wait_until 30 answers_ping "$p" || die "redis-server (cluster) on port $p does not answer (see $OUT/redis-cluster-$p.log)"
+    nodes+=("$HOST:$p")
+  done
+  log "creating the Redis Cluster on ${REDIS_CLUSTER_PORTS[*]}"
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$OUT/redis-cluster-create.log" 2>&1 \
+    </dev/null || die "redis-cli --cluster create failed (see $OUT/redis-cluster-create.log)"
+  for p in "${REDIS_CLUSTER_PORTS[@]}"; do
+    wait_until 60 cluster_ok "$p" || die "the Redis Cluster node on port $p never reported cluster_state:ok"
+  done
+  reply=$(redis-cli -c -h "$HOST" -p "${REDIS_CLUSTER_PORTS[0]}" set load:probe 1 2>&1) || true
+  [ "$reply" = OK ] || die "SET through the Redis Cluster answered: $reply"
+fi
+if has_target moonshard-cluster; then
+  for p in "${MSC_REDIS_PORTS[@]}"; do
+    wait_until 30 answers_ping "$p" || die "redis-server on port $p does not answer (see $OUT/moonshard-cluster-redis-$p.log)"
+  done
+  for i in "${!MSC_PROXY_PORTS[@]}"; do
+    p=${MSC_PROXY_PORTS[$i]}
+    wait_proxy "$p" "${MSC_PIDS[$i]}" "$OUT/moonshard-cluster-proxy-$p.log"
+  done
+  for i in "${!MSC_PROXY_PORTS[@]}"; do
+    mapfile -t args < <(msc_setcluster_args "$i")
+    reply=$(cli "${MSC_PROXY_PORTS[$i]}" "${args[@]}" 2>&1) || true
+    [ "$reply" = OK ] || die "UMCTL SETCLUSTER to port ${MSC_PROXY_PORTS[$i]} answered: $reply"
+  done
+  for p in "${MSC_PROXY_PORTS[@]}"; do
+    wait_until 30 proxy_ready "$p" || die "the proxy on port $p is not ready (UMCTL READY; see $OUT/moonshard-cluster-proxy-$p.log)"
+  done
+  reply=$(redis-cli -c -h "$HOST" -p "${MSC_PROXY_PORTS[0]}" set load:probe 1 2>&1) || true
+  [ "$reply" = OK ] || die "SET through the Moonshard cluster answered: $reply"
+fi
 
 # ---------------------------------------------------------------- what was measured, and where
+bench_command() { # bench_command WORKLOAD: the redis-benchmark arguments after -h/-p, for environment.txt
+  local clients pipeline bytes cluster_too label
+  read -r clients pipeline bytes cluster_too label <<<"$(workload_spec "$1")"
+  echo "-c $clients -n $REQUESTS -r $KEYSPACE -P $pipeline -d $bytes -t $TESTS --csv"
+}
 {
   echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "machine:     $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
     "$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
-  echo "jvm:         $(java -version 2>&1 | head -n 1); MOONSHARD_JAVA_OPTS='${MOONSHARD_JAVA_OPTS:-}'"
-  echo "moonshard:   $(java -jar "$MOONSHARD_JAR" --version), thread_number=${THREADS:-default (one per core)}"
+  echo "load:        $(cut -d ' ' -f 1-3 /proc/loadavg) (1, 5, 15 min load average at start); ulimit -n $(ulimit -n)"
+  echo "jvm:         $(java -version 2>&1 | head -n 1); $(java -version 2>&1 | sed -n 3p)"
+  echo "jvm options: MOONSHARD_JAVA_OPTS='${MOONSHARD_JAVA_OPTS:-}'"
+  if [ -n "$NEED_JAR" ]; then
+    echo "moonshard:   $(java -jar "$MOONSHARD_JAR" --version 2>/dev/null | head -n 1) ($SOURCE_JAR," \
+      "$(date -u -r "$SOURCE_JAR" +%Y-%m-%dT%H:%M:%SZ)), thread_number=${THREADS:-default (one per core)} on every proxy"
+  fi
   echo "redis:       $(redis-server --version | head -n 1)"
-  echo "twemproxy:   $("$NUTCRACKER" --version 2>&1 | head -n 1)"
-  echo "benchmark:   redis-benchmark -c $CLIENTS -n $REQUESTS -r $KEYSPACE -t $TESTS -P {$PIPELINES} --csv;" \
-    "$ROUNDS interleaved rounds, $WARMUP warm-up requests per target"
+  echo "benchmark:   $(redis-benchmark --version 2>/dev/null | head -n 1)"
+  if [ -n "$NUTCRACKER" ]; then
+    echo "twemproxy:   $("$NUTCRACKER" --version 2>&1 | head -n 1)"
+  fi
+  echo "targets:     ${TARGETS[*]}"
+  has_target direct && echo "  direct             redis-server $HOST:$REDIS_PORT (--save '' --appendonly no)"
+  has_target twemproxy && echo "  twemproxy          nutcracker $HOST:$TWEMPROXY_PORT -> $HOST:$REDIS_PORT (one pool, server_connections 1)"
+  has_target moonshard && echo "  moonshard          proxy $HOST:$MOONSHARD_PORT, all 16384 slots -> $HOST:$REDIS_PORT"
+  if has_target redis-cluster; then
+    echo "  redis-cluster      redis-server --cluster-enabled yes on ${REDIS_CLUSTER_PORTS[*]}, redis-cli --cluster create" \
+      "--cluster-replicas 0; redis-benchmark --cluster via $HOST:${REDIS_CLUSTER_PORTS[0]}"
+    for p in "${REDIS_CLUSTER_PORTS[@]}"; do
+      echo "                     $HOST:$p slots $(cli "$p" CLUSTER NODES 2>/dev/null | awk '/myself/ { for (i = 9; i <= NF; i++) printf "%s ", $i }')"
+    done
+  fi
+  if has_target moonshard-cluster; then
+    mapfile -t msc_ranges < <(slot_ranges "${#MSC_PROXY_PORTS[@]}")
+    echo "  moonshard-cluster  ${#MSC_PROXY_PORTS[@]} proxies, UMCTL SETCLUSTER v2 with one PEER section each;" \
+      "redis-benchmark --cluster via $HOST:${MSC_PROXY_PORTS[0]}"
+    for i in "${!MSC_PROXY_PORTS[@]}"; do
+      echo "                     proxy $HOST:${MSC_PROXY_PORTS[$i]} -> redis $HOST:${MSC_REDIS_PORTS[$i]} slots ${msc_ranges[$i]}"
+    done
+  fi
+  echo "workloads:   redis-benchmark -h $HOST -p <target> ... (with --cluster for the cluster targets," \
+    "which use one benchmark thread per primary)"
+  for w in "${WORKLOADS[@]}"; do
+    printf '  %-6s %s  [targets: %s]\n' "$w" "$(bench_command "$w")" "$(workload_targets "$w" | paste -sd ' ' -)"
+  done
+  echo "rounds:      $ROUNDS interleaved rounds (every workload against every target per round), medians over them;" \
+    "$WARMUP warm-up requests per target (-P 16); FLUSHALL on the target's Redis before every run"
   echo "output:      $OUT"
 } | tee "$OUT/environment.txt"
 echo
 
-bench() { # bench PORT PIPELINE REQUESTS: redis-benchmark's CSV on stdout
-  redis-benchmark -h "$HOST" -p "$1" -c "$CLIENTS" -n "$3" -r "$KEYSPACE" -P "$2" -t "$TESTS" --csv \
-    2>>"$OUT/redis-benchmark.stderr"
+bench() { # bench TARGET WORKLOAD REQUESTS [PIPELINE]: redis-benchmark's CSV on stdout
+  local target=$1 clients pipeline bytes cluster_too label
+  read -r clients pipeline bytes cluster_too label <<<"$(workload_spec "$2")"
+  pipeline=${4:-$pipeline}
+  local args=(-h "$HOST" -p "$(port_of "$target")" -c "$clients" -n "$3" -r "$KEYSPACE" -P "$pipeline"
+    -d "$bytes" -t "$TESTS" --csv)
+  if is_cluster_target "$target"; then
+    args=(--cluster "${args[@]}")
+  fi
+  echo "== $target $2: redis-benchmark ${args[*]}" >>"$OUT/redis-benchmark.stderr"
+  exec redis-benchmark "${args[@]}" </dev/null 2>>"$OUT/redis-benchmark.stderr"
+}
+# run_bench TARGET WORKLOAD REQUESTS [PIPELINE]: bench in the background (so a signal stops the script
+# at once and cleanup stops redis-benchmark too), its CSV in $OUT/last-run.csv
+run_bench() {
+  bench "$@" >"$OUT/last-run.csv" &
+  BENCH_PID=$!
+  local rc=0
+  wait "$BENCH_PID" || rc=$?
+  if [ "$rc" -gt 128 ]; then exit "$rc"; fi # interrupted: a signal, to us or to redis-benchmark
+  [ "$rc" -eq 0 ] || die "redis-benchmark failed against $1 (see $OUT/redis-benchmark.stderr)"
+  BENCH_PID=""
+}
+
+flush_backends() {
+  local p
+  for p in $(backends_of "$1"); do
+    cli "$p" FLUSHALL >/dev/null 2>&1 || die "FLUSHALL on $HOST:$p failed"
+  done
 }
 
 for target in "${TARGETS[@]}"; do
   if [ "$WARMUP" -gt 0 ]; then
     log "warm-up: $target"
-    bench "$(port_of "$target")" 16 "$WARMUP" >/dev/null || die "redis-benchmark failed against $target"
+    run_bench "$target" p1 "$WARMUP" 16
   fi
 done
 
-echo "round,target,pipeline,test,rps,avg_ms,min_ms,p50_ms,p95_ms,p99_ms,max_ms" >"$RAW"
+echo "round,workload,label,target,clients,pipeline,value_bytes,test,rps,avg_ms,min_ms,p50_ms,p95_ms,p99_ms,max_ms" >"$RAW"
 for round in $(seq 1 "$ROUNDS"); do
-  for pipeline in $PIPELINES; do
-    for target in "${TARGETS[@]}"; do
-      log "round $round/$ROUNDS: $target -P $pipeline"
-      csv=$(bench "$(port_of "$target")" "$pipeline" "$REQUESTS") ||
-        die "redis-benchmark failed against $target (see $OUT/redis-benchmark.stderr)"
+  for w in "${WORKLOADS[@]}"; do
+    read -r clients pipeline bytes cluster_too label <<<"$(workload_spec "$w")"
+    mapfile -t wtargets < <(workload_targets "$w")
+    for target in "${wtargets[@]}"; do
+      log "round $round/$ROUNDS: $w ($label) against $target"
+      flush_backends "$target"
+      run_bench "$target" "$w" "$REQUESTS"
+      csv=$(cat "$OUT/last-run.csv")
       # "SET","95057.03","0.473","0.104","0.455","0.655","0.887","2.407"
-      printf '%s\n' "$csv" | tr -d '"' | awk -F, -v r="$round" -v t="$target" -v p="$pipeline" \
-        '$1 != "test" && NF >= 8 { printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", r, t, p, $1, $2, $3, $4, $5, $6, $7, $8 }' \
-        >>"$RAW"
+      rows=$(printf '%s\n' "$csv" | tr -d '"\r' | awk -F, -v r="$round" -v w="$w" -v l="$label" -v t="$target" \
+        -v c="$clients" -v p="$pipeline" -v d="$bytes" '($1 == "SET" || $1 == "GET") && NF >= 8 {
+          printf "%s,%s,%s %s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", r, w, $1, l, t, c, p, d, $1, $2, $3, $4, $5, $6, $7, $8 }')
+      [ "$(printf '%s\n' "$rows" | grep -c .)" -eq 2 ] ||
+        die "redis-benchmark against $target gave no SET and GET results (see $OUT/redis-benchmark.stderr): $csv"
+      printf '%s\n' "$rows" >>"$RAW"
     done
   done
 done
+flush_backends_all() { local t; for t in "${TARGETS[@]}"; do flush_backends "$t"; done; }
+flush_backends_all
 
 # ---------------------------------------------------------------- medians and ratios
 median() { # numbers on stdin -> their median
   sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2];
     else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-column_median() { # column_median TARGET PIPELINE TEST FIELD
-  awk -F, -v t="$1" -v p="$2" -v s="$3" -v f="$4" 'NR > 1 && $2 == t && $3 == p && $4 == s { print $f }' "$RAW" |
+column_median() { # column_median WORKLOAD TARGET TEST FIELD
+  awk -F, -v w="$1" -v t="$2" -v s="$3" -v f="$4" 'NR > 1 && $2 == w && $4 == t && $8 == s { print $f }' "$RAW" |
     median
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "nan"; else printf "%.2f", a / b }'; }
+ratio() { # ratio A B: A/B with two decimals; nan when B is missing or 0
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b == "" || b == "nan" || b + 0 == 0 || a == "nan") print "nan"; else printf "%.2f", a / b }'
+}
 
-echo "test,pipeline,target,rounds,rps_median,p50_ms_median,p99_ms_median,rps_vs_direct,rps_vs_twemproxy" >"$SUMMARY"
-printf '%-10s %-10s %12s %9s %9s\n' workload target rps_median p50_ms p99_ms
-tests=$(awk -F, 'NR > 1 { print $4 }' "$RAW" | awk '!seen[$0]++')
+echo "workload,label,test,clients,pipeline,value_bytes,target,rounds,rps_median,p50_ms_median,p99_ms_median,rps_vs_direct,rps_vs_twemproxy,rps_vs_redis_cluster" >"$SUMMARY"
+row_format='%-16s %-18s %12s %8s %8s %10s %13s %17s\n'
+# shellcheck disable=SC2059 # the format is a variable on purpose
+printf "$row_format" workload target rps_median p50_ms p99_ms vs_direct vs_twemproxy vs_redis_cluster
 declare -A rps p50 p99
-while IFS= read -r test_name; do
-  for pipeline in $PIPELINES; do
+for w in "${WORKLOADS[@]}"; do
+  read -r clients pipeline bytes cluster_too label <<<"$(workload_spec "$w")"
+  mapfile -t wtargets < <(workload_targets "$w")
+  for test_name in SET GET; do
     rps=() p50=() p99=()
-    for target in "${TARGETS[@]}"; do
-      rps[$target]=$(column_median "$target" "$pipeline" "$test_name" 5)
-      p50[$target]=$(column_median "$target" "$pipeline" "$test_name" 8)
-      p99[$target]=$(column_median "$target" "$pipeline" "$test_name" 10)
+    for target in "${wtargets[@]}"; do
+      rps[$target]=$(column_median "$w" "$target" "$test_name" 9)
+      p50[$target]=$(column_median "$w" "$target" "$test_name" 12)
+      p99[$target]=$(column_median "$w" "$target" "$test_name" 14)
     done
-    for target in "${TARGETS[@]}"; do
-      printf '%-10s %-10s %12s %9s %9s\n' "$test_name P=$pipeline" "$target" "${rps[$target]}" \
-        "${p50[$target]}" "${p99[$target]}"
-      echo "$test_name,$pipeline,$target,$ROUNDS,${rps[$target]},${p50[$target]},${p99[$target]}," \
-        "$(ratio "${rps[$target]}" "${rps[direct]:-0}"),$(ratio "${rps[$target]}" "${rps[twemproxy]:-0}")" |
-        tr -d ' ' >>"$SUMMARY"
+    for target in "${wtargets[@]}"; do
+      vs_direct="" vs_twemproxy="" vs_cluster=""
+      if is_cluster_target "$target"; then
+        vs_cluster=$(ratio "${rps[$target]}" "${rps[redis-cluster]:-}")
+      else
+        vs_direct=$(ratio "${rps[$target]}" "${rps[direct]:-}")
+        vs_twemproxy=$(ratio "${rps[$target]}" "${rps[twemproxy]:-}")
+      fi
+      # shellcheck disable=SC2059
+      printf "$row_format" "$test_name $label" "$target" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}" \
+        "$vs_direct" "$vs_twemproxy" "$vs_cluster"
+      printf '%s,%s %s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$test_name" "$label" "$test_name" "$clients" \
+        "$pipeline" "$bytes" "$target" "$ROUNDS" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}" \
+        "$vs_direct" "$vs_twemproxy" "$vs_cluster" >>"$SUMMARY"
     done
-    if has_target moonshard; then
-      printf '%-10s moonshard/direct = %s   moonshard/twemproxy = %s\n' "$test_name P=$pipeline" \
-        "$(ratio "${rps[moonshard]}" "${rps[direct]:-0}")" "$(ratio "${rps[moonshard]}" "${rps[twemproxy]:-0}")"
+    ratios=()
+    if [ -n "${rps[moonshard]:-}" ]; then
+      [ -n "${rps[direct]:-}" ] && ratios+=("moonshard/direct = $(ratio "${rps[moonshard]}" "${rps[direct]}")")
+      [ -n "${rps[twemproxy]:-}" ] && ratios+=("moonshard/twemproxy = $(ratio "${rps[moonshard]}" "${rps[twemproxy]}")")
+    fi
+    if [ -n "${rps[moonshard-cluster]:-}" ] && [ -n "${rps[redis-cluster]:-}" ]; then
+      ratios+=("moonshard-cluster/redis-cluster = $(ratio "${rps[moonshard-cluster]}" "${rps[redis-cluster]}")")
+    fi
+    if [ "${#ratios[@]}" -gt 0 ]; then
+      printf '%-16s %s' "$test_name $label" "${ratios[0]}"
+      [ "${#ratios[@]}" -gt 1 ] && printf '   %s' "${ratios[@]:1}"
+      echo
     fi
     echo
   done
-done <<<"$tests"
+done
 
+if [ -n "$CHART_CLASSPATH" ]; then
+  if java -Djava.awt.headless=true -cp "$CHART_CLASSPATH" io.moonshard.benchmarks.LoadChart "$SUMMARY" "$CHART" \
+    2>"$OUT/chart.log"; then
+    echo "chart:     $CHART"
+  else
+    log "warning: LoadChart failed (see $OUT/chart.log); no chart.png"
+  fi
+fi
 echo "raw runs:  $RAW"
 echo "summary:   $SUMMARY"
 echo "settings:  $OUT/environment.txt"
