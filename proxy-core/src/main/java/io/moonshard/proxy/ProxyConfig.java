@@ -35,6 +35,17 @@ import java.util.Objects;
  * @param backendUser      {@code backend_user}: ACL user the proxy authenticates to its backends as, or null
  *                         (the {@code default} user)
  * @param backendPassword  {@code backend_password}: password for the backends ({@code requirepass}), or null
+ * @param tlsPort          {@code tls_port}: port of a second, TLS listener on the host of {@code address};
+ *                         0 = no TLS listener. Every proxy of a cluster uses the same offset
+ *                         {@code tls_port - port}: a TLS client is shown each proxy's address with
+ *                         that offset added to its port (see {@link #tlsPortOffset()})
+ * @param tlsCertFile      {@code tls_cert_file}: the server certificate (chain), PEM
+ * @param tlsKeyFile       {@code tls_key_file}: the server certificate's private key, PEM (PKCS#8, unencrypted)
+ * @param tlsCaFile        {@code tls_ca_file}: CA certificates (PEM) that client certificates must be signed by
+ * @param tlsAuthClients   {@code tls_auth_clients}: TLS clients must present a certificate signed by
+ *                         {@code tls_ca_file}
+ * @param tlsOnly          {@code tls_only}: do not listen on {@code address} (like Redis's {@code port 0});
+ *                         {@code address} still names the proxy (node IDs, announce, the port offset)
  */
 public record ProxyConfig(
         String address,
@@ -55,7 +66,13 @@ public record ProxyConfig(
         String initialSetCluster,
         int maxDedicatedConnections,
         String backendUser,
-        String backendPassword) {
+        String backendPassword,
+        int tlsPort,
+        String tlsCertFile,
+        String tlsKeyFile,
+        String tlsCaFile,
+        boolean tlsAuthClients,
+        boolean tlsOnly) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -95,6 +112,46 @@ public record ProxyConfig(
         if (sessionTimeout.isNegative()) {
             throw new IllegalArgumentException("session_timeout must not be negative");
         }
+        tlsCertFile = emptyToNull(tlsCertFile);
+        tlsKeyFile = emptyToNull(tlsKeyFile);
+        tlsCaFile = emptyToNull(tlsCaFile);
+        checkTls(address, announceAddress, tlsPort, tlsCertFile, tlsKeyFile, tlsCaFile, tlsAuthClients, tlsOnly);
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    private static void checkTls(String address, String announceAddress, int tlsPort, String certFile,
+                                 String keyFile, String caFile, boolean authClients, boolean tlsOnly) {
+        if (tlsPort < 0 || tlsPort > 65535) {
+            throw new IllegalArgumentException("tls_port must be between 0 and 65535, got " + tlsPort);
+        }
+        if (tlsOnly && tlsPort == 0) {
+            throw new IllegalArgumentException("tls_only needs tls_port");
+        }
+        if (authClients && caFile == null) {
+            throw new IllegalArgumentException("tls_auth_clients needs tls_ca_file");
+        }
+        if (tlsPort == 0) {
+            return;
+        }
+        if (certFile == null || keyFile == null) {
+            throw new IllegalArgumentException("tls_port needs tls_cert_file and tls_key_file");
+        }
+        int port = HostPort.parse(address).port();
+        if (port == 0) {
+            throw new IllegalArgumentException("tls_port needs a fixed port in address (the TLS port offset is "
+                    + "tls_port - port), got " + address);
+        }
+        if (port == tlsPort) {
+            throw new IllegalArgumentException("tls_port must differ from the port of address, both are " + port);
+        }
+        int announced = HostPort.parse(announceAddress).port() + tlsPort - port;
+        if (announced < 1 || announced > 65535) {
+            throw new IllegalArgumentException("the announced TLS port (announce_address port + tls_port - port) is "
+                    + announced + ", out of range");
+        }
     }
 
     private static void requireAtLeast(String name, long value, long min) {
@@ -133,7 +190,27 @@ public record ProxyConfig(
         b.maxDedicatedConnections = maxDedicatedConnections;
         b.backendUser = backendUser;
         b.backendPassword = backendPassword;
+        b.tlsPort = tlsPort;
+        b.tlsCertFile = tlsCertFile;
+        b.tlsKeyFile = tlsKeyFile;
+        b.tlsCaFile = tlsCaFile;
+        b.tlsAuthClients = tlsAuthClients;
+        b.tlsOnly = tlsOnly;
         return b;
+    }
+
+    /** Whether the proxy has a TLS listener ({@code tls_port} set). */
+    public boolean tlsEnabled() {
+        return tlsPort > 0;
+    }
+
+    /**
+     * What a TLS client is shown instead of a plain address: the same host with this added to the port,
+     * {@code tls_port} minus the port of {@code address}; 0 without TLS. The same for every proxy of a
+     * cluster by convention, so a peer's TLS address follows from its plain one.
+     */
+    public int tlsPortOffset() {
+        return tlsPort > 0 ? tlsPort - HostPort.parse(address).port() : 0;
     }
 
     /** The effective number of event-loop threads. */
@@ -162,6 +239,12 @@ public record ProxyConfig(
         private int maxDedicatedConnections = 10_000;
         private String backendUser;
         private String backendPassword;
+        private int tlsPort;
+        private String tlsCertFile;
+        private String tlsKeyFile;
+        private String tlsCaFile;
+        private boolean tlsAuthClients;
+        private boolean tlsOnly;
 
         private Builder() {
         }
@@ -185,12 +268,19 @@ public record ProxyConfig(
         public Builder maxDedicatedConnections(int v) { maxDedicatedConnections = v; return this; }
         public Builder backendUser(String v) { backendUser = v; return this; }
         public Builder backendPassword(String v) { backendPassword = v; return this; }
+        public Builder tlsPort(int v) { tlsPort = v; return this; }
+        public Builder tlsCertFile(String v) { tlsCertFile = v; return this; }
+        public Builder tlsKeyFile(String v) { tlsKeyFile = v; return this; }
+        public Builder tlsCaFile(String v) { tlsCaFile = v; return this; }
+        public Builder tlsAuthClients(boolean v) { tlsAuthClients = v; return this; }
+        public Builder tlsOnly(boolean v) { tlsOnly = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
                     sessionTimeout, backendTimeout, connectTimeout, maxClients, maxPendingCommands,
                     maxPendingReplyBytes, protoMaxBulkLen, nodeIdFormat, clusterBusPort, initialSetCluster,
-                    maxDedicatedConnections, backendUser, backendPassword);
+                    maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
+                    tlsCaFile, tlsAuthClients, tlsOnly);
         }
     }
 }

@@ -108,7 +108,7 @@ public final class RawRedisClient implements AutoCloseable {
         String line = readLine();
         sb.append(line).append("\r\n");
         char type = line.charAt(0);
-        if (type == '$') {
+        if (type == '$' || type == '=' || type == '!') { // bulk string, verbatim string, bulk error
             int len = Integer.parseInt(line.substring(1));
             if (len >= 0) {
                 byte[] data = in.readNBytes(len + 2);
@@ -117,9 +117,17 @@ public final class RawRedisClient implements AutoCloseable {
                 }
                 sb.append(new String(data, StandardCharsets.ISO_8859_1));
             }
-        } else if (type == '*') {
+        } else if (type == '*' || type == '~' || type == '>') { // array, RESP3 set and push
             int n = Integer.parseInt(line.substring(1));
             for (int i = 0; i < n; i++) {
+                readValue(sb);
+            }
+        } else if (type == '%' || type == '|') { // RESP3 map; an attribute precedes the value it describes
+            int n = Integer.parseInt(line.substring(1));
+            for (int i = 0; i < 2 * n; i++) {
+                readValue(sb);
+            }
+            if (type == '|') {
                 readValue(sb);
             }
         }

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 final class BackendConnection {
 
     private static final Logger log = LoggerFactory.getLogger(BackendConnection.class);
+    /** Stands for "no reply expected" in the queue of a pub/sub connection. */
+    private static final ReplyTarget NO_REPLY = ReplyTarget.discard();
     private static final byte[] HELLO_3 = RespCommands.encode("HELLO", "3");
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -61,6 +63,12 @@ final class BackendConnection {
     /** Set when this address left the cluster metadata: close as soon as nothing is in flight. */
     private boolean draining;
     private final List<ClientSession> waiters = new ArrayList<>();
+    /**
+     * Set when this is a client's pub/sub connection: the backend then sends frames nobody asked for
+     * (messages), so once the proxy's own handshake is answered every frame goes to this client as it
+     * comes, and requests sent here get no reply slot of their own.
+     */
+    private ClientSession pushSink;
 
     BackendConnection(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap, String address, int protocol) {
         this.proxy = proxy;
@@ -78,6 +86,11 @@ final class BackendConnection {
      */
     void send(ReplyTarget target, ByteBuf frame) {
         assert loop.inEventLoop();
+        if (pushSink != null && state != State.CLOSED) {
+            // the reply will arrive as a pushed frame, in stream order with the messages
+            target.complete(Unpooled.EMPTY_BUFFER);
+            target = NO_REPLY;
+        }
         switch (state) {
             case CONNECTED -> write(target, frame);
             case CONNECTING -> {
@@ -103,7 +116,9 @@ final class BackendConnection {
 
     private void write(ReplyTarget target, ByteBuf frame) {
         target.sentAtNanos = System.nanoTime();
-        inFlight.addLast(target);
+        if (target != NO_REPLY) {
+            inFlight.addLast(target);
+        }
         channel.write(frame, channel.voidPromise());
         proxy.metrics().backendRequestSent();
         if (!flushScheduled) {
@@ -172,6 +187,9 @@ final class BackendConnection {
             backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
             log.warn("event=backend_connect_failed backend={} cause=\"{}\"", address, lastFailure);
             failQueued(unreachableError());
+            if (pushSink != null) {
+                pushSink.channel().close(); // its subscribe requests cannot be answered
+            }
         }
     }
 
@@ -222,6 +240,10 @@ final class BackendConnection {
             return;
         }
         ReplyTarget target = inFlight.pollFirst();
+        if (target == null && pushSink != null) {
+            pushSink.deliverPushed(this, reply);
+            return;
+        }
         if (target == null) {
             // A reply nobody asked for: the stream is out of step, so nothing after it can be trusted.
             reply.release();
@@ -249,6 +271,20 @@ final class BackendConnection {
         }
         failInFlight("ERR backend " + address + " connection lost; the command may or may not have run");
         resumeWaiters();
+        if (pushSink != null) {
+            // the client's subscriptions died with the connection; like a Redis node going away, the
+            // client sees its connection close and subscribes again
+            pushSink.channel().close();
+        }
+    }
+
+    /** Turns this (dedicated) connection into {@code session}'s pub/sub connection; see {@link #pushSink}. */
+    void enablePush(ClientSession session) {
+        pushSink = session;
+    }
+
+    boolean isPush() {
+        return pushSink != null;
     }
 
     private void failInFlight(String error) {

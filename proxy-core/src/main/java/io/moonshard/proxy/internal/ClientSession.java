@@ -57,6 +57,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     boolean asking;
     boolean readonly;
     int protocol = 2;
+    /** Connected to the TLS listener: MOVED/ASK and CLUSTER replies show TLS ports. Set once by the initializer. */
+    boolean tls;
     /** MULTI state, or null outside a transaction. */
     Transaction transaction;
     /** The backend holding this client's WATCHed keys (on its dedicated connection), or null. */
@@ -68,6 +70,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
      * all its commands to that backend use it, so they keep their order.
      */
     private Map<String, BackendConnection> dedicated;
+    /** Active subscription counts by "backend#classic" / "backend#shard", from Redis's confirmations. */
+    private final Map<String, Long> subscriptions = new HashMap<>(2);
 
     ClientSession(ProxyContext proxy, BackendPool pool, long id) {
         this.proxy = proxy;
@@ -126,6 +130,43 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         dedicated.clear();
         watchBackend = null;
+        subscriptions.clear();
+    }
+
+    /**
+     * This client's pub/sub connection to {@code backend}: its dedicated connection, switched to
+     * passing every frame through. Null over the dedicated-connection limit.
+     */
+    BackendConnection pushConnection(String backend) {
+        BackendConnection own = dedicatedConnection(backend);
+        if (own != null && !own.isPush()) {
+            own.enablePush(this);
+        }
+        return own;
+    }
+
+    /**
+     * A frame from one of this client's pub/sub connections: a message, or the reply to a request sent
+     * there. It goes out after every reply already due. Ownership of {@code frame} passes here.
+     */
+    void deliverPushed(BackendConnection from, ByteBuf frame) {
+        PubSubFrames.Kind kind = PubSubFrames.confirmationKind(frame);
+        if (kind != null) {
+            long count = PubSubFrames.trailingCount(frame);
+            if (count >= 0) {
+                subscriptions.put(from.address + (kind == PubSubFrames.Kind.SHARD ? "#shard" : "#classic"), count);
+                subscriptions.values().removeIf(n -> n == 0);
+            }
+        }
+        onSlotCompleted(reserveSlot(), frame);
+    }
+
+    /**
+     * RESP2 subscribed mode, as Redis: some subscription is active, so only the (un)subscribe
+     * commands, PING, QUIT and RESET are allowed.
+     */
+    boolean inSubscribedMode() {
+        return !subscriptions.isEmpty();
     }
 
     int dedicatedConnectionCount() {
@@ -205,6 +246,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void replyError(ReplySlot slot, CharSequence error) {
+        if (tls) {
+            error = TransportAddresses.redirect(error, proxy.config().tlsPortOffset()); // MOVED/ASK: the TLS port
+        }
         onSlotCompleted(slot, Replies.error(channel.alloc(), error));
     }
 

@@ -24,7 +24,7 @@ final class ClusterCommands {
     }
 
     void handle(ClientSession s, ReplySlot slot, RespCommand cmd) {
-        ClusterView view = proxy.cluster().view();
+        ClusterView view = proxy.cluster().view(s.tls);
         String sub = cmd.argString(1).toLowerCase(Locale.ROOT);
         switch (sub) {
             case "nodes" -> s.reply(slot, Replies.bulk(s.channel().alloc(), view.clusterNodes()));

@@ -25,8 +25,11 @@ final class ClusterState {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterState.class);
 
-    /** A snapshot and the CLUSTER replies derived from it, published together. */
-    record Current(ClusterSnapshot snapshot, ClusterView view) {
+    /**
+     * A snapshot and the CLUSTER replies derived from it, published together: {@code view} for plain
+     * clients, {@code tlsView} (TLS ports shown, see {@link TransportAddresses}) for TLS clients.
+     */
+    record Current(ClusterSnapshot snapshot, ClusterView view, ClusterView tlsView) {
     }
 
     private final AtomicReference<Current> current;
@@ -34,6 +37,7 @@ final class ClusterState {
     private final String announceHost;
     private final NodeIdStyle style;
     private final boolean busPort;
+    private final int tlsPortOffset;
     private final Consumer<Set<String>> onBackendsChanged;
     private final ReplicationState replication;
     /** Snapshots published (UMCTL SETCLUSTER and initial_setcluster answered +OK); read by the metrics. */
@@ -44,13 +48,16 @@ final class ClusterState {
         this.announceHost = HostPort.parse(announce).host();
         this.style = NodeIdStyle.valueOf(config.nodeIdFormat().name());
         this.busPort = config.clusterBusPort();
+        this.tlsPortOffset = config.tlsPortOffset();
         this.onBackendsChanged = onBackendsChanged;
         this.current = new AtomicReference<>(current(ClusterSnapshot.empty()));
         this.replication = new ReplicationState(announceHost);
     }
 
     private Current current(ClusterSnapshot snapshot) {
-        return new Current(snapshot, new ClusterView(snapshot, announce, style, busPort));
+        ClusterView view = new ClusterView(snapshot, announce, style, busPort);
+        return new Current(snapshot, view,
+                tlsPortOffset == 0 ? view : new ClusterView(snapshot, announce, style, busPort, tlsPortOffset));
     }
 
     ClusterSnapshot snapshot() {
@@ -59,6 +66,12 @@ final class ClusterState {
 
     ClusterView view() {
         return current.get().view();
+    }
+
+    /** The CLUSTER replies for a client on the TLS listener ({@code tls}) or the plain one. */
+    ClusterView view(boolean tls) {
+        Current c = current.get();
+        return tls ? c.tlsView() : c.view();
     }
 
     ReplicationState replication() {

@@ -6,6 +6,7 @@ import io.moonshard.cluster.command.CommandTable;
 import io.moonshard.resp.RespCommand;
 import io.netty.util.AsciiString;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -28,6 +29,7 @@ final class CommandDispatcher {
     /** Commands a client may send before AUTH, as in Redis. */
     private static final Set<String> NO_AUTH = Set.of("auth", "hello", "quit");
     private static final AsciiString UMCTL = AsciiString.cached("UMCTL");
+    private static final AsciiString UMCTL_PUBLISH = AsciiString.cached("PUBLISH");
 
     /** A command the proxy answers itself. */
     @FunctionalInterface
@@ -42,12 +44,14 @@ final class CommandDispatcher {
     private final Forwarder forwarder;
     private final UmctlCommands umctl;
     private final TransactionCommands transactions;
+    private final PubSubCommands pubsub;
 
     CommandDispatcher(ProxyContext proxy) {
         this.proxy = proxy;
         this.forwarder = new Forwarder(proxy);
         this.umctl = new UmctlCommands(proxy);
         this.transactions = new TransactionCommands(proxy, forwarder);
+        this.pubsub = new PubSubCommands(proxy, forwarder);
         registerLocalCommands();
     }
 
@@ -72,6 +76,14 @@ final class CommandDispatcher {
         register("discard", transactions::discard);
         register("watch", (session, slot, cmd) -> transactions.watch(session, slot, cmd, table.lookup(cmd)));
         register("unwatch", transactions::unwatch);
+        for (String name : List.of("subscribe", "psubscribe", "unsubscribe", "punsubscribe")) {
+            register(name, pubsub::classic);
+        }
+        for (String name : List.of("ssubscribe", "sunsubscribe")) {
+            register(name, (session, slot, cmd) -> pubsub.shard(session, slot, cmd, table.lookup(cmd)));
+        }
+        register("publish", pubsub::publish);
+        register("pubsub", pubsub::introspect);
     }
 
     private void register(String name, LocalCommand handler) {
@@ -87,6 +99,10 @@ final class CommandDispatcher {
         if (command.argEqualsIgnoreCase(0, UMCTL)) {
             // undermoon's control commands are not Redis commands, so they are not in the table
             session.lastCommand = "umctl";
+            if (command.argCount() > 1 && command.argEqualsIgnoreCase(1, UMCTL_PUBLISH)) {
+                pubsub.publishLocally(session, slot, command); // a peer relaying a PUBLISH
+                return;
+            }
             umctl.handle(session, slot, command);
             return;
         }
@@ -113,6 +129,11 @@ final class CommandDispatcher {
                 session.transaction.dirty = true;
             }
             session.replyError(slot, "NOAUTH Authentication required.");
+            return;
+        }
+        if (session.protocol == 2 && session.inSubscribedMode()
+                && !PubSubCommands.ALLOWED_WHEN_SUBSCRIBED.contains(topName)) {
+            session.replyError(slot, PubSubCommands.subscribedModeRefusal(spec.name()));
             return;
         }
         if (session.transaction != null && !TransactionCommands.NOT_QUEUED.contains(topName)) {

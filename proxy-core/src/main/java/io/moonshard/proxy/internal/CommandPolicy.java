@@ -12,12 +12,10 @@ import java.util.Set;
 final class CommandPolicy {
 
     /**
-     * Not forwarded: pub/sub until it gets its dedicated-connection support; replication and
+     * Not forwarded: MONITOR and RESET (connection modes the proxy does not carry), replication and
      * server-management commands that act on a backend the proxy manages.
      */
     private static final Set<String> NOT_SUPPORTED = Set.of(
-            "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe",
-            "publish", "spublish", "pubsub",
             "monitor", "sync", "psync", "replconf", "reset",
             "shutdown", "failover", "replicaof", "slaveof", "acl", "module", "lolwut");
 

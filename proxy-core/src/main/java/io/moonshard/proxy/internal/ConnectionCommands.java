@@ -35,6 +35,17 @@ final class ConnectionCommands {
         ByteBufAllocator alloc = s.channel().alloc();
         if (cmd.argCount() > 2) {
             s.replyError(slot, "ERR wrong number of arguments for 'ping' command"); // pingCommand's own check
+        } else if (s.protocol == 2 && s.inSubscribedMode()) {
+            // a subscribed RESP2 client gets PING's answer in the shape of a message: [pong, <arg or "">]
+            ByteBuf out = alloc.buffer(32);
+            RespWriter.arrayHeader(out, 2);
+            RespWriter.bulk(out, "pong");
+            if (cmd.argCount() == 1) {
+                RespWriter.bulk(out, new byte[0]);
+            } else {
+                RespWriter.bulk(out, cmd.arg(1));
+            }
+            s.reply(slot, out);
         } else if (cmd.argCount() == 1) {
             s.reply(slot, Replies.simple(alloc, "PONG"));
         } else {

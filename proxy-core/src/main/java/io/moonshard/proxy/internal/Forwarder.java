@@ -23,7 +23,7 @@ final class Forwarder {
     void forward(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
         ClusterSnapshot snapshot = proxy.cluster().snapshot(); // read once: one command, one view
         KeyPositions keys = session.pool.keyPositions;
-        int keyCount = spec.findKeys(command, keys);
+        int keyCount = spec.findSlotArguments(command, keys);
         RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, spec.fanOut());
         switch (decision.kind()) {
             case LOCAL -> sendOrBlock(session, slot, command, spec, decision.backend());

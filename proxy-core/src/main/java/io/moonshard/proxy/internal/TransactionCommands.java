@@ -61,7 +61,7 @@ final class TransactionCommands {
             return;
         }
         KeyPositions keys = s.pool.keyPositions;
-        int keyCount = spec.findKeys(command, keys);
+        int keyCount = spec.findSlotArguments(command, keys);
         ClusterSnapshot snapshot = proxy.cluster().snapshot();
         RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, FanOut.NONE);
         switch (decision.kind()) {
@@ -164,7 +164,7 @@ final class TransactionCommands {
             return;
         }
         KeyPositions keys = s.pool.keyPositions;
-        int keyCount = spec.findKeys(command, keys);
+        int keyCount = spec.findSlotArguments(command, keys);
         RouteDecision decision = Router.route(proxy.cluster().snapshot(), command, keyCount, keys);
         if (decision.kind() != RouteDecision.Kind.LOCAL && decision.kind() != RouteDecision.Kind.KEY_CHECK) {
             if (decision.isRedirect()) {
