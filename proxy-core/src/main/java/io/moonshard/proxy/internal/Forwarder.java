@@ -6,6 +6,7 @@ import io.moonshard.cluster.route.Router;
 import io.moonshard.cluster.command.KeyPositions;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.resp.RespCommand;
+import java.util.List;
 
 /**
  * Routes a data command by its keys with the pure {@link Router} and carries out the decision: the
@@ -38,11 +39,7 @@ final class Forwarder {
                     session.replyError(slot, "CLUSTERDOWN The cluster is down");
                 }
             }
-            case FAN_OUT -> {
-                // Splitting across local backends comes with fan-out support; until then the proxy
-                // answers like a Redis Cluster node, which never splits a command either.
-                session.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
-            }
+            case FAN_OUT -> MultiBackendCommands.split(session, slot, command, decision.fanOutPlan());
             default -> {
                 if (decision.isRedirect()) {
                     proxy.metrics().redirected();
@@ -97,8 +94,9 @@ final class Forwarder {
 
     /**
      * A command without keys (DBSIZE, KEYS, SCAN, FLUSHALL, SCRIPT, CONFIG, ...). A Redis Cluster node
-     * runs it on its own data; with exactly one local backend that is what forwarding does. Over
-     * several local backends the replies would need merging, which this version does not do.
+     * runs it on its own data; with one local backend that is what forwarding does. Over several,
+     * the commands Redis tags as all-shards go to each and their replies merge
+     * ({@link MultiBackendCommands}); the rest (CONFIG GET, TIME, zero-key EVAL, ...) run on the first.
      */
     private void forwardKeyless(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec,
                                 ClusterSnapshot snapshot) {
@@ -107,14 +105,22 @@ final class Forwarder {
             return;
         }
         var backends = snapshot.localBackends();
-        if (backends.size() == 1) {
-            sendOrBlock(session, slot, command, spec, backends.iterator().next());
-        } else if (backends.isEmpty()) {
+        if (backends.isEmpty()) {
             session.replyError(slot, "CLUSTERDOWN Hash slot not served");
-        } else {
-            session.replyError(slot, "ERR '" + command.name() + "' without keys over " + backends.size()
-                    + " local backends is not supported by this Moonshard version");
+            return;
         }
+        if (backends.size() > 1) {
+            if (spec.name().equals("scan")) {
+                MultiBackendCommands.scan(session, slot, command, List.copyOf(backends));
+                return;
+            }
+            MultiBackendCommands.Merge merge = MultiBackendCommands.broadcastMerge(spec);
+            if (merge != null) {
+                MultiBackendCommands.broadcast(session, slot, command, merge, List.copyOf(backends));
+                return;
+            }
+        }
+        sendOrBlock(session, slot, command, spec, backends.iterator().next());
     }
 
     /** Sends a keyless command to any local backend (COMMAND INFO/DOCS); false when there is none. */
