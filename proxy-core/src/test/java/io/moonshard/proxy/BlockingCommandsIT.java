@@ -92,7 +92,15 @@ class BlockingCommandsIT {
         RawRedisClient client = new RawRedisClient(cluster.port(cluster.proxyOwning(Slots.slotOf(key))));
         client.send("BLPOP", key, "0");
         await().atMost(Duration.ofSeconds(10)).until(() -> blockedClients(backend) == before + 1);
+        int proxyPort = cluster.port(cluster.proxyOwning(Slots.slotOf(key)));
+        try (RawRedisClient info = new RawRedisClient(proxyPort)) {
+            // the proxy reports its own blocked client, as a node reports the clients it blocks
+            assertThat(info.call("INFO", "clients")).contains("blocked_clients:1\r\n");
+        }
         client.close();
+        try (RawRedisClient info = new RawRedisClient(proxyPort)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> info.call("INFO", "clients").contains("blocked_clients:0\r\n"));
+        }
         await().atMost(Duration.ofSeconds(10)).until(() -> blockedClients(backend) == before);
         // nothing was popped on the client's behalf
         try (RawRedisClient owner = new RawRedisClient(cluster.port(cluster.proxyOwning(Slots.slotOf(key))))) {

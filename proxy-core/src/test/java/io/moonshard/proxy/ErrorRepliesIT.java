@@ -93,7 +93,8 @@ class ErrorRepliesIT {
             assertThat(client.call("CLUSTER", "INFO")).contains("cluster_state:ok\r\n");
             assertThat(client.call("SELECT", "1")).isEqualTo("-ERR SELECT is not allowed in cluster mode\r\n");
             assertThat(client.call("SELECT", "0")).isEqualTo("+OK\r\n");
-            assertThat(client.call("HELLO", "3")).startsWith("-NOPROTO");
+            assertThat(client.call("HELLO", "4")).isEqualTo("-NOPROTO unsupported protocol version\r\n");
+            assertThat(client.call("HELLO", "x")).isEqualTo("-ERR Protocol version is not an integer or out of range\r\n");
             assertThat(client.call("ECHO", "hi")).isEqualTo("$2\r\nhi\r\n");
         }
     }

@@ -106,6 +106,11 @@ class MultiBackendIT {
             }
             assertThat(onBackends).isEqualTo(300);
             assertThat(c.call("DBSIZE")).isEqualTo(":300\r\n");
+            String keyspace = c.call("INFO", "keyspace");
+            assertThat(keyspace).contains("# Keyspace\r\ndb0:keys=300,expires=0,");
+            String server = c.call("INFO", "server");
+            assertThat(server).contains("redis_mode:cluster\r\n").contains("tcp_port:" + cluster.port(0) + "\r\n")
+                    .doesNotContain("# Keyspace");
 
             String all = c.call("KEYS", "k*");
             assertThat(all).startsWith("*300\r\n");

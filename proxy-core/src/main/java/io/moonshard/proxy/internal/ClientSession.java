@@ -70,6 +70,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
      * all its commands to that backend use it, so they keep their order.
      */
     private Map<String, BackendConnection> dedicated;
+    /** Commands that may block, sent and not yet answered. */
+    private int blockingCommands;
     /** Active subscription counts by "backend#classic" / "backend#shard", from Redis's confirmations. */
     private final Map<String, Long> subscriptions = new HashMap<>(2);
 
@@ -167,6 +169,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
      */
     boolean inSubscribedMode() {
         return !subscriptions.isEmpty();
+    }
+
+    /** A command that may block was sent for this client (INFO's blocked_clients counts such clients). */
+    void blockingCommandStarted() {
+        if (blockingCommands++ == 0) {
+            proxy.blockedClients().incrementAndGet();
+        }
+    }
+
+    void blockingCommandEnded() {
+        if (blockingCommands > 0 && --blockingCommands == 0) {
+            proxy.blockedClients().decrementAndGet();
+        }
     }
 
     int dedicatedConnectionCount() {
@@ -339,6 +354,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         closed = true;
         releasePending();
         closeDedicatedConnections();
+        if (blockingCommands > 0) {
+            blockingCommands = 0;
+            proxy.blockedClients().decrementAndGet();
+        }
         if (transaction != null) {
             transaction.release();
             transaction = null;

@@ -74,6 +74,7 @@ final class Forwarder {
             return;
         }
         slot.mayBlock = true;
+        session.blockingCommandStarted();
         own.send(slot, command.frame().retainedDuplicate());
         own.pauseIfSaturated(session);
     }

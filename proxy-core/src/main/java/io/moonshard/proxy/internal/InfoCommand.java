@@ -1,19 +1,27 @@
 package io.moonshard.proxy.internal;
 
 import io.moonshard.resp.RespCommand;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code INFO [section ...]} about the proxy itself, shaped like Redis 7's reply so tools that read
- * {@code redis_version}, {@code redis_mode}, {@code connected_clients}, {@code master_repl_offset} or
- * {@code cluster_enabled} work. A {@code # Proxy} section adds Moonshard's own figures.
+ * {@code INFO [section ...]}, answered as one Redis Cluster node holding this proxy's data would:
+ * the data sections (memory, stats, keyspace, commandstats, ...) come from the local backends, merged
+ * ({@link InfoMerge}: counts add up); the fields that describe the server the client talks to (its
+ * version and mode, port, clients, blocked clients, replication role, cluster) are the proxy's. A
+ * {@code # Proxy} section adds Moonshard's own figures. Section selection is Redis's own: the backends
+ * get the client's arguments unchanged.
  */
 final class InfoCommand {
-
-    private static final Set<String> DEFAULT_SECTIONS =
-            Set.of("server", "clients", "stats", "replication", "cluster", "proxy");
 
     private InfoCommand() {
     }
@@ -25,64 +33,146 @@ final class InfoCommand {
         }
         boolean everything = wanted.isEmpty() || wanted.contains("default") || wanted.contains("all")
                 || wanted.contains("everything");
-        StringBuilder sb = new StringBuilder(1024);
-        for (String section : new String[] {"server", "clients", "stats", "replication", "cluster", "proxy"}) {
-            if ((everything && DEFAULT_SECTIONS.contains(section)) || wanted.contains(section)) {
-                if (!sb.isEmpty()) {
-                    sb.append("\r\n");
+        List<String> backends = new ArrayList<>(s.proxy.cluster().snapshot().localBackends());
+        if (backends.isEmpty()) {
+            Map<String, List<String>> own = new LinkedHashMap<>();
+            for (String section : new String[] {"server", "clients", "stats", "replication", "cluster"}) {
+                if (everything || wanted.contains(section)) {
+                    own.put(title(section), new ArrayList<>(InfoMerge.lines(proxyFields(s, section))));
                 }
-                appendSection(s, section, sb);
             }
+            finish(s, slot, own, everything || wanted.contains("proxy"));
+            return;
         }
-        s.reply(slot, Replies.bulk(s.channel().alloc(), sb.toString()));
+        String[] texts = new String[backends.size()];
+        int[] remaining = {backends.size()};
+        for (int i = 0; i < backends.size(); i++) {
+            int index = i;
+            // a RESP2 connection: the reply is a bulk string whatever the client speaks
+            s.pool.connection(backends.get(i), s.id, 2).send(new ReplyTarget() {
+                @Override
+                void complete(ByteBuf reply) {
+                    texts[index] = bulkText(reply);
+                    reply.release();
+                    if (--remaining[0] == 0) {
+                        merged(s, slot, texts, everything || wanted.contains("proxy"));
+                    }
+                }
+            }, cmd.frame().retainedDuplicate());
+        }
     }
 
-    private static void appendSection(ClientSession s, String section, StringBuilder sb) {
+    private static void merged(ClientSession s, ReplySlot slot, String[] texts, boolean withProxySection) {
+        List<Map<String, List<String>>> parsed = new ArrayList<>();
+        for (String text : texts) {
+            if (text != null) {
+                parsed.add(InfoMerge.parse(text));
+            }
+        }
+        Map<String, List<String>> sections = InfoMerge.merge(parsed);
+        for (Map.Entry<String, List<String>> section : sections.entrySet()) {
+            Map<String, String> own = proxyFields(s, section.getKey().toLowerCase(Locale.ROOT));
+            if (!own.isEmpty()) {
+                Map<String, String> fields = InfoMerge.fields(section.getValue());
+                fields.putAll(own);
+                section.setValue(InfoMerge.lines(fields));
+            }
+        }
+        finish(s, slot, sections, withProxySection);
+    }
+
+    private static void finish(ClientSession s, ReplySlot slot, Map<String, List<String>> sections, boolean withProxy) {
+        if (withProxy) {
+            sections.put("Proxy", InfoMerge.lines(proxySection(s.proxy)));
+        }
+        s.reply(slot, reply(s.channel().alloc(), InfoMerge.render(sections), s.protocol));
+    }
+
+    /** A bulk string in RESP2, a verbatim {@code txt} string in RESP3, as Redis's INFO. */
+    private static ByteBuf reply(ByteBufAllocator alloc, String text, int protocol) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        ByteBuf out = alloc.buffer(bytes.length + 24);
+        if (protocol == 3) {
+            out.writeByte('=');
+            ByteBufUtil.writeAscii(out, Integer.toString(bytes.length + 4));
+            out.writeBytes(new byte[] {'\r', '\n', 't', 'x', 't', ':'});
+        } else {
+            out.writeByte('$');
+            ByteBufUtil.writeAscii(out, Integer.toString(bytes.length));
+            out.writeByte('\r').writeByte('\n');
+        }
+        out.writeBytes(bytes).writeByte('\r').writeByte('\n');
+        return out;
+    }
+
+    /** The text of a bulk string reply, or null (an error, a backend that is down). */
+    private static String bulkText(ByteBuf reply) {
+        if (!reply.isReadable() || reply.getByte(reply.readerIndex()) != '$') {
+            return null;
+        }
+        int headerEnd = reply.indexOf(reply.readerIndex(), reply.writerIndex(), (byte) '\r');
+        return reply.toString(headerEnd + 2, reply.writerIndex() - headerEnd - 4, StandardCharsets.UTF_8);
+    }
+
+    private static String title(String section) {
+        return Character.toUpperCase(section.charAt(0)) + section.substring(1);
+    }
+
+    /** The fields the proxy answers itself in {@code section} (lower case); empty for data sections. */
+    private static Map<String, String> proxyFields(ClientSession s, String section) {
         ProxyContext p = s.proxy;
         ServerInfo info = p.serverInfo();
+        Map<String, String> f = new LinkedHashMap<>();
         switch (section) {
-            case "server" -> sb.append("# Server\r\n")
-                    .append("redis_version:").append(ServerInfo.REDIS_VERSION).append("\r\n")
-                    .append("redis_git_sha1:00000000\r\n")
-                    .append("redis_git_dirty:0\r\n")
-                    .append("redis_build_id:moonshard\r\n")
-                    .append("redis_mode:cluster\r\n")
-                    .append("os:").append(System.getProperty("os.name")).append(' ')
-                    .append(System.getProperty("os.version")).append(' ').append(System.getProperty("os.arch"))
-                    .append("\r\n")
-                    .append("arch_bits:64\r\n")
-                    .append("multiplexing_api:").append(p.transportName()).append("\r\n")
-                    .append("process_id:").append(info.processId).append("\r\n")
-                    .append("run_id:").append(info.runId).append("\r\n")
-                    .append("tcp_port:").append(p.announce().port()).append("\r\n")
-                    .append("server_time_usec:").append(System.currentTimeMillis() * 1000).append("\r\n")
-                    .append("uptime_in_seconds:").append(info.uptimeSeconds()).append("\r\n")
-                    .append("uptime_in_days:").append(info.uptimeSeconds() / 86400).append("\r\n")
-                    .append("moonshard_version:").append(ServerInfo.MOONSHARD_VERSION).append("\r\n")
-                    .append("jvm:").append(ServerInfo.jvm()).append("\r\n");
-            case "clients" -> sb.append("# Clients\r\n")
-                    .append("connected_clients:").append(p.clients().connected()).append("\r\n")
-                    .append("maxclients:").append(p.config().maxClients()).append("\r\n")
-                    .append("blocked_clients:0\r\n");
-            case "stats" -> sb.append("# Stats\r\n")
-                    .append("total_connections_received:").append(p.clients().totalConnections()).append("\r\n")
-                    .append("total_commands_processed:").append(p.metrics().commandsProcessed()).append("\r\n")
-                    .append("rejected_connections:").append(p.metrics().rejectedClients()).append("\r\n")
-                    .append("total_error_replies:").append(p.metrics().errorReplies()).append("\r\n");
-            case "replication" -> sb.append("# Replication\r\n")
-                    .append("role:master\r\n")
-                    .append("connected_slaves:0\r\n")
-                    .append("master_repl_offset:0\r\n");
-            case "cluster" -> sb.append("# Cluster\r\n").append("cluster_enabled:1\r\n");
-            case "proxy" -> sb.append("# Proxy\r\n")
-                    .append("proxy_announce_address:").append(p.config().announceAddress()).append("\r\n")
-                    .append("proxy_threads:").append(p.config().effectiveThreads()).append("\r\n")
-                    .append("proxy_cluster_name:").append(p.clusterName()).append("\r\n")
-                    .append("proxy_cluster_epoch:").append(p.clusterEpoch()).append("\r\n")
-                    .append("proxy_backend_requests:").append(p.metrics().backendRequests()).append("\r\n")
-                    .append("proxy_backend_errors:").append(p.metrics().backendErrors()).append("\r\n")
-                    .append("proxy_redirections:").append(p.metrics().redirections()).append("\r\n");
-            default -> throw new IllegalArgumentException(section);
+            case "server" -> {
+                f.put("redis_version", ServerInfo.REDIS_VERSION);
+                f.put("redis_mode", "cluster");
+                f.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"));
+                f.put("multiplexing_api", p.transportName());
+                f.put("process_id", Long.toString(info.processId));
+                f.put("run_id", info.runId);
+                f.put("tcp_port", Integer.toString(p.announce().port()));
+                f.put("server_time_usec", Long.toString(System.currentTimeMillis() * 1000));
+                f.put("uptime_in_seconds", Long.toString(info.uptimeSeconds()));
+                f.put("uptime_in_days", Long.toString(info.uptimeSeconds() / 86400));
+                f.put("moonshard_version", ServerInfo.MOONSHARD_VERSION);
+                f.put("jvm", ServerInfo.jvm());
+            }
+            case "clients" -> {
+                f.put("connected_clients", Integer.toString(p.clients().connected()));
+                f.put("maxclients", Integer.toString(p.config().maxClients()));
+                f.put("blocked_clients", Integer.toString(p.blockedClients().get()));
+            }
+            case "stats" -> {
+                f.put("total_connections_received", Long.toString(p.clients().totalConnections()));
+                f.put("rejected_connections", Long.toString(p.metrics().rejectedClients()));
+            }
+            case "replication" -> {
+                f.put("role", "master");
+                f.put("connected_slaves", "0");
+                f.put("master_repl_offset", "0");
+            }
+            case "cluster" -> f.put("cluster_enabled", "1");
+            default -> {
+                // a data section: the backends' figures stand
+            }
         }
+        return f;
+    }
+
+    private static Map<String, String> proxySection(ProxyContext p) {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("proxy_announce_address", p.config().announceAddress());
+        f.put("proxy_threads", Integer.toString(p.config().effectiveThreads()));
+        f.put("proxy_cluster_name", p.clusterName());
+        f.put("proxy_cluster_epoch", Long.toString(p.clusterEpoch()));
+        f.put("proxy_commands_processed", Long.toString(p.metrics().commandsProcessed()));
+        f.put("proxy_error_replies", Long.toString(p.metrics().errorReplies()));
+        f.put("proxy_backend_requests", Long.toString(p.metrics().backendRequests()));
+        f.put("proxy_backend_errors", Long.toString(p.metrics().backendErrors()));
+        f.put("proxy_redirections", Long.toString(p.metrics().redirections()));
+        f.put("proxy_dedicated_connections", Integer.toString(p.dedicatedConnectionCount()));
+        return f;
     }
 }

@@ -30,6 +30,7 @@ final class ProxyContext {
     private final CommandDispatcher dispatcher;
     private final Runnable shutdownRequest;
     private final java.util.concurrent.atomic.AtomicInteger dedicatedConnections = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger blockedClients = new java.util.concurrent.atomic.AtomicInteger();
 
     ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest) {
         this.config = config;
@@ -106,6 +107,11 @@ final class ProxyContext {
 
     void releaseDedicatedConnection() {
         dedicatedConnections.decrementAndGet();
+    }
+
+    /** Clients waiting in a blocking command (BLPOP, XREAD BLOCK, WAIT, ...): INFO's blocked_clients. */
+    java.util.concurrent.atomic.AtomicInteger blockedClients() {
+        return blockedClients;
     }
 
     int dedicatedConnectionCount() {

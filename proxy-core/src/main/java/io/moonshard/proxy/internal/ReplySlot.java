@@ -21,6 +21,9 @@ final class ReplySlot extends ReplyTarget {
 
     @Override
     void complete(ByteBuf reply) {
+        if (mayBlock) {
+            session.blockingCommandEnded();
+        }
         session.onSlotCompleted(this, reply);
     }
 }
