@@ -350,6 +350,17 @@ final class BackendConnection {
         return state == State.CLOSED;
     }
 
+    boolean isConnected() {
+        return state == State.CONNECTED;
+    }
+
+    /** Opens the connection before any request needs it (a spare); no-op unless idle. */
+    void connectNow() {
+        if (state == State.IDLE) {
+            connect();
+        }
+    }
+
     int inFlightCount() {
         return inFlight.size();
     }

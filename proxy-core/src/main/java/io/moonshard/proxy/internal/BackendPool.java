@@ -24,6 +24,9 @@ final class BackendPool {
     /** Connections speaking RESP2, and (for RESP3 clients) RESP3, by backend address. */
     private final Map<String, BackendConnection[]> byAddress = new HashMap<>();
     private final Map<String, BackendConnection[]> resp3ByAddress = new HashMap<>();
+    /** One connected, unused connection per address (and protocol), handed out as a dedicated connection. */
+    private final Map<String, BackendConnection> spares = new HashMap<>();
+    private final Map<String, BackendConnection> resp3Spares = new HashMap<>();
     /** Reused by every command routed on this loop: key extraction allocates nothing. */
     final io.moonshard.cluster.command.KeyPositions keyPositions = new io.moonshard.cluster.command.KeyPositions();
 
@@ -55,9 +58,27 @@ final class BackendPool {
         return connection;
     }
 
-    /** A new connection owned by the caller (a client's dedicated connection); not kept in the pool. */
+    /**
+     * A connection owned by the caller from now on (a client's dedicated connection); not kept in the
+     * pool. Taken from a spare that is already connected when there is one, so a client's first
+     * blocking command is written at once instead of after a TCP handshake (other clients' commands
+     * sent after it would otherwise overtake it); a new spare is then opened for the next client.
+     * Spares exist only for addresses that ever needed a dedicated connection.
+     */
     BackendConnection dedicatedConnection(String address, int protocol) {
-        return new BackendConnection(proxy, loop, bootstrap, address, protocol);
+        Map<String, BackendConnection> map = protocol == 3 ? resp3Spares : spares;
+        BackendConnection spare = map.remove(address);
+        BackendConnection taken = spare != null && spare.isConnected() ? spare : null;
+        if (spare != null && taken == null) {
+            spare.close();
+        }
+        if (taken == null) {
+            taken = new BackendConnection(proxy, loop, bootstrap, address, protocol);
+        }
+        BackendConnection next = new BackendConnection(proxy, loop, bootstrap, address, protocol);
+        next.connectNow();
+        map.put(address, next);
+        return taken;
     }
 
     /**
@@ -68,6 +89,15 @@ final class BackendPool {
         assert loop.inEventLoop();
         retainOnly(byAddress, addresses);
         retainOnly(resp3ByAddress, addresses);
+        for (Map<String, BackendConnection> map : List.of(spares, resp3Spares)) {
+            map.entrySet().removeIf(e -> {
+                if (addresses.contains(e.getKey())) {
+                    return false;
+                }
+                e.getValue().close();
+                return true;
+            });
+        }
     }
 
     private static void retainOnly(Map<String, BackendConnection[]> map, Set<String> addresses) {
@@ -90,6 +120,10 @@ final class BackendPool {
         forEach(BackendConnection::close);
         byAddress.clear();
         resp3ByAddress.clear();
+        spares.values().forEach(BackendConnection::close);
+        resp3Spares.values().forEach(BackendConnection::close);
+        spares.clear();
+        resp3Spares.clear();
     }
 
     int inFlightCount() {
