@@ -86,13 +86,13 @@ EOF
 
 # ---------------------------------------------------------------- processes
 PIDS=()
+PATTERNS=()
+# Stops what this run started: SIGTERM, then SIGKILL after a grace period (a backend busy in a
+# script the suite left running ignores SIGTERM until the script ends).
 cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2>/dev/null || true
+  local i
+  for i in "${!PIDS[@]}"; do
+    stop_pid "${PIDS[$i]}" "${PATTERNS[$i]}" 10 || true
   done
 }
 trap cleanup EXIT
@@ -117,11 +117,15 @@ for p in "${REDIS_PORTS[@]}"; do
   redis-server --port "$p" --bind "$HOST" --dir "$OUT/redis-$p" --logfile "$OUT/redis-$p.log" \
     --save "" --appendonly no --enable-debug-command yes >/dev/null &
   PIDS+=($!)
+  PATTERNS+=(redis-server)
 done
+# the proxy runs from a copy, so a rebuild during the run cannot disturb it
+cp "$MOONSHARD_JAR" "$OUT/moonshard-proxy.jar"
 # shellcheck disable=SC2086 # MOONSHARD_JAVA_OPTS is a list of JVM options
-java ${MOONSHARD_JAVA_OPTS:-} -jar "$MOONSHARD_JAR" --address "$HOST:$PROXY_PORT" \
+java ${MOONSHARD_JAVA_OPTS:-} -jar "$OUT/moonshard-proxy.jar" --address "$HOST:$PROXY_PORT" \
   --announce-address "$HOST:$PROXY_PORT" >"$OUT/proxy.log" 2>&1 </dev/null &
 PIDS+=($!)
+PATTERNS+=(moonshard-proxy.jar)
 
 for p in "${REDIS_PORTS[@]}" "$PROXY_PORT"; do
   wait_until 60 sh -c "[ \"\$(redis-cli -h $HOST -p $p PING)\" = PONG ]" ||
@@ -140,7 +144,8 @@ reply=$(redis-cli -h "$HOST" -p "$PROXY_PORT" "${SETCLUSTER[@]}")
 log "running Redis $SUITE_VERSION's suite against the proxy on $HOST:$PROXY_PORT ($BACKENDS backend(s), $PROFILE profile); log: $OUT/runtest.log"
 started=$(date +%s)
 set +e
-(cd "$SUITE" && ./runtest --host "$HOST" --port "$PROXY_PORT" --cluster-mode --durable \
+# --timeout: a test that hangs fails the run after 10 minutes instead of stalling it forever
+(cd "$SUITE" && ./runtest --host "$HOST" --port "$PROXY_PORT" --cluster-mode --durable --timeout 600 \
   "${PROFILE_ARGS[@]}" "${RUNTEST_ARGS[@]}") >"$OUT/runtest.log" 2>&1 </dev/null
 runtest_rc=$?
 set -e
