@@ -19,8 +19,17 @@ import java.util.Map;
  * @param announce this proxy's announced {@code host:port}
  * @param style    how node IDs are formed
  * @param busPort  print {@code host:port@port} in CLUSTER NODES (undermoon's v2 form) instead of {@code host:port}
+ * @param portOffset added to every proxy's port where an address is shown (NODES, SLOTS, SHARDS); node IDs
+ *                 still come from the addresses as given. 0 for plain clients; for TLS clients, the
+ *                 cluster-wide offset between TLS and plain ports, so they are shown TLS ports
  */
-public record ClusterView(ClusterSnapshot snapshot, String announce, NodeIdStyle style, boolean busPort) {
+public record ClusterView(ClusterSnapshot snapshot, String announce, NodeIdStyle style, boolean busPort,
+                          int portOffset) {
+
+    /** The view plain clients get: addresses as given. */
+    public ClusterView(ClusterSnapshot snapshot, String announce, NodeIdStyle style, boolean busPort) {
+        this(snapshot, announce, style, busPort, 0);
+    }
 
     /** One proxy and the slots shown for it; the first node is this proxy. */
     public record Node(String id, String address, String host, int port, SlotSet slots, boolean myself) {
@@ -38,8 +47,14 @@ public record ClusterView(ClusterSnapshot snapshot, String announce, NodeIdStyle
 
     private Node node(String address, SlotSet slots, boolean myself) {
         int colon = address.lastIndexOf(':');
-        return new Node(style.nodeId(snapshot.name(), address), address, address.substring(0, colon),
-                Integer.parseInt(address.substring(colon + 1)), slots, myself);
+        String host = address.substring(0, colon);
+        int port = Integer.parseInt(address.substring(colon + 1));
+        String id = style.nodeId(snapshot.name(), address);
+        if (portOffset == 0) {
+            return new Node(id, address, host, port, slots, myself);
+        }
+        port += portOffset;
+        return new Node(id, host + ":" + port, host, port, slots, myself);
     }
 
     /** {@code CLUSTER MYID}. */

@@ -74,6 +74,23 @@ class ClusterViewTest {
     }
 
     @Test
+    void portOffset_showsShiftedPorts_withTheSameNodeIds() {
+        ClusterView plain = new ClusterView(EX1, ME, NodeIdStyle.SEED, true);
+        ClusterView tls = new ClusterView(EX1, ME, NodeIdStyle.SEED, true, 1000);
+        assertThat(plain).isEqualTo(new ClusterView(EX1, ME, NodeIdStyle.SEED, true, 0));
+
+        assertThat(tls.clusterNodes()).isEqualTo(
+                ID_ME + " 127.0.0.1:6299@6299 myself,master - 0 0 1 connected 0-8000\n"
+                        + ID_7000 + " 127.0.0.1:8000@8000 master - 0 0 1 connected 8001-16383\n");
+        assertThat(tls.myId()).isEqualTo(plain.myId());
+        assertThat(write(tls::writeClusterSlots)).isEqualTo(write(plain::writeClusterSlots)
+                .replace(":5299\r\n", ":6299\r\n").replace(":7000\r\n", ":8000\r\n"));
+        assertThat(write(tls::writeClusterShards)).isEqualTo(arr(2)
+                + shard(ID_ME, "127.0.0.1", 6299, 0, 8000) + shard(ID_7000, "127.0.0.1", 8000, 8001, 16383));
+        assertThat(tls.clusterInfo()).isEqualTo(plain.clusterInfo());
+    }
+
+    @Test
     void beforeAnySetCluster() {
         ClusterView view = new ClusterView(ClusterSnapshot.empty(), ME, NodeIdStyle.SEED, false);
         assertThat(view.clusterNodes())
