@@ -46,6 +46,14 @@ import java.util.Objects;
  *                         {@code tls_ca_file}
  * @param tlsOnly          {@code tls_only}: do not listen on {@code address} (like Redis's {@code port 0});
  *                         {@code address} still names the proxy (node IDs, announce, the port offset)
+ * @param slowlogLogSlowerThan {@code slowlog_log_slower_than}: log a command in the proxy's SLOWLOG when it
+ *                         takes at least this many microseconds from being read to its reply (Redis's
+ *                         {@code slowlog-log-slower-than}); 0 logs every command, -1 disables the slow log
+ * @param slowlogMaxLen    {@code slowlog_max_len}: entries the proxy's SLOWLOG keeps, the oldest dropped first
+ *                         (Redis's {@code slowlog-max-len})
+ * @param users            {@code users}: named users and their passwords for {@code AUTH <user> <password>}
+ *                         and {@code HELLO ... AUTH}, beside {@code default} (whose password is
+ *                         {@code password}); empty by default
  */
 public record ProxyConfig(
         String address,
@@ -72,7 +80,10 @@ public record ProxyConfig(
         String tlsKeyFile,
         String tlsCaFile,
         boolean tlsAuthClients,
-        boolean tlsOnly) {
+        boolean tlsOnly,
+        long slowlogLogSlowerThan,
+        int slowlogMaxLen,
+        java.util.Map<String, String> users) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -96,6 +107,12 @@ public record ProxyConfig(
         requireAtLeast("max_pending_reply_bytes", maxPendingReplyBytes, 1);
         requireAtLeast("proto_max_bulk_len", protoMaxBulkLen, 1);
         requireAtLeast("max_dedicated_connections", maxDedicatedConnections, 0);
+        requireAtLeast("slowlog_log_slower_than", slowlogLogSlowerThan, -1);
+        requireAtLeast("slowlog_max_len", slowlogMaxLen, 0);
+        users = users == null ? java.util.Map.of() : java.util.Map.copyOf(users);
+        if (users.containsKey("default")) {
+            throw new IllegalArgumentException("users: the default user's password is 'password'");
+        }
         if (backendUser != null && backendPassword == null) {
             throw new IllegalArgumentException("backend_user needs backend_password");
         }
@@ -196,6 +213,9 @@ public record ProxyConfig(
         b.tlsCaFile = tlsCaFile;
         b.tlsAuthClients = tlsAuthClients;
         b.tlsOnly = tlsOnly;
+        b.slowlogLogSlowerThan = slowlogLogSlowerThan;
+        b.slowlogMaxLen = slowlogMaxLen;
+        b.users = users;
         return b;
     }
 
@@ -245,6 +265,9 @@ public record ProxyConfig(
         private String tlsCaFile;
         private boolean tlsAuthClients;
         private boolean tlsOnly;
+        private long slowlogLogSlowerThan = 10_000;
+        private int slowlogMaxLen = 128;
+        private java.util.Map<String, String> users = java.util.Map.of();
 
         private Builder() {
         }
@@ -274,13 +297,16 @@ public record ProxyConfig(
         public Builder tlsCaFile(String v) { tlsCaFile = v; return this; }
         public Builder tlsAuthClients(boolean v) { tlsAuthClients = v; return this; }
         public Builder tlsOnly(boolean v) { tlsOnly = v; return this; }
+        public Builder slowlogLogSlowerThan(long v) { slowlogLogSlowerThan = v; return this; }
+        public Builder slowlogMaxLen(int v) { slowlogMaxLen = v; return this; }
+        public Builder users(java.util.Map<String, String> v) { users = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
                     sessionTimeout, backendTimeout, connectTimeout, maxClients, maxPendingCommands,
                     maxPendingReplyBytes, protoMaxBulkLen, nodeIdFormat, clusterBusPort, initialSetCluster,
                     maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
-                    tlsCaFile, tlsAuthClients, tlsOnly);
+                    tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users);
         }
     }
 }

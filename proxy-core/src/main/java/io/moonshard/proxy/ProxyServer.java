@@ -41,9 +41,14 @@ public final class ProxyServer implements AutoCloseable {
         return this;
     }
 
-    /** The address actually bound (useful with port 0). */
+    /** The address actually bound (useful with port 0); null with {@code tls_only}. */
     public InetSocketAddress boundAddress() {
         return runtime.boundAddress();
+    }
+
+    /** The TLS listener's address ({@code tls_port}), or null without one. */
+    public InetSocketAddress tlsBoundAddress() {
+        return runtime.tlsBoundAddress();
     }
 
     public ProxyConfig config() {

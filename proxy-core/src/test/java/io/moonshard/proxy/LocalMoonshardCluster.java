@@ -77,6 +77,10 @@ final class LocalMoonshardCluster implements AutoCloseable {
         for (int i = 0; i < proxies.size(); i++) {
             String reply;
             try (RawRedisClient client = new RawRedisClient(port(i))) {
+                String adminPassword = proxies.get(i).config().adminPassword();
+                if (adminPassword != null) {
+                    client.call("UMCTL", "AUTH", adminPassword);
+                }
                 reply = client.call(setClusterArgs(i));
             }
             if (!reply.equals("+OK\r\n")) {

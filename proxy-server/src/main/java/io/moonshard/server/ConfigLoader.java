@@ -32,6 +32,7 @@ final class ConfigLoader {
         for (ConfigOption option : ConfigOptions.ALL) {
             String text;
             String source;
+            String aliasEnv = undermoonAliasEnvName(option.key());
             if (flags.containsKey(option.key())) {
                 text = flags.get(option.key());
                 source = option.flag();
@@ -41,6 +42,9 @@ final class ConfigLoader {
             } else if (isSet(env.get(option.undermoonEnvName()))) {
                 text = env.get(option.undermoonEnvName());
                 source = option.undermoonEnvName();
+            } else if (aliasEnv != null && isSet(env.get(aliasEnv))) {
+                text = env.get(aliasEnv);
+                source = aliasEnv;
             } else if (fromFile.containsKey(option.key())) {
                 text = fromFile.get(option.key());
                 source = configFile.toString();
@@ -64,6 +68,16 @@ final class ConfigLoader {
         }
     }
 
+    /** {@code UNDERMOON_SLOWLOG_LEN} for {@code slowlog_max_len}: undermoon's variable, where undermoon names the option otherwise. */
+    private static String undermoonAliasEnvName(String key) {
+        for (Map.Entry<String, String> alias : ConfigOptions.UNDERMOON_ALIASES.entrySet()) {
+            if (alias.getValue().equals(key)) {
+                return "UNDERMOON_" + alias.getKey().toUpperCase(java.util.Locale.ROOT);
+            }
+        }
+        return null;
+    }
+
     private static boolean isSet(String envValue) {
         return envValue != null && !envValue.isEmpty();
     }
@@ -75,7 +89,13 @@ final class ConfigLoader {
         for (Map.Entry<String, JsonNode> entry : entries.entrySet()) {
             String key = entry.getKey();
             JsonNode node = entry.getValue();
-            ConfigOption option = ConfigOptions.byKey(key).orElse(null);
+            // undermoon's name of an option (slowlog_len) sets Moonshard's (slowlog_max_len)
+            String optionKey = ConfigOptions.UNDERMOON_ALIASES.getOrDefault(key, key);
+            if (!optionKey.equals(key) && entries.containsKey(optionKey)) {
+                throw new ConfigException(key + " and " + optionKey + " are both set in " + file + " (" + key
+                        + " is undermoon's name for " + optionKey + "); keep one");
+            }
+            ConfigOption option = ConfigOptions.byKey(optionKey).orElse(null);
             if (option == null) {
                 if (!ConfigOptions.IGNORED_UNDERMOON_KEYS.contains(key)) {
                     throw new ConfigException("unknown key '" + key + "' in " + file + suggestion(key));
@@ -89,12 +109,15 @@ final class ConfigLoader {
                         + " is an undermoon option Moonshard does not implement yet; ignored");
                 continue;
             }
-            boolean typeOk = option.kind().numeric() ? node.isIntegralNumber() : node.isTextual();
+            boolean bool = option.kind() == ConfigOption.Kind.BOOLEAN;
+            boolean typeOk = option.kind().numeric() ? node.isIntegralNumber()
+                    : bool ? node.isBoolean() : node.isTextual();
             if (!typeOk) {
-                throw new ConfigException(key + ": expected " + (option.kind().numeric() ? "an integer" : "a string")
+                throw new ConfigException(key + ": expected "
+                        + (option.kind().numeric() ? "an integer" : bool ? "a boolean" : "a string")
                         + " in " + file + ", got " + tomlType(node));
             }
-            texts.put(key, node.asText());
+            texts.put(optionKey, node.asText());
         }
         return texts;
     }

@@ -49,7 +49,9 @@ record ConfigOption(
         /** A TCP port: a whole number from {@code min} to 65535. */
         PORT,
         /** A host name or IP address without a port, e.g. {@code 127.0.0.1}, {@code 0.0.0.0}, {@code ::1}. */
-        HOST;
+        HOST,
+        /** {@code true} or {@code false} (a TOML boolean in the file; {@code yes}/{@code no} also in flags and variables). */
+        BOOLEAN;
 
         boolean numeric() {
             return this == INT || this == LONG || this == MILLIS || this == PORT;
@@ -114,6 +116,17 @@ record ConfigOption(
                     throw new IllegalArgumentException("expected a host name or IP address, without a port");
                 }
                 return host;
+            }
+            case BOOLEAN: {
+                switch (t.toLowerCase(Locale.ROOT)) {
+                    case "true", "yes" -> {
+                        return Boolean.TRUE;
+                    }
+                    case "false", "no" -> {
+                        return Boolean.FALSE;
+                    }
+                    default -> throw new IllegalArgumentException("expected true or false");
+                }
             }
             case CHOICE: {
                 String word = t.toLowerCase(Locale.ROOT);

@@ -60,6 +60,13 @@ final class ConfigOptions {
             option("proto_max_bulk_len", Kind.LONG, 1, "BYTES", Long.toString(D.protoMaxBulkLen()),
                     "Largest argument a client may send, like Redis's proto-max-bulk-len.",
                     (s, v) -> s.proxy.protoMaxBulkLen((Long) v)),
+            option("slowlog_log_slower_than", Kind.LONG, -1, "MICROS", Long.toString(D.slowlogLogSlowerThan()),
+                    "Log a command in the proxy's SLOWLOG when it takes at least this many microseconds, "
+                            + "read to reply; 0 logs every command, -1 turns the slow log off.",
+                    (s, v) -> s.proxy.slowlogLogSlowerThan((Long) v)),
+            option("slowlog_max_len", Kind.INT, 0, "N", Integer.toString(D.slowlogMaxLen()),
+                    "Entries the proxy's SLOWLOG keeps (undermoon's slowlog_len is read as this key).",
+                    (s, v) -> s.proxy.slowlogMaxLen((Integer) v)),
             choice("node_id_format", List.of("seed", "undermoon"),
                     D.nodeIdFormat().name().toLowerCase(Locale.ROOT),
                     "Node IDs in CLUSTER replies: seed (name padded to 20, as in the design note) or "
@@ -71,6 +78,25 @@ final class ConfigOptions {
             option("initial_setcluster", Kind.TEXT, 0, "COMMAND", "none",
                     "A full 'UMCTL SETCLUSTER ...' command applied at start.",
                     (s, v) -> s.proxy.initialSetCluster((String) v)),
+            option("tls_port", Kind.PORT, 0, "PORT", "0 (off)",
+                    "Port of a second client listener, with TLS, on the host of address; 0 turns it off. "
+                            + "Every proxy of a cluster must use the same tls_port - port offset.",
+                    (s, v) -> s.proxy.tlsPort((Integer) v)),
+            option("tls_cert_file", Kind.TEXT, 0, "FILE", "none",
+                    "Server certificate (chain) of the TLS listener, PEM.",
+                    (s, v) -> s.proxy.tlsCertFile((String) v)),
+            option("tls_key_file", Kind.TEXT, 0, "FILE", "none",
+                    "Private key of tls_cert_file, PEM (PKCS#8, unencrypted).",
+                    (s, v) -> s.proxy.tlsKeyFile((String) v)),
+            option("tls_ca_file", Kind.TEXT, 0, "FILE", "none",
+                    "CA certificates (PEM) that client certificates must be signed by.",
+                    (s, v) -> s.proxy.tlsCaFile((String) v)),
+            option("tls_auth_clients", Kind.BOOLEAN, 0, "true|false", "false",
+                    "TLS clients must present a certificate signed by tls_ca_file.",
+                    (s, v) -> s.proxy.tlsAuthClients((Boolean) v)),
+            option("tls_only", Kind.BOOLEAN, 0, "true|false", "false",
+                    "Listen on tls_port only, not on address (like Redis's port 0); address still names the proxy.",
+                    (s, v) -> s.proxy.tlsOnly((Boolean) v)),
             choice("log_level", List.of("trace", "debug", "info", "warn", "error", "off"),
                     ServerSettings.DEFAULT_LOG_LEVEL,
                     "Log level of the proxy's one-line key=value log on standard output.",
@@ -92,10 +118,16 @@ final class ConfigOptions {
      * value would change what clients see (see {@link #unsupportedValue}).
      */
     static final Set<String> IGNORED_UNDERMOON_KEYS = Set.of(
-            "slowlog_len", "slowlog_log_slower_than", "slowlog_sample_rate",
+            "slowlog_sample_rate",
             "backend_batch_strategy", "backend_flush_size", "backend_low_flush_interval",
             "backend_high_flush_interval", "active_redirection", "max_redirections",
             "default_redirection_address");
+
+    /**
+     * undermoon's names of options Moonshard calls otherwise, to Moonshard's key: a file key and an
+     * {@code UNDERMOON_<NAME>} variable with undermoon's name set Moonshard's option.
+     */
+    static final Map<String, String> UNDERMOON_ALIASES = Map.of("slowlog_len", "slowlog_max_len");
 
     private static final Map<String, ConfigOption> BY_KEY = index();
 

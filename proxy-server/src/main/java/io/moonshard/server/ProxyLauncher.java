@@ -66,7 +66,9 @@ final class ProxyLauncher {
             // Exception, not RuntimeException: Netty's sync() rethrows a BindException undeclared
             log.atError().setMessage("start failed").addKeyValue("address", settings.proxy().address())
                     .setCause(e).log();
-            err.println("moonshard: cannot start on " + settings.proxy().address() + ": " + describe(e));
+            err.println("moonshard: cannot start on " + settings.proxy().address()
+                    + (settings.proxy().tlsEnabled() ? " (tls_port " + settings.proxy().tlsPort() + ")" : "")
+                    + ": " + describe(e));
             return 1;
         }
 
@@ -83,7 +85,8 @@ final class ProxyLauncher {
         }
 
         log.atInfo().setMessage("started")
-                .addKeyValue("address", describe(server.boundAddress()))
+                .addKeyValue("address", settings.proxy().tlsOnly() ? "off" : describe(server.boundAddress()))
+                .addKeyValue("tls", server.tlsBoundAddress() == null ? "off" : describe(server.tlsBoundAddress()))
                 .addKeyValue("announce", settings.proxy().announceAddress())
                 .addKeyValue("threads", settings.proxy().effectiveThreads())
                 .addKeyValue("admin", settings.adminEnabled() ? adminAddress() : "off")

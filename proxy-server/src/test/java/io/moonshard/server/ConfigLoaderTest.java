@@ -62,7 +62,28 @@ class ConfigLoaderTest {
                     Duration.ofMillis(3000), ServerSettings::shutdownTimeout)),
             Map.entry("admin_port", new Sample("9100", 9100, "9101", 9101, ServerSettings::adminPort)),
             Map.entry("admin_address", new Sample("0.0.0.0", "0.0.0.0", "10.0.0.5", "10.0.0.5",
-                    ServerSettings::adminAddress)));
+                    ServerSettings::adminAddress)),
+            Map.entry("tls_port", new Sample("6380", 6380, "6381", 6381, s -> s.proxy().tlsPort())),
+            Map.entry("tls_cert_file", new Sample("/etc/moonshard/a.crt", "/etc/moonshard/a.crt",
+                    "/etc/moonshard/b.crt", "/etc/moonshard/b.crt", s -> s.proxy().tlsCertFile())),
+            Map.entry("tls_key_file", new Sample("/etc/moonshard/a.key", "/etc/moonshard/a.key",
+                    "/etc/moonshard/b.key", "/etc/moonshard/b.key", s -> s.proxy().tlsKeyFile())),
+            Map.entry("tls_ca_file", new Sample("/etc/moonshard/ca-a.crt", "/etc/moonshard/ca-a.crt",
+                    "/etc/moonshard/ca-b.crt", "/etc/moonshard/ca-b.crt", s -> s.proxy().tlsCaFile())),
+            Map.entry("tls_auth_clients", new Sample("true", true, "false", false, s -> s.proxy().tlsAuthClients())),
+            Map.entry("tls_only", new Sample("true", true, "false", false, s -> s.proxy().tlsOnly())),
+            Map.entry("slowlog_log_slower_than", new Sample("5000", 5000L, "-1", -1L,
+                    s -> s.proxy().slowlogLogSlowerThan())),
+            Map.entry("slowlog_max_len", new Sample("1024", 1024, "0", 0, s -> s.proxy().slowlogMaxLen())));
+
+    /**
+     * Flags a key's sample needs to form a valid configuration (ProxyConfig checks the combination);
+     * they name other keys, so they never compete with the key under test.
+     */
+    private static final Map<String, List<String>> PREREQUISITES = Map.of(
+            "tls_port", List.of("--tls-cert-file", "/c.pem", "--tls-key-file", "/k.pem"),
+            "tls_auth_clients", List.of("--tls-ca-file", "/ca.pem"),
+            "tls_only", List.of("--tls-port", "6380", "--tls-cert-file", "/c.pem", "--tls-key-file", "/k.pem"));
 
     @TempDir
     Path dir;
@@ -149,7 +170,7 @@ class ConfigLoaderTest {
     @MethodSource("keys")
     void readsEveryKey_fromTheFile(String key) throws IOException {
         Sample sample = SAMPLES.get(key);
-        ServerSettings s = load(List.of(), Map.of(), toml(key, sample.a()));
+        ServerSettings s = loadKey(key, List.of(), Map.of(), toml(key, sample.a()));
 
         assertThat(sample.read().apply(s)).isEqualTo(sample.aValue());
     }
@@ -158,7 +179,7 @@ class ConfigLoaderTest {
     @MethodSource("keys")
     void readsEveryKey_fromTheFlag(String key) {
         Sample sample = SAMPLES.get(key);
-        ServerSettings s = load(List.of(option(key).flag(), sample.a()), Map.of(), null);
+        ServerSettings s = loadKey(key, List.of(option(key).flag(), sample.a()), Map.of(), null);
 
         assertThat(sample.read().apply(s)).isEqualTo(sample.aValue());
     }
@@ -169,8 +190,8 @@ class ConfigLoaderTest {
         Sample sample = SAMPLES.get(key);
         ConfigOption option = option(key);
 
-        ServerSettings ours = load(List.of(), Map.of(option.envName(), sample.a()), null);
-        ServerSettings theirs = load(List.of(), Map.of(option.undermoonEnvName(), sample.a()), null);
+        ServerSettings ours = loadKey(key, List.of(), Map.of(option.envName(), sample.a()), null);
+        ServerSettings theirs = loadKey(key, List.of(), Map.of(option.undermoonEnvName(), sample.a()), null);
 
         assertThat(sample.read().apply(ours)).isEqualTo(sample.aValue());
         assertThat(sample.read().apply(theirs)).isEqualTo(sample.aValue());
@@ -183,12 +204,13 @@ class ConfigLoaderTest {
         ConfigOption option = option(key);
         Path file = toml(key, sample.a());
 
-        ServerSettings envOverFile = load(List.of(), Map.of(option.envName(), sample.b()), file);
-        ServerSettings flagOverEnv = load(List.of(option.flag(), sample.a()),
+        ServerSettings envOverFile = loadKey(key, List.of(), Map.of(option.envName(), sample.b()), file);
+        ServerSettings flagOverEnv = loadKey(key, List.of(option.flag(), sample.a()),
                 Map.of(option.envName(), sample.b(), option.undermoonEnvName(), sample.b()), file);
-        ServerSettings oursOverUndermoon = load(List.of(),
+        ServerSettings oursOverUndermoon = loadKey(key, List.of(),
                 Map.of(option.envName(), sample.a(), option.undermoonEnvName(), sample.b()), null);
-        ServerSettings undermoonOverFile = load(List.of(), Map.of(option.undermoonEnvName(), sample.b()), file);
+        ServerSettings undermoonOverFile = loadKey(key, List.of(), Map.of(option.undermoonEnvName(), sample.b()),
+                file);
 
         assertThat(sample.read().apply(envOverFile)).isEqualTo(sample.bValue());
         assertThat(sample.read().apply(flagOverEnv)).isEqualTo(sample.aValue());
@@ -259,8 +281,12 @@ class ConfigLoaderTest {
         assertThat(s.proxy().threads()).isEqualTo(2);
         assertThat(s.proxy().backendConnNum()).isEqualTo(2);
         assertThat(s.proxy().clusterBusPort()).isTrue();
-        assertThat(s.warnings()).hasSize(10).allSatisfy(w -> assertThat(w).contains("not implement").contains(file.toString()));
-        assertThat(s.warnings()).anySatisfy(w -> assertThat(w).contains("slowlog_len"));
+        // undermoon's slow log settings are honoured (slowlog_len is its name for slowlog_max_len)
+        assertThat(s.proxy().slowlogMaxLen()).isEqualTo(1024);
+        assertThat(s.proxy().slowlogLogSlowerThan()).isEqualTo(20000);
+        assertThat(s.warnings()).hasSize(8).allSatisfy(w -> assertThat(w).contains("not implement").contains(file.toString()));
+        assertThat(s.warnings()).anySatisfy(w -> assertThat(w).contains("slowlog_sample_rate"));
+        assertThat(s.warnings()).noneSatisfy(w -> assertThat(w).contains("slowlog_len"));
     }
 
     @Test
@@ -350,6 +376,107 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void tlsOptions_fromTheFile_withTomlBooleans() throws IOException {
+        Path file = write("tls.toml", String.join("\n",
+                "address = \"0.0.0.0:6379\"",
+                "tls_port = 16379",
+                "tls_cert_file = \"/etc/moonshard/proxy.crt\"",
+                "tls_key_file = \"/etc/moonshard/proxy.key\"",
+                "tls_ca_file = \"/etc/moonshard/ca.crt\"",
+                "tls_auth_clients = true",
+                "tls_only = false",
+                ""));
+
+        ProxyConfig p = load(List.of(), Map.of(), file).proxy();
+
+        assertThat(p.tlsPort()).isEqualTo(16379);
+        assertThat(p.tlsEnabled()).isTrue();
+        assertThat(p.tlsPortOffset()).isEqualTo(10000);
+        assertThat(p.tlsCertFile()).isEqualTo("/etc/moonshard/proxy.crt");
+        assertThat(p.tlsKeyFile()).isEqualTo("/etc/moonshard/proxy.key");
+        assertThat(p.tlsCaFile()).isEqualTo("/etc/moonshard/ca.crt");
+        assertThat(p.tlsAuthClients()).isTrue();
+        assertThat(p.tlsOnly()).isFalse();
+    }
+
+    @Test
+    void booleans_acceptTrueFalseYesNo_inFlagsAndVariables() {
+        List<String> tls = List.of("--tls-ca-file", "/ca.pem");
+        assertThat(load(concat(tls, "--tls-auth-clients", "YES"), Map.of(), null).proxy().tlsAuthClients()).isTrue();
+        assertThat(load(concat(tls, "--tls-auth-clients", "no"), Map.of(), null).proxy().tlsAuthClients()).isFalse();
+        assertThat(load(tls, Map.of("MOONSHARD_TLS_AUTH_CLIENTS", "True"), null).proxy().tlsAuthClients()).isTrue();
+        assertThatThrownBy(() -> load(concat(tls, "--tls-auth-clients", "1"), Map.of(), null))
+                .hasMessage("tls_auth_clients: invalid value '1' (from --tls-auth-clients): expected true or false");
+    }
+
+    @Test
+    void rejectsQuotedBooleans_inTheFile() throws IOException {
+        Path quoted = write("quoted-bool.toml", "tls_only = \"true\"\n");
+
+        assertThatThrownBy(() -> load(List.of(), Map.of(), quoted))
+                .hasMessage("tls_only: expected a boolean in " + quoted + ", got a string");
+    }
+
+    @Test
+    void rejectsIncompleteTlsSettings_namingTheKeys() {
+        assertThatThrownBy(() -> load(List.of("--tls-port", "6380"), Map.of(), null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("invalid configuration: tls_port needs tls_cert_file and tls_key_file");
+        assertThatThrownBy(() -> load(List.of("--tls-auth-clients", "true"), Map.of(), null))
+                .hasMessage("invalid configuration: tls_auth_clients needs tls_ca_file");
+        assertThatThrownBy(() -> load(List.of("--tls-only", "true"), Map.of(), null))
+                .hasMessage("invalid configuration: tls_only needs tls_port");
+        List<String> files = List.of("--tls-cert-file", "/c.pem", "--tls-key-file", "/k.pem");
+        assertThatThrownBy(() -> load(concat(files, "--tls-port", "5299"), Map.of(), null))
+                .hasMessage("invalid configuration: tls_port must differ from the port of address, both are 5299");
+        assertThatThrownBy(() -> load(concat(files, "--tls-port", "6380", "--address", "127.0.0.1:0"), Map.of(), null))
+                .hasMessageStartingWith("invalid configuration: tls_port needs a fixed port in address");
+    }
+
+    @Test
+    void slowlog_defaultsLikeRedis_acceptsMinusOne_andRejectsLess() {
+        ProxyConfig defaults = load(List.of(), Map.of(), null).proxy();
+        assertThat(defaults.slowlogLogSlowerThan()).isEqualTo(10_000);
+        assertThat(defaults.slowlogMaxLen()).isEqualTo(128);
+        assertThat(load(List.of("--slowlog-log-slower-than", "-1"), Map.of(), null).proxy().slowlogLogSlowerThan())
+                .isEqualTo(-1);
+        assertThat(load(List.of("--slowlog-log-slower-than", "0"), Map.of(), null).proxy().slowlogLogSlowerThan())
+                .isZero();
+        assertThatThrownBy(() -> load(List.of(), Map.of("MOONSHARD_SLOWLOG_LOG_SLOWER_THAN", "-2"), null))
+                .hasMessage("slowlog_log_slower_than: invalid value '-2' (from MOONSHARD_SLOWLOG_LOG_SLOWER_THAN): "
+                        + "expected a whole number between -1 and 9223372036854775807");
+        assertThatThrownBy(() -> load(List.of("--slowlog-max-len", "-1"), Map.of(), null))
+                .hasMessageStartingWith("slowlog_max_len: invalid value '-1' (from --slowlog-max-len)");
+    }
+
+    @Test
+    void undermoonsSlowlogLen_setsSlowlogMaxLen_fromTheFileAndItsVariable() throws IOException {
+        Path file = write("undermoon-len.toml", "slowlog_len = 300\n");
+        assertThat(load(List.of(), Map.of(), file).proxy().slowlogMaxLen()).isEqualTo(300);
+        assertThat(load(List.of(), Map.of(), file).warnings()).isEmpty();
+        assertThat(load(List.of(), Map.of("UNDERMOON_SLOWLOG_LEN", "400"), file).proxy().slowlogMaxLen()).isEqualTo(400);
+        assertThat(load(List.of(), Map.of("UNDERMOON_SLOWLOG_LEN", "400", "UNDERMOON_SLOWLOG_MAX_LEN", "500"), null)
+                .proxy().slowlogMaxLen()).isEqualTo(500);
+        assertThat(load(List.of("--slowlog-max-len", "7"), Map.of("UNDERMOON_SLOWLOG_LEN", "400"), file)
+                .proxy().slowlogMaxLen()).isEqualTo(7);
+
+        Path both = write("both-len.toml", "slowlog_len = 300\nslowlog_max_len = 200\n");
+        assertThatThrownBy(() -> load(List.of(), Map.of(), both))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("slowlog_len and slowlog_max_len are both set in " + both
+                        + " (slowlog_len is undermoon's name for slowlog_max_len); keep one");
+        Path quoted = write("quoted-len.toml", "slowlog_len = \"300\"\n");
+        assertThatThrownBy(() -> load(List.of(), Map.of(), quoted))
+                .hasMessage("slowlog_len: expected an integer in " + quoted + ", got a string");
+    }
+
+    private static List<String> concat(List<String> first, String... more) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    @Test
     void neverEchoesPasswords() {
         // a secret cannot be malformed, so check the display rule the error path uses
         assertThat(ConfigOptions.byKey("password").orElseThrow().display("hunter2")).doesNotContain("hunter2");
@@ -382,6 +509,13 @@ class ConfigLoaderTest {
         return ConfigOptions.byKey(key).orElseThrow();
     }
 
+    /** {@link #load} with the flags {@code key}'s sample needs ({@link #PREREQUISITES}) added. */
+    private ServerSettings loadKey(String key, List<String> args, Map<String, String> env, Path file) {
+        List<String> all = new ArrayList<>(PREREQUISITES.getOrDefault(key, List.of()));
+        all.addAll(args);
+        return load(all, env, file);
+    }
+
     private ServerSettings load(List<String> args, Map<String, String> env, Path file) {
         List<String> all = new ArrayList<>(args);
         if (file != null) {
@@ -394,7 +528,7 @@ class ConfigLoaderTest {
 
     private Path toml(String key, String text) throws IOException {
         ConfigOption option = ConfigOptions.byKey(key).orElse(null);
-        boolean bare = option == null || option.kind().numeric();
+        boolean bare = option == null || option.kind().numeric() || option.kind() == ConfigOption.Kind.BOOLEAN;
         String value = bare ? text : "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
         return write(key + ".toml", key + " = " + value + "\n");
     }

@@ -123,6 +123,20 @@ class MainTest {
         }
     }
 
+    @Test
+    void missingTlsFile_exits2_withOneLineNamingTheOption() {
+        Path missing = dir.resolve("missing.crt");
+
+        int code = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> run(Map.of(),
+                "--address", "127.0.0.1:1", "--thread-number", "1", "--tls-port", "2",
+                "--tls-cert-file", missing.toString(), "--tls-key-file", missing.toString()));
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("moonshard: invalid configuration: TLS: tls_cert_file " + missing
+                        + " does not exist or is not a file" + System.lineSeparator());
+    }
+
     private int run(Map<String, String> env, String... args) {
         return Main.run(args, env, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));

@@ -354,6 +354,11 @@ final class BackendConnection {
         return state == State.CONNECTED;
     }
 
+    /** The last connect failed or the connection dropped. */
+    boolean isBroken() {
+        return state == State.BROKEN;
+    }
+
     /** Opens the connection before any request needs it (a spare); no-op unless idle. */
     void connectNow() {
         if (state == State.IDLE) {

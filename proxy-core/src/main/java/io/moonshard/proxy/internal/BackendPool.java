@@ -2,6 +2,7 @@ package io.moonshard.proxy.internal;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -25,8 +26,10 @@ final class BackendPool {
     private final Map<String, BackendConnection[]> byAddress = new HashMap<>();
     private final Map<String, BackendConnection[]> resp3ByAddress = new HashMap<>();
     /** One connected, unused connection per address (and protocol), handed out as a dedicated connection. */
-    private final Map<String, BackendConnection> spares = new HashMap<>();
-    private final Map<String, BackendConnection> resp3Spares = new HashMap<>();
+    private final Map<String, ArrayDeque<BackendConnection>> spares = new HashMap<>();
+    private final Map<String, ArrayDeque<BackendConnection>> resp3Spares = new HashMap<>();
+    /** Enough for a burst of clients that block at once (a test suite, a worker pool starting up). */
+    private static final int SPARES_PER_BACKEND = 4;
     /** Reused by every command routed on this loop: key extraction allocates nothing. */
     final io.moonshard.cluster.command.KeyPositions keyPositions = new io.moonshard.cluster.command.KeyPositions();
 
@@ -60,25 +63,54 @@ final class BackendPool {
 
     /**
      * A connection owned by the caller from now on (a client's dedicated connection); not kept in the
-     * pool. Taken from a spare that is already connected when there is one, so a client's first
-     * blocking command is written at once instead of after a TCP handshake (other clients' commands
-     * sent after it would otherwise overtake it); a new spare is then opened for the next client.
-     * Spares exist only for addresses that ever needed a dedicated connection.
+     * pool. Taken from a few spares opened in advance, so a client's first blocking command is written
+     * at once instead of after a TCP handshake (other clients' commands sent after it would otherwise
+     * overtake it, and e.g. an LPUSH meant to wake it would run before it blocks); the spares are
+     * topped up for the next clients. They exist only for addresses that ever needed one.
      */
     BackendConnection dedicatedConnection(String address, int protocol) {
-        Map<String, BackendConnection> map = protocol == 3 ? resp3Spares : spares;
-        BackendConnection spare = map.remove(address);
-        BackendConnection taken = spare != null && spare.isConnected() ? spare : null;
-        if (spare != null && taken == null) {
-            spare.close();
+        Map<String, ArrayDeque<BackendConnection>> map = protocol == 3 ? resp3Spares : spares;
+        ArrayDeque<BackendConnection> ready = map.get(address);
+        if (ready == null) {
+            // the first dedicated connection to this address on this loop: warm the other loops too,
+            // so the next client that blocks finds spares wherever its connection landed
+            ready = new ArrayDeque<>(SPARES_PER_BACKEND);
+            map.put(address, ready);
+            proxy.warmSpares(address, protocol, this);
+        }
+        BackendConnection taken = null;
+        while (taken == null && !ready.isEmpty()) {
+            BackendConnection spare = ready.pollFirst();
+            if (spare.isClosed() || spare.isBroken()) {
+                spare.close();
+            } else {
+                taken = spare; // connected, or about to be: its requests wait in order either way
+            }
         }
         if (taken == null) {
             taken = new BackendConnection(proxy, loop, bootstrap, address, protocol);
         }
-        BackendConnection next = new BackendConnection(proxy, loop, bootstrap, address, protocol);
-        next.connectNow();
-        map.put(address, next);
+        while (ready.size() < SPARES_PER_BACKEND) {
+            BackendConnection next = new BackendConnection(proxy, loop, bootstrap, address, protocol);
+            next.connectNow();
+            ready.addLast(next);
+        }
         return taken;
+    }
+
+    /** Opens this loop's spares for {@code address} if it has none yet. Runs on this pool's loop. */
+    void warmSpares(String address, int protocol) {
+        Map<String, ArrayDeque<BackendConnection>> map = protocol == 3 ? resp3Spares : spares;
+        if (map.containsKey(address)) {
+            return;
+        }
+        ArrayDeque<BackendConnection> ready = new ArrayDeque<>(SPARES_PER_BACKEND);
+        map.put(address, ready);
+        while (ready.size() < SPARES_PER_BACKEND) {
+            BackendConnection next = new BackendConnection(proxy, loop, bootstrap, address, protocol);
+            next.connectNow();
+            ready.addLast(next);
+        }
     }
 
     /**
@@ -89,12 +121,12 @@ final class BackendPool {
         assert loop.inEventLoop();
         retainOnly(byAddress, addresses);
         retainOnly(resp3ByAddress, addresses);
-        for (Map<String, BackendConnection> map : List.of(spares, resp3Spares)) {
+        for (Map<String, ArrayDeque<BackendConnection>> map : List.of(spares, resp3Spares)) {
             map.entrySet().removeIf(e -> {
                 if (addresses.contains(e.getKey())) {
                     return false;
                 }
-                e.getValue().close();
+                e.getValue().forEach(BackendConnection::close);
                 return true;
             });
         }
@@ -120,8 +152,8 @@ final class BackendPool {
         forEach(BackendConnection::close);
         byAddress.clear();
         resp3ByAddress.clear();
-        spares.values().forEach(BackendConnection::close);
-        resp3Spares.values().forEach(BackendConnection::close);
+        spares.values().forEach(q -> q.forEach(BackendConnection::close));
+        resp3Spares.values().forEach(q -> q.forEach(BackendConnection::close));
         spares.clear();
         resp3Spares.clear();
     }

@@ -7,12 +7,15 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Pipeline of a client connection, in order:
  * <ol>
+ *   <li>on the TLS listener only: {@code SslHandler}, then {@link ClientTls.HandshakeGuard} until the
+ *       handshake is done;</li>
  *   <li>{@link IdleStateHandler} (only when {@code session_timeout} is set): closes idle clients;</li>
  *   <li>{@link RespRequestDecoder}: one {@code RespCommand} per request, or a final protocol error;</li>
  *   <li>{@link ClientSession}: dispatches commands and writes replies in request order.</li>
@@ -23,14 +26,25 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
 
     private final ProxyContext proxy;
     private final RespLimits limits;
+    /** For the TLS listener, its server context; null for the plain listener. */
+    private final SslContext tls;
 
     ClientChannelInitializer(ProxyContext proxy) {
+        this(proxy, null);
+    }
+
+    ClientChannelInitializer(ProxyContext proxy, SslContext tls) {
         this.proxy = proxy;
         this.limits = RespLimits.defaults().withMaxBulkLength(proxy.config().protoMaxBulkLen());
+        this.tls = tls;
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        if (tls != null) {
+            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+            ch.pipeline().addLast("tls-handshake", new ClientTls.HandshakeGuard());
+        }
         if (!proxy.clients().tryAdmit(ch)) {
             proxy.metrics().clientRejected();
             ch.pipeline().addLast(new RejectHandler());
@@ -41,8 +55,10 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
             ch.pipeline().addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
         }
         ch.pipeline().addLast("request-decoder", new RespRequestDecoder(limits));
-        ch.pipeline().addLast("session", new ClientSession(proxy, proxy.poolFor(ch.eventLoop()),
-                proxy.clients().nextId()));
+        ClientSession session = new ClientSession(proxy, proxy.poolFor(ch.eventLoop()),
+                proxy.clients().nextId());
+        session.tls = tls != null;
+        ch.pipeline().addLast("session", session);
     }
 
     /** Over {@code max_clients}: Redis's reply, then close. */

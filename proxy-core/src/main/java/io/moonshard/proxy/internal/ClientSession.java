@@ -53,6 +53,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     volatile String lastCommand = "NULL";
     volatile long lastInteractionMillis = createdAtMillis;
     boolean authenticated;
+    /** Sent {@code UMCTL AUTH <admin_password>}: may change the cluster metadata (when an admin password is set). */
+    boolean admin;
     /** One-shot: set by ASKING, consumed by the next command. */
     boolean asking;
     boolean readonly;
@@ -79,7 +81,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         this.proxy = proxy;
         this.pool = pool;
         this.id = id;
-        this.authenticated = proxy.config().password() == null;
+        this.authenticated = proxy.credentials().openByDefault();
     }
 
     Channel channel() {
@@ -205,6 +207,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         if (msg instanceof RespCommand command) {
             try {
                 ReplySlot slot = reserveSlot();
+                if (proxy.slowlog().enabled()) {
+                    // Slow log: whether this command is slow is known only when its reply is complete,
+                    // after the request was released. Cheapest way to still have its arguments then:
+                    // keep one more reference to the frame the decoder sliced (an atomic increment, no
+                    // copy, no allocation), dropped when the slot completes; the few slow commands copy
+                    // their (truncated) arguments then. Copying every command's arguments here instead
+                    // would allocate on every request. The cost is that a request's bytes stay in memory
+                    // until its reply, as they mostly do anyway while the forwarded copy is in flight.
+                    slot.receivedAtNanos = System.nanoTime();
+                    slot.request = command.retain();
+                }
                 proxy.dispatcher().dispatch(this, slot, command);
             } finally {
                 command.release();
@@ -231,6 +244,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** Fills a slot and writes every reply that is now next in line. Ownership of {@code reply} passes here. */
     void onSlotCompleted(ReplySlot slot, ByteBuf reply) {
+        if (slot.request != null) {
+            logIfSlow(slot);
+        }
         if (closed || discarding) {
             reply.release();
             return;
@@ -255,6 +271,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         resumeIfDrained();
     }
 
+    /**
+     * The slot's reply is complete: logs its command when it was slow, and drops the slot's reference to
+     * the request. Duration: decoded to reply complete. Backend part: the request's write to a backend
+     * ({@link ReplyTarget#sentAtNanos}) to now, as a backend reply completes its slot at once. A command
+     * that may block (BLPOP, WAIT, ...) is not logged: its wait is not slowness, and Redis does not count
+     * it either.
+     */
+    private void logIfSlow(ReplySlot slot) {
+        RespCommand request = slot.request;
+        slot.request = null;
+        try {
+            long now = System.nanoTime();
+            long micros = (now - slot.receivedAtNanos) / 1000;
+            SlowLog slowlog = proxy.slowlog();
+            if (slowlog.isSlow(micros) && !slot.mayBlock) {
+                long backendMicros = slot.sentAtNanos == 0 ? 0 : (now - slot.sentAtNanos) / 1000;
+                slowlog.add(request, micros, backendMicros, remoteAddress(), name, id);
+            }
+        } finally {
+            request.release();
+        }
+    }
+
     /** Convenience for proxy-made replies. Ownership of {@code reply} passes here. */
     void reply(ReplySlot slot, ByteBuf reply) {
         onSlotCompleted(slot, reply);
@@ -262,7 +301,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     void replyError(ReplySlot slot, CharSequence error) {
         if (tls) {
-            error = TransportAddresses.redirect(error, proxy.config().tlsPortOffset()); // MOVED/ASK: the TLS port
+            error = TransportAddresses.redirect(error, proxy.cluster().tlsPortOffset()); // MOVED/ASK: the TLS port
         }
         onSlotCompleted(slot, Replies.error(channel.alloc(), error));
     }
@@ -372,6 +411,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             if (slot.reply != null) {
                 slot.reply.release();
                 slot.reply = null;
+            }
+            if (slot.request != null) {
+                slot.request.release(); // the client is gone: its unanswered commands are not logged
+                slot.request = null;
             }
         }
         pending.clear();

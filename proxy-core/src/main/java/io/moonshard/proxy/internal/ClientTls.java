@@ -4,6 +4,7 @@ import io.moonshard.proxy.ProxyConfig;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * TLS on the client listener ({@code tls_port}): the server {@link SslContext}, built once at start
  * with the JDK provider, and the handler that ends a connection whose handshake fails (a plain-text
- * client, an untrusted or missing client certificate) with one log line instead of a stack trace.
+ * client, an untrusted or missing client certificate) with one DEBUG log line instead of a WARN stack
+ * trace.
  */
 final class ClientTls {
 
@@ -84,17 +86,21 @@ final class ClientTls {
         return sb.toString().replace('\n', ' ');
     }
 
+    /** Why a handshake failed, without the bytes received (a plain-text client may have sent a password). */
+    static String handshakeFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof NotSslRecordException) {
+                return "not a TLS record (a plain-text client?)";
+            }
+        }
+        return message(cause);
+    }
+
     /**
      * Sits right after the {@code SslHandler} until the handshake is done: a failed handshake closes
      * the connection with one log line; a successful one removes this handler.
      */
     static final class HandshakeGuard extends ChannelInboundHandlerAdapter {
-
-        private final long clientId;
-
-        HandshakeGuard(long clientId) {
-            this.clientId = clientId;
-        }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
@@ -102,8 +108,9 @@ final class ClientTls {
                 if (done.isSuccess()) {
                     ctx.pipeline().remove(this);
                 } else {
-                    log.info("event=tls_handshake_failed client={} peer={} cause={}", clientId,
-                            ctx.channel().remoteAddress(), message(done.cause()));
+                    // DEBUG, not INFO: TCP probes and port scanners end here too
+                    log.debug("event=tls_handshake_failed peer={} cause={}", ctx.channel().remoteAddress(),
+                            handshakeFailure(done.cause()));
                     ctx.close();
                 }
             }
@@ -114,7 +121,6 @@ final class ClientTls {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (cause instanceof SSLException || cause.getCause() instanceof SSLException) {
                 // the handshake-completion event (logged above) follows; don't log twice
-                log.debug("client={} TLS error: {}", clientId, cause.toString());
                 ctx.close();
                 return;
             }

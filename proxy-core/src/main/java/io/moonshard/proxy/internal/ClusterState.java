@@ -68,6 +68,11 @@ final class ClusterState {
         return current.get().view();
     }
 
+    /** {@code tls_port} minus the port of {@code address} (0 without TLS): added to ports shown to TLS clients. */
+    int tlsPortOffset() {
+        return tlsPortOffset;
+    }
+
     /** The CLUSTER replies for a client on the TLS listener ({@code tls}) or the plain one. */
     ClusterView view(boolean tls) {
         Current c = current.get();

@@ -84,6 +84,7 @@ final class CommandDispatcher {
         }
         register("publish", pubsub::publish);
         register("pubsub", pubsub::introspect);
+        register("slowlog", new SlowlogCommands(proxy)::handle); // the proxy's own slow log, not the backends'
     }
 
     private void register(String name, LocalCommand handler) {

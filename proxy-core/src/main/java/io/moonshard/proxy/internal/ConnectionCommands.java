@@ -111,27 +111,12 @@ final class ConnectionCommands {
 
     /** Null when the credentials are right, else Redis's error text. */
     private static String checkPassword(ClientSession s, String user, String password, boolean legacyForm) {
-        String expected = s.proxy.config().password();
-        if (expected == null) {
-            if (legacyForm) {
-                return "ERR AUTH <password> called without any password configured for the default user. "
-                        + "Are you sure your configuration is correct?";
-            }
-            return "default".equals(user) ? null : "WRONGPASS invalid username-password pair or user is disabled.";
-        }
-        if ("default".equals(user) && constantTimeEquals(expected, password)) {
-            return null;
-        }
-        return "WRONGPASS invalid username-password pair or user is disabled.";
-    }
-
-    private static boolean constantTimeEquals(String a, String b) {
-        return java.security.MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+        return s.proxy.credentials().check(user, password, legacyForm);
     }
 
     /**
-     * {@code HELLO [protover [AUTH user pass] [SETNAME name]]}. RESP3 is not served yet, so version 3
-     * gets {@code NOPROTO} and Lettuce and Jedis fall back to RESP2 (HELLO 2 or none).
+     * {@code HELLO [protover [AUTH user pass] [SETNAME name]]}: version 2 or 3; with 3 the client's
+     * commands go on backend connections that speak RESP3 (see {@link ClientSession#connectionFor}).
      */
     static void hello(ClientSession s, ReplySlot slot, RespCommand cmd) {
         int argc = cmd.argCount();

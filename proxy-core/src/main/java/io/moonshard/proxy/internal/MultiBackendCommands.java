@@ -41,7 +41,7 @@ final class MultiBackendCommands {
         }
         if (response == null) {
             return switch (spec.name()) {
-                case "keys", "slowlog|get" -> Merge.CONCAT;
+                case "keys" -> Merge.CONCAT; // SLOWLOG is the proxy's own (SlowlogCommands), never broadcast
                 case "randomkey" -> Merge.RANDOM_NON_NULL;
                 default -> null;
             };
@@ -123,6 +123,7 @@ final class MultiBackendCommands {
         s.connectionFor(backends.get(index)).send(new ReplyTarget() {
             @Override
             void complete(ByteBuf reply) {
+                slot.backendPartReplied(sentAtNanos);
                 slot.complete(rewriteScanCursor(alloc, reply, index, n));
             }
         }, frame);
@@ -195,6 +196,7 @@ final class MultiBackendCommands {
                 @Override
                 void complete(ByteBuf reply) {
                     parts[index] = reply;
+                    slot.backendPartReplied(sentAtNanos);
                     if (--remaining == 0) {
                         finish();
                     }

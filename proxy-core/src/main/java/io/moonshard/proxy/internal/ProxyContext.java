@@ -29,8 +29,10 @@ final class ProxyContext {
     private final ClusterState cluster;
     private final CommandDispatcher dispatcher;
     private final Runnable shutdownRequest;
+    private volatile Credentials credentials;
     private final java.util.concurrent.atomic.AtomicInteger dedicatedConnections = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger blockedClients = new java.util.concurrent.atomic.AtomicInteger();
+    private final SlowLog slowlog;
 
     ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest) {
         this.config = config;
@@ -38,12 +40,23 @@ final class ProxyContext {
         this.backendBootstrap = backendBootstrap;
         this.clients = new ClientRegistry(config.maxClients());
         this.cluster = new ClusterState(config, this::onBackendsChanged);
+        this.slowlog = new SlowLog(config.slowlogLogSlowerThan(), config.slowlogMaxLen());
         this.dispatcher = new CommandDispatcher(this);
         this.shutdownRequest = shutdownRequest;
+        this.credentials = new Credentials(config.password(), config.users());
     }
 
     ProxyConfig config() {
         return config;
+    }
+
+    /** The passwords clients log in with; replaced whole when rotated at run time. */
+    Credentials credentials() {
+        return credentials;
+    }
+
+    void credentials(Credentials next) {
+        credentials = next;
     }
 
     HostPort announce() {
@@ -68,6 +81,11 @@ final class ProxyContext {
 
     CommandDispatcher dispatcher() {
         return dispatcher;
+    }
+
+    /** The proxy's SLOWLOG, shared by every event loop. */
+    SlowLog slowlog() {
+        return slowlog;
     }
 
     ByteBufAllocator allocator() {
@@ -116,6 +134,15 @@ final class ProxyContext {
 
     int dedicatedConnectionCount() {
         return dedicatedConnections.get();
+    }
+
+    /** Every other loop opens its spare dedicated connections to {@code address} (see {@link BackendPool}). */
+    void warmSpares(String address, int protocol, BackendPool except) {
+        pools.forEach((loop, pool) -> {
+            if (pool != except) {
+                loop.execute(() -> pool.warmSpares(address, protocol));
+            }
+        });
     }
 
     void requestShutdown() {

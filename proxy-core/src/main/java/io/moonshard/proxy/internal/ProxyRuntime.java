@@ -20,6 +20,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the event loops, the listening socket and the shared {@link ProxyContext}. Start and stop
+ * Owns the event loops, the listening sockets (plain, and TLS with {@code tls_port}) and the shared {@link ProxyContext}. Start and stop
  * happen on the caller's thread, never on an event loop.
  */
 public final class ProxyRuntime {
@@ -38,6 +39,8 @@ public final class ProxyRuntime {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private EventLoopGroup group;
     private Channel serverChannel;
+    /** The TLS listener ({@code tls_port}), or null. */
+    private Channel tlsServerChannel;
     /** Set once by {@link #start()}; read by the metrics and the readiness check from any thread. */
     private volatile ProxyContext context;
     private volatile boolean closing;
@@ -51,6 +54,8 @@ public final class ProxyRuntime {
         if (group != null) {
             throw new IllegalStateException("already started");
         }
+        // before any thread or socket: bad TLS files fail the start with a message naming the option
+        SslContext tls = config.tlsEnabled() ? ClientTls.serverContext(config) : null;
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         group = new MultiThreadIoEventLoopGroup(config.effectiveThreads(), io);
@@ -79,8 +84,19 @@ public final class ProxyRuntime {
                         (int) Math.min(config.maxPendingReplyBytes(), Integer.MAX_VALUE)))
                 .childHandler(new ClientChannelInitializer(context));
         try {
-            serverChannel = server.bind(listen.host(), listen.port()).sync().channel();
+            if (!config.tlsOnly()) {
+                serverChannel = server.bind(listen.host(), listen.port()).sync().channel();
+            }
+            if (tls != null) {
+                // same options, same host; only the pipeline differs (SslHandler first)
+                tlsServerChannel = server.clone().childHandler(new ClientChannelInitializer(context, tls))
+                        .bind(listen.host(), config.tlsPort()).sync().channel();
+            }
         } catch (Exception e) {
+            if (serverChannel != null) {
+                serverChannel.close().awaitUninterruptibly();
+                serverChannel = null;
+            }
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             group = null;
             throw e;
@@ -92,12 +108,18 @@ public final class ProxyRuntime {
                 throw new IllegalArgumentException("initial_setcluster rejected: " + reply.strip());
             }
         }
-        log.info("event=start listen={} announce={} threads={} transport={}", boundAddress(),
-                config.announceAddress(), config.effectiveThreads(), epoll ? "epoll" : "nio");
+        log.info("event=start listen={} tls_listen={} announce={} threads={} transport={}", boundAddress(),
+                tlsBoundAddress(), config.announceAddress(), config.effectiveThreads(), epoll ? "epoll" : "nio");
     }
 
     public InetSocketAddress boundAddress() {
         Channel ch = serverChannel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    /** The TLS listener's address, or null without {@code tls_port} (or before start). */
+    public InetSocketAddress tlsBoundAddress() {
+        Channel ch = tlsServerChannel;
         return ch == null ? null : (InetSocketAddress) ch.localAddress();
     }
 
@@ -142,6 +164,9 @@ public final class ProxyRuntime {
         try {
             if (serverChannel != null) {
                 serverChannel.close().awaitUninterruptibly();
+            }
+            if (tlsServerChannel != null) {
+                tlsServerChannel.close().awaitUninterruptibly();
             }
             if (context != null) {
                 long deadline = System.nanoTime() + config.backendTimeout().toNanos();

@@ -14,9 +14,29 @@ final class ReplySlot extends ReplyTarget {
     ByteBuf reply;
     /** Close the client connection after this reply (protocol errors, QUIT). */
     boolean closeAfter;
+    /** Slow log: when the request was decoded ({@link System#nanoTime()}); 0 when the slow log is off. */
+    long receivedAtNanos;
+    /**
+     * Slow log: the request itself, retained until the reply is complete, so a slow command's arguments
+     * can be copied then. Only an extra reference to the frame the decoder already made (no copy, no
+     * allocation); see {@link ClientSession#channelRead}. Null when the slow log is off.
+     */
+    io.moonshard.resp.RespCommand request;
 
     ReplySlot(ClientSession session) {
         this.session = session;
+    }
+
+    /**
+     * A backend reply to part of this slot's request arrived (a command split over backends, SCAN's
+     * rewritten request): the slow log's backend time then runs from the earliest part sent, so
+     * {@link #sentAtNanos} takes that part's send time. Harmless otherwise: this slot is not itself in
+     * any backend's in-flight queue, so no timeout reads it.
+     */
+    void backendPartReplied(long partSentAtNanos) {
+        if (partSentAtNanos != 0 && (sentAtNanos == 0 || partSentAtNanos - sentAtNanos < 0)) {
+            sentAtNanos = partSentAtNanos;
+        }
     }
 
     @Override

@@ -18,14 +18,16 @@ import java.util.Locale;
 /**
  * undermoon's control commands, with its exact replies (undermoon-proxy-spec §2): {@code SETCLUSTER},
  * {@code SETREPL}, {@code GETEPOCH}, {@code LISTCLUSTER}, {@code READY}, {@code INFOREPL},
- * {@code SHUTDOWN}.
+ * {@code SHUTDOWN}, {@code SLOWLOG}.
  */
 final class UmctlCommands {
 
     private final ProxyContext proxy;
+    private final SlowlogCommands slowlog;
 
     UmctlCommands(ProxyContext proxy) {
         this.proxy = proxy;
+        this.slowlog = new SlowlogCommands(proxy);
     }
 
     void handle(ClientSession s, ReplySlot slot, RespCommand cmd) {
@@ -34,7 +36,13 @@ final class UmctlCommands {
             return;
         }
         ClusterState cluster = proxy.cluster();
-        switch (cmd.argString(1).toUpperCase(Locale.ROOT)) {
+        String sub = cmd.argString(1).toUpperCase(Locale.ROOT);
+        if ((sub.equals("SETCLUSTER") || sub.equals("SETREPL")) && !isAdmin(s)) {
+            s.replyError(slot, "NOAUTH UMCTL " + sub + " needs the admin password: UMCTL AUTH <admin_password> first");
+            return;
+        }
+        switch (sub) {
+            case "AUTH" -> adminAuth(s, slot, cmd);
             case "SETCLUSTER" -> {
                 List<String> args = utf8Args(cmd, 2);
                 replyLine(s, slot, args == null ? "-Failed to parse args: InvalidArgs" : cluster.applySetCluster(args));
@@ -59,6 +67,7 @@ final class UmctlCommands {
                 s.reply(slot, out);
             }
             case "INFO" -> info(s, slot, cluster);
+            case "SLOWLOG" -> slowlog.umctl(s, slot, cmd);
             case "SHUTDOWN" -> shutdown(s, slot, cmd);
             default -> s.replyError(slot, "Invalid sub command");
         }
@@ -155,10 +164,30 @@ final class UmctlCommands {
         }
     }
 
+    /** With an {@code admin_password} configured, only sessions that sent it may change the metadata. */
+    private boolean isAdmin(ClientSession s) {
+        return s.admin || proxy.config().adminPassword() == null;
+    }
+
+    /** {@code UMCTL AUTH <admin_password>}: this connection may then send SETCLUSTER, SETREPL and SHUTDOWN. */
+    private void adminAuth(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        String required = proxy.config().adminPassword();
+        if (cmd.argCount() != 3) {
+            s.replyError(slot, "Invalid arguments");
+        } else if (required == null) {
+            s.replyError(slot, "ERR UMCTL AUTH called without any admin_password configured");
+        } else if (!java.security.MessageDigest.isEqual(required.getBytes(StandardCharsets.UTF_8), cmd.argBytes(2))) {
+            s.replyError(slot, "WRONGPASS invalid admin password");
+        } else {
+            s.admin = true;
+            s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+        }
+    }
+
     /** {@code UMCTL SHUTDOWN [admin_password]}: undermoon leaves it open; a configured admin password guards it. */
     private void shutdown(ClientSession s, ReplySlot slot, RespCommand cmd) {
         String required = proxy.config().adminPassword();
-        if (required != null) {
+        if (required != null && !s.admin) {
             if (cmd.argCount() < 3) {
                 s.replyError(slot, "NOAUTH UMCTL SHUTDOWN needs the admin password");
                 return;

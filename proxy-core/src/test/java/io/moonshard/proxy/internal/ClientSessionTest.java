@@ -101,18 +101,23 @@ class ClientSessionTest {
 
     @Test
     void unsafeCommands_areRefusedClearly_andUnknownOnesGetRedisText() {
-        send("MULTI\r\nBLPOP q 0\r\nMOVE k 1\r\nNOSUCH x\r\nGET\r\n");
-        assertThat(written()).isEqualTo("-ERR 'multi' is not supported by this Moonshard version\r\n"
-                + "-ERR 'blpop' is not supported by this Moonshard version\r\n"
+        send("MONITOR\r\nMOVE k 1\r\nNOSUCH x\r\nGET\r\nMULTI\r\nNOSUCH\r\nEXEC\r\n");
+        assertThat(written()).isEqualTo("-ERR 'monitor' is not supported by this Moonshard version\r\n"
                 + "-ERR MOVE is not allowed in cluster mode\r\n"
                 + "-ERR unknown command 'NOSUCH', with args beginning with: 'x' \r\n"
-                + "-ERR wrong number of arguments for 'get' command\r\n");
+                + "-ERR wrong number of arguments for 'get' command\r\n"
+                + "+OK\r\n"
+                + "-ERR unknown command 'NOSUCH', with args beginning with: \r\n"
+                + "-EXECABORT Transaction discarded because of previous errors.\r\n");
     }
 
     @Test
-    void hello_answersResp2AndRefusesResp3() {
-        send("HELLO 3\r\n");
+    void hello_answersResp2AndResp3_andRefusesOtherVersions() {
+        send("HELLO 4\r\n");
         assertThat(written()).isEqualTo("-NOPROTO unsupported protocol version\r\n");
+        send("HELLO 3\r\n");
+        assertThat(written()).startsWith("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n"
+                + "$5\r\nproto\r\n:3\r\n");
         send("HELLO 2 SETNAME app\r\nCLIENT GETNAME\r\n");
         String out = written();
         assertThat(out).startsWith("*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n"
