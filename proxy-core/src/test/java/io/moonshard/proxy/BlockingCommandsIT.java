@@ -148,4 +148,26 @@ class BlockingCommandsIT {
             assertThat(first.readReply()).isEqualTo("*2\r\n$7\r\nlimit:a\r\n$1\r\nx\r\n");
         }
     }
+
+    @Test
+    void clientUnblock_endsABlockedCommandLikeRedis() {
+        String key = "blpop:unblock";
+        int port = cluster.port(cluster.proxyOwning(Slots.slotOf(key)));
+        RedisProcess backend = cluster.backendOwning(Slots.slotOf(key));
+        try (RawRedisClient blocked = new RawRedisClient(port); RawRedisClient admin = new RawRedisClient(port)) {
+            String id = blocked.call("CLIENT", "ID").substring(1).trim();
+            assertThat(admin.call("CLIENT", "UNBLOCK", id)).isEqualTo(":0\r\n"); // not blocked yet
+            blocked.send("BLPOP", key, "0");
+            await().atMost(Duration.ofSeconds(10)).until(() -> blockedClients(backend) >= 1);
+            assertThat(admin.call("CLIENT", "UNBLOCK", id)).isEqualTo(":1\r\n");
+            assertThat(blocked.readReply()).isEqualTo("*-1\r\n");
+            blocked.send("BLPOP", key, "0");
+            await().atMost(Duration.ofSeconds(10)).until(() -> blockedClients(backend) >= 1);
+            assertThat(admin.call("CLIENT", "UNBLOCK", id, "ERROR")).isEqualTo(":1\r\n");
+            assertThat(blocked.readReply()).isEqualTo("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+            assertThat(admin.call("CLIENT", "UNBLOCK", "asd")).isEqualTo("-ERR value is not an integer or out of range\r\n");
+            assertThat(admin.call("CLIENT", "UNBLOCK", id, "NOPE"))
+                    .isEqualTo("-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n");
+        }
+    }
 }

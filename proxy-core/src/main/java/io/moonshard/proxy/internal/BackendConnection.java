@@ -35,6 +35,7 @@ final class BackendConnection {
     /** Stands for "no reply expected" in the queue of a pub/sub connection. */
     private static final ReplyTarget NO_REPLY = ReplyTarget.discard();
     private static final byte[] HELLO_3 = RespCommands.encode("HELLO", "3");
+    private static final byte[] CLIENT_ID = RespCommands.encode("CLIENT", "ID");
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
 
@@ -69,6 +70,9 @@ final class BackendConnection {
      * comes, and requests sent here get no reply slot of their own.
      */
     private ClientSession pushSink;
+    /** Dedicated connections learn their client id at the backend (CLIENT UNBLOCK needs it); else -1. */
+    private boolean wantsClientId;
+    private volatile long backendClientId = -1;
 
     BackendConnection(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap, String address, int protocol) {
         this.proxy = proxy;
@@ -219,6 +223,18 @@ final class BackendConnection {
         if (protocol == 3) {
             write(ReplyTarget.discard(), Unpooled.wrappedBuffer(HELLO_3));
         }
+        if (wantsClientId) {
+            write(new ReplyTarget() {
+                @Override
+                void complete(ByteBuf reply) {
+                    if (reply.isReadable() && reply.getByte(reply.readerIndex()) == ':') {
+                        backendClientId = Long.parseLong(reply.toString(reply.readerIndex() + 1,
+                                reply.readableBytes() - 3, java.nio.charset.StandardCharsets.US_ASCII));
+                    }
+                    reply.release();
+                }
+            }, Unpooled.wrappedBuffer(CLIENT_ID));
+        }
     }
 
     private void failQueued(String error) {
@@ -357,6 +373,16 @@ final class BackendConnection {
     /** The last connect failed or the connection dropped. */
     boolean isBroken() {
         return state == State.BROKEN;
+    }
+
+    /** Marks a client's dedicated connection: its handshake asks the backend for its client id. */
+    void markDedicated() {
+        wantsClientId = true;
+    }
+
+    /** This connection's id at the backend (see {@link #markDedicated}), or -1 when unknown. */
+    long backendClientId() {
+        return backendClientId;
     }
 
     /** Opens the connection before any request needs it (a spare); no-op unless idle. */

@@ -89,9 +89,11 @@ final class BackendPool {
         }
         if (taken == null) {
             taken = new BackendConnection(proxy, loop, bootstrap, address, protocol);
+            taken.markDedicated();
         }
         while (ready.size() < SPARES_PER_BACKEND) {
             BackendConnection next = new BackendConnection(proxy, loop, bootstrap, address, protocol);
+            next.markDedicated();
             next.connectNow();
             ready.addLast(next);
         }
@@ -108,6 +110,7 @@ final class BackendPool {
         map.put(address, ready);
         while (ready.size() < SPARES_PER_BACKEND) {
             BackendConnection next = new BackendConnection(proxy, loop, bootstrap, address, protocol);
+            next.markDedicated();
             next.connectNow();
             ready.addLast(next);
         }

@@ -186,6 +186,31 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * CLIENT UNBLOCK of this client, on its event loop: asks the backend where its blocking command
+     * waits to unblock it; {@code done} gets the reply (the backend's 1, or 0 when nothing blocks).
+     */
+    void unblockBlockedCommand(String reason, java.util.function.Consumer<ByteBuf> done) {
+        if (blockingCommands > 0 && dedicated != null) {
+            for (BackendConnection own : dedicated.values()) {
+                long backendId = own.backendClientId();
+                if (own.inFlightCount() > 0 && backendId >= 0) {
+                    String[] args = reason == null
+                            ? new String[] {"CLIENT", "UNBLOCK", Long.toString(backendId)}
+                            : new String[] {"CLIENT", "UNBLOCK", Long.toString(backendId), reason};
+                    pool.connection(own.address, id, 2).send(new ReplyTarget() {
+                        @Override
+                        void complete(ByteBuf reply) {
+                            done.accept(reply);
+                        }
+                    }, io.moonshard.resp.RespCommands.encodeToBuffer(args));
+                    return;
+                }
+            }
+        }
+        done.accept(Replies.integer(channel.alloc(), 0));
+    }
+
     int dedicatedConnectionCount() {
         return dedicated == null ? 0 : dedicated.size();
     }

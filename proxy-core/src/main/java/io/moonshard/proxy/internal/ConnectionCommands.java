@@ -24,6 +24,7 @@ final class ConnectionCommands {
     private static final AsciiString LIST = AsciiString.cached("LIST");
     private static final AsciiString LIB_NAME = AsciiString.cached("LIB-NAME");
     private static final AsciiString LIB_VER = AsciiString.cached("LIB-VER");
+    private static final AsciiString UNBLOCK = AsciiString.cached("UNBLOCK");
     private static final AsciiString NO_EVICT = AsciiString.cached("NO-EVICT");
     private static final AsciiString TYPE = AsciiString.cached("TYPE");
     private static final AsciiString NORMAL = AsciiString.cached("NORMAL");
@@ -254,10 +255,40 @@ final class ConnectionCommands {
             s.reply(slot, Replies.bulk(alloc, sb.toString()));
         } else if (cmd.argEqualsIgnoreCase(1, NO_EVICT) && argc == 3) {
             s.reply(slot, Replies.simple(alloc, "OK"));
+        } else if (cmd.argEqualsIgnoreCase(1, UNBLOCK) && (argc == 3 || argc == 4)) {
+            unblock(s, slot, cmd);
         } else {
             s.replyError(slot, "ERR unknown subcommand '" + cmd.argString(1)
                     + "'. Try CLIENT HELP.");
         }
+    }
+
+    /**
+     * {@code CLIENT UNBLOCK id [TIMEOUT|ERROR]}: the blocked client's command waits on its dedicated
+     * backend connection, so the backend unblocks it, addressed by that connection's own client id;
+     * the reply (1 or 0) is the backend's.
+     */
+    private static void unblock(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        long id;
+        try {
+            id = cmd.argLong(2);
+        } catch (NumberFormatException e) {
+            s.replyError(slot, "ERR value is not an integer or out of range");
+            return;
+        }
+        String reason = cmd.argCount() == 4 ? cmd.argString(3).toUpperCase(java.util.Locale.ROOT) : null;
+        if (reason != null && !reason.equals("TIMEOUT") && !reason.equals("ERROR")) {
+            s.replyError(slot, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+        ClientSession target = s.proxy.clients().byId(id);
+        if (target == null || target.channel() == null) {
+            s.reply(slot, Replies.integer(s.channel().alloc(), 0));
+            return;
+        }
+        // the target's connections belong to its event loop: ask there, answer here
+        target.channel().eventLoop().execute(() -> target.unblockBlockedCommand(reason, reply ->
+                s.channel().eventLoop().execute(() -> slot.complete(reply))));
     }
 
     /** One CLIENT LIST line, in Redis 7's field order (fields a proxy cannot know are 0). */
