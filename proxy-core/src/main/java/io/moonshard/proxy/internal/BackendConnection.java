@@ -123,8 +123,15 @@ final class BackendConnection {
         if (target != NO_REPLY) {
             inFlight.addLast(target);
         }
-        channel.write(frame, channel.voidPromise());
         proxy.metrics().backendRequestSent();
+        if (wantsClientId && target.mayBlock) {
+            // a blocking command on a client's own connection: out at once, not at the end of the
+            // loop iteration, so commands other clients send after it (the LPUSH meant to wake it)
+            // are less likely to reach Redis first over another connection
+            channel.writeAndFlush(frame, channel.voidPromise());
+        } else {
+            channel.write(frame, channel.voidPromise());
+        }
         if (!flushScheduled) {
             flushScheduled = true;
             // after this loop iteration's reads: requests from every client on this loop go out together
