@@ -50,15 +50,19 @@ class TransactionsIT {
     }
 
     @Test
-    void crossSlotInsideMulti_isRefusedAndExecAborts_nothingRuns() {
+    void severalSlotsInsideMulti_areQueuedOneByOne_thenExecIsCrossSlot_nothingRuns() {
         String a = Slots.keyIn(SLOT_A, "tx:cross:");
         String b = Slots.keyIn(SLOT_B, "tx:cross:");
         try (RawRedisClient c = new RawRedisClient(cluster.port(0))) {
             assertThat(c.call("MULTI")).isEqualTo("+OK\r\n");
             assertThat(c.call("SET", a, "1")).isEqualTo("+QUEUED\r\n");
-            assertThat(c.call("SET", b, "1")).isEqualTo("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
-            assertThat(c.call("EXEC")).isEqualTo("-EXECABORT Transaction discarded because of previous errors.\r\n");
+            assertThat(c.call("SET", b, "1")).isEqualTo("+QUEUED\r\n");
+            assertThat(c.call("EXEC")).isEqualTo("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
             assertThat(c.call("EXISTS", a)).isEqualTo(":0\r\n");
+            // one command over two slots is refused at once, and aborts EXEC
+            c.call("MULTI");
+            assertThat(c.call("MSETNX", a, "1", b, "2")).isEqualTo("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+            assertThat(c.call("EXEC")).startsWith("-EXECABORT");
         }
     }
 

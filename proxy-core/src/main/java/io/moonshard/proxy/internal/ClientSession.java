@@ -61,6 +61,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     int protocol = 2;
     /** Connected to the TLS listener: MOVED/ASK and CLUSTER replies show TLS ports. Set once by the initializer. */
     boolean tls;
+    /** CLIENT REPLY OFF: replies are dropped until CLIENT REPLY ON. */
+    boolean replyOff;
+    /** CLIENT REPLY SKIP: the next command's reply is dropped. */
+    boolean skipNextReply;
     /** MULTI state, or null outside a transaction. */
     Transaction transaction;
     /** The backend holding this client's WATCHed keys (on its dedicated connection), or null. */
@@ -243,6 +247,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                     slot.receivedAtNanos = System.nanoTime();
                     slot.request = command.retain();
                 }
+                if (replyOff || skipNextReply) {
+                    slot.suppressed = true; // CLIENT REPLY OFF / SKIP: the command runs, its reply is dropped
+                    skipNextReply = false;
+                }
                 proxy.dispatcher().dispatch(this, slot, command);
             } finally {
                 command.release();
@@ -285,6 +293,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             pending.pollFirst();
             ByteBuf out = head.reply;
             head.reply = null;
+            if (head.suppressed) {
+                out.release();
+                continue;
+            }
             channel.write(out, channel.voidPromise());
             flushNeeded = true;
             if (head.closeAfter) {

@@ -25,6 +25,9 @@ final class ConnectionCommands {
     private static final AsciiString LIB_NAME = AsciiString.cached("LIB-NAME");
     private static final AsciiString LIB_VER = AsciiString.cached("LIB-VER");
     private static final AsciiString UNBLOCK = AsciiString.cached("UNBLOCK");
+    private static final AsciiString REPLY = AsciiString.cached("REPLY");
+    private static final AsciiString KILL = AsciiString.cached("KILL");
+    private static final AsciiString TRACKINGINFO = AsciiString.cached("TRACKINGINFO");
     private static final AsciiString NO_EVICT = AsciiString.cached("NO-EVICT");
     private static final AsciiString TYPE = AsciiString.cached("TYPE");
     private static final AsciiString NORMAL = AsciiString.cached("NORMAL");
@@ -255,12 +258,134 @@ final class ConnectionCommands {
             s.reply(slot, Replies.bulk(alloc, sb.toString()));
         } else if (cmd.argEqualsIgnoreCase(1, NO_EVICT) && argc == 3) {
             s.reply(slot, Replies.simple(alloc, "OK"));
+        } else if (cmd.argEqualsIgnoreCase(1, REPLY) && argc == 3) {
+            reply(s, slot, cmd);
+        } else if (cmd.argEqualsIgnoreCase(1, KILL) && argc >= 3) {
+            kill(s, slot, cmd);
+        } else if (cmd.argEqualsIgnoreCase(1, TRACKINGINFO) && argc == 2) {
+            // tracking is not offered through the proxy: Redis's answer for a client without it
+            ByteBuf out = alloc.buffer(64);
+            RespWriter.mapHeader(out, 3, s.protocol);
+            RespWriter.bulk(out, "flags");
+            RespWriter.arrayHeader(out, 1);
+            RespWriter.bulk(out, "off");
+            RespWriter.bulk(out, "redirect");
+            RespWriter.integer(out, -1);
+            RespWriter.bulk(out, "prefixes");
+            RespWriter.arrayHeader(out, 0);
+            s.reply(slot, out);
         } else if (cmd.argEqualsIgnoreCase(1, UNBLOCK) && (argc == 3 || argc == 4)) {
             unblock(s, slot, cmd);
         } else {
             s.replyError(slot, "ERR unknown subcommand '" + cmd.argString(1)
                     + "'. Try CLIENT HELP.");
         }
+    }
+
+    /** {@code CLIENT REPLY ON|OFF|SKIP}, as Redis: OFF and SKIP are not answered themselves. */
+    private static void reply(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        String mode = cmd.argString(2).toUpperCase(java.util.Locale.ROOT);
+        switch (mode) {
+            case "ON" -> {
+                s.replyOff = false;
+                slot.suppressed = false;
+                s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+            }
+            case "OFF" -> {
+                s.replyOff = true;
+                slot.suppressed = true;
+                s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+            }
+            case "SKIP" -> {
+                s.skipNextReply = !s.replyOff;
+                slot.suppressed = true;
+                s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+            }
+            default -> s.replyError(slot, "ERR syntax error");
+        }
+    }
+
+    /**
+     * {@code CLIENT KILL ip:port} and {@code CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port]
+     * [SKIPME yes|no] ...}: closes matching connections of this proxy (its clients, as listed by
+     * CLIENT LIST). Filters the proxy cannot judge (USER, TYPE other than normal) match nothing.
+     */
+    private static void kill(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        int argc = cmd.argCount();
+        if (argc == 3) {
+            String addr = cmd.argString(2);
+            for (ClientSession other : s.proxy.clients().all()) {
+                if (addr.equals(other.remoteAddress())) {
+                    closeLater(s, other);
+                    s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+                    return;
+                }
+            }
+            s.replyError(slot, "ERR No such client");
+            return;
+        }
+        if ((argc - 2) % 2 != 0) {
+            s.replyError(slot, "ERR syntax error");
+            return;
+        }
+        Long id = null;
+        String addr = null;
+        String laddr = null;
+        boolean skipMe = true;
+        boolean matchNothing = false;
+        for (int i = 2; i < argc; i += 2) {
+            String option = cmd.argString(i).toUpperCase(java.util.Locale.ROOT);
+            String value = cmd.argString(i + 1);
+            switch (option) {
+                case "ID" -> {
+                    try {
+                        id = Long.parseLong(value);
+                    } catch (NumberFormatException e) {
+                        s.replyError(slot, "ERR client-id should be greater than 0");
+                        return;
+                    }
+                    if (id <= 0) {
+                        s.replyError(slot, "ERR client-id should be greater than 0");
+                        return;
+                    }
+                }
+                case "ADDR" -> addr = value;
+                case "LADDR" -> laddr = value;
+                case "SKIPME" -> {
+                    if (value.equalsIgnoreCase("yes")) {
+                        skipMe = true;
+                    } else if (value.equalsIgnoreCase("no")) {
+                        skipMe = false;
+                    } else {
+                        s.replyError(slot, "ERR syntax error");
+                        return;
+                    }
+                }
+                case "TYPE" -> matchNothing |= !value.equalsIgnoreCase("normal");
+                case "USER" -> matchNothing |= !value.equals("default");
+                default -> {
+                    s.replyError(slot, "ERR syntax error");
+                    return;
+                }
+            }
+        }
+        int killed = 0;
+        if (!matchNothing) {
+            for (ClientSession other : s.proxy.clients().all()) {
+                if ((id != null && other.id != id) || (addr != null && !addr.equals(other.remoteAddress()))
+                        || (laddr != null && !laddr.equals(other.localAddress())) || (skipMe && other == s)) {
+                    continue;
+                }
+                closeLater(s, other);
+                killed++;
+            }
+        }
+        s.reply(slot, Replies.integer(s.channel().alloc(), killed));
+    }
+
+    /** Closes {@code other} after this command's reply is on its way (it may be the caller itself). */
+    private static void closeLater(ClientSession s, ClientSession other) {
+        s.channel().eventLoop().execute(() -> other.channel().close());
     }
 
     /**

@@ -14,6 +14,8 @@ final class ReplySlot extends ReplyTarget {
     ByteBuf reply;
     /** Close the client connection after this reply (protocol errors, QUIT). */
     boolean closeAfter;
+    /** CLIENT REPLY OFF/SKIP was in force: the reply is dropped instead of written. */
+    boolean suppressed;
     /** Slow log: when the request was decoded ({@link System#nanoTime()}); 0 when the slow log is off. */
     long receivedAtNanos;
     /**

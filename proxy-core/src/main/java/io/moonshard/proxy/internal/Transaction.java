@@ -17,8 +17,10 @@ final class Transaction {
     final List<ByteBuf> queued = new ArrayList<>();
     /** An error while queueing (Redis's {@code CLIENT_DIRTY_EXEC}): EXEC answers EXECABORT. */
     boolean dirty;
-    /** The slot of the keyed commands, or -1 while none had keys. */
+    /** The slot of the first keyed command, or -1 while none had keys. */
     int slot = -1;
+    /** Queued commands touch several slots: EXEC answers CROSSSLOT. */
+    boolean crossSlot;
 
     void queue(ByteBuf frame) {
         queued.add(frame);

@@ -14,9 +14,10 @@ import io.netty.buffer.Unpooled;
 import java.util.Set;
 
 /**
- * MULTI / EXEC / DISCARD / WATCH / UNWATCH with Redis Cluster's rules: every keyed command of a
- * transaction hashes to one slot served here, else the command gets {@code CROSSSLOT} or
- * {@code MOVED} and EXEC answers {@code EXECABORT}, as a Redis Cluster node does.
+ * MULTI / EXEC / DISCARD / WATCH / UNWATCH with Redis Cluster's rules: each command is judged alone
+ * while queueing (a slot of another proxy gets {@code MOVED} and makes EXEC answer {@code EXECABORT});
+ * EXEC is judged by all the queued keys together ({@code CROSSSLOT} when they span several slots), as
+ * a Redis Cluster node does.
  *
  * <p>How it runs: the proxy answers MULTI and each {@code QUEUED} itself, checking each command as it
  * is queued (unknown, wrong arity, slot); EXEC then writes {@code MULTI, the commands, EXEC} in one go
@@ -66,12 +67,12 @@ final class TransactionCommands {
         RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, FanOut.NONE);
         switch (decision.kind()) {
             case LOCAL, KEY_CHECK -> {
-                if (tx.slot >= 0 && tx.slot != decision.slot()) {
-                    tx.dirty = true;
-                    s.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
-                    return;
+                // each command is judged alone while queueing; several slots fail EXEC, as in Redis
+                if (tx.slot < 0) {
+                    tx.slot = decision.slot();
+                } else if (tx.slot != decision.slot()) {
+                    tx.crossSlot = true;
                 }
-                tx.slot = decision.slot();
             }
             case NO_KEYS, INVALID_ARGS -> {
                 // runs wherever the transaction runs; Redis itself judges the arguments at EXEC
@@ -100,12 +101,19 @@ final class TransactionCommands {
         String watched = s.watchBackend;
         s.watchBackend = null; // EXEC unwatches everything, whatever happens
         try {
-            if (tx.dirty) {
+            // Redis routes EXEC by every queued key first (CROSSSLOT, MOVED), then EXEC itself aborts
+            // on queueing errors
+            if (tx.crossSlot) {
+                unwatch(s, watched);
+                s.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
+                return;
+            }
+            ClusterSnapshot snapshot = proxy.cluster().snapshot();
+            if (tx.dirty && (tx.slot < 0 || snapshot.localOwner(tx.slot) != null)) {
                 unwatch(s, watched);
                 s.replyError(slot, "EXECABORT Transaction discarded because of previous errors.");
                 return;
             }
-            ClusterSnapshot snapshot = proxy.cluster().snapshot();
             String backend;
             if (tx.slot >= 0) {
                 // ownership may have changed since the commands were queued: decide again, like EXEC in Redis

@@ -112,6 +112,26 @@ class ClientSessionTest {
     }
 
     @Test
+    void clientReply_offAndSkipDropReplies_likeRedis() {
+        send("CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\nPING a\r\nCLIENT REPLY SKIP\r\nPING b\r\nPING c\r\n");
+        assertThat(written()).isEqualTo("+OK\r\n$1\r\na\r\n$1\r\nc\r\n");
+        send("CLIENT REPLY MAYBE\r\nCLIENT TRACKINGINFO\r\n");
+        assertThat(written()).isEqualTo("-ERR syntax error\r\n"
+                + "*6\r\n$5\r\nflags\r\n*1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n");
+    }
+
+    @Test
+    void clientKill_byIdClosesTheConnection_andCountsWhatItKilled() {
+        send("CLIENT KILL ID 999\r\nCLIENT KILL ID 0\r\nCLIENT KILL 10.9.9.9:1\r\nCLIENT KILL ID 1\r\n");
+        // SKIPME defaults to yes: this client is not killed by its own ID filter
+        assertThat(written()).isEqualTo(":0\r\n-ERR client-id should be greater than 0\r\n-ERR No such client\r\n:0\r\n");
+        send("CLIENT KILL ID 1 SKIPME no\r\n");
+        assertThat(written()).isEqualTo(":1\r\n");
+        channel.runPendingTasks();
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
     void hello_answersResp2AndResp3_andRefusesOtherVersions() {
         send("HELLO 4\r\n");
         assertThat(written()).isEqualTo("-NOPROTO unsupported protocol version\r\n");
