@@ -122,7 +122,9 @@ done
 # the proxy runs from a copy, so a rebuild during the run cannot disturb it
 cp "$MOONSHARD_JAR" "$OUT/moonshard-proxy.jar"
 # shellcheck disable=SC2086 # MOONSHARD_JAVA_OPTS is a list of JVM options
-java ${MOONSHARD_JAVA_OPTS:-} -jar "$OUT/moonshard-proxy.jar" --address "$HOST:$PROXY_PORT" \
+# backend_timeout: Redis has no per-command timeout, and the suite runs scripts for seconds on purpose
+MOONSHARD_BACKEND_TIMEOUT=${MOONSHARD_BACKEND_TIMEOUT:-60000} \
+  java ${MOONSHARD_JAVA_OPTS:-} -jar "$OUT/moonshard-proxy.jar" --address "$HOST:$PROXY_PORT" \
   --announce-address "$HOST:$PROXY_PORT" >"$OUT/proxy.log" 2>&1 </dev/null &
 PIDS+=($!)
 PATTERNS+=(moonshard-proxy.jar)

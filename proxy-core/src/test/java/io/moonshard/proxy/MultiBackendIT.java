@@ -169,4 +169,16 @@ class MultiBackendIT {
             assertThat(c.call("EVAL", "return 7", "0")).isEqualTo(":7\r\n");
         }
     }
+
+    @Test
+    void debugObject_isRoutedByItsKey() {
+        try (RawRedisClient c = new RawRedisClient(cluster.port(0))) {
+            for (String key : List.of(A, B, C)) {
+                c.call("SET", key, "12345");
+                assertThat(c.call("DEBUG", "OBJECT", key)).startsWith("+Value at:").contains("encoding:int");
+            }
+            assertThat(c.call("DEBUG", "OBJECT", REMOTE)).isEqualTo("-MOVED 12000 " + cluster.proxyAddresses.get(1) + "\r\n");
+            assertThat(c.call("DEBUG", "SEGFAULT")).isEqualTo("-ERR DEBUG SEGFAULT is not allowed through the proxy\r\n");
+        }
+    }
 }

@@ -88,6 +88,9 @@ class TransactionsIT {
             c.call("MULTI");
             assertThat(c.call("GET")).isEqualTo("-ERR wrong number of arguments for 'get' command\r\n");
             assertThat(c.call("EXEC")).startsWith("-EXECABORT");
+            c.call("MULTI");
+            assertThat(c.call("SAVE")).isEqualTo("-ERR Command not allowed inside a transaction\r\n");
+            assertThat(c.call("EXEC")).startsWith("-EXECABORT");
         }
     }
 

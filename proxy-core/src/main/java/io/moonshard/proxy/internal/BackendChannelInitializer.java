@@ -14,6 +14,13 @@ import io.netty.channel.ChannelInitializer;
  */
 final class BackendChannelInitializer extends ChannelInitializer<Channel> {
 
+    /**
+     * Replies from Redis are trusted to be well formed, and a script may legitimately return an array
+     * nested thousands deep (Redis stops at its Lua stack limit); the splitter keeps one counter per
+     * level, no recursion, so a deep reply costs memory in proportion to its size only.
+     */
+    private static final int BACKEND_MAX_NESTING = 1 << 20;
+
     private final ProxyContext proxy;
     private final BackendConnection connection;
 
@@ -24,7 +31,7 @@ final class BackendChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
-        ch.pipeline().addLast("reply-decoder", new RespReplyDecoder());
+        ch.pipeline().addLast("reply-decoder", new RespReplyDecoder(BACKEND_MAX_NESTING));
         ch.pipeline().addLast("backend", new BackendConnection.Handler(connection));
     }
 }

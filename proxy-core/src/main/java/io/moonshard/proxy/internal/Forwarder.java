@@ -32,7 +32,13 @@ final class Forwarder {
             // none, so every key of a slot being migrated away is still at its backend: serving it
             // there is what Router.afterKeyCheck would decide. The existence check comes with the engine.
             case KEY_CHECK -> sendOrBlock(session, slot, command, spec, decision.backend());
-            case NO_KEYS -> forwardKeyless(session, slot, command, spec, snapshot);
+            case NO_KEYS -> {
+                if (DEBUG_KEY_SUBCOMMANDS.contains(debugSubcommand(spec, command))) {
+                    forwardByArgument(session, slot, command, snapshot, 2);
+                } else {
+                    forwardKeyless(session, slot, command, spec, snapshot);
+                }
+            }
             case INVALID_ARGS -> {
                 // Redis rejects these arguments itself; any local backend gives its exact error
                 if (!sendToAnyBackend(session, slot, command)) {
@@ -47,6 +53,29 @@ final class Forwarder {
                 session.replyError(slot, decision.errorLine());
             }
         }
+    }
+
+    /** DEBUG subcommands whose argument 2 is a key (Redis's table declares no keys for DEBUG). */
+    private static final java.util.Set<String> DEBUG_KEY_SUBCOMMANDS =
+            java.util.Set.of("object", "digest-value", "listpack", "ziplist", "sdslen", "quicklist-packed-threshold");
+
+    private static String debugSubcommand(CommandSpec spec, RespCommand command) {
+        return spec.name().equals("debug") && command.argCount() >= 3
+                ? command.argString(1).toLowerCase(java.util.Locale.ROOT) : "";
+    }
+
+    /** Routes by the slot of argument {@code index} as if it were the command's key. */
+    private void forwardByArgument(ClientSession session, ReplySlot slot, RespCommand command, ClusterSnapshot snapshot,
+                                   int index) {
+        int keySlot = io.moonshard.cluster.slot.SlotHash.slot(command.frame(), command.argOffset(index),
+                command.argLength(index));
+        String backend = snapshot.localOwner(keySlot);
+        if (backend != null) {
+            send(session, slot, command, backend);
+            return;
+        }
+        String peer = snapshot.redirectOwner(keySlot);
+        session.replyError(slot, peer != null ? "MOVED " + keySlot + " " + peer : "CLUSTERDOWN Hash slot not served");
     }
 
     /** Sends the frame as it came from the client to {@code backend}. */
@@ -81,7 +110,7 @@ final class Forwarder {
 
     String dedicatedLimitError() {
         return "ERR max number of dedicated backend connections reached (max_dedicated_connections "
-                + proxy.config().maxDedicatedConnections() + "); blocking commands, WATCH and pub/sub need one";
+                + proxy.live().maxDedicatedConnections() + "); blocking commands, WATCH and pub/sub need one";
     }
 
     /**

@@ -55,6 +55,11 @@ final class TransactionCommands {
     /** A command sent while in MULTI (not one of {@link #NOT_QUEUED}): checked, kept, answered QUEUED. */
     void queue(ClientSession s, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
         Transaction tx = s.transaction;
+        if (spec.has(io.moonshard.cluster.command.CommandFlag.NO_MULTI)) {
+            tx.dirty = true; // SAVE, SHUTDOWN, SYNC...: Redis refuses them in a transaction before anything else
+            s.replyError(slot, "ERR Command not allowed inside a transaction");
+            return;
+        }
         String refusal = CommandPolicy.refusal(spec.containerName() != null ? spec.containerName() : spec.name(), command);
         if (refusal != null) {
             tx.dirty = true;
