@@ -26,9 +26,9 @@ public final class ProxyServer implements AutoCloseable {
     private final ProxyConfig config;
     private final io.moonshard.proxy.internal.ProxyRuntime runtime;
 
-    private ProxyServer(ProxyConfig config) {
+    private ProxyServer(ProxyConfig config, LogLevelControl logLevelControl) {
         this.config = config;
-        this.runtime = new io.moonshard.proxy.internal.ProxyRuntime(config);
+        this.runtime = new io.moonshard.proxy.internal.ProxyRuntime(config, logLevelControl);
     }
 
     public static Builder builder() {
@@ -51,6 +51,10 @@ public final class ProxyServer implements AutoCloseable {
         return runtime.tlsBoundAddress();
     }
 
+    /**
+     * The configuration the proxy started with. Settings changed at run time with
+     * {@code CONFIG SET moonshard-...} are not reflected here; {@code CONFIG GET moonshard-*} shows them.
+     */
     public ProxyConfig config() {
         return config;
     }
@@ -74,24 +78,41 @@ public final class ProxyServer implements AutoCloseable {
 
     /**
      * The proxy's meters, for a Micrometer registry of the caller's choice:
-     * {@code server.metrics().bindTo(registry)}. Each meter reads a counter the proxy keeps anyway,
-     * at scrape time, so binding costs nothing per command. The meters carry no tags. They may be bound
-     * before or after {@link #start()}; before it they read 0.
+     * {@code server.metrics().bindTo(registry)}. Each meter reads, at scrape time, a count the proxy
+     * keeps anyway (per event loop, summed when read), so binding costs nothing per command. They may be
+     * bound before or after {@link #start()}; before it they read 0.
      *
      * <ul>
-     *   <li>function counters: {@code moonshard.commands}, {@code moonshard.backend.requests},
-     *       {@code moonshard.backend.errors}, {@code moonshard.redirections},
-     *       {@code moonshard.error.replies}, {@code moonshard.client.connections.accepted},
-     *       {@code moonshard.client.connections.rejected}, {@code moonshard.setcluster.applied};</li>
+     *   <li>function counters: {@code moonshard.backend.requests}, {@code moonshard.backend.errors},
+     *       {@code moonshard.redirections}, {@code moonshard.error.replies},
+     *       {@code moonshard.client.connections.accepted}, {@code moonshard.client.connections.rejected},
+     *       {@code moonshard.setcluster.applied}; in bytes: {@code moonshard.client.received},
+     *       {@code moonshard.client.sent}, {@code moonshard.backend.received}, {@code moonshard.backend.sent};</li>
      *   <li>gauges: {@code moonshard.client.connections} (open now), {@code moonshard.cluster.epoch},
-     *       {@code moonshard.ready} (1 or 0, as {@link #isReady()}).</li>
+     *       {@code moonshard.ready} (1 or 0, as {@link #isReady()}), {@code moonshard.pending.commands},
+     *       {@code moonshard.backend.dedicated.connections}, {@code moonshard.blocked.clients};</li>
+     *   <li>function timers (count and total time): {@code moonshard.command.duration},
+     *       {@code moonshard.backend.duration}; their buckets: {@link #latencyHistograms()};</li>
+     *   <li>tagged, each series registered once first used: {@code moonshard.commands}
+     *       ({@code command}, {@code outcome}), {@code moonshard.backend.connections} ({@code address},
+     *       {@code state}), {@code moonshard.backend.reconnects} ({@code address}).</li>
      * </ul>
      *
      * <p>A Prometheus registry renders the counters with a {@code _total} suffix, e.g.
-     * {@code moonshard_commands_total}.
+     * {@code moonshard_commands_total{command="get",outcome="ok"}}.
      */
     public MeterBinder metrics() {
         return runtime.meterBinder();
+    }
+
+    /**
+     * Snapshots of the latency histograms, fixed buckets from 25 µs to 10 s: {@code moonshard.command.duration}
+     * (a command from decoded request to complete reply) and {@code moonshard.backend.duration} (a backend
+     * request from write to reply), commands that may block left out of both. For an exporter that renders
+     * histogram buckets (see {@link LatencyHistogram}); counts since start, 0 before it. Any thread.
+     */
+    public java.util.List<LatencyHistogram> latencyHistograms() {
+        return runtime.latencyHistograms();
     }
 
     /** Stops accepting, lets in-flight commands finish (bounded by the backend timeout), then closes. */
@@ -103,6 +124,7 @@ public final class ProxyServer implements AutoCloseable {
     /** Builds a {@link ProxyServer}. */
     public static final class Builder {
         private ProxyConfig config = ProxyConfig.defaults();
+        private LogLevelControl logLevelControl;
 
         private Builder() {
         }
@@ -112,8 +134,17 @@ public final class ProxyServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How {@code CONFIG SET moonshard-loglevel} changes the process's log level; null (the default)
+         * leaves the setting out. See {@link LogLevelControl}.
+         */
+        public Builder logLevelControl(LogLevelControl control) {
+            this.logLevelControl = control;
+            return this;
+        }
+
         public ProxyServer build() {
-            return new ProxyServer(config);
+            return new ProxyServer(config, logLevelControl);
         }
     }
 }

@@ -8,18 +8,31 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.moonshard.proxy.LatencyHistogram;
 import io.moonshard.proxy.ProxyServer;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 
 /**
  * The admin HTTP endpoint ({@code admin_port}), on the JDK's own HTTP server, apart from the proxy's
@@ -59,7 +72,14 @@ final class AdminServer implements AutoCloseable {
         JvmGcMetrics gcMetrics = new JvmGcMetrics();
         HttpServer http;
         try {
+            // The latency histograms: rendered from the proxy's own per-loop buckets as Prometheus
+            // histograms (_bucket{le}, _sum, _count), in place of the count-and-sum function timers of
+            // the same names that proxy.metrics() binds for registries that cannot show buckets.
+            Set<String> histograms = proxy.latencyHistograms().stream().map(LatencyHistogram::name)
+                    .collect(Collectors.toSet());
+            registry.config().meterFilter(MeterFilter.deny(id -> histograms.contains(id.getName())));
             proxy.metrics().bindTo(registry);
+            registry.getPrometheusRegistry().register(new LatencyHistograms(proxy));
             new JvmMemoryMetrics().bindTo(registry);
             gcMetrics.bindTo(registry);
             new JvmThreadMetrics().bindTo(registry);
@@ -138,6 +158,49 @@ final class AdminServer implements AutoCloseable {
                     out.write(reply.body());
                 }
             }
+        }
+    }
+
+    /**
+     * The proxy's latency histograms as Prometheus classic histograms, read at scrape time from
+     * {@link ProxyServer#latencyHistograms()}: a Micrometer timer would render the same family, but records
+     * into shared atomic buckets on every command, which the proxy avoids (see {@link LatencyHistogram}).
+     */
+    static final class LatencyHistograms implements MultiCollector {
+        private final ProxyServer proxy;
+
+        LatencyHistograms(ProxyServer proxy) {
+            this.proxy = proxy;
+        }
+
+        @Override
+        public MetricSnapshots collect() {
+            List<MetricSnapshot> snapshots = new ArrayList<>();
+            for (LatencyHistogram h : proxy.latencyHistograms()) {
+                double[] bounds = h.upperBoundsSeconds();
+                double[] withInf = Arrays.copyOf(bounds, bounds.length + 1);
+                withInf[bounds.length] = Double.POSITIVE_INFINITY;
+                snapshots.add(HistogramSnapshot.builder()
+                        .name(prometheusName(h))
+                        .help(h.description())
+                        .unit(Unit.SECONDS)
+                        .dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                                .classicHistogramBuckets(ClassicHistogramBuckets.of(withInf, h.bucketCounts()))
+                                .sum(h.sumSeconds())
+                                .build())
+                        .build());
+            }
+            return new MetricSnapshots(snapshots);
+        }
+
+        @Override
+        public List<String> getPrometheusNames() {
+            return proxy.latencyHistograms().stream().map(LatencyHistograms::prometheusName).toList();
+        }
+
+        /** {@code moonshard.command.duration} → {@code moonshard_command_duration_seconds}, as Micrometer names a timer. */
+        private static String prometheusName(LatencyHistogram h) {
+            return h.name().replace('.', '_') + "_seconds";
         }
     }
 

@@ -25,9 +25,11 @@ final class ConfigLoader {
     static ServerSettings load(Map<String, String> flags, Path configFile, Map<String, String> env) {
         ServerSettings.Builder settings = ServerSettings.builder();
         settings.configFile = configFile;
+        // table-valued keys of the file (users = { alice = "pw" } or a [users] section), by key
+        Map<String, Map<String, String>> tablesFromFile = new LinkedHashMap<>();
         Map<String, String> fromFile = configFile == null
                 ? Map.of()
-                : checkFile(TomlConfigFile.read(configFile), configFile, settings);
+                : checkFile(TomlConfigFile.read(configFile), configFile, settings, tablesFromFile);
 
         for (ConfigOption option : ConfigOptions.ALL) {
             String text;
@@ -48,12 +50,15 @@ final class ConfigLoader {
             } else if (fromFile.containsKey(option.key())) {
                 text = fromFile.get(option.key());
                 source = configFile.toString();
+            } else if (tablesFromFile.containsKey(option.key())) {
+                text = null;
+                source = configFile.toString();
             } else {
                 continue;
             }
             Object value;
             try {
-                value = option.parse(text);
+                value = text == null ? ConfigOption.usersFromTable(tablesFromFile.get(option.key())) : option.parse(text);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(option.key() + ": invalid value " + option.display(text)
                         + " (from " + source + "): " + e.getMessage());
@@ -82,9 +87,13 @@ final class ConfigLoader {
         return envValue != null && !envValue.isEmpty();
     }
 
-    /** Checks keys and TOML types; returns the known options' values as text, by key. */
+    /**
+     * Checks keys and TOML types; returns the known options' values as text, by key. A table given to a
+     * {@link ConfigOption.Kind#USERS} option goes to {@code tables} instead, as its string entries.
+     */
     private static Map<String, String> checkFile(Map<String, JsonNode> entries, Path file,
-                                                 ServerSettings.Builder settings) {
+                                                 ServerSettings.Builder settings,
+                                                 Map<String, Map<String, String>> tables) {
         Map<String, String> texts = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> entry : entries.entrySet()) {
             String key = entry.getKey();
@@ -109,12 +118,26 @@ final class ConfigLoader {
                         + " is an undermoon option Moonshard does not implement yet; ignored");
                 continue;
             }
+            if (option.kind() == ConfigOption.Kind.USERS && node.isObject()) {
+                Map<String, String> table = new LinkedHashMap<>();
+                for (Map.Entry<String, JsonNode> user : node.properties()) {
+                    if (!user.getValue().isTextual()) {
+                        // the user name only: the value may be a password
+                        throw new ConfigException(key + ": expected a string password for user '" + user.getKey()
+                                + "' in " + file + ", got " + tomlType(user.getValue()));
+                    }
+                    table.put(user.getKey(), user.getValue().asText());
+                }
+                tables.put(optionKey, table);
+                continue;
+            }
             boolean bool = option.kind() == ConfigOption.Kind.BOOLEAN;
             boolean typeOk = option.kind().numeric() ? node.isIntegralNumber()
                     : bool ? node.isBoolean() : node.isTextual();
             if (!typeOk) {
                 throw new ConfigException(key + ": expected "
-                        + (option.kind().numeric() ? "an integer" : bool ? "a boolean" : "a string")
+                        + (option.kind().numeric() ? "an integer" : bool ? "a boolean"
+                                : option.kind() == ConfigOption.Kind.USERS ? "a table or a string" : "a string")
                         + " in " + file + ", got " + tomlType(node));
             }
             texts.put(optionKey, node.asText());

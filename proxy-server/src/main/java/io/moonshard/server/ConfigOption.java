@@ -51,7 +51,14 @@ record ConfigOption(
         /** A host name or IP address without a port, e.g. {@code 127.0.0.1}, {@code 0.0.0.0}, {@code ::1}. */
         HOST,
         /** {@code true} or {@code false} (a TOML boolean in the file; {@code yes}/{@code no} also in flags and variables). */
-        BOOLEAN;
+        BOOLEAN,
+        /**
+         * Named users and their passwords, stored as a {@code Map<String, String>}: in flags and variables
+         * {@code user:password[,user:password]...} (a password may hold {@code :} but not {@code ,}); in
+         * the file that string or a TOML table {@code user = "password"} (any password). Never echoed,
+         * like {@link #SECRET}.
+         */
+        USERS;
 
         boolean numeric() {
             return this == INT || this == LONG || this == MILLIS || this == PORT;
@@ -128,6 +135,8 @@ record ConfigOption(
                     default -> throw new IllegalArgumentException("expected true or false");
                 }
             }
+            case USERS:
+                return parseUsers(text);
             case CHOICE: {
                 String word = t.toLowerCase(Locale.ROOT);
                 if (!choices.contains(word)) {
@@ -167,6 +176,53 @@ record ConfigOption(
 
     /** How a value of this option may appear in an error message. */
     String display(String text) {
-        return kind == Kind.SECRET ? "(hidden)" : "'" + text + "'";
+        return kind == Kind.SECRET || kind == Kind.USERS ? "(hidden)" : "'" + text + "'";
+    }
+
+    /**
+     * {@code alice:pw1,bob:pw2} into an ordered map; empty text means no users. Messages never quote
+     * the text (it holds passwords), only user names once a pair is well-formed.
+     */
+    private static java.util.Map<String, String> parseUsers(String text) {
+        java.util.Map<String, String> users = new java.util.LinkedHashMap<>();
+        if (text.isBlank()) {
+            return users;
+        }
+        for (String pair : text.split(",", -1)) {
+            int colon = pair.indexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException(USERS_FORMAT);
+            }
+            checkUser(users, pair.substring(0, colon).strip(), pair.substring(colon + 1));
+        }
+        return users;
+    }
+
+    /**
+     * A TOML table {@code user = "password"} of the config file into an ordered map, with the checks of
+     * the text form.
+     */
+    static java.util.Map<String, String> usersFromTable(java.util.Map<String, String> table) {
+        java.util.Map<String, String> users = new java.util.LinkedHashMap<>();
+        table.forEach((user, password) -> checkUser(users, user, password));
+        return users;
+    }
+
+    private static final String USERS_FORMAT =
+            "expected user:password pairs separated by commas (e.g. alice:pw1,bob:pw2)";
+
+    private static void checkUser(java.util.Map<String, String> users, String user, String password) {
+        if (user.isEmpty() || password.isEmpty()) {
+            throw new IllegalArgumentException(USERS_FORMAT + ", with a non-empty user and password");
+        }
+        if (!user.chars().allMatch(c -> c > ' ' && c != 0x7f)) {
+            throw new IllegalArgumentException("a user name must not contain spaces or control characters");
+        }
+        if (user.equals("default")) {
+            throw new IllegalArgumentException("the default user's password is the password option, not a users entry");
+        }
+        if (users.put(user, password) != null) {
+            throw new IllegalArgumentException("user '" + user + "' is given twice");
+        }
     }
 }

@@ -39,6 +39,10 @@ final class ConfigOptions {
             option("admin_password", Kind.SECRET, 0, "PASSWORD", "none",
                     "Password that UMCTL SHUTDOWN needs.",
                     (s, v) -> s.proxy.adminPassword((String) v)),
+            option("users", Kind.USERS, 0, "USER:PASSWORD,...", "none",
+                    "Named users for AUTH <user> <password> and HELLO ... AUTH, beside default (whose password is "
+                            + "password): user:password pairs separated by commas, or a TOML table in the file.",
+                    (s, v) -> s.proxy.users(castUsers(v))),
             option("session_timeout", Kind.MILLIS, 0, "MS", D.sessionTimeout().toMillis() + " (never)",
                     "Close a client connection idle for this many milliseconds; 0 never does.",
                     (s, v) -> s.proxy.sessionTimeout((Duration) v)),
@@ -48,9 +52,19 @@ final class ConfigOptions {
             option("backend_connect_timeout", Kind.MILLIS, 1, "MS", Long.toString(D.connectTimeout().toMillis()),
                     "Give up connecting to a backend after this many milliseconds.",
                     (s, v) -> s.proxy.connectTimeout((Duration) v)),
+            option("backend_user", Kind.TEXT, 0, "USER", "none (default)",
+                    "ACL user the proxy logs in to its backend Redis instances as; needs backend_password.",
+                    (s, v) -> s.proxy.backendUser((String) v)),
+            option("backend_password", Kind.SECRET, 0, "PASSWORD", "none",
+                    "Password the proxy logs in to its backend Redis instances with (their requirepass).",
+                    (s, v) -> s.proxy.backendPassword((String) v)),
             option("max_clients", Kind.INT, 1, "N", Integer.toString(D.maxClients()),
                     "Refuse client connections beyond this many.",
                     (s, v) -> s.proxy.maxClients((Integer) v)),
+            option("max_dedicated_connections", Kind.INT, 0, "N", Integer.toString(D.maxDedicatedConnections()),
+                    "Backend connections opened for single clients (blocking commands, WATCH, pub/sub), over all "
+                            + "clients; a command needing one more is refused.",
+                    (s, v) -> s.proxy.maxDedicatedConnections((Integer) v)),
             option("max_pending_commands", Kind.INT, 1, "N", Integer.toString(D.maxPendingCommands()),
                     "Per client: stop reading while this many commands await their replies.",
                     (s, v) -> s.proxy.maxPendingCommands((Integer) v)),
@@ -147,6 +161,11 @@ final class ConfigOptions {
             return "active redirection is not supported yet; remove the key or set it to false";
         }
         return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> castUsers(Object value) {
+        return (Map<String, String>) value;
     }
 
     private static ConfigOption option(String key, Kind kind, long min, String label, String defaultText,

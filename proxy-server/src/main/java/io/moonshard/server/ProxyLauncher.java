@@ -53,7 +53,8 @@ final class ProxyLauncher {
 
         ProxyServer server;
         try {
-            server = ProxyServer.builder().config(settings.proxy()).build().start();
+            server = ProxyServer.builder().config(settings.proxy()).logLevelControl(new LogbackLevelControl())
+                    .build().start();
         } catch (IllegalArgumentException e) {
             // e.g. an initial_setcluster line the engine rejects
             err.println("moonshard: invalid configuration: " + oneLine(e.getMessage()));

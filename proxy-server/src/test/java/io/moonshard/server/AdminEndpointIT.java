@@ -82,8 +82,34 @@ class AdminEndpointIT {
             }
             String end = get("/metrics").body();
 
-            assertThat(metric(end, "moonshard_commands_total") - metric(start, "moonshard_commands_total"))
-                    .isEqualTo(1000);
+            // counted by command and outcome; the series exists from the first GET on
+            assertThat(metricOrZero(end, GET_OK) - metricOrZero(start, GET_OK)).isEqualTo(1000);
+            assertThat(sum(end, "moonshard_commands_total") - sum(start, "moonshard_commands_total")).isEqualTo(1000);
+            assertThat(metric(end, "moonshard_command_duration_seconds_count")
+                    - metric(start, "moonshard_command_duration_seconds_count")).isGreaterThanOrEqualTo(1000);
+            assertThat(metric(end, "moonshard_command_duration_seconds_bucket{le=\"+Inf\"}")
+                    - metric(start, "moonshard_command_duration_seconds_bucket{le=\"+Inf\"}")).isGreaterThanOrEqualTo(1000);
+            assertThat(metric(end, "moonshard_command_duration_seconds_sum"))
+                    .isGreaterThan(metric(start, "moonshard_command_duration_seconds_sum"));
+            assertThat(metric(end, "moonshard_backend_duration_seconds_count")
+                    - metric(start, "moonshard_backend_duration_seconds_count")).isGreaterThanOrEqualTo(1000);
+            // "*2\r\n$3\r\nGET\r\n$5\r\nkey:0\r\n" is 24 bytes and up; "$-1\r\n" is 5
+            assertThat(metric(end, "moonshard_client_received_bytes_total")
+                    - metric(start, "moonshard_client_received_bytes_total")).isGreaterThanOrEqualTo(24_000);
+            assertThat(metric(end, "moonshard_client_sent_bytes_total")
+                    - metric(start, "moonshard_client_sent_bytes_total")).isEqualTo(5_000);
+            assertThat(metric(end, "moonshard_backend_sent_bytes_total")
+                    - metric(start, "moonshard_backend_sent_bytes_total")).isGreaterThanOrEqualTo(24_000);
+            assertThat(metric(end, "moonshard_backend_received_bytes_total")
+                    - metric(start, "moonshard_backend_received_bytes_total")).isEqualTo(5_000);
+            assertThat(metric(end, "moonshard_pending_commands")).isZero();
+            assertThat(metric(end, "moonshard_backend_connections{address=\"" + redis.address()
+                    + "\",state=\"connected\"}")).isEqualTo(1);
+            assertThat(metric(end, "moonshard_backend_connections{address=\"" + redis.address()
+                    + "\",state=\"broken\"}")).isZero();
+            assertThat(metric(end, "moonshard_backend_reconnects_total{address=\"" + redis.address() + "\"}")).isZero();
+            assertThat(metric(end, "moonshard_backend_dedicated_connections")).isZero();
+            assertThat(metric(end, "moonshard_blocked_clients")).isZero();
             assertThat(metric(end, "moonshard_backend_requests_total")
                     - metric(start, "moonshard_backend_requests_total")).isEqualTo(1000);
             assertThat(metric(end, "moonshard_redirections_total")).isEqualTo(metric(start, "moonshard_redirections_total"));
@@ -105,8 +131,10 @@ class AdminEndpointIT {
 
             assertThat(metric(afterMoved, "moonshard_redirections_total")
                     - metric(beforeMoved, "moonshard_redirections_total")).isEqualTo(1);
-            assertThat(metric(afterMoved, "moonshard_commands_total")
-                    - metric(beforeMoved, "moonshard_commands_total")).isEqualTo(1);
+            assertThat(metricOrZero(afterMoved, GET_MOVED) - metricOrZero(beforeMoved, GET_MOVED)).isEqualTo(1);
+            assertThat(metric(afterMoved, GET_OK)).isEqualTo(metric(beforeMoved, GET_OK));
+            assertThat(sum(afterMoved, "moonshard_commands_total") - sum(beforeMoved, "moonshard_commands_total"))
+                    .isEqualTo(1);
             assertThat(metric(afterMoved, "moonshard_backend_requests_total"))
                     .isEqualTo(metric(beforeMoved, "moonshard_backend_requests_total"));
             assertThat(metric(afterMoved, "moonshard_cluster_epoch")).isEqualTo(2);
@@ -116,8 +144,22 @@ class AdminEndpointIT {
             // an unknown command is refused by the proxy itself
             String beforeError = afterMoved;
             assertThat(client.call("NOSUCHCOMMAND")).startsWith("-ERR unknown command");
-            assertThat(metric(get("/metrics").body(), "moonshard_error_replies_total")
+            String afterError = get("/metrics").body();
+            assertThat(metric(afterError, "moonshard_error_replies_total")
                     - metric(beforeError, "moonshard_error_replies_total")).isEqualTo(1);
+            assertThat(metric(afterError, "moonshard_commands_total{command=\"unknown\",outcome=\"error\"}"))
+                    .isEqualTo(1);
+
+            // keys of two local slots ("b": 3300, "c": 7365): the proxy answers CROSSSLOT
+            String crossslot = "moonshard_commands_total{command=\"rename\",outcome=\"crossslot\"}";
+            assertThat(client.call("RENAME", "b", "c")).startsWith("-CROSSSLOT");
+            assertThat(metric(get("/metrics").body(), crossslot) - metricOrZero(afterError, crossslot)).isEqualTo(1);
+
+            // INFO's # Proxy section shows the same counts
+            String info = client.call("INFO", "proxy");
+            assertThat(info).contains("proxy_commands_ok:", "proxy_commands_moved:1\r\n",
+                    "proxy_commands_crossslot:1\r\n", "proxy_pending_commands:1\r\n",
+                    "proxy_backend_connections_connected:1\r\n", "proxy_client_received_bytes:");
         }
         await().atMost(TIMEOUT).until(() -> metric(get("/metrics").body(), "moonshard_client_connections") == 0);
     }
@@ -133,7 +175,6 @@ class AdminEndpointIT {
         assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
         String body = response.body();
         assertThat(body).contains(
-                "# TYPE moonshard_commands_total counter",
                 "# TYPE moonshard_backend_requests_total counter",
                 "# TYPE moonshard_backend_errors_total counter",
                 "# TYPE moonshard_redirections_total counter",
@@ -143,12 +184,25 @@ class AdminEndpointIT {
                 "# TYPE moonshard_client_connections_rejected_total counter",
                 "# TYPE moonshard_setcluster_applied_total counter",
                 "# TYPE moonshard_cluster_epoch gauge",
-                "# TYPE moonshard_ready gauge");
+                "# TYPE moonshard_ready gauge",
+                "# TYPE moonshard_pending_commands gauge",
+                "# TYPE moonshard_blocked_clients gauge",
+                "# TYPE moonshard_backend_dedicated_connections gauge",
+                "# TYPE moonshard_client_received_bytes_total counter",
+                "# TYPE moonshard_client_sent_bytes_total counter",
+                "# TYPE moonshard_backend_received_bytes_total counter",
+                "# TYPE moonshard_backend_sent_bytes_total counter",
+                "# TYPE moonshard_command_duration_seconds histogram",
+                "# TYPE moonshard_backend_duration_seconds histogram");
+        // fixed buckets, 25 µs to 10 s, then +Inf
+        assertThat(body.lines().filter(l -> l.startsWith("moonshard_command_duration_seconds_bucket{"))).hasSize(19);
         // the JVM binders: memory, GC, threads, processor
         assertThat(body).contains("jvm_memory_used_bytes{", "jvm_memory_max_bytes{", "jvm_threads_live_threads ",
                 "jvm_gc_", "system_cpu_count ", "process_cpu_usage ", "process_uptime_seconds ");
-        // no meter of ours carries tags
-        assertThat(body.lines().filter(l -> l.startsWith("moonshard_"))).allSatisfy(l -> assertThat(l).doesNotContain("{"));
+        // before any command and backend connection, only the histogram buckets carry labels
+        assertThat(body.lines().filter(l -> l.startsWith("moonshard_") && l.contains("{")))
+                .isNotEmpty()
+                .allSatisfy(l -> assertThat(l).matches("moonshard_(command|backend)_duration_seconds_bucket\\{le=\"[^\"]+\"} .*"));
     }
 
     @Test
@@ -240,7 +294,23 @@ class AdminEndpointIT {
         return URI.create("http://127.0.0.1:" + adminPort + path);
     }
 
-    /** The value of the untagged sample {@code name} in a Prometheus text scrape. */
+    private static final String GET_OK = "moonshard_commands_total{command=\"get\",outcome=\"ok\"}";
+    private static final String GET_MOVED = "moonshard_commands_total{command=\"get\",outcome=\"moved\"}";
+
+    /** The value of {@code name}, 0 when the series does not exist (yet). */
+    private static double metricOrZero(String scrape, String name) {
+        return scrape.lines().anyMatch(l -> l.startsWith(name + " ")) ? metric(scrape, name) : 0;
+    }
+
+    /** The sum of every series of {@code name}, whatever its labels. */
+    private static double sum(String scrape, String name) {
+        return scrape.lines()
+                .filter(l -> l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1).strip()))
+                .sum();
+    }
+
+    /** The value of the sample {@code name} (labels included, as rendered) in a Prometheus text scrape. */
     private static double metric(String scrape, String name) {
         return scrape.lines()
                 .filter(l -> l.startsWith(name + " "))

@@ -26,7 +26,16 @@ class AdminServerTest {
             // not started yet: alive, not ready, meters at 0
             assertThat(get(admin, "/health")).isEqualTo("200 OK");
             assertThat(get(admin, "/ready")).isEqualTo("503 NOT READY");
-            assertThat(get(admin, "/metrics")).contains("\nmoonshard_commands_total 0.0\n", "\nmoonshard_ready 0.0\n");
+            String metrics = get(admin, "/metrics");
+            assertThat(metrics).contains("\nmoonshard_backend_requests_total 0.0\n", "\nmoonshard_ready 0.0\n",
+                    "\nmoonshard_pending_commands 0.0\n",
+                    // the latency histograms, from the proxy's own buckets, not Micrometer timers
+                    "# TYPE moonshard_command_duration_seconds histogram\n",
+                    "\nmoonshard_command_duration_seconds_bucket{le=\"+Inf\"} 0\n",
+                    "\nmoonshard_command_duration_seconds_count 0\n",
+                    "# TYPE moonshard_backend_duration_seconds histogram\n");
+            // no (command, outcome) series before a command was answered
+            assertThat(metrics).doesNotContain("moonshard_commands_total");
 
             proxy.start();
             assertThat(get(admin, "/ready")).isEqualTo("503 NOT READY");

@@ -74,7 +74,14 @@ class ConfigLoaderTest {
             Map.entry("tls_only", new Sample("true", true, "false", false, s -> s.proxy().tlsOnly())),
             Map.entry("slowlog_log_slower_than", new Sample("5000", 5000L, "-1", -1L,
                     s -> s.proxy().slowlogLogSlowerThan())),
-            Map.entry("slowlog_max_len", new Sample("1024", 1024, "0", 0, s -> s.proxy().slowlogMaxLen())));
+            Map.entry("slowlog_max_len", new Sample("1024", 1024, "0", 0, s -> s.proxy().slowlogMaxLen())),
+            Map.entry("users", new Sample("alice:a1,bob:b:1", Map.of("alice", "a1", "bob", "b:1"), "carol:c1",
+                    Map.of("carol", "c1"), s -> s.proxy().users())),
+            Map.entry("backend_user", new Sample("moonshard", "moonshard", "proxy", "proxy",
+                    s -> s.proxy().backendUser())),
+            Map.entry("backend_password", new Sample("bpw1", "bpw1", "bpw2", "bpw2", s -> s.proxy().backendPassword())),
+            Map.entry("max_dedicated_connections", new Sample("50", 50, "0", 0,
+                    s -> s.proxy().maxDedicatedConnections())));
 
     /**
      * Flags a key's sample needs to form a valid configuration (ProxyConfig checks the combination);
@@ -83,7 +90,8 @@ class ConfigLoaderTest {
     private static final Map<String, List<String>> PREREQUISITES = Map.of(
             "tls_port", List.of("--tls-cert-file", "/c.pem", "--tls-key-file", "/k.pem"),
             "tls_auth_clients", List.of("--tls-ca-file", "/ca.pem"),
-            "tls_only", List.of("--tls-port", "6380", "--tls-cert-file", "/c.pem", "--tls-key-file", "/k.pem"));
+            "tls_only", List.of("--tls-port", "6380", "--tls-cert-file", "/c.pem", "--tls-key-file", "/k.pem"),
+            "backend_user", List.of("--backend-password", "bpw"));
 
     @TempDir
     Path dir;
@@ -481,6 +489,71 @@ class ConfigLoaderTest {
         // a secret cannot be malformed, so check the display rule the error path uses
         assertThat(ConfigOptions.byKey("password").orElseThrow().display("hunter2")).doesNotContain("hunter2");
         assertThat(ConfigOptions.byKey("admin_password").orElseThrow().display("hunter2")).doesNotContain("hunter2");
+        assertThat(ConfigOptions.byKey("backend_password").orElseThrow().display("hunter2")).doesNotContain("hunter2");
+        assertThat(ConfigOptions.byKey("users").orElseThrow().display("alice:hunter2")).doesNotContain("hunter2");
+    }
+
+    @Test
+    void users_fromATomlTable_orSectionOrString_withAnyPassword() throws IOException {
+        Path inline = write("users-inline.toml", "users = { alice = \"a,1\", \"bob.smith\" = \"b:2\" }\n");
+        Path section = write("users-section.toml", "address = \"127.0.0.1:6000\"\n[users]\nalice = \"a1\"\n");
+        Path text = write("users-text.toml", "users = \"alice:a1, bob:b 2\"\n");
+
+        assertThat(load(List.of(), Map.of(), inline).proxy().users())
+                .isEqualTo(Map.of("alice", "a,1", "bob.smith", "b:2"));
+        ServerSettings fromSection = load(List.of(), Map.of(), section);
+        assertThat(fromSection.proxy().users()).isEqualTo(Map.of("alice", "a1"));
+        assertThat(fromSection.proxy().address()).isEqualTo("127.0.0.1:6000");
+        assertThat(load(List.of(), Map.of(), text).proxy().users()).isEqualTo(Map.of("alice", "a1", "bob", "b 2"));
+        // the flag beats the file's table
+        assertThat(load(List.of("--users", "carol:c1"), Map.of(), inline).proxy().users())
+                .isEqualTo(Map.of("carol", "c1"));
+        assertThat(load(List.of("--users", ""), Map.of(), null).proxy().users()).isEmpty();
+    }
+
+    @Test
+    void users_rejectsMalformedEntries_withoutEchoingPasswords() throws IOException {
+        assertThatThrownBy(() -> load(List.of("--users", "alice:hunter2,bobhunter3"), Map.of(), null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("users: invalid value (hidden) (from --users): expected user:password pairs separated "
+                        + "by commas (e.g. alice:pw1,bob:pw2)");
+        assertThatThrownBy(() -> load(List.of(), Map.of("MOONSHARD_USERS", "alice:"), null))
+                .hasMessageStartingWith("users: invalid value (hidden) (from MOONSHARD_USERS): ")
+                .hasMessageEndingWith("with a non-empty user and password");
+        assertThatThrownBy(() -> load(List.of("--users", "default:hunter2"), Map.of(), null))
+                .hasMessageContaining("the default user's password is the password option")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+        assertThatThrownBy(() -> load(List.of("--users", "alice:hunter2,alice:hunter3"), Map.of(), null))
+                .hasMessageEndingWith("user 'alice' is given twice")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter"));
+        Path number = write("users-number.toml", "[users]\nalice = 1234\n");
+        assertThatThrownBy(() -> load(List.of(), Map.of(), number))
+                .hasMessage("users: expected a string password for user 'alice' in " + number + ", got an integer");
+        Path array = write("users-array.toml", "users = [\"alice:a1\"]\n");
+        assertThatThrownBy(() -> load(List.of(), Map.of(), array))
+                .hasMessage("users: expected a table or a string in " + array + ", got an array");
+        Path defaultUser = write("users-default.toml", "[users]\ndefault = \"hunter2\"\n");
+        assertThatThrownBy(() -> load(List.of(), Map.of(), defaultUser))
+                .hasMessageStartingWith("users: invalid value (hidden) (from " + defaultUser + "): ")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+    }
+
+    @Test
+    void backendUser_needsBackendPassword() {
+        assertThatThrownBy(() -> load(List.of("--backend-user", "moonshard"), Map.of(), null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("invalid configuration: backend_user needs backend_password");
+        ProxyConfig p = load(List.of(), Map.of("MOONSHARD_BACKEND_PASSWORD", "bpw"), null).proxy();
+        assertThat(p.backendPassword()).isEqualTo("bpw");
+        assertThat(p.backendUser()).isNull();
+    }
+
+    @Test
+    void maxDedicatedConnections_acceptsZero_andRejectsLess() {
+        assertThat(load(List.of(), Map.of(), null).proxy().maxDedicatedConnections()).isEqualTo(10_000);
+        assertThatThrownBy(() -> load(List.of("--max-dedicated-connections", "-1"), Map.of(), null))
+                .hasMessage("max_dedicated_connections: invalid value '-1' (from --max-dedicated-connections): "
+                        + "expected a whole number between 0 and 2147483647");
     }
 
     @Test

@@ -34,6 +34,8 @@ public final class CommandSpec {
     final KeyLocator.Proc proc;
     final boolean useKeySpecs;
     final boolean hasKeys;
+    /** Set once by the {@link CommandTable} that holds this spec, before the table is published. */
+    int topLevelIndex = -1;
 
     CommandSpec(String name, int arity, Set<CommandFlag> flags, Set<String> aclCategories,
                 int[] legacyRange, String group, List<String> tips, List<KeySpec> keySpecs,
@@ -200,6 +202,15 @@ public final class CommandSpec {
      */
     public boolean hasKeys() {
         return hasKeys;
+    }
+
+    /**
+     * Position of this command in its table's {@link CommandTable#commands()} (name order), of its
+     * container for a subcommand: a dense index from 0, e.g. for per-command counters kept in an array.
+     * -1 for a spec outside any table.
+     */
+    public int topLevelIndex() {
+        return topLevelIndex;
     }
 
     /** Whether this is a container command (CONFIG, CLIENT, OBJECT, ...) with subcommands. */

@@ -42,6 +42,10 @@ public final class CommandTable {
         List<CommandSpec> all = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (CommandSpec c : this.commands) {
+            c.topLevelIndex = names.size();
+            for (CommandSpec sub : c.subcommands()) {
+                sub.topLevelIndex = names.size();
+            }
             names.add(c.name());
             all.add(c);
             all.addAll(c.subcommands());

@@ -48,7 +48,10 @@ final class BackendConnection {
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final ProxyContext proxy;
-    private final long timeoutNanos;
+    /** This loop's counts (bytes, backend latency). */
+    private final LoopStats stats;
+    /** The connection-state gauges of this address, shared by every loop: changed on state changes only. */
+    private final ProxyMeters.BackendStats backendStats;
 
     private State state = State.IDLE;
     private Channel channel;
@@ -61,6 +64,8 @@ final class BackendConnection {
     private boolean flushScheduled;
     private final Runnable flushTask = this::flushNow;
     private ScheduledFuture<?> timeoutCheck;
+    /** The period {@link #timeoutCheck} runs at: a quarter of the backend timeout when it was scheduled. */
+    private long timeoutCheckPeriodNanos;
     /** Set when this address left the cluster metadata: close as soon as nothing is in flight. */
     private boolean draining;
     private final List<ClientSession> waiters = new ArrayList<>();
@@ -74,14 +79,16 @@ final class BackendConnection {
     private boolean wantsClientId;
     private volatile long backendClientId = -1;
 
-    BackendConnection(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap, String address, int protocol) {
+    BackendConnection(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap, LoopStats stats, String address,
+                      int protocol) {
         this.proxy = proxy;
         this.loop = loop;
         this.bootstrap = bootstrap;
+        this.stats = stats;
+        this.backendStats = stats.meters().backend(address);
         this.address = address;
         this.protocol = protocol;
         this.hostPort = HostPort.parse(address);
-        this.timeoutNanos = proxy.config().backendTimeout().toNanos();
     }
 
     /**
@@ -124,6 +131,7 @@ final class BackendConnection {
             inFlight.addLast(target);
         }
         proxy.metrics().backendRequestSent();
+        stats.add(LoopStats.BACKEND_SENT_BYTES, frame.readableBytes());
         if (wantsClientId && target.mayBlock) {
             // a blocking command on a client's own connection: out at once, not at the end of the
             // loop iteration, so commands other clients send after it (the LPUSH meant to wake it)
@@ -168,7 +176,10 @@ final class BackendConnection {
     }
 
     private void connect() {
-        state = State.CONNECTING;
+        if (state == State.BROKEN) {
+            backendStats.reconnect();
+        }
+        setState(State.CONNECTING);
         ChannelFuture future = bootstrap.clone(loop)
                 .handler(new BackendChannelInitializer(proxy, this))
                 .connect(hostPort.host(), hostPort.port());
@@ -183,7 +194,7 @@ final class BackendConnection {
         }
         if (future.isSuccess()) {
             channel = future.channel();
-            state = State.CONNECTED;
+            setState(State.CONNECTED);
             backoffNanos = MIN_BACKOFF_NANOS;
             log.info("event=backend_up backend={} protocol={}", address, protocol);
             writeHandshake();
@@ -192,7 +203,7 @@ final class BackendConnection {
                 write(target, (ByteBuf) queued.poll());
             }
         } else {
-            state = State.BROKEN;
+            setState(State.BROKEN);
             lastFailure = describe(future.cause());
             retryAtNanos = System.nanoTime() + backoffNanos;
             backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
@@ -262,7 +273,11 @@ final class BackendConnection {
             reply.release();
             return;
         }
+        stats.add(LoopStats.BACKEND_RECEIVED_BYTES, reply.readableBytes());
         ReplyTarget target = inFlight.pollFirst();
+        if (target != null && !target.mayBlock) {
+            stats.backendLatency(System.nanoTime() - target.sentAtNanos);
+        }
         if (target == null && pushSink != null) {
             pushSink.deliverPushed(this, reply);
             return;
@@ -287,13 +302,16 @@ final class BackendConnection {
         }
         channel = null;
         if (state != State.CLOSED) {
-            state = State.BROKEN;
+            setState(State.BROKEN);
             retryAtNanos = System.nanoTime(); // the next request may reconnect at once
             lastFailure = "connection lost";
             log.warn("event=backend_down backend={} in_flight={}", address, inFlight.size());
         }
         failInFlight("ERR backend " + address + " connection lost; the command may or may not have run");
         resumeWaiters();
+        if (draining && state != State.CLOSED) {
+            close(); // it left the cluster and will never reconnect: not a broken connection to count
+        }
         if (pushSink != null) {
             // the client's subscriptions died with the connection; like a Redis node going away, the
             // client sees its connection close and subscribes again
@@ -323,11 +341,23 @@ final class BackendConnection {
     }
 
     private void scheduleTimeoutCheck() {
-        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), timeoutNanos / 4);
+        long period = checkPeriod(proxy.live().backendTimeoutNanos());
+        timeoutCheckPeriodNanos = period;
         timeoutCheck = loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.NANOSECONDS);
     }
 
+    private static long checkPeriod(long timeoutNanos) {
+        return Math.max(TimeUnit.MILLISECONDS.toNanos(10), timeoutNanos / 4);
+    }
+
     private void checkTimeout() {
+        // the backend timeout may change at run time (CONFIG SET moonshard-backend-timeout): read it per
+        // check, a volatile read every quarter timeout, nothing on the request path
+        long timeoutNanos = proxy.live().backendTimeoutNanos();
+        if (checkPeriod(timeoutNanos) != timeoutCheckPeriodNanos && timeoutCheck != null) {
+            timeoutCheck.cancel(false); // keep checking at a quarter of the new timeout
+            scheduleTimeoutCheck();
+        }
         ReplyTarget head = inFlight.peekFirst();
         if (head == null || channel == null || head.mayBlock) {
             return;
@@ -356,7 +386,7 @@ final class BackendConnection {
 
     /** Closes now; anything in flight fails. */
     void close() {
-        state = State.CLOSED;
+        setState(State.CLOSED);
         if (timeoutCheck != null) {
             timeoutCheck.cancel(false);
             timeoutCheck = null;
@@ -371,6 +401,24 @@ final class BackendConnection {
 
     boolean isClosed() {
         return state == State.CLOSED;
+    }
+
+    /** Every state change goes through here, so the per-address connection gauges follow it. */
+    private void setState(State next) {
+        if (next != state) {
+            backendStats.transition(gauge(state), gauge(next));
+            state = next;
+        }
+    }
+
+    /** The gauge a state counts in; -1 for the states that hold no connection (idle, closed). */
+    private static int gauge(State state) {
+        return switch (state) {
+            case CONNECTING -> ProxyMeters.BackendStats.CONNECTING;
+            case CONNECTED -> ProxyMeters.BackendStats.CONNECTED;
+            case BROKEN -> ProxyMeters.BackendStats.BROKEN;
+            case IDLE, CLOSED -> -1;
+        };
     }
 
     boolean isConnected() {

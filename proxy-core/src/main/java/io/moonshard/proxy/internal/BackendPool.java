@@ -32,12 +32,15 @@ final class BackendPool {
     private static final int SPARES_PER_BACKEND = 4;
     /** Reused by every command routed on this loop: key extraction allocates nothing. */
     final io.moonshard.cluster.command.KeyPositions keyPositions = new io.moonshard.cluster.command.KeyPositions();
+    /** This loop's counts for the metrics, written by this loop's sessions and backend connections only. */
+    final LoopStats stats;
 
     BackendPool(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap) {
         this.proxy = proxy;
         this.loop = loop;
         this.bootstrap = bootstrap;
         this.connectionsPerBackend = proxy.config().backendConnNum();
+        this.stats = proxy.meters().newLoop();
     }
 
     /**
@@ -55,7 +58,7 @@ final class BackendPool {
         int index = (int) Long.remainderUnsigned(sessionId, connectionsPerBackend);
         BackendConnection connection = connections[index];
         if (connection == null || connection.isClosed()) {
-            connection = new BackendConnection(proxy, loop, bootstrap, address, protocol);
+            connection = new BackendConnection(proxy, loop, bootstrap, stats, address, protocol);
             connections[index] = connection;
         }
         return connection;
@@ -88,11 +91,11 @@ final class BackendPool {
             }
         }
         if (taken == null) {
-            taken = new BackendConnection(proxy, loop, bootstrap, address, protocol);
+            taken = new BackendConnection(proxy, loop, bootstrap, stats, address, protocol);
             taken.markDedicated();
         }
         while (ready.size() < SPARES_PER_BACKEND) {
-            BackendConnection next = new BackendConnection(proxy, loop, bootstrap, address, protocol);
+            BackendConnection next = new BackendConnection(proxy, loop, bootstrap, stats, address, protocol);
             next.markDedicated();
             next.connectNow();
             ready.addLast(next);
@@ -109,7 +112,7 @@ final class BackendPool {
         ArrayDeque<BackendConnection> ready = new ArrayDeque<>(SPARES_PER_BACKEND);
         map.put(address, ready);
         while (ready.size() < SPARES_PER_BACKEND) {
-            BackendConnection next = new BackendConnection(proxy, loop, bootstrap, address, protocol);
+            BackendConnection next = new BackendConnection(proxy, loop, bootstrap, stats, address, protocol);
             next.markDedicated();
             next.connectNow();
             ready.addLast(next);

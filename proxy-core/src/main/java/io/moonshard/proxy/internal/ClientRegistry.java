@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /** Every connected client, for {@code max_clients}, {@code CLIENT LIST} and the INFO clients section. */
 final class ClientRegistry {
 
-    private final int maxClients;
+    /** Changeable at run time (CONFIG SET moonshard-max-clients); read once per accepted connection. */
+    private volatile int maxClients;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicInteger admitted = new AtomicInteger();
     private final AtomicLong totalConnections = new AtomicLong();
@@ -16,6 +17,15 @@ final class ClientRegistry {
 
     ClientRegistry(int maxClients) {
         this.maxClients = maxClients;
+    }
+
+    int maxClients() {
+        return maxClients;
+    }
+
+    /** Changes the limit for connections accepted from now on; clients already connected stay, as in Redis. */
+    void maxClients(int limit) {
+        maxClients = limit;
     }
 
     long nextId() {
@@ -27,9 +37,10 @@ final class ClientRegistry {
      * given back when {@code channel} closes, however it closes.
      */
     boolean tryAdmit(io.netty.channel.Channel channel) {
+        int limit = maxClients;
         while (true) {
             int current = admitted.get();
-            if (current >= maxClients) {
+            if (current >= limit) {
                 return false;
             }
             if (admitted.compareAndSet(current, current + 1)) {

@@ -236,6 +236,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         if (msg instanceof RespCommand command) {
             try {
                 ReplySlot slot = reserveSlot();
+                // every command is timed, decoded to reply complete: the latency histogram and the slow log
+                slot.receivedAtNanos = System.nanoTime();
+                pool.stats.add(LoopStats.CLIENT_RECEIVED_BYTES, command.frame().readableBytes());
                 if (proxy.slowlog().enabled()) {
                     // Slow log: whether this command is slow is known only when its reply is complete,
                     // after the request was released. Cheapest way to still have its arguments then:
@@ -244,7 +247,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                     // their (truncated) arguments then. Copying every command's arguments here instead
                     // would allocate on every request. The cost is that a request's bytes stay in memory
                     // until its reply, as they mostly do anyway while the forwarded copy is in flight.
-                    slot.receivedAtNanos = System.nanoTime();
                     slot.request = command.retain();
                 }
                 if (replyOff || skipNextReply) {
@@ -272,13 +274,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private ReplySlot reserveSlot() {
         ReplySlot slot = new ReplySlot(this);
         pending.addLast(slot);
+        pool.stats.add(LoopStats.PENDING, 1);
         return slot;
     }
 
     /** Fills a slot and writes every reply that is now next in line. Ownership of {@code reply} passes here. */
     void onSlotCompleted(ReplySlot slot, ByteBuf reply) {
-        if (slot.request != null) {
-            logIfSlow(slot);
+        if (slot.command != CommandOutcome.NOT_A_COMMAND) {
+            long now = System.nanoTime();
+            countCompleted(slot, reply, now);
+            if (slot.request != null) {
+                logIfSlow(slot, now);
+            }
+        } else if (slot.request != null) {
+            logIfSlow(slot, System.nanoTime());
         }
         if (closed || discarding) {
             reply.release();
@@ -291,12 +300,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         ReplySlot head;
         while ((head = pending.peekFirst()) != null && head.reply != null) {
             pending.pollFirst();
+            pool.stats.add(LoopStats.PENDING, -1);
             ByteBuf out = head.reply;
             head.reply = null;
             if (head.suppressed) {
                 out.release();
                 continue;
             }
+            pool.stats.add(LoopStats.CLIENT_SENT_BYTES, out.readableBytes());
             channel.write(out, channel.voidPromise());
             flushNeeded = true;
             if (head.closeAfter) {
@@ -309,17 +320,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * The metrics of a command whose reply is complete: its (command, outcome) count, read from the
+     * reply's first bytes, and its latency, decoded to now (commands that may block left out: their wait
+     * is not latency). A few plain stores into this loop's {@link LoopStats}.
+     */
+    private void countCompleted(ReplySlot slot, ByteBuf reply, long now) {
+        LoopStats stats = pool.stats;
+        stats.command(slot.command, CommandOutcome.of(reply));
+        if (!slot.mayBlock) {
+            stats.commandLatency(now - slot.receivedAtNanos);
+        }
+    }
+
+    /**
      * The slot's reply is complete: logs its command when it was slow, and drops the slot's reference to
      * the request. Duration: decoded to reply complete. Backend part: the request's write to a backend
      * ({@link ReplyTarget#sentAtNanos}) to now, as a backend reply completes its slot at once. A command
      * that may block (BLPOP, WAIT, ...) is not logged: its wait is not slowness, and Redis does not count
      * it either.
      */
-    private void logIfSlow(ReplySlot slot) {
+    private void logIfSlow(ReplySlot slot, long now) {
         RespCommand request = slot.request;
         slot.request = null;
         try {
-            long now = System.nanoTime();
             long micros = (now - slot.receivedAtNanos) / 1000;
             SlowLog slowlog = proxy.slowlog();
             if (slowlog.isSlow(micros) && !slot.mayBlock) {
@@ -444,6 +467,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private void releasePending() {
         discarding = true;
+        pool.stats.add(LoopStats.PENDING, -pending.size());
         for (ReplySlot slot : pending) {
             if (slot.reply != null) {
                 slot.reply.release();

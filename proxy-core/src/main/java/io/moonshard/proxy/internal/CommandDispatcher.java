@@ -18,7 +18,8 @@ import java.util.Set;
  *       arity: Redis's exact errors);</li>
  *   <li>authentication ({@code NOAUTH});</li>
  *   <li>inside MULTI: the command is checked and queued ({@link TransactionCommands});</li>
- *   <li>proxy-local commands ({@link #registerLocalCommands()}): CLUSTER, PING, HELLO, CLIENT, MULTI, ...;</li>
+ *   <li>proxy-local commands ({@link #registerLocalCommands()}): CLUSTER, PING, HELLO, CLIENT, MULTI, CONFIG
+ *       (the proxy's own {@code moonshard-*} settings, the rest forwarded), ...;</li>
  *   <li>commands refused until the proxy supports them safely ({@link CommandPolicy});</li>
  *   <li>everything else is routed by its keys ({@link Forwarder}): forwarded unchanged to a local
  *       backend, or answered with MOVED / ASK / CROSSSLOT / CLUSTERDOWN.</li>
@@ -58,7 +59,16 @@ final class CommandDispatcher {
     private void registerLocalCommands() {
         ClusterCommands cluster = new ClusterCommands(proxy);
         CommandCommands command = new CommandCommands(table, forwarder);
-        register("ping", ConnectionCommands::ping);
+        // PING reaches the backends when there are some, so a busy backend answers BUSY as a Redis
+        // node running a long script does; without metadata, or subscribed, the proxy answers
+        register("ping", (session, slot, cmd) -> {
+            if ((session.protocol == 2 && session.inSubscribedMode()) || cmd.argCount() > 2
+                    || proxy.cluster().snapshot().localBackends().isEmpty()) {
+                ConnectionCommands.ping(session, slot, cmd);
+            } else {
+                forwarder.forward(session, slot, cmd, table.lookup(cmd), false);
+            }
+        });
         register("echo", ConnectionCommands::echo);
         register("quit", ConnectionCommands::quit);
         register("select", ConnectionCommands::select);
@@ -85,6 +95,9 @@ final class CommandDispatcher {
         register("publish", pubsub::publish);
         register("pubsub", pubsub::introspect);
         register("slowlog", new SlowlogCommands(proxy)::handle); // the proxy's own slow log, not the backends'
+        // the proxy's own moonshard-* settings; Redis's parameters still go to the backends
+        ConfigCommands config = new ConfigCommands(proxy, forwarder);
+        register("config", (session, slot, cmd) -> config.handle(session, slot, cmd, table.lookup(cmd)));
     }
 
     private void register(String name, LocalCommand handler) {
@@ -100,6 +113,7 @@ final class CommandDispatcher {
         if (command.argEqualsIgnoreCase(0, UMCTL)) {
             // undermoon's control commands are not Redis commands, so they are not in the table
             session.lastCommand = "umctl";
+            slot.command = CommandOutcome.UMCTL; // moonshard_commands_total{command="umctl"}
             if (command.argCount() > 1 && command.argEqualsIgnoreCase(1, UMCTL_PUBLISH)) {
                 pubsub.publishLocally(session, slot, command); // a peer relaying a PUBLISH
                 return;
@@ -108,6 +122,7 @@ final class CommandDispatcher {
             return;
         }
         CommandSpec spec = table.lookup(command);
+        slot.command = CommandOutcome.indexOf(spec); // counted by name and outcome when its reply completes
         String topName = spec == null ? null : spec.containerName() != null ? spec.containerName() : spec.name();
         LocalCommand handler = topName == null ? null : local.get(topName);
         // A local container (CLIENT, CLUSTER) answers subcommands newer than the table (CLIENT SETINFO,
@@ -125,7 +140,9 @@ final class CommandDispatcher {
         session.lastCommand = spec.name();
         boolean asking = session.asking;
         session.asking = false;
-        if (!session.authenticated && !NO_AUTH.contains(topName)) {
+        // the password may have been removed since this client connected (CONFIG SET moonshard-password ""):
+        // then, as in Redis, it needs no AUTH any more (read only for clients that have not authenticated)
+        if (!session.authenticated && !NO_AUTH.contains(topName) && !proxy.credentials().openByDefault()) {
             if (session.transaction != null) {
                 session.transaction.dirty = true;
             }

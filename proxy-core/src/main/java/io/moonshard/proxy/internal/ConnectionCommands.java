@@ -163,7 +163,7 @@ final class ConnectionCommands {
             }
             s.authenticated = true;
         }
-        if (!s.authenticated) {
+        if (!s.authenticated && !s.proxy.credentials().openByDefault()) {
             s.replyError(slot, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
                     + "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select "
                     + "the RESP protocol version at the same time");

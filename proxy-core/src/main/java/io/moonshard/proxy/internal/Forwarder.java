@@ -55,6 +55,10 @@ final class Forwarder {
         }
     }
 
+    /** Scripts and functions: run on the client's dedicated connection when one is available. */
+    private static final java.util.Set<String> SCRIPTS =
+            java.util.Set.of("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro");
+
     /** DEBUG subcommands whose argument 2 is a key (Redis's table declares no keys for DEBUG). */
     private static final java.util.Set<String> DEBUG_KEY_SUBCOMMANDS =
             java.util.Set.of("object", "digest-value", "listpack", "ziplist", "sdslen", "quicklist-packed-threshold");
@@ -94,6 +98,16 @@ final class Forwarder {
     private void sendOrBlock(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec,
                              String backend) {
         if (!BlockingCommands.mayBlock(spec, command)) {
+            if (SCRIPTS.contains(spec.name())) {
+                // a script may run for seconds; on the client's own connection it does not hold up the
+                // other clients sharing a connection (they get BUSY from Redis, as from a node)
+                BackendConnection own = session.dedicatedConnection(backend);
+                if (own != null) {
+                    own.send(slot, command.frame().retainedDuplicate());
+                    own.pauseIfSaturated(session);
+                    return;
+                }
+            }
             send(session, slot, command, backend);
             return;
         }

@@ -141,7 +141,7 @@ final class InfoCommand {
             }
             case "clients" -> {
                 f.put("connected_clients", Integer.toString(p.clients().connected()));
-                f.put("maxclients", Integer.toString(p.config().maxClients()));
+                f.put("maxclients", Integer.toString(p.clients().maxClients()));
                 f.put("blocked_clients", Integer.toString(p.blockedClients().get()));
             }
             case "stats" -> {
@@ -173,6 +173,22 @@ final class InfoCommand {
         f.put("proxy_backend_errors", Long.toString(p.metrics().backendErrors()));
         f.put("proxy_redirections", Long.toString(p.metrics().redirections()));
         f.put("proxy_dedicated_connections", Integer.toString(p.dedicatedConnectionCount()));
+        // the figures of the metrics endpoint, from the same counts: moonshard_commands_total by outcome
+        // (summed over commands), bytes, pending commands, backend connections
+        ProxyMeters m = p.meters();
+        for (int outcome = 0; outcome < CommandOutcome.COUNT; outcome++) {
+            f.put("proxy_commands_" + CommandOutcome.outcomeName(outcome), Long.toString(m.outcomes(outcome)));
+        }
+        f.put("proxy_client_received_bytes", Long.toString(m.total(LoopStats.CLIENT_RECEIVED_BYTES)));
+        f.put("proxy_client_sent_bytes", Long.toString(m.total(LoopStats.CLIENT_SENT_BYTES)));
+        f.put("proxy_backend_received_bytes", Long.toString(m.total(LoopStats.BACKEND_RECEIVED_BYTES)));
+        f.put("proxy_backend_sent_bytes", Long.toString(m.total(LoopStats.BACKEND_SENT_BYTES)));
+        f.put("proxy_pending_commands", Long.toString(m.total(LoopStats.PENDING)));
+        for (int state = 0; state < ProxyMeters.BackendStats.STATE_NAMES.length; state++) {
+            f.put("proxy_backend_connections_" + ProxyMeters.BackendStats.STATE_NAMES[state],
+                    Long.toString(m.backendConnections(state)));
+        }
+        f.put("proxy_backend_reconnects", Long.toString(m.reconnects()));
         return f;
     }
 }

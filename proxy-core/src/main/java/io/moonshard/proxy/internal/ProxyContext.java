@@ -33,21 +33,41 @@ final class ProxyContext {
     private final java.util.concurrent.atomic.AtomicInteger dedicatedConnections = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger blockedClients = new java.util.concurrent.atomic.AtomicInteger();
     private final SlowLog slowlog;
+    private final LiveSettings live;
+    /** The runtime's, set before any loop or scrape sees this context; a context of its own in unit tests. */
+    private ProxyMeters meters = new ProxyMeters();
 
     ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest) {
+        this(config, backendBootstrap, shutdownRequest, null);
+    }
+
+    /** @param logLevelControl for {@code CONFIG SET moonshard-loglevel}, or null: no such setting */
+    ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest,
+                 io.moonshard.proxy.LogLevelControl logLevelControl) {
         this.config = config;
         this.announce = HostPort.parse(config.announceAddress());
         this.backendBootstrap = backendBootstrap;
         this.clients = new ClientRegistry(config.maxClients());
         this.cluster = new ClusterState(config, this::onBackendsChanged);
         this.slowlog = new SlowLog(config.slowlogLogSlowerThan(), config.slowlogMaxLen());
+        this.live = new LiveSettings(this, config, logLevelControl);
         this.dispatcher = new CommandDispatcher(this);
         this.shutdownRequest = shutdownRequest;
         this.credentials = new Credentials(config.password(), config.users());
     }
 
+    /**
+     * The configuration the proxy started with. Settings that {@code CONFIG SET moonshard-...} changes at
+     * run time are read from their owners instead ({@link #live()}, {@link #slowlog()}, {@link #clients()},
+     * {@link #credentials()}).
+     */
     ProxyConfig config() {
         return config;
+    }
+
+    /** The settings {@code CONFIG SET moonshard-...} changes at run time. */
+    LiveSettings live() {
+        return live;
     }
 
     /** The passwords clients log in with; replaced whole when rotated at run time. */
@@ -69,6 +89,16 @@ final class ProxyContext {
 
     ProxyMetrics metrics() {
         return metrics;
+    }
+
+    /** Per-loop counts, latency histograms and backend connection states behind the metrics and INFO. */
+    ProxyMeters meters() {
+        return meters;
+    }
+
+    /** Called once by {@link ProxyRuntime#start()}, before the context is used: meters outlive the context. */
+    void meters(ProxyMeters runtimeMeters) {
+        this.meters = runtimeMeters;
     }
 
     ServerInfo serverInfo() {
@@ -111,7 +141,7 @@ final class ProxyContext {
 
     /** Counts one more client-dedicated backend connection; false (nothing counted) over the limit. */
     boolean tryAcquireDedicatedConnection() {
-        int limit = config.maxDedicatedConnections();
+        int limit = live.maxDedicatedConnections();
         while (true) {
             int now = dedicatedConnections.get();
             if (now >= limit) {

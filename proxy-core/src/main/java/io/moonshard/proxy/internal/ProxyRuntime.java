@@ -36,6 +36,8 @@ public final class ProxyRuntime {
     private static final Logger log = LoggerFactory.getLogger(ProxyRuntime.class);
 
     private final ProxyConfig config;
+    /** For {@code CONFIG SET moonshard-loglevel}, or null. */
+    private final io.moonshard.proxy.LogLevelControl logLevelControl;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private EventLoopGroup group;
     private Channel serverChannel;
@@ -44,9 +46,17 @@ public final class ProxyRuntime {
     /** Set once by {@link #start()}; read by the metrics and the readiness check from any thread. */
     private volatile ProxyContext context;
     private volatile boolean closing;
+    /** The counts behind the metrics; here, not in the context, so a registry may be bound before start. */
+    private final ProxyMeters meters = new ProxyMeters();
 
     public ProxyRuntime(ProxyConfig config) {
+        this(config, null);
+    }
+
+    /** @param logLevelControl how {@code CONFIG SET moonshard-loglevel} sets the level, or null: no such setting */
+    public ProxyRuntime(ProxyConfig config, io.moonshard.proxy.LogLevelControl logLevelControl) {
         this.config = config;
+        this.logLevelControl = logLevelControl;
     }
 
     /** Binds the listening socket; returns when clients can connect. */
@@ -69,7 +79,9 @@ public final class ProxyRuntime {
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20));
-        context = new ProxyContext(config, backendBootstrap, this::requestShutdown);
+        ProxyContext created = new ProxyContext(config, backendBootstrap, this::requestShutdown, logLevelControl);
+        created.meters(meters); // before anything else sees the context
+        context = created;
 
         HostPort listen = HostPort.parse(config.address());
         ServerBootstrap server = new ServerBootstrap()
@@ -141,6 +153,16 @@ public final class ProxyRuntime {
         return new ProxyMeterBinder(this);
     }
 
+    /** The counts behind the metrics, zeros before {@link #start()}. */
+    ProxyMeters meters() {
+        return meters;
+    }
+
+    /** Snapshots of the latency histograms: proxy-side command latency, then backend round trips. */
+    public java.util.List<io.moonshard.proxy.LatencyHistogram> latencyHistograms() {
+        return java.util.List.of(meters.commandLatency(), meters.backendLatency());
+    }
+
     /** The shared context, or null before {@link #start()}. */
     ProxyContext context() {
         return context;
@@ -169,7 +191,7 @@ public final class ProxyRuntime {
                 tlsServerChannel.close().awaitUninterruptibly();
             }
             if (context != null) {
-                long deadline = System.nanoTime() + config.backendTimeout().toNanos();
+                long deadline = System.nanoTime() + context.live().backendTimeoutNanos();
                 while (context.hasInFlightWork() && System.nanoTime() < deadline) {
                     // in-flight state lives on the event loops; poll it gently until it drains or time is up
                     java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));

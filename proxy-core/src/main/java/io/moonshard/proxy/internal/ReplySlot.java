@@ -16,8 +16,13 @@ final class ReplySlot extends ReplyTarget {
     boolean closeAfter;
     /** CLIENT REPLY OFF/SKIP was in force: the reply is dropped instead of written. */
     boolean suppressed;
-    /** Slow log: when the request was decoded ({@link System#nanoTime()}); 0 when the slow log is off. */
+    /** When the request was decoded ({@link System#nanoTime()}): the latency histogram and the slow log. */
     long receivedAtNanos;
+    /**
+     * The command's index for {@code moonshard_commands_total} ({@link CommandOutcome}), set at dispatch;
+     * {@link CommandOutcome#NOT_A_COMMAND} for a slot that answers no command (pushed frames, protocol errors).
+     */
+    int command = CommandOutcome.NOT_A_COMMAND;
     /**
      * Slow log: the request itself, retained until the reply is complete, so a slow command's arguments
      * can be copied then. Only an extra reference to the frame the decoder already made (no copy, no

@@ -40,8 +40,12 @@ final class SlowLog {
     private static final AsciiString SET = AsciiString.cached("SET");
     private static final AsciiString UMCTL = AsciiString.cached("UMCTL");
     private static final AsciiString SHUTDOWN = AsciiString.cached("SHUTDOWN");
-    /** Redis 7.0's {@code SENSITIVE_CONFIG} parameters: CONFIG SET hides their values. */
-    private static final Set<String> SENSITIVE_CONFIGS = Set.of("masteruser", "masterauth", "requirepass");
+    /**
+     * Redis 7.0's {@code SENSITIVE_CONFIG} parameters, and the proxy's own password setting
+     * ({@link LiveSettings}): CONFIG SET hides their values.
+     */
+    private static final Set<String> SENSITIVE_CONFIGS = Set.of("masteruser", "masterauth", "requirepass",
+            LiveSettings.PASSWORD);
 
     /**
      * One slow command.
@@ -72,8 +76,9 @@ final class SlowLog {
         }
     }
 
-    private final long logSlowerThanMicros;
-    private final int maxLen;
+    // both changeable at run time (CONFIG SET moonshard-slowlog-*): volatile, read once per use
+    private volatile long logSlowerThanMicros;
+    private volatile int maxLen;
     private final ArrayDeque<Entry> entries = new ArrayDeque<>(); // newest first; guarded by this
     private long nextId; // guarded by this
 
@@ -86,6 +91,30 @@ final class SlowLog {
         this.maxLen = maxLen;
     }
 
+    long logSlowerThanMicros() {
+        return logSlowerThanMicros;
+    }
+
+    /**
+     * Changes the threshold at run time. Commands decoded while the log was off (negative) are not
+     * measured, so the first ones logged after turning it on are those read after this call.
+     */
+    void logSlowerThanMicros(long micros) {
+        logSlowerThanMicros = micros;
+    }
+
+    int maxLen() {
+        return maxLen;
+    }
+
+    /**
+     * Changes the number of entries kept at run time. As in Redis, a shorter length takes effect with the
+     * next entry logged, which drops the oldest ones down to it.
+     */
+    void maxLen(int len) {
+        maxLen = len;
+    }
+
     /** Whether commands are measured at all ({@code slowlog_log_slower_than} is not negative). */
     boolean enabled() {
         return logSlowerThanMicros >= 0;
@@ -93,7 +122,8 @@ final class SlowLog {
 
     /** Whether a command that took {@code durationMicros} belongs in the log. */
     boolean isSlow(long durationMicros) {
-        return logSlowerThanMicros >= 0 && durationMicros >= logSlowerThanMicros;
+        long threshold = logSlowerThanMicros;
+        return threshold >= 0 && durationMicros >= threshold;
     }
 
     /** Logs {@code command}; its arguments are copied here, so the caller may release it after. */

@@ -1,0 +1,270 @@
+package io.moonshard.proxy.internal;
+
+import io.moonshard.cluster.command.CommandErrors;
+import io.moonshard.cluster.command.CommandSpec;
+import io.moonshard.cluster.topology.ClusterSnapshot;
+import io.moonshard.resp.RespCommand;
+import io.moonshard.resp.RespWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code CONFIG}: the proxy's own settings ({@link LiveSettings}, names starting with {@code moonshard-})
+ * are read and changed here; Redis's parameters still go to the backends, exactly as before this class
+ * (CONFIG SET to every local backend, CONFIG GET, RESETSTAT, REWRITE and HELP to the first).
+ *
+ * <ul>
+ *   <li>{@code CONFIG GET pattern [pattern ...]}: the matching proxy settings, merged into the first
+ *       backend's reply. Patterns that start with {@code moonshard-} can only match the proxy's settings:
+ *       with only such patterns no backend is asked (so this works before {@code UMCTL SETCLUSTER}).</li>
+ *   <li>{@code CONFIG SET name value [name value ...]} with some {@code moonshard-} names: every proxy
+ *       setting is checked first (Redis's errors and order), then, when Redis parameters are mixed in,
+ *       those alone go to every local backend, and the proxy's values are applied only if every backend
+ *       answered OK: a command the backends refuse changes nothing in the proxy. With an
+ *       {@code admin_password} configured, changing the proxy's settings needs {@code UMCTL AUTH}, as
+ *       changing the cluster metadata does.</li>
+ * </ul>
+ * Inside MULTI, CONFIG is queued and runs on the backend with the transaction, as before; the backend
+ * does not know the proxy's names.
+ */
+final class ConfigCommands {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfigCommands.class);
+    private static final AsciiString GET = AsciiString.cached("GET");
+    private static final AsciiString SET = AsciiString.cached("SET");
+    private static final byte[] CONFIG = "CONFIG".getBytes(StandardCharsets.US_ASCII);
+
+    private final ProxyContext proxy;
+    private final Forwarder forwarder;
+
+    ConfigCommands(ProxyContext proxy, Forwarder forwarder) {
+        this.proxy = proxy;
+        this.forwarder = forwarder;
+    }
+
+    /** @param spec what the command table found for {@code cmd} (the container for an unknown subcommand) */
+    void handle(ClientSession s, ReplySlot slot, RespCommand cmd, CommandSpec spec) {
+        // the dispatcher leaves an unknown subcommand of a local container to its handler
+        byte[] rejection = CommandErrors.rejection(spec, cmd);
+        if (rejection != null) {
+            proxy.metrics().errorReply();
+            s.replyError(slot, new String(rejection, StandardCharsets.UTF_8));
+        } else if (cmd.argEqualsIgnoreCase(1, GET)) {
+            get(s, slot, cmd, spec);
+        } else if (cmd.argEqualsIgnoreCase(1, SET)) {
+            set(s, slot, cmd, spec);
+        } else {
+            forwarder.forward(s, slot, cmd, spec, false); // RESETSTAT, REWRITE, HELP: Redis's, as before
+        }
+    }
+
+    private void get(ClientSession s, ReplySlot slot, RespCommand cmd, CommandSpec spec) {
+        List<String> patterns = new ArrayList<>(cmd.argCount() - 2);
+        boolean backendNeeded = false;
+        for (int i = 2; i < cmd.argCount(); i++) {
+            String pattern = cmd.argString(i);
+            patterns.add(pattern);
+            backendNeeded |= !LiveSettings.matchesProxyOnly(pattern);
+        }
+        List<Map.Entry<String, String>> own = proxy.live().get(patterns);
+        if (!backendNeeded) {
+            ByteBuf out = s.channel().alloc().buffer();
+            RespWriter.mapHeader(out, own.size(), s.protocol);
+            writePairs(out, own);
+            s.reply(slot, out);
+            return;
+        }
+        if (own.isEmpty()) {
+            forwarder.forward(s, slot, cmd, spec, false); // Redis's parameters only: as before
+            return;
+        }
+        String backend = firstBackend(s, slot);
+        if (backend == null) {
+            return;
+        }
+        // the whole request: its moonshard-* patterns match nothing in Redis
+        ByteBufAllocator alloc = s.channel().alloc();
+        BackendConnection connection = s.connectionFor(backend);
+        connection.send(new ReplyTarget() {
+            @Override
+            void complete(ByteBuf reply) {
+                slot.backendPartReplied(sentAtNanos);
+                slot.complete(appendPairs(alloc, reply, own));
+            }
+        }, cmd.frame().retainedDuplicate());
+        connection.pauseIfSaturated(s);
+    }
+
+    private void set(ClientSession s, ReplySlot slot, RespCommand cmd, CommandSpec spec) {
+        int argc = cmd.argCount();
+        List<String> own = new ArrayList<>();
+        List<Integer> redisNames = new ArrayList<>(); // argument index of each Redis parameter's name
+        for (int i = 2; i < argc; i += 2) {
+            String name = cmd.argString(i);
+            if (LiveSettings.isProxyName(name)) {
+                own.add(name);
+                own.add(i + 1 < argc ? cmd.argString(i + 1) : null);
+            } else {
+                redisNames.add(i);
+            }
+        }
+        if (own.isEmpty()) {
+            forwarder.forward(s, slot, cmd, spec, false); // Redis's parameters only: as before
+            return;
+        }
+        if ((argc & 1) != 0) {
+            s.replyError(slot, "ERR syntax error"); // as Redis: the pairs are counted before anything else
+            return;
+        }
+        if (!s.admin && proxy.config().adminPassword() != null) {
+            s.replyError(slot, "NOAUTH CONFIG SET of the proxy's settings needs the admin password (UMCTL AUTH)");
+            return;
+        }
+        LiveSettings.Change change;
+        try {
+            change = proxy.live().prepare(own);
+        } catch (IllegalArgumentException e) {
+            s.replyError(slot, e.getMessage());
+            return;
+        }
+        if (redisNames.isEmpty()) {
+            apply(s, change);
+            s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+            return;
+        }
+        setOnBackendsThenApply(s, slot, cmd, redisNames, change);
+    }
+
+    /**
+     * The Redis part of a mixed CONFIG SET goes to every local backend (Redis's tip for CONFIG SET is
+     * all_nodes); when all of them answered OK the proxy's part is applied and the client gets OK, else
+     * the first error (in backend order) and the proxy's settings stay as they were.
+     */
+    private void setOnBackendsThenApply(ClientSession s, ReplySlot slot, RespCommand cmd, List<Integer> redisNames,
+                                        LiveSettings.Change change) {
+        ClusterSnapshot snapshot = proxy.cluster().snapshot();
+        String refusal = !snapshot.isConfigured() ? "CLUSTERDOWN The cluster is down"
+                : snapshot.localBackends().isEmpty() ? "CLUSTERDOWN Hash slot not served" : null;
+        if (refusal != null) {
+            s.replyError(slot, refusal);
+            return;
+        }
+        List<String> backends = List.copyOf(snapshot.localBackends());
+        ByteBufAllocator alloc = s.channel().alloc();
+        ByteBuf[] replies = new ByteBuf[backends.size()];
+        int[] remaining = {backends.size()};
+        for (int part = 0; part < backends.size(); part++) {
+            int index = part;
+            ByteBuf frame = alloc.buffer(cmd.frame().readableBytes());
+            RespWriter.arrayHeader(frame, 2 + 2 * redisNames.size());
+            RespWriter.bulk(frame, CONFIG);
+            RespWriter.bulk(frame, cmd.arg(1));
+            for (int name : redisNames) {
+                RespWriter.bulk(frame, cmd.arg(name));
+                RespWriter.bulk(frame, cmd.arg(name + 1));
+            }
+            s.connectionFor(backends.get(part)).send(new ReplyTarget() {
+                @Override
+                void complete(ByteBuf reply) {
+                    slot.backendPartReplied(sentAtNanos);
+                    replies[index] = reply;
+                    if (--remaining[0] == 0) {
+                        finishMixedSet(s, slot, replies, change);
+                    }
+                }
+            }, frame);
+        }
+    }
+
+    private void finishMixedSet(ClientSession s, ReplySlot slot, ByteBuf[] replies, LiveSettings.Change change) {
+        ByteBuf error = null;
+        for (ByteBuf reply : replies) {
+            if (error == null && (FlatArrays.isError(reply) || !isOk(reply))) {
+                error = reply;
+            } else {
+                reply.release();
+            }
+        }
+        if (error != null) {
+            slot.complete(error);
+            return;
+        }
+        // applied even if the client has gone meanwhile: the backends have their part
+        apply(s, change);
+        slot.complete(Replies.simple(s.channel().alloc(), "OK"));
+    }
+
+    private static boolean isOk(ByteBuf reply) {
+        return reply.readableBytes() == 5 && reply.getByte(reply.readerIndex()) == '+'
+                && reply.getByte(reply.readerIndex() + 1) == 'O' && reply.getByte(reply.readerIndex() + 2) == 'K';
+    }
+
+    private void apply(ClientSession s, LiveSettings.Change change) {
+        change.apply();
+        for (String setting : change.describe()) {
+            // the operator's audit trail; passwords are shown as (hidden)
+            log.info("event=config_set {} client={}", setting, s.remoteAddress());
+        }
+    }
+
+    /** The first local backend (as CONFIG GET always went to), or null after replying the reason there is none. */
+    private String firstBackend(ClientSession s, ReplySlot slot) {
+        ClusterSnapshot snapshot = proxy.cluster().snapshot();
+        if (!snapshot.isConfigured()) {
+            s.replyError(slot, "CLUSTERDOWN The cluster is down");
+            return null;
+        }
+        if (snapshot.localBackends().isEmpty()) {
+            s.replyError(slot, "CLUSTERDOWN Hash slot not served");
+            return null;
+        }
+        return snapshot.localBackends().iterator().next();
+    }
+
+    /**
+     * The backend's CONFIG GET reply ({@code *2n} in RESP2, {@code %n} in RESP3) with {@code own} added
+     * at the end; an error or anything unexpected is passed on as it came. Consumes {@code reply}.
+     */
+    static ByteBuf appendPairs(ByteBufAllocator alloc, ByteBuf reply, List<Map.Entry<String, String>> own) {
+        int start = reply.readerIndex();
+        int end = reply.writerIndex();
+        if (start >= end || (reply.getByte(start) != '*' && reply.getByte(start) != '%')) {
+            return reply;
+        }
+        int cr = reply.indexOf(start, end, (byte) '\r');
+        long count;
+        try {
+            count = cr < 0 ? -1 : Long.parseLong(reply.toString(start + 1, cr - start - 1, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            count = -1;
+        }
+        if (count < 0 || cr + 2 > end) {
+            return reply;
+        }
+        byte type = reply.getByte(start);
+        long total = count + (type == '%' ? own.size() : 2L * own.size());
+        ByteBuf out = alloc.buffer(end - start + 64 * own.size());
+        out.writeByte(type);
+        ByteBufUtil.writeAscii(out, Long.toString(total));
+        out.writeByte('\r').writeByte('\n');
+        out.writeBytes(reply, cr + 2, end - cr - 2);
+        writePairs(out, own);
+        reply.release();
+        return out;
+    }
+
+    private static void writePairs(ByteBuf out, List<Map.Entry<String, String>> pairs) {
+        for (Map.Entry<String, String> pair : pairs) {
+            RespWriter.bulk(out, pair.getKey());
+            RespWriter.bulk(out, pair.getValue());
+        }
+    }
+}
