@@ -122,8 +122,11 @@ done
 # the proxy runs from a copy, so a rebuild during the run cannot disturb it
 cp "$MOONSHARD_JAR" "$OUT/moonshard-proxy.jar"
 # shellcheck disable=SC2086 # MOONSHARD_JAVA_OPTS is a list of JVM options
-# backend_timeout: Redis has no per-command timeout, and the suite runs scripts for seconds on purpose
-MOONSHARD_BACKEND_TIMEOUT=${MOONSHARD_BACKEND_TIMEOUT:-60000} \
+# backend_timeout: Redis has no per-command timeout, and the suite runs scripts for seconds on purpose.
+# thread_number 1: many tests send a blocking command on one connection and, without waiting, the
+# command meant to wake it on another (XREAD BLOCK, then XADD); a single-threaded server sees them in
+# arrival order, a proxy with several event loops may forward the second first, and the test hangs.
+MOONSHARD_BACKEND_TIMEOUT=${MOONSHARD_BACKEND_TIMEOUT:-60000} MOONSHARD_THREAD_NUMBER=${MOONSHARD_THREAD_NUMBER:-1} \
   java ${MOONSHARD_JAVA_OPTS:-} -jar "$OUT/moonshard-proxy.jar" --address "$HOST:$PROXY_PORT" \
   --announce-address "$HOST:$PROXY_PORT" >"$OUT/proxy.log" 2>&1 </dev/null &
 PIDS+=($!)

@@ -41,7 +41,7 @@ final class InfoCommand {
                     own.put(title(section), new ArrayList<>(InfoMerge.lines(proxyFields(s, section))));
                 }
             }
-            finish(s, slot, own, everything || wanted.contains("proxy"));
+            finish(s, slot, own, everything || wanted.contains("proxy"), proxyStats(wanted));
             return;
         }
         String[] texts = new String[backends.size()];
@@ -55,14 +55,21 @@ final class InfoCommand {
                     texts[index] = bulkText(reply);
                     reply.release();
                     if (--remaining[0] == 0) {
-                        merged(s, slot, texts, everything || wanted.contains("proxy"));
+                        merged(s, slot, texts, everything || wanted.contains("proxy"), proxyStats(wanted));
                     }
                 }
             }, cmd.frame().retainedDuplicate());
         }
     }
 
-    private static void merged(ClientSession s, ReplySlot slot, String[] texts, boolean withProxySection) {
+    /** The proxy's own per-command sections: asked by name, or with {@code all}/{@code everything} (like commandstats). */
+    private static boolean proxyStats(Set<String> wanted) {
+        return wanted.contains("all") || wanted.contains("everything") || wanted.contains("proxy-commandstats")
+                || wanted.contains("proxy-latencystats");
+    }
+
+    private static void merged(ClientSession s, ReplySlot slot, String[] texts, boolean withProxySection,
+                               boolean withProxyStats) {
         List<Map<String, List<String>>> parsed = new ArrayList<>();
         for (String text : texts) {
             if (text != null) {
@@ -78,14 +85,74 @@ final class InfoCommand {
                 section.setValue(InfoMerge.lines(fields));
             }
         }
-        finish(s, slot, sections, withProxySection);
+        finish(s, slot, sections, withProxySection, withProxyStats);
     }
 
-    private static void finish(ClientSession s, ReplySlot slot, Map<String, List<String>> sections, boolean withProxy) {
+    private static void finish(ClientSession s, ReplySlot slot, Map<String, List<String>> sections, boolean withProxy,
+                               boolean withProxyStats) {
         if (withProxy) {
             sections.put("Proxy", InfoMerge.lines(proxySection(s.proxy)));
         }
+        if (withProxyStats) {
+            sections.put("Proxy-commandstats", proxyCommandStats(s.proxy.meters()));
+            sections.put("Proxy-latencystats", proxyLatencyStats(s.proxy.meters()));
+        }
         s.reply(slot, reply(s.channel().alloc(), InfoMerge.render(sections), s.protocol));
+    }
+
+    /**
+     * The proxy's own view of each command, from the counters behind {@code moonshard_commands_total}:
+     * Redis's {@code cmdstat_<name>:calls=..,failed_calls=..} shape, with the outcomes a proxy adds.
+     */
+    static List<String> proxyCommandStats(ProxyMeters m) {
+        List<String> lines = new ArrayList<>();
+        for (int command = 0; command < CommandOutcome.commandCount(); command++) {
+            long calls = 0;
+            StringBuilder outcomes = new StringBuilder();
+            for (int outcome = 0; outcome < CommandOutcome.COUNT; outcome++) {
+                long n = m.commands(command, outcome);
+                calls += n;
+                outcomes.append(',').append(CommandOutcome.outcomeName(outcome)).append('=').append(n);
+            }
+            if (calls > 0) {
+                long failed = calls - m.commands(command, CommandOutcome.OK);
+                lines.add("cmdstat_" + CommandOutcome.commandName(command) + ":calls=" + calls + ",failed_calls="
+                        + failed + outcomes);
+            }
+        }
+        return lines;
+    }
+
+    /** Percentiles of the proxy's latency histograms, as bucket upper bounds in microseconds. */
+    static List<String> proxyLatencyStats(ProxyMeters m) {
+        List<String> lines = new ArrayList<>();
+        for (io.moonshard.proxy.LatencyHistogram h : List.of(m.commandLatency(), m.backendLatency())) {
+            StringBuilder line = new StringBuilder(h.name().replace('.', '_')).append(":count=").append(h.count());
+            for (double p : new double[] {50, 99, 99.9}) {
+                line.append(",p").append(p == 99.9 ? "99.9" : Integer.toString((int) p)).append("_usec=")
+                        .append(percentileMicros(h, p));
+            }
+            lines.add(line.toString());
+        }
+        return lines;
+    }
+
+    private static String percentileMicros(io.moonshard.proxy.LatencyHistogram h, double percentile) {
+        long count = h.count();
+        if (count == 0) {
+            return "0";
+        }
+        long rank = (long) Math.ceil(count * percentile / 100.0);
+        long seen = 0;
+        long[] buckets = h.bucketCounts();
+        double[] bounds = h.upperBoundsSeconds();
+        for (int i = 0; i < buckets.length; i++) {
+            seen += buckets[i];
+            if (seen >= rank) {
+                return i < bounds.length ? Long.toString(Math.round(bounds[i] * 1_000_000)) : "inf";
+            }
+        }
+        return "inf";
     }
 
     /** A bulk string in RESP2, a verbatim {@code txt} string in RESP3, as Redis's INFO. */

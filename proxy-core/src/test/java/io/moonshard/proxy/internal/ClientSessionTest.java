@@ -112,6 +112,19 @@ class ClientSessionTest {
     }
 
     @Test
+    void infoProxyCommandstats_countsEachCommandByOutcome() {
+        send("ECHO a\r\nECHO b\r\nGET k\r\n");
+        written();
+        send("INFO proxy-commandstats proxy-latencystats\r\n");
+        String info = written();
+        assertThat(info).contains("# Proxy-commandstats\r\n")
+                .contains("cmdstat_echo:calls=2,failed_calls=0,ok=2,error=0,")
+                // no metadata yet: GET is answered CLUSTERDOWN
+                .contains("cmdstat_get:calls=1,failed_calls=1,ok=0,error=0,moved=0,ask=0,crossslot=0,clusterdown=1,")
+                .contains("# Proxy-latencystats\r\n");
+    }
+
+    @Test
     void clientReply_offAndSkipDropReplies_likeRedis() {
         send("CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\nPING a\r\nCLIENT REPLY SKIP\r\nPING b\r\nPING c\r\n");
         assertThat(written()).isEqualTo("+OK\r\n$1\r\na\r\n$1\r\nc\r\n");
