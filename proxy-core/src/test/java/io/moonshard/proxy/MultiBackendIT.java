@@ -181,4 +181,28 @@ class MultiBackendIT {
             assertThat(c.call("DEBUG", "SEGFAULT")).isEqualTo("-ERR DEBUG SEGFAULT is not allowed through the proxy\r\n");
         }
     }
+
+    @Test
+    void clientPauseReachesEveryBackend() {
+        List<RawRedisClient> writers = new ArrayList<>();
+        try (RawRedisClient c = new RawRedisClient(cluster.port(0))) {
+            assertThat(c.call("CLIENT", "PAUSE", "100000", "WRITE")).isEqualTo("+OK\r\n");
+            for (RedisProcess redis : cluster.backends.get(0)) {
+                RawRedisClient writer = new RawRedisClient(redis.port());
+                writers.add(writer);
+                writer.setReadTimeoutMillis(300);
+                writer.send("SET", "paused", "1");
+                // the backend holds the write while paused
+                org.assertj.core.api.Assertions.assertThatThrownBy(writer::readReply)
+                        .isInstanceOf(java.io.UncheckedIOException.class);
+            }
+            assertThat(c.call("CLIENT", "UNPAUSE")).isEqualTo("+OK\r\n");
+            for (RawRedisClient writer : writers) {
+                writer.setReadTimeoutMillis(10_000);
+                assertThat(writer.readReply()).isEqualTo("+OK\r\n");
+            }
+        } finally {
+            writers.forEach(RawRedisClient::close);
+        }
+    }
 }

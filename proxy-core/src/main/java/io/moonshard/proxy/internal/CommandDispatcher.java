@@ -31,6 +31,8 @@ final class CommandDispatcher {
     private static final Set<String> NO_AUTH = Set.of("auth", "hello", "quit");
     private static final AsciiString UMCTL = AsciiString.cached("UMCTL");
     private static final AsciiString UMCTL_PUBLISH = AsciiString.cached("PUBLISH");
+    private static final AsciiString PAUSE = AsciiString.cached("PAUSE");
+    private static final AsciiString UNPAUSE = AsciiString.cached("UNPAUSE");
 
     /** A command the proxy answers itself. */
     @FunctionalInterface
@@ -77,7 +79,17 @@ final class CommandDispatcher {
         register("readwrite", ConnectionCommands::readwrite);
         register("auth", ConnectionCommands::auth);
         register("hello", ConnectionCommands::hello);
-        register("client", ConnectionCommands::client);
+        register("client", (session, slot, cmd) -> {
+            // CLIENT PAUSE/UNPAUSE pause the node's clients: here, every local backend's
+            var backends = proxy.cluster().snapshot().localBackends();
+            if (cmd.argCount() >= 2 && (cmd.argEqualsIgnoreCase(1, PAUSE) || cmd.argEqualsIgnoreCase(1, UNPAUSE))
+                    && !backends.isEmpty()) {
+                MultiBackendCommands.broadcast(session, slot, cmd, MultiBackendCommands.Merge.FIRST_IF_ALL_OK,
+                        List.copyOf(backends));
+            } else {
+                ConnectionCommands.client(session, slot, cmd);
+            }
+        });
         register("info", InfoCommand::handle);
         register("cluster", cluster::handle);
         register("command", command::handle);
