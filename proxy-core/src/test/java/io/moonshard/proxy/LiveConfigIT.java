@@ -71,6 +71,27 @@ class LiveConfigIT {
     }
 
     @Test
+    void redisSlowlogSettings_setTheBackendsAndTheProxysSlowlogAlike() {
+        try (RawRedisClient c = authed(PASSWORD)) {
+            try {
+                assertThat(c.call("CONFIG", "SET", "slowlog-log-slower-than", "0", "slowlog-max-len", "5"))
+                        .isEqualTo("+OK\r\n");
+                assertThat(c.call("CONFIG", "GET", "moonshard-slowlog-*")).contains("$1\r\n0\r\n").contains("$1\r\n5\r\n");
+                for (io.moonshard.testkit.RedisProcess redis : cluster.backends.get(0)) {
+                    assertThat(redis.rawCommand("CONFIG", "GET", "slowlog-max-len")).endsWith("$1\r\n5\r\n");
+                }
+                c.call("SLOWLOG", "RESET");
+                for (int i = 0; i < 10; i++) {
+                    c.call("ECHO", "x" + i);
+                }
+                assertThat(c.call("SLOWLOG", "LEN")).isEqualTo(":5\r\n");
+            } finally {
+                c.call("CONFIG", "SET", "slowlog-log-slower-than", "1000000", "slowlog-max-len", "128");
+            }
+        }
+    }
+
+    @Test
     void slowlogThreshold_loweredAtRunTime_logsACommandItDidNotBefore() {
         String key = Slots.keyIn(200, "slow");
         try (RawRedisClient c = authed(PASSWORD)) {

@@ -117,7 +117,12 @@ final class ConfigCommands {
             }
         }
         if (own.isEmpty()) {
-            forwarder.forward(s, slot, cmd, spec, false); // Redis's parameters only: as before
+            LiveSettings.Change mirrored = mirroredSlowlogSettings(cmd, redisNames);
+            if (mirrored != null) {
+                setOnBackendsThenApply(s, slot, cmd, redisNames, mirrored);
+            } else {
+                forwarder.forward(s, slot, cmd, spec, false); // Redis's parameters only: as before
+            }
             return;
         }
         if ((argc & 1) != 0) {
@@ -141,6 +146,36 @@ final class ConfigCommands {
             return;
         }
         setOnBackendsThenApply(s, slot, cmd, redisNames, change);
+    }
+
+    /**
+     * Redis's own {@code slowlog-log-slower-than} and {@code slowlog-max-len} set the backends' slow logs
+     * and, as the client sees one node, the proxy's {@code SLOWLOG} too (applied once the backends took
+     * them). Null when the command sets neither, or a value the proxy cannot take (the backends judge it).
+     */
+    private LiveSettings.Change mirroredSlowlogSettings(RespCommand cmd, List<Integer> redisNames) {
+        if ((cmd.argCount() & 1) != 0) {
+            return null;
+        }
+        List<String> mirrored = new ArrayList<>();
+        for (int name : redisNames) {
+            String redisName = cmd.argString(name).toLowerCase(java.util.Locale.ROOT);
+            if (redisName.equals("slowlog-log-slower-than")) {
+                mirrored.add(LiveSettings.SLOWLOG_LOG_SLOWER_THAN);
+                mirrored.add(cmd.argString(name + 1));
+            } else if (redisName.equals("slowlog-max-len")) {
+                mirrored.add(LiveSettings.SLOWLOG_MAX_LEN);
+                mirrored.add(cmd.argString(name + 1));
+            }
+        }
+        if (mirrored.isEmpty()) {
+            return null;
+        }
+        try {
+            return proxy.live().prepare(mirrored);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /**

@@ -361,7 +361,14 @@ final class ConnectionCommands {
                         return;
                     }
                 }
-                case "TYPE" -> matchNothing |= !value.equalsIgnoreCase("normal");
+                case "TYPE" -> {
+                    String type = value.toLowerCase(java.util.Locale.ROOT);
+                    if (!java.util.Set.of("normal", "master", "replica", "slave", "pubsub").contains(type)) {
+                        s.replyError(slot, "ERR Unknown client type '" + value + "'");
+                        return;
+                    }
+                    matchNothing |= !type.equals("normal");
+                }
                 case "USER" -> matchNothing |= !value.equals("default");
                 default -> {
                     s.replyError(slot, "ERR syntax error");
