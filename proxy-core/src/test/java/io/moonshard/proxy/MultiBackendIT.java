@@ -196,6 +196,8 @@ class MultiBackendIT {
                 org.assertj.core.api.Assertions.assertThatThrownBy(writer::readReply)
                         .isInstanceOf(java.io.UncheckedIOException.class);
             }
+            // clients held by the pause count as blocked, as a node reports them
+            assertThat(c.call("INFO", "clients")).contains("blocked_clients:3\r\n");
             assertThat(c.call("CLIENT", "UNPAUSE")).isEqualTo("+OK\r\n");
             for (RawRedisClient writer : writers) {
                 writer.setReadTimeoutMillis(10_000);

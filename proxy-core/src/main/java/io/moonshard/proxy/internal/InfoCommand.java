@@ -81,7 +81,15 @@ final class InfoCommand {
             Map<String, String> own = proxyFields(s, section.getKey().toLowerCase(Locale.ROOT));
             if (!own.isEmpty()) {
                 Map<String, String> fields = InfoMerge.fields(section.getValue());
+                String backendBlocked = fields.get("blocked_clients");
                 fields.putAll(own);
+                if (backendBlocked != null && own.containsKey("blocked_clients")) {
+                    // clients waiting in a blocking command are the proxy's count; clients held by a
+                    // CLIENT PAUSE wait at the backends, behind shared connections: the larger of the two
+                    long backend = Long.parseLong(backendBlocked);
+                    long mine = Long.parseLong(own.get("blocked_clients"));
+                    fields.put("blocked_clients", Long.toString(Math.max(backend, mine)));
+                }
                 section.setValue(InfoMerge.lines(fields));
             }
         }
