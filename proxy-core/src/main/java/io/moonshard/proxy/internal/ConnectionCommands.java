@@ -369,7 +369,14 @@ final class ConnectionCommands {
                     }
                     matchNothing |= !type.equals("normal");
                 }
-                case "USER" -> matchNothing |= !value.equals("default");
+                case "USER" -> {
+                    if (!value.equals("default") && !s.proxy.credentials().users().containsKey(value)) {
+                        s.replyError(slot, "ERR No such user '" + value + "'");
+                        return;
+                    }
+                    // the proxy does not track which named user a connection logged in as
+                    matchNothing |= !value.equals("default");
+                }
                 default -> {
                     s.replyError(slot, "ERR syntax error");
                     return;

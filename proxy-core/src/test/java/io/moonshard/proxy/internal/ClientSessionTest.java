@@ -138,8 +138,8 @@ class ClientSessionTest {
         send("CLIENT KILL ID 999\r\nCLIENT KILL ID 0\r\nCLIENT KILL 10.9.9.9:1\r\nCLIENT KILL ID 1\r\n");
         // SKIPME defaults to yes: this client is not killed by its own ID filter
         assertThat(written()).isEqualTo(":0\r\n-ERR client-id should be greater than 0\r\n-ERR No such client\r\n:0\r\n");
-        send("CLIENT KILL TYPE wrong_type\r\n");
-        assertThat(written()).isEqualTo("-ERR Unknown client type 'wrong_type'\r\n");
+        send("CLIENT KILL TYPE wrong_type\r\nCLIENT KILL USER wrong_user\r\n");
+        assertThat(written()).isEqualTo("-ERR Unknown client type 'wrong_type'\r\n-ERR No such user 'wrong_user'\r\n");
         send("CLIENT KILL ID 1 SKIPME no\r\n");
         assertThat(written()).isEqualTo(":1\r\n");
         channel.runPendingTasks();
