@@ -46,12 +46,7 @@ final class Forwarder {
                 }
             }
             case FAN_OUT -> MultiBackendCommands.split(session, slot, command, decision.fanOutPlan());
-            default -> {
-                if (decision.isRedirect()) {
-                    proxy.metrics().redirected();
-                }
-                session.replyError(slot, decision.errorLine());
-            }
+            default -> replyRouteError(session, slot, decision, decision.errorLine());
         }
     }
 
@@ -80,6 +75,17 @@ final class Forwarder {
         }
         String peer = snapshot.redirectOwner(keySlot);
         session.replyError(slot, peer != null ? "MOVED " + keySlot + " " + peer : "CLUSTERDOWN Hash slot not served");
+    }
+
+    /**
+     * Answers a decision that is not served here (MOVED, ASK, CROSSSLOT, CLUSTERDOWN, TRYAGAIN) with
+     * its error line, or {@code fallback} when it has none; redirects are counted.
+     */
+    void replyRouteError(ClientSession session, ReplySlot slot, RouteDecision decision, String fallback) {
+        if (decision.isRedirect()) {
+            proxy.metrics().redirected();
+        }
+        session.replyError(slot, decision.errorLine() != null ? decision.errorLine() : fallback);
     }
 
     /** Sends the frame as it came from the client to {@code backend}. */

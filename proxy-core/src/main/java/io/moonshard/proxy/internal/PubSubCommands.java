@@ -71,10 +71,7 @@ final class PubSubCommands {
             sendOnPushConnection(s, slot, command, decision.backend());
             return;
         }
-        if (decision.isRedirect()) {
-            proxy.metrics().redirected();
-        }
-        s.replyError(slot, decision.errorLine() != null ? decision.errorLine() : "CLUSTERDOWN The cluster is down");
+        forwarder.replyRouteError(s, slot, decision, "CLUSTERDOWN The cluster is down");
     }
 
     /** PUBLISH: this proxy's pub/sub backend answers; every peer proxy publishes the message too. */

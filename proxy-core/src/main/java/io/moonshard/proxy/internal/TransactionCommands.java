@@ -84,11 +84,7 @@ final class TransactionCommands {
             }
             default -> {
                 tx.dirty = true;
-                if (decision.isRedirect()) {
-                    proxy.metrics().redirected();
-                }
-                s.replyError(slot, decision.errorLine() != null ? decision.errorLine()
-                        : "CROSSSLOT Keys in request don't hash to the same slot");
+                forwarder.replyRouteError(s, slot, decision, "CROSSSLOT Keys in request don't hash to the same slot");
                 return;
             }
         }
@@ -180,10 +176,7 @@ final class TransactionCommands {
         int keyCount = spec.findSlotArguments(command, keys);
         RouteDecision decision = Router.route(proxy.cluster().snapshot(), command, keyCount, keys);
         if (decision.kind() != RouteDecision.Kind.LOCAL && decision.kind() != RouteDecision.Kind.KEY_CHECK) {
-            if (decision.isRedirect()) {
-                proxy.metrics().redirected();
-            }
-            s.replyError(slot, decision.errorLine());
+            forwarder.replyRouteError(s, slot, decision, decision.errorLine());
             return;
         }
         if (s.watchBackend != null && !s.watchBackend.equals(decision.backend())) {
