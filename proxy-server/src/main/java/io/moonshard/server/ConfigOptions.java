@@ -47,7 +47,7 @@ final class ConfigOptions {
                     "Close a client connection idle for this many milliseconds; 0 never does.",
                     (s, v) -> s.proxy.sessionTimeout((Duration) v)),
             option("backend_timeout", Kind.MILLIS, 1, "MS", Long.toString(D.backendTimeout().toMillis()),
-                    "Fail a command whose backend reply takes longer than this many milliseconds.",
+                    "Fail a command when its backend has sent nothing for this many milliseconds while its reply is due (a big reply still arriving is not late).",
                     (s, v) -> s.proxy.backendTimeout((Duration) v)),
             option("backend_connect_timeout", Kind.MILLIS, 1, "MS", Long.toString(D.connectTimeout().toMillis()),
                     "Give up connecting to a backend after this many milliseconds.",

@@ -31,6 +31,7 @@ final class BackendChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
+        ch.pipeline().addLast("activity", new BackendConnection.ReadActivity(connection));
         ch.pipeline().addLast("reply-decoder", new RespReplyDecoder(BACKEND_MAX_NESTING));
         ch.pipeline().addLast("backend", new BackendConnection.Handler(connection));
     }

@@ -42,8 +42,11 @@ final class BackendConnection {
     private enum State { IDLE, CONNECTING, CONNECTED, BROKEN, CLOSED }
 
     final String address;
-    /** The RESP version this connection speaks (HELLO 3 is its first request when 3). */
-    final int protocol;
+    /**
+     * The RESP version this connection speaks (HELLO 3 is its first request when 3). Fixed for pooled
+     * connections; a client's dedicated connection follows the client's HELLO ({@link #switchProtocol}).
+     */
+    private int protocol;
     private final HostPort hostPort;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -78,6 +81,19 @@ final class BackendConnection {
     /** Dedicated connections learn their client id at the backend (CLIENT UNBLOCK needs it); else -1. */
     private boolean wantsClientId;
     private volatile long backendClientId = -1;
+    /** Waiting for {@link #backendClientId} to be known (or for -1 when it never will be). */
+    private List<java.util.function.LongConsumer> clientIdWaiters;
+    /**
+     * The client whose dedicated connection this is (null for pooled connections and spares): frames
+     * the backend pushes on its own ({@code >} frames of RESP3: tracking invalidations) go to it.
+     */
+    private ClientSession owner;
+    /** Requests held back while {@link #hold} is in force: target, frame, target, frame, ... */
+    private ArrayDeque<Object> held;
+    /** When bytes last arrived from the backend: a reply still streaming in is not a timeout. */
+    private long lastReadNanos;
+    /** A pub/sub connection switched protocol: the HELLO reply among its frames is dropped. */
+    private boolean swallowHelloReply;
 
     BackendConnection(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap, LoopStats stats, String address,
                       int protocol) {
@@ -97,6 +113,11 @@ final class BackendConnection {
      */
     void send(ReplyTarget target, ByteBuf frame) {
         assert loop.inEventLoop();
+        if (held != null) {
+            held.add(target);
+            held.add(frame);
+            return;
+        }
         if (pushSink != null && state != State.CLOSED) {
             // the reply will arrive as a pushed frame, in stream order with the messages
             target.complete(Unpooled.EMPTY_BUFFER);
@@ -212,6 +233,7 @@ final class BackendConnection {
             if (pushSink != null) {
                 pushSink.channel().close(); // its subscribe requests cannot be answered
             }
+            notifyClientId(-1);
         }
     }
 
@@ -250,6 +272,7 @@ final class BackendConnection {
                                 reply.readableBytes() - 3, java.nio.charset.StandardCharsets.US_ASCII));
                     }
                     reply.release();
+                    notifyClientId(backendClientId);
                 }
             }, Unpooled.wrappedBuffer(CLIENT_ID));
         }
@@ -274,11 +297,22 @@ final class BackendConnection {
             return;
         }
         stats.add(LoopStats.BACKEND_RECEIVED_BYTES, reply.readableBytes());
+        if (owner != null && pushSink == null && reply.isReadable() && reply.getByte(reply.readerIndex()) == '>') {
+            // RESP3 push on a client's own connection (a tracking invalidation): Redis wrote it before
+            // the reply to the oldest request in flight, so it reaches the client before that reply
+            owner.deliverOutOfBand(reply, inFlight.peekFirst());
+            return;
+        }
         ReplyTarget target = inFlight.pollFirst();
         if (target != null && !target.mayBlock) {
             stats.backendLatency(System.nanoTime() - target.sentAtNanos);
         }
         if (target == null && pushSink != null) {
+            if (swallowHelloReply && reply.isReadable() && isHelloReply(reply)) {
+                swallowHelloReply = false;
+                reply.release();
+                return;
+            }
             pushSink.deliverPushed(this, reply);
             return;
         }
@@ -317,6 +351,7 @@ final class BackendConnection {
             // client sees its connection close and subscribes again
             pushSink.channel().close();
         }
+        notifyClientId(-1);
     }
 
     /** Turns this (dedicated) connection into {@code session}'s pub/sub connection; see {@link #pushSink}. */
@@ -362,7 +397,12 @@ final class BackendConnection {
         if (head == null || channel == null || head.mayBlock) {
             return;
         }
-        long waited = System.nanoTime() - head.sentAtNanos;
+        // Waiting counts from the request's write or the backend's last bytes, whichever is later: the
+        // oldest request's reply is the next thing on the wire, so bytes arriving are (the rest of) it,
+        // and a 100 MB reply that takes seconds to arrive is not late while it keeps coming.
+        long now = System.nanoTime();
+        long since = lastReadNanos - head.sentAtNanos > 0 ? lastReadNanos : head.sentAtNanos;
+        long waited = now - since;
         if (waited >= timeoutNanos) {
             // The head's reply is late; the connection cannot be reused (a late reply would land on the
             // wrong request), so fail everything in flight and close it.
@@ -384,6 +424,16 @@ final class BackendConnection {
         }
     }
 
+    /**
+     * Closes a client's connection because the client no longer wants it (its protocol changed, it
+     * quit): unlike a connection that drops, the client's own connection is not closed with it.
+     */
+    void closeForOwner() {
+        pushSink = null;
+        owner = null;
+        close();
+    }
+
     /** Closes now; anything in flight fails. */
     void close() {
         setState(State.CLOSED);
@@ -397,6 +447,8 @@ final class BackendConnection {
         }
         failInFlight("ERR backend " + address + " connection closed; the command may or may not have run");
         failQueued("ERR backend " + address + " connection closed");
+        releaseHeld();
+        notifyClientId(-1);
     }
 
     boolean isClosed() {
@@ -440,6 +492,96 @@ final class BackendConnection {
         return backendClientId;
     }
 
+    /**
+     * Calls {@code done} with this dedicated connection's id at the backend once it is known (at once
+     * when it is), or with -1 when it never will be (the connection failed or closed).
+     */
+    void whenClientIdKnown(java.util.function.LongConsumer done) {
+        assert loop.inEventLoop();
+        if (backendClientId >= 0 || !wantsClientId || state == State.CLOSED) {
+            done.accept(backendClientId);
+            return;
+        }
+        if (clientIdWaiters == null) {
+            clientIdWaiters = new ArrayList<>(1);
+        }
+        clientIdWaiters.add(done);
+        connectNow();
+    }
+
+    private void notifyClientId(long id) {
+        List<java.util.function.LongConsumer> waiting = clientIdWaiters;
+        if (waiting != null) {
+            clientIdWaiters = null;
+            waiting.forEach(done -> done.accept(id));
+        }
+    }
+
+    /** Marks this dedicated connection as {@code session}'s: see {@link #owner}. */
+    void setOwner(ClientSession session) {
+        owner = session;
+    }
+
+    /**
+     * Holds back every request sent from now on until {@link #release}: a request that must go first
+     * (CLIENT TRACKING with a redirect whose backend id is still being looked up) is not known yet.
+     */
+    void hold() {
+        if (held == null) {
+            held = new ArrayDeque<>();
+        }
+    }
+
+    /** Sends {@code first} (when not null), then the requests held back since {@link #hold}, in order. */
+    void release(ReplyTarget firstTarget, ByteBuf first) {
+        ArrayDeque<Object> waiting = held;
+        held = null;
+        if (first != null) {
+            send(firstTarget, first);
+        }
+        while (waiting != null && !waiting.isEmpty()) {
+            send((ReplyTarget) waiting.poll(), (ByteBuf) waiting.poll());
+        }
+    }
+
+    private void releaseHeld() {
+        ArrayDeque<Object> waiting = held;
+        held = null;
+        while (waiting != null && !waiting.isEmpty()) {
+            ReplyTarget target = (ReplyTarget) waiting.poll();
+            ((ByteBuf) waiting.poll()).release();
+            failTarget(target, "ERR backend " + address + " connection closed");
+        }
+    }
+
+    int protocol() {
+        return protocol;
+    }
+
+    /**
+     * A client's HELLO changed its protocol: its dedicated connection switches too, keeping its state at
+     * the backend (tracking, WATCHed keys), as Redis keeps a connection's state across HELLO.
+     */
+    void switchProtocol(int version) {
+        if (version != protocol) {
+            protocol = version;
+            // on a pub/sub connection every frame goes to the client: HELLO's own reply must not
+            swallowHelloReply = pushSink != null;
+            send(ReplyTarget.discard(), Unpooled.wrappedBuffer(RespCommands.encode("HELLO", Integer.toString(version))));
+        }
+    }
+
+    /**
+     * The reply to HELLO among a pub/sub connection's frames: a RESP3 map, or in RESP2 the 14-element
+     * array of its 7 fields (messages are arrays of 3 or 4).
+     */
+    private static boolean isHelloReply(ByteBuf frame) {
+        int at = frame.readerIndex();
+        byte type = frame.getByte(at);
+        return type == '%' || (type == '*' && frame.readableBytes() > 4 && frame.getByte(at + 1) == '1'
+                && frame.getByte(at + 2) == '4' && frame.getByte(at + 3) == '\r');
+    }
+
     /** Opens the connection before any request needs it (a spare); no-op unless idle. */
     void connectNow() {
         if (state == State.IDLE) {
@@ -457,6 +599,21 @@ final class BackendConnection {
         }
         String message = cause.getMessage();
         return message == null ? cause.getClass().getSimpleName() : message;
+    }
+
+    /** Notes when bytes arrive, before they are decoded (see {@link #lastReadNanos}). One per channel. */
+    static final class ReadActivity extends ChannelInboundHandlerAdapter {
+        private final BackendConnection connection;
+
+        ReadActivity(BackendConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            connection.lastReadNanos = System.nanoTime();
+            ctx.fireChannelRead(msg);
+        }
     }
 
     /** Translates channel events into calls on the connection. One per channel. */

@@ -78,6 +78,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private Map<String, BackendConnection> dedicated;
     /** Commands that may block, sent and not yet answered. */
     private int blockingCommands;
+    /** CLIENT TRACKING state, or null when tracking is off; see {@link TrackingCommands}. */
+    TrackingCommands.Tracking tracking;
     /** Active subscription counts by "backend#classic" / "backend#shard", from Redis's confirmations. */
     private final Map<String, Long> subscriptions = new HashMap<>(2);
 
@@ -123,8 +125,82 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             return null;
         }
         own = pool.dedicatedConnection(backend, protocol);
+        own.setOwner(this);
         dedicated.put(backend, own);
         return own;
+    }
+
+    /** This client's open dedicated connection to {@code backend}, or null (none is opened). */
+    BackendConnection existingDedicatedConnection(String backend) {
+        BackendConnection own = dedicated == null ? null : dedicated.get(backend);
+        return own == null || own.isClosed() ? null : own;
+    }
+
+    /**
+     * Runs on this client's event loop: {@code done} gets the id, at {@code backend}, of this client's own
+     * connection there (opened now if it has none), or -1 when there is none. Other clients name this
+     * one in CLIENT TRACKING ... REDIRECT by its proxy id; the backend knows it by that id.
+     */
+    void backendIdFor(String backend, java.util.function.LongConsumer done) {
+        BackendConnection own = closed ? null : dedicatedConnection(backend);
+        if (own == null) {
+            done.accept(-1);
+        } else {
+            own.whenClientIdKnown(done);
+        }
+    }
+
+    /**
+     * HELLO changed this client's protocol: its dedicated connections switch in place, so what the
+     * backend holds for them (tracking, WATCHed keys, subscriptions) stays, as Redis keeps a
+     * connection's state across HELLO.
+     */
+    void switchProtocol(int version) {
+        if (dedicated != null) {
+            for (BackendConnection own : dedicated.values()) {
+                if (!own.isClosed()) {
+                    own.switchProtocol(version);
+                }
+            }
+        }
+        protocol = version;
+    }
+
+    /**
+     * QUIT: this client's dedicated connections with nothing in flight close now, before the reply,
+     * so the backend knows this client is gone by the time it reads OK (a client tracking with a
+     * redirect to this one then gets tracking-redir-broken from the next invalidation, as from Redis).
+     */
+    void closeIdleDedicatedConnections() {
+        if (dedicated == null) {
+            return;
+        }
+        var it = dedicated.values().iterator();
+        while (it.hasNext()) {
+            BackendConnection own = it.next();
+            if (own.inFlightCount() == 0) {
+                own.closeForOwner();
+                proxy.releaseDedicatedConnection();
+                it.remove();
+            }
+        }
+    }
+
+    /**
+     * A frame the backend pushed on one of this client's dedicated connections (RESP3 invalidation):
+     * it goes out just before the reply to {@code next}, the oldest request in flight on that
+     * connection, when that is one of this client's slots; otherwise after every reply already due.
+     * Ownership of {@code frame} passes here.
+     */
+    void deliverOutOfBand(ByteBuf frame, ReplyTarget next) {
+        if (next instanceof ReplySlot slot && slot.session == this && slot.reply == null && !discarding) {
+            if (slot.pushedBefore == null) {
+                slot.pushedBefore = new java.util.ArrayList<>(1);
+            }
+            slot.pushedBefore.add(frame);
+            return;
+        }
+        onSlotCompleted(reserveSlot(), frame);
     }
 
     /** Closes this client's dedicated connections (it left, or changed protocol); a blocked command ends with them. */
@@ -139,6 +215,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         dedicated.clear();
         watchBackend = null;
         subscriptions.clear();
+        tracking = null;
     }
 
     /**
@@ -303,6 +380,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             pool.stats.add(LoopStats.PENDING, -1);
             ByteBuf out = head.reply;
             head.reply = null;
+            if (head.pushedBefore != null) {
+                for (ByteBuf pushed : head.pushedBefore) {
+                    pool.stats.add(LoopStats.CLIENT_SENT_BYTES, pushed.readableBytes());
+                    channel.write(pushed, channel.voidPromise());
+                }
+                head.pushedBefore = null;
+                flushNeeded = true;
+            }
             if (head.suppressed) {
                 out.release();
                 continue;
@@ -476,6 +561,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             if (slot.request != null) {
                 slot.request.release(); // the client is gone: its unanswered commands are not logged
                 slot.request = null;
+            }
+            if (slot.pushedBefore != null) {
+                slot.pushedBefore.forEach(ByteBuf::release);
+                slot.pushedBefore = null;
             }
         }
         pending.clear();

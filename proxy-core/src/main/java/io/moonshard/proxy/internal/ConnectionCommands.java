@@ -28,6 +28,9 @@ final class ConnectionCommands {
     private static final AsciiString REPLY = AsciiString.cached("REPLY");
     private static final AsciiString KILL = AsciiString.cached("KILL");
     private static final AsciiString TRACKINGINFO = AsciiString.cached("TRACKINGINFO");
+    private static final AsciiString TRACKING = AsciiString.cached("TRACKING");
+    private static final AsciiString CACHING = AsciiString.cached("CACHING");
+    private static final AsciiString GETREDIR = AsciiString.cached("GETREDIR");
     private static final AsciiString NO_EVICT = AsciiString.cached("NO-EVICT");
     private static final AsciiString TYPE = AsciiString.cached("TYPE");
     private static final AsciiString NORMAL = AsciiString.cached("NORMAL");
@@ -62,6 +65,7 @@ final class ConnectionCommands {
     }
 
     static void quit(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        s.closeIdleDedicatedConnections();
         s.replyAndClose(slot, Replies.simple(s.channel().alloc(), "OK"));
     }
 
@@ -124,7 +128,7 @@ final class ConnectionCommands {
      */
     static void hello(ClientSession s, ReplySlot slot, RespCommand cmd) {
         int argc = cmd.argCount();
-        long version = 2;
+        long version = s.protocol; // HELLO without a version keeps the connection's protocol
         int next = 1;
         if (argc >= 2) {
             try {
@@ -178,9 +182,7 @@ final class ConnectionCommands {
             s.name = setName;
         }
         if (s.protocol != version) {
-            // dedicated connections speak the old protocol; the next one opened speaks the new one
-            s.closeDedicatedConnections();
-            s.protocol = (int) version;
+            s.switchProtocol((int) version);
         }
         ByteBuf out = s.channel().alloc().buffer(160);
         RespWriter.mapHeader(out, 7, s.protocol);
@@ -263,17 +265,13 @@ final class ConnectionCommands {
         } else if (cmd.argEqualsIgnoreCase(1, KILL) && argc >= 3) {
             kill(s, slot, cmd);
         } else if (cmd.argEqualsIgnoreCase(1, TRACKINGINFO) && argc == 2) {
-            // tracking is not offered through the proxy: Redis's answer for a client without it
-            ByteBuf out = alloc.buffer(64);
-            RespWriter.mapHeader(out, 3, s.protocol);
-            RespWriter.bulk(out, "flags");
-            RespWriter.arrayHeader(out, 1);
-            RespWriter.bulk(out, "off");
-            RespWriter.bulk(out, "redirect");
-            RespWriter.integer(out, -1);
-            RespWriter.bulk(out, "prefixes");
-            RespWriter.arrayHeader(out, 0);
-            s.reply(slot, out);
+            TrackingCommands.trackingInfo(s, slot, cmd);
+        } else if (cmd.argEqualsIgnoreCase(1, TRACKING) && argc >= 3) {
+            TrackingCommands.tracking(s, slot, cmd);
+        } else if (cmd.argEqualsIgnoreCase(1, CACHING) && argc >= 3) {
+            TrackingCommands.caching(s, slot, cmd);
+        } else if (cmd.argEqualsIgnoreCase(1, GETREDIR) && argc == 2) {
+            TrackingCommands.getRedirect(s, slot);
         } else if (cmd.argEqualsIgnoreCase(1, UNBLOCK) && (argc == 3 || argc == 4)) {
             unblock(s, slot, cmd);
         } else {

@@ -129,6 +129,10 @@ final class Forwarder {
     }
 
     String dedicatedLimitError() {
+        return dedicatedLimitError(proxy);
+    }
+
+    static String dedicatedLimitError(ProxyContext proxy) {
         return "ERR max number of dedicated backend connections reached (max_dedicated_connections "
                 + proxy.live().maxDedicatedConnections() + "); blocking commands, WATCH and pub/sub need one";
     }

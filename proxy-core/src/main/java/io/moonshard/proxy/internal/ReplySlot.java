@@ -29,6 +29,11 @@ final class ReplySlot extends ReplyTarget {
      * allocation); see {@link ClientSession#channelRead}. Null when the slow log is off.
      */
     io.moonshard.resp.RespCommand request;
+    /**
+     * Frames the backend pushed before this slot's reply (RESP3 tracking invalidations), written just
+     * before it, even when the reply itself is suppressed; null when none. Owned by this slot.
+     */
+    java.util.List<ByteBuf> pushedBefore;
 
     ReplySlot(ClientSession session) {
         this.session = session;
