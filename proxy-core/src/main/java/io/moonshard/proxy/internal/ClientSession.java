@@ -102,6 +102,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                 return own;
             }
         }
+        if (proxy.clientsMayBePaused()) {
+            BackendConnection own = dedicatedConnection(backend);
+            if (own != null) {
+                return own;
+            }
+        }
         return pool.connection(backend, id, protocol);
     }
 

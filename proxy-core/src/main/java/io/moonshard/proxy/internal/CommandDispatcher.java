@@ -86,6 +86,7 @@ final class CommandDispatcher {
                     && !backends.isEmpty()) {
                 MultiBackendCommands.broadcast(session, slot, cmd, MultiBackendCommands.Merge.FIRST_IF_ALL_OK,
                         List.copyOf(backends));
+                notePause(proxy, cmd);
             } else {
                 ConnectionCommands.client(session, slot, cmd);
             }
@@ -186,5 +187,24 @@ final class CommandDispatcher {
             return;
         }
         forwarder.forward(session, slot, command, spec, asking);
+    }
+
+    /** Remembers a CLIENT PAUSE until its end, or forgets it on UNPAUSE ({@link ProxyContext#clientsMayBePaused}). */
+    static void notePause(ProxyContext proxy, RespCommand cmd) {
+        if (cmd.argCount() < 2 || !cmd.argEqualsIgnoreCase(1, PAUSE) && !cmd.argEqualsIgnoreCase(1, UNPAUSE)) {
+            return;
+        }
+        if (cmd.argEqualsIgnoreCase(1, UNPAUSE)) {
+            proxy.clientsUnpaused();
+        } else if (cmd.argCount() >= 3) {
+            try {
+                long timeout = cmd.argLong(2);
+                if (timeout >= 0) {
+                    proxy.clientsPaused(timeout);
+                }
+            } catch (NumberFormatException e) {
+                // the backends answer the bad timeout; nothing is paused
+            }
+        }
     }
 }

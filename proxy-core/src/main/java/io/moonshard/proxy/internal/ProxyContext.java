@@ -157,6 +157,28 @@ final class ProxyContext {
         dedicatedConnections.decrementAndGet();
     }
 
+    /**
+     * Until when (System.nanoTime) a CLIENT PAUSE sent through this proxy holds the backends' clients;
+     * 0 when none. While it may hold, every client's commands go on its own backend connection: a
+     * paused command then waits there, as a paused client waits at a Redis node, instead of holding up
+     * a connection other clients share.
+     */
+    private volatile long pausedUntilNanos;
+
+    void clientsPaused(long timeoutMillis) {
+        pausedUntilNanos = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    }
+
+    void clientsUnpaused() {
+        pausedUntilNanos = 0;
+    }
+
+    /** A CLIENT PAUSE may be holding the backends' clients (one volatile read when none is). */
+    boolean clientsMayBePaused() {
+        long until = pausedUntilNanos;
+        return until != 0 && System.nanoTime() - until < 0;
+    }
+
     /** Clients waiting in a blocking command (BLPOP, XREAD BLOCK, WAIT, ...): INFO's blocked_clients. */
     java.util.concurrent.atomic.AtomicInteger blockedClients() {
         return blockedClients;

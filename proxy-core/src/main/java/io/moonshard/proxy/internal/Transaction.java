@@ -21,6 +21,8 @@ final class Transaction {
     int slot = -1;
     /** Queued commands touch several slots: EXEC answers CROSSSLOT. */
     boolean crossSlot;
+    /** The queued CLIENT commands (retained): a CLIENT PAUSE among them is noted when EXEC runs it. */
+    final List<io.moonshard.resp.RespCommand> clientCommands = new ArrayList<>(0);
 
     void queue(ByteBuf frame) {
         queued.add(frame);
@@ -32,5 +34,7 @@ final class Transaction {
             frame.release();
         }
         queued.clear();
+        clientCommands.forEach(io.moonshard.resp.RespCommand::release);
+        clientCommands.clear();
     }
 }

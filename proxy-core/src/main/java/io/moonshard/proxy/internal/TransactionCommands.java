@@ -89,6 +89,9 @@ final class TransactionCommands {
             }
         }
         tx.queue(command.frame().retainedDuplicate());
+        if (spec.name().startsWith("client")) { // "client", or "client|pause" where the table has subcommands
+            tx.clientCommands.add(command.retain()); // CLIENT PAUSE takes effect at EXEC: noted then
+        }
         s.reply(slot, RespReplies.queued());
     }
 
@@ -148,6 +151,7 @@ final class TransactionCommands {
             }
             tx.queued.clear(); // ownership passed to the connection
             connection.send(slot, Unpooled.wrappedBuffer(EXEC));
+            tx.clientCommands.forEach(client -> CommandDispatcher.notePause(proxy, client));
             connection.pauseIfSaturated(s);
         } finally {
             tx.release();
