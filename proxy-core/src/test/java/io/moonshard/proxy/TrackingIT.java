@@ -87,9 +87,9 @@ class TrackingIT {
 
     @Test
     void resp2Redirect_toASubscribedClient_usesProxyIds_andBreaksWhenItQuits() {
-        // a RESP2 redirect client is subscribed on the proxy's pub/sub backend (the first); invalidations
-        // of keys there reach it (see docs/compatibility.md for keys on the other backends)
-        String key = Slots.keyIn(100, "redir");
+        // the listener subscribed on the proxy's pub/sub backend (the first); the key lives on the third,
+        // where the proxy subscribes the listener's own connection too
+        String key = Slots.keyIn(15000, "redir");
         try (RawRedisClient listener = new RawRedisClient(port); RawRedisClient tracker = new RawRedisClient(port);
              RawRedisClient writer = new RawRedisClient(port)) {
             String listenerId = listener.call("CLIENT", "ID").substring(1).trim();

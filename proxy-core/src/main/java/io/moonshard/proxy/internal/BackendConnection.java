@@ -92,6 +92,8 @@ final class BackendConnection {
     private ArrayDeque<Object> held;
     /** When bytes last arrived from the backend: a reply still streaming in is not a timeout. */
     private long lastReadNanos;
+    /** Subscribe confirmations to drop on this pub/sub connection: subscriptions the proxy made for the client. */
+    private int hiddenConfirmations;
     /** A pub/sub connection switched protocol: the HELLO reply among its frames is dropped. */
     private boolean swallowHelloReply;
 
@@ -308,6 +310,11 @@ final class BackendConnection {
             stats.backendLatency(System.nanoTime() - target.sentAtNanos);
         }
         if (target == null && pushSink != null) {
+            if (hiddenConfirmations > 0 && PubSubFrames.confirmationKind(reply) != null) {
+                hiddenConfirmations--;
+                reply.release();
+                return;
+            }
             if (swallowHelloReply && reply.isReadable() && isHelloReply(reply)) {
                 swallowHelloReply = false;
                 reply.release();
@@ -361,6 +368,16 @@ final class BackendConnection {
 
     boolean isPush() {
         return pushSink != null;
+    }
+
+    /**
+     * Makes this (dedicated) connection {@code session}'s pub/sub connection subscribed to
+     * {@code channel}, without the client seeing the confirmation: the client did not ask for it here.
+     */
+    void subscribeHidden(ClientSession session, String channel) {
+        enablePush(session);
+        hiddenConfirmations++;
+        send(ReplyTarget.discard(), Unpooled.wrappedBuffer(RespCommands.encode("SUBSCRIBE", channel)));
     }
 
     private void failInFlight(String error) {

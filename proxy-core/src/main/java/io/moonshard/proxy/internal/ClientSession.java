@@ -151,9 +151,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         BackendConnection own = closed ? null : dedicatedConnection(backend);
         if (own == null) {
             done.accept(-1);
-        } else {
-            own.whenClientIdKnown(done);
+            return;
         }
+        if (protocol == 2 && inSubscribedMode() && !own.isPush()) {
+            // Redis sends a RESP2 redirect client the invalidations only while it is in Pub/Sub mode:
+            // this client subscribed on the proxy's pub/sub backend, so it subscribes here too
+            own.subscribeHidden(this, "__redis__:invalidate");
+        }
+        own.whenClientIdKnown(done);
     }
 
     /**

@@ -24,7 +24,7 @@ import java.util.Locale;
  * when it goes away.
  *
  * <p>The reply the client sees is the first local backend's (every backend answers alike, the state
- * being the same on each). {@code CLIENT CACHING} goes to every backend, so with several backends the
+ * being the same on each); TRACKINGINFO shows broken_redirect when any backend does. {@code CLIENT CACHING} goes to every backend, so with several backends the
  * yes/no applies to the next command on each of them. {@code GETREDIR} and the redirect of
  * {@code TRACKINGINFO} show the proxy id the client gave.
  */
@@ -169,12 +169,41 @@ final class TrackingCommands {
         if (connections == null) {
             return;
         }
-        connections.get(0).send(new ReplyTarget() {
-            @Override
-            void complete(ByteBuf reply) {
-                slot.complete(withRedirect(reply, tracking.redirectId()));
+        // every backend has the same flags but one: broken_redirect is set only on the backends where
+        // an invalidation found the redirect client gone, so the client sees it if any has it
+        ByteBuf[] replies = new ByteBuf[connections.size()];
+        int[] missing = {connections.size()};
+        for (int i = 0; i < connections.size(); i++) {
+            int index = i;
+            connections.get(i).send(new ReplyTarget() {
+                @Override
+                void complete(ByteBuf reply) {
+                    replies[index] = reply;
+                    if (--missing[0] == 0) {
+                        slot.complete(withRedirect(pickBrokenOrFirst(replies), tracking.redirectId()));
+                    }
+                }
+            }, cmd.frame().retainedDuplicate());
+        }
+    }
+
+    private static final byte[] BROKEN_REDIRECT = "broken_redirect".getBytes(StandardCharsets.US_ASCII);
+
+    /** The first reply that shows broken_redirect, else the first; the others are released. */
+    private static ByteBuf pickBrokenOrFirst(ByteBuf[] replies) {
+        int chosen = 0;
+        for (int i = 0; i < replies.length; i++) {
+            if (ByteBufUtil.indexOf(io.netty.buffer.Unpooled.wrappedBuffer(BROKEN_REDIRECT), replies[i]) >= 0) {
+                chosen = i;
+                break;
             }
-        }, cmd.frame().retainedDuplicate());
+        }
+        for (int i = 0; i < replies.length; i++) {
+            if (i != chosen) {
+                replies[i].release();
+            }
+        }
+        return replies[chosen];
     }
 
     /** Redis's TRACKINGINFO for a client without tracking. */
