@@ -54,6 +54,9 @@ import java.util.Objects;
  * @param users            {@code users}: named users and their passwords for {@code AUTH <user> <password>}
  *                         and {@code HELLO ... AUTH}, beside {@code default} (whose password is
  *                         {@code password}); empty by default
+ * @param allowDangerousCommands {@code allow_dangerous_commands}: pass {@code DEBUG SEGFAULT|PANIC|RESTART|...}
+ *                         and {@code SHUTDOWN} on to a local backend instead of refusing them (for test
+ *                         suites that crash or stop their server on purpose); false by default
  */
 public record ProxyConfig(
         String address,
@@ -83,7 +86,8 @@ public record ProxyConfig(
         boolean tlsOnly,
         long slowlogLogSlowerThan,
         int slowlogMaxLen,
-        java.util.Map<String, String> users) {
+        java.util.Map<String, String> users,
+        boolean allowDangerousCommands) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -216,6 +220,7 @@ public record ProxyConfig(
         b.slowlogLogSlowerThan = slowlogLogSlowerThan;
         b.slowlogMaxLen = slowlogMaxLen;
         b.users = users;
+        b.allowDangerousCommands = allowDangerousCommands;
         return b;
     }
 
@@ -268,6 +273,7 @@ public record ProxyConfig(
         private long slowlogLogSlowerThan = 10_000;
         private int slowlogMaxLen = 128;
         private java.util.Map<String, String> users = java.util.Map.of();
+        private boolean allowDangerousCommands;
 
         private Builder() {
         }
@@ -300,13 +306,15 @@ public record ProxyConfig(
         public Builder slowlogLogSlowerThan(long v) { slowlogLogSlowerThan = v; return this; }
         public Builder slowlogMaxLen(int v) { slowlogMaxLen = v; return this; }
         public Builder users(java.util.Map<String, String> v) { users = v; return this; }
+        public Builder allowDangerousCommands(boolean v) { allowDangerousCommands = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
                     sessionTimeout, backendTimeout, connectTimeout, maxClients, maxPendingCommands,
                     maxPendingReplyBytes, protoMaxBulkLen, nodeIdFormat, clusterBusPort, initialSetCluster,
                     maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
-                    tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users);
+                    tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users,
+                    allowDangerousCommands);
         }
     }
 }

@@ -178,7 +178,7 @@ class MultiBackendIT {
                 assertThat(c.call("DEBUG", "OBJECT", key)).startsWith("+Value at:").contains("encoding:int");
             }
             assertThat(c.call("DEBUG", "OBJECT", REMOTE)).isEqualTo("-MOVED 12000 " + cluster.proxyAddresses.get(1) + "\r\n");
-            assertThat(c.call("DEBUG", "SEGFAULT")).isEqualTo("-ERR DEBUG SEGFAULT is not allowed through the proxy\r\n");
+            assertThat(c.call("DEBUG", "SEGFAULT")).isEqualTo("-ERR DEBUG SEGFAULT is not allowed through the proxy (allow_dangerous_commands)\r\n");
         }
     }
 

@@ -153,4 +153,27 @@ class TrackingIT {
             client.shutdown();
         }
     }
+
+    @Test
+    void clientCachingNo_appliesToTheNextCommandOnly_whicheverBackendItGoesTo() {
+        String untracked = Slots.keyIn(100, "optout");
+        String tracked = Slots.keyIn(16000, "optout");
+        try (RawRedisClient tracker = new RawRedisClient(port); RawRedisClient writer = new RawRedisClient(port)) {
+            tracker.call("HELLO", "3");
+            assertThat(tracker.call("CLIENT", "TRACKING", "on", "OPTOUT")).isEqualTo("+OK\r\n");
+            assertThat(tracker.call("CLIENT", "CACHING", "yes")).isEqualTo(
+                    "-ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.\r\n");
+            assertThat(tracker.call("CLIENT", "CACHING", "no")).isEqualTo("+OK\r\n");
+            assertThat(tracker.call("CLIENT", "TRACKINGINFO")).isEqualTo("%3\r\n$5\r\nflags\r\n~3\r\n$2\r\non\r\n"
+                    + "$6\r\noptout\r\n$10\r\ncaching-no\r\n$8\r\nredirect\r\n:0\r\n$8\r\nprefixes\r\n*0\r\n");
+            writer.call("SET", untracked, "1");
+            writer.call("SET", tracked, "1");
+            tracker.call("GET", untracked); // CLIENT CACHING no: not tracked
+            tracker.call("GET", tracked);   // the next command on another backend: tracked again
+            writer.call("SET", untracked, "2");
+            writer.call("SET", tracked, "2");
+            assertThat(tracker.readReply()).isEqualTo(invalidation(tracked));
+            assertThat(tracker.call("PING")).isEqualTo("+PONG\r\n");
+        }
+    }
 }

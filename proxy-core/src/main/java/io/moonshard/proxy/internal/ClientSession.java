@@ -80,6 +80,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private int blockingCommands;
     /** CLIENT TRACKING state, or null when tracking is off; see {@link TrackingCommands}. */
     TrackingCommands.Tracking tracking;
+    /** A CLIENT CACHING yes/no (its encoded request) held for this client's next backend command; null when none. */
+    byte[] pendingCaching;
     /** Active subscription counts by "backend#classic" / "backend#shard", from Redis's confirmations. */
     private final Map<String, Long> subscriptions = new HashMap<>(2);
 
@@ -99,6 +101,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         if (dedicated != null) {
             BackendConnection own = dedicated.get(backend);
             if (own != null && !own.isClosed()) {
+                if (pendingCaching != null) {
+                    TrackingCommands.sendPendingCaching(this, own); // it applies to this next command
+                }
                 return own;
             }
         }
@@ -227,6 +232,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         watchBackend = null;
         subscriptions.clear();
         tracking = null;
+        pendingCaching = null;
     }
 
     /**

@@ -175,7 +175,7 @@ final class CommandDispatcher {
             handler.handle(session, slot, command);
             return;
         }
-        String refusal = CommandPolicy.refusal(topName, command);
+        String refusal = CommandPolicy.refusal(topName, command, proxy.config().allowDangerousCommands());
         if (refusal != null) {
             session.replyError(slot, refusal);
             return;

@@ -19,6 +19,9 @@ final class CommandPolicy {
             "monitor", "sync", "psync", "replconf", "reset",
             "shutdown", "failover", "replicaof", "slaveof", "acl", "module", "lolwut");
 
+    /** Refused unless {@code allow_dangerous_commands}: stops the backend. */
+    private static final String SHUTDOWN = "shutdown";
+
     /** DEBUG subcommands that crash, stop or exhaust the backend: never passed on. */
     private static final Set<String> DANGEROUS_DEBUG = Set.of(
             "segfault", "panic", "assert", "restart", "crash-and-recover", "oom", "mallctl", "mallctl-str");
@@ -30,6 +33,17 @@ final class CommandPolicy {
 
     /** Null when the command may be routed, else the error reply text; {@code name} is the top-level command. */
     static String refusal(String name, RespCommand command) {
+        return refusal(name, command, false);
+    }
+
+    /**
+     * As {@link #refusal(String, RespCommand)}; with {@code allowDangerous} (the admin setting
+     * {@code allow_dangerous_commands}) DEBUG's crashing subcommands and SHUTDOWN go to a backend.
+     */
+    static String refusal(String name, RespCommand command, boolean allowDangerous) {
+        if (allowDangerous && (name.equals(SHUTDOWN) || name.equals("debug"))) {
+            return null;
+        }
         switch (name) {
             case "move":
                 return "ERR MOVE is not allowed in cluster mode";
@@ -39,7 +53,8 @@ final class CommandPolicy {
                 return copiesToAnotherDb(command) ? "ERR Copying to another database is not allowed in cluster mode" : null;
             case "debug":
                 return command.argCount() > 1 && DANGEROUS_DEBUG.contains(command.argString(1).toLowerCase(java.util.Locale.ROOT))
-                        ? "ERR DEBUG " + command.argString(1) + " is not allowed through the proxy" : null;
+                        ? "ERR DEBUG " + command.argString(1) + " is not allowed through the proxy "
+                                + "(allow_dangerous_commands)" : null;
             default:
                 return NOT_SUPPORTED.contains(name) ? notSupported(name) : null;
         }

@@ -24,14 +24,15 @@ import java.util.Locale;
  * when it goes away.
  *
  * <p>The reply the client sees is the first local backend's (every backend answers alike, the state
- * being the same on each); TRACKINGINFO shows broken_redirect when any backend does. {@code CLIENT CACHING} goes to every backend, so with several backends the
- * yes/no applies to the next command on each of them. {@code GETREDIR} and the redirect of
+ * being the same on each); TRACKINGINFO shows broken_redirect when any backend does. {@code CLIENT
+ * CACHING} is held and sent with the client's next command, on that command's backend connection.
+ * {@code GETREDIR} and the redirect of
  * {@code TRACKINGINFO} show the proxy id the client gave.
  */
 final class TrackingCommands {
 
     /** A client's tracking as the proxy sees it (the backends hold the rest: prefixes, caching, broken redirect). */
-    record Tracking(long redirectId) {
+    record Tracking(long redirectId, boolean optIn, boolean optOut) {
     }
 
     private static final byte[] CLIENT = "CLIENT".getBytes(StandardCharsets.US_ASCII);
@@ -46,6 +47,8 @@ final class TrackingCommands {
     static void tracking(ClientSession s, ReplySlot slot, RespCommand cmd) {
         int argc = cmd.argCount();
         long redirect = 0;
+        boolean optIn = false;
+        boolean optOut = false;
         List<byte[]> forwarded = new ArrayList<>(argc);
         forwarded.add(CLIENT);
         forwarded.add(TRACKING);
@@ -76,6 +79,8 @@ final class TrackingCommands {
                 forwarded.add(cmd.argBytes(++j));
             } else if (option.equals("bcast") || option.equals("optin") || option.equals("optout")
                     || option.equals("noloop")) {
+                optIn |= option.equals("optin");
+                optOut |= option.equals("optout");
                 forwarded.add(cmd.argBytes(j));
             } else {
                 s.replyError(slot, "ERR syntax error");
@@ -89,6 +94,8 @@ final class TrackingCommands {
         boolean on = cmd.argString(2).equalsIgnoreCase("on");
         boolean off = cmd.argString(2).equalsIgnoreCase("off");
         long redirectId = redirect;
+        boolean in = optIn;
+        boolean out = optOut;
         ClientSession target = redirect == 0 ? null : s.proxy.clients().byId(redirect);
         for (int i = 0; i < connections.size(); i++) {
             BackendConnection own = connections.get(i);
@@ -96,7 +103,8 @@ final class TrackingCommands {
                 @Override
                 void complete(ByteBuf reply) {
                     if (isOk(reply)) {
-                        s.tracking = on ? new Tracking(redirectId) : off ? null : s.tracking;
+                        s.tracking = on ? new Tracking(redirectId, in, out) : off ? null : s.tracking;
+                        s.pendingCaching = null;
                     }
                     slot.complete(reply);
                 }
@@ -137,20 +145,40 @@ final class TrackingCommands {
         }
     }
 
-    /** {@code CLIENT CACHING YES|NO}: the backends judge it (they know the mode); every one gets it. */
+    /**
+     * {@code CLIENT CACHING YES|NO}: judged here with Redis's errors (the proxy knows the mode), then
+     * held until the client's next command to a backend, and sent just before it on that connection
+     * ({@link ClientSession#connectionFor}): Redis applies it to the next command only, and with several
+     * backends only the proxy knows which backend that command goes to.
+     */
     static void caching(ClientSession s, ReplySlot slot, RespCommand cmd) {
-        if (s.tracking == null) {
+        Tracking tracking = s.tracking;
+        if (tracking == null) {
             s.replyError(slot, "ERR CLIENT CACHING can be called only when the client is in tracking mode with "
                     + "OPTIN or OPTOUT mode enabled");
             return;
         }
-        List<BackendConnection> connections = trackingConnections(s, slot);
-        if (connections == null) {
-            return;
+        String option = cmd.argString(2).toLowerCase(Locale.ROOT);
+        if (option.equals("yes") && !tracking.optIn()) {
+            s.replyError(slot, "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+        } else if (option.equals("no") && !tracking.optOut()) {
+            s.replyError(slot, "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+        } else if (!option.equals("yes") && !option.equals("no")) {
+            s.replyError(slot, "ERR syntax error");
+        } else {
+            s.pendingCaching = option.equals("yes") ? CACHING_YES : CACHING_NO;
+            s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
         }
-        for (int i = 0; i < connections.size(); i++) {
-            connections.get(i).send(i == 0 ? slot : ReplyTarget.discard(), cmd.frame().retainedDuplicate());
-        }
+    }
+
+    private static final byte[] CACHING_YES = io.moonshard.resp.RespCommands.encode("CLIENT", "CACHING", "yes");
+    private static final byte[] CACHING_NO = io.moonshard.resp.RespCommands.encode("CLIENT", "CACHING", "no");
+
+    /** Sends a held CLIENT CACHING on {@code connection}, ahead of the command about to go there. */
+    static void sendPendingCaching(ClientSession s, BackendConnection connection) {
+        byte[] caching = s.pendingCaching;
+        s.pendingCaching = null;
+        connection.send(ReplyTarget.discard(), io.netty.buffer.Unpooled.wrappedBuffer(caching));
     }
 
     /** {@code CLIENT GETREDIR}: the proxy id the client redirects to, 0 without a redirect, -1 when not tracking. */
@@ -171,6 +199,8 @@ final class TrackingCommands {
         }
         // every backend has the same flags but one: broken_redirect is set only on the backends where
         // an invalidation found the redirect client gone, so the client sees it if any has it
+        // a CLIENT CACHING still held for the next command shows as Redis shows it
+        String pending = s.pendingCaching == CACHING_YES ? "caching-yes" : s.pendingCaching == CACHING_NO ? "caching-no" : null;
         ByteBuf[] replies = new ByteBuf[connections.size()];
         int[] missing = {connections.size()};
         for (int i = 0; i < connections.size(); i++) {
@@ -180,11 +210,40 @@ final class TrackingCommands {
                 void complete(ByteBuf reply) {
                     replies[index] = reply;
                     if (--missing[0] == 0) {
-                        slot.complete(withRedirect(pickBrokenOrFirst(replies), tracking.redirectId()));
+                        ByteBuf chosen = withRedirect(pickBrokenOrFirst(replies), tracking.redirectId());
+                        slot.complete(pending == null ? chosen : withFlag(chosen, pending));
                     }
                 }
             }, cmd.frame().retainedDuplicate());
         }
+    }
+
+    private static final byte[] FLAGS_FIELD = "flags\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] REDIRECT_KEY = "$8\r\nredirect\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Adds {@code flag} to the flags array (or RESP3 set) of a TRACKINGINFO reply, before its redirect
+     * field, as Redis lists caching-yes/no after optin/optout. Ownership of {@code reply} passes here.
+     */
+    static ByteBuf withFlag(ByteBuf reply, String flag) {
+        int flags = ByteBufUtil.indexOf(io.netty.buffer.Unpooled.wrappedBuffer(FLAGS_FIELD), reply);
+        int redirect = ByteBufUtil.indexOf(io.netty.buffer.Unpooled.wrappedBuffer(REDIRECT_KEY), reply);
+        if (flags < 0 || redirect < 0) {
+            return reply;
+        }
+        int header = flags + FLAGS_FIELD.length; // '*' or '~', the count, CRLF
+        int headerEnd = reply.indexOf(header, reply.writerIndex(), (byte) '\r');
+        long count = Long.parseLong(reply.toString(header + 1, headerEnd - header - 1, StandardCharsets.US_ASCII));
+        String newHeader = (char) reply.getByte(header) + Long.toString(count + 1);
+        String bulk = "$" + flag.length() + "\r\n" + flag + "\r\n";
+        CompositeByteBuf out = reply.alloc().compositeBuffer(5);
+        out.addComponent(true, reply.retainedSlice(reply.readerIndex(), header - reply.readerIndex()));
+        out.addComponent(true, io.netty.buffer.Unpooled.copiedBuffer(newHeader, StandardCharsets.US_ASCII));
+        out.addComponent(true, reply.retainedSlice(headerEnd, redirect - headerEnd));
+        out.addComponent(true, io.netty.buffer.Unpooled.copiedBuffer(bulk, StandardCharsets.US_ASCII));
+        out.addComponent(true, reply.retainedSlice(redirect, reply.writerIndex() - redirect));
+        reply.release();
+        return out;
     }
 
     private static final byte[] BROKEN_REDIRECT = "broken_redirect".getBytes(StandardCharsets.US_ASCII);

@@ -38,8 +38,28 @@ class CommandPolicyTest {
     @Test
     void debugPassesExceptWhatStopsTheBackend() {
         assertThat(refusal("debug", "sleep", "0")).isNull();
-        assertThat(refusal("debug", "SEGFAULT")).isEqualTo("ERR DEBUG SEGFAULT is not allowed through the proxy");
+        assertThat(refusal("debug", "SEGFAULT"))
+                .isEqualTo("ERR DEBUG SEGFAULT is not allowed through the proxy (allow_dangerous_commands)");
         assertThat(refusal("debug", "restart")).isNotNull();
+        assertThat(refusal("shutdown", "NOSAVE")).isEqualTo("ERR 'shutdown' is not supported by this Moonshard version");
+    }
+
+    @Test
+    void theAdminSettingLetsCrashingDebugAndShutdownThrough_andNothingElse() {
+        assertThat(refusalAllowingDangerous("debug", "SEGFAULT")).isNull();
+        assertThat(refusalAllowingDangerous("shutdown", "NOSAVE")).isNull();
+        assertThat(refusalAllowingDangerous("replicaof", "NO", "ONE"))
+                .isEqualTo("ERR 'replicaof' is not supported by this Moonshard version");
+        assertThat(refusalAllowingDangerous("move", "k", "1")).isEqualTo("ERR MOVE is not allowed in cluster mode");
+    }
+
+    private static String refusalAllowingDangerous(String... args) {
+        RespCommand cmd = RespCommand.of(args);
+        try {
+            return CommandPolicy.refusal(args[0], cmd, true);
+        } finally {
+            cmd.release();
+        }
     }
 
     @Test
