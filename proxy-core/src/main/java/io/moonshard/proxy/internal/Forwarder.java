@@ -191,7 +191,7 @@ final class Forwarder {
      * SCRIPT KILL / FUNCTION KILL: sent to every local backend, each on a new connection closed after
      * its reply (the busy backend may be running the script on this client's shared connection, behind
      * which a KILL would wait forever). The client gets OK when some backend stopped a script, else
-     * the first backend's error (NOTBUSY).
+     * the error of a backend running one (BUSY, UNKILLABLE), else NOTBUSY ({@link AnyOkMerge}).
      */
     void sendOnFreshConnection(ClientSession session, ReplySlot slot, RespCommand command) {
         var backends = proxy.cluster().snapshot().localBackends();
@@ -212,26 +212,44 @@ final class Forwarder {
         }
     }
 
-    /** Merges replies of several backends into one: the first {@code +OK} if any, else the first reply. */
+    /**
+     * Merges replies of several backends into one, as the one node that runs the script would answer:
+     * {@code +OK} (a backend stopped a script) over any other error (BUSY, UNKILLABLE: a backend runs
+     * a script that cannot be stopped this way) over NOTBUSY (nothing runs there), whatever order they
+     * arrive in.
+     */
     private static final class AnyOkMerge {
         private final ReplySlot slot;
         private int remaining;
         private io.netty.buffer.ByteBuf chosen;
-        private boolean chosenIsOk;
+        private int chosenRank = -1;
 
         AnyOkMerge(ReplySlot slot, int parts) {
             this.slot = slot;
             this.remaining = parts;
         }
 
+        private static int rank(io.netty.buffer.ByteBuf reply) {
+            if (!reply.isReadable()) {
+                return 0;
+            }
+            byte type = reply.getByte(reply.readerIndex());
+            if (type == '+') {
+                return 3;
+            }
+            boolean notBusy = reply.readableBytes() >= 8
+                    && reply.toString(reply.readerIndex(), 8, java.nio.charset.StandardCharsets.US_ASCII).equals("-NOTBUSY");
+            return notBusy ? 1 : 2;
+        }
+
         void part(io.netty.buffer.ByteBuf reply) {
-            boolean ok = reply.isReadable() && reply.getByte(reply.readerIndex()) == '+';
-            if (chosen == null || (ok && !chosenIsOk)) {
+            int rank = rank(reply);
+            if (rank > chosenRank) {
                 if (chosen != null) {
                     chosen.release();
                 }
                 chosen = reply;
-                chosenIsOk = ok;
+                chosenRank = rank;
             } else {
                 reply.release();
             }
