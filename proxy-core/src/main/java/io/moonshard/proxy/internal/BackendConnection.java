@@ -571,10 +571,6 @@ final class BackendConnection {
         }
     }
 
-    int protocol() {
-        return protocol;
-    }
-
     /**
      * A client's HELLO changed its protocol: its dedicated connection switches too, keeping its state at
      * the backend (tracking, WATCHed keys), as Redis keeps a connection's state across HELLO.

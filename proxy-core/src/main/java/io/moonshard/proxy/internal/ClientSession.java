@@ -141,12 +141,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         return own;
     }
 
-    /** This client's open dedicated connection to {@code backend}, or null (none is opened). */
-    BackendConnection existingDedicatedConnection(String backend) {
-        BackendConnection own = dedicated == null ? null : dedicated.get(backend);
-        return own == null || own.isClosed() ? null : own;
-    }
-
     /**
      * Runs on this client's event loop: {@code done} gets the id, at {@code backend}, of this client's own
      * connection there (opened now if it has none), or -1 when there is none. Other clients name this
@@ -219,7 +213,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         onSlotCompleted(reserveSlot(), frame);
     }
 
-    /** Closes this client's dedicated connections (it left, or changed protocol); a blocked command ends with them. */
+    /** Closes this client's dedicated connections (it left); a blocked command ends with them. */
     void closeDedicatedConnections() {
         if (dedicated == null) {
             return;

@@ -47,6 +47,7 @@ final class TrackingCommands {
     static void tracking(ClientSession s, ReplySlot slot, RespCommand cmd) {
         int argc = cmd.argCount();
         long redirect = 0;
+        ClientSession target = null;
         boolean optIn = false;
         boolean optOut = false;
         List<byte[]> forwarded = new ArrayList<>(argc);
@@ -70,7 +71,8 @@ final class TrackingCommands {
                     s.replyError(slot, "ERR value is not an integer or out of range");
                     return;
                 }
-                if (s.proxy.clients().byId(redirect) == null) {
+                target = s.proxy.clients().byId(redirect);
+                if (target == null) {
                     s.replyError(slot, "ERR The client ID you want redirect to does not exist");
                     return;
                 }
@@ -96,7 +98,6 @@ final class TrackingCommands {
         long redirectId = redirect;
         boolean in = optIn;
         boolean out = optOut;
-        ClientSession target = redirect == 0 ? null : s.proxy.clients().byId(redirect);
         for (int i = 0; i < connections.size(); i++) {
             BackendConnection own = connections.get(i);
             ReplyTarget replyTarget = i == 0 ? new ReplyTarget() {
