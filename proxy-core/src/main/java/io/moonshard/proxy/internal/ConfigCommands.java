@@ -60,7 +60,7 @@ final class ConfigCommands {
             proxy.metrics().errorReply();
             s.replyError(slot, new String(rejection, StandardCharsets.UTF_8));
         } else if (cmd.argEqualsIgnoreCase(1, GET)) {
-            get(s, slot, cmd, spec);
+            get(s, slot, cmd);
         } else if (cmd.argEqualsIgnoreCase(1, SET)) {
             set(s, slot, cmd, spec);
         } else {
@@ -68,7 +68,7 @@ final class ConfigCommands {
         }
     }
 
-    private void get(ClientSession s, ReplySlot slot, RespCommand cmd, CommandSpec spec) {
+    private void get(ClientSession s, ReplySlot slot, RespCommand cmd) {
         List<String> patterns = new ArrayList<>(cmd.argCount() - 2);
         boolean backendNeeded = false;
         for (int i = 2; i < cmd.argCount(); i++) {
