@@ -198,7 +198,7 @@ final class UmctlCommands {
      * Null when this session may run {@code UMCTL <sub>}, else the error. Unknown subcommands count as
      * reading ones: before AUTH they get NOAUTH, after it {@code Invalid sub command}.
      */
-    String refusal(ClientSession s, String sub, RespCommand cmd) {
+    private String refusal(ClientSession s, String sub, RespCommand cmd) {
         if (AUTHENTICATION.contains(sub)) {
             return null;
         }
