@@ -16,7 +16,9 @@ import java.util.Objects;
  * @param threads          {@code thread_number}: event-loop threads (0 = number of cores)
  * @param backendConnNum   {@code backend_conn_num}: connections per backend address per event loop
  * @param password         {@code password}: client AUTH password, or null for none
- * @param adminPassword    {@code admin_password}: password that UMCTL SHUTDOWN needs, or null for none
+ * @param adminPassword    {@code admin_password}: password that the cluster-changing UMCTL commands
+ *                         (SETCLUSTER, SETREPL, SHUTDOWN) and CONFIG SET of the proxy's settings need,
+ *                         or null: then they need no more than the client password
  * @param sessionTimeout   {@code session_timeout}: close a client idle this long (zero = never)
  * @param backendTimeout   {@code backend_timeout}: fail a command whose backend reply takes longer
  * @param connectTimeout   {@code backend_connect_timeout}: give up connecting to a backend after this
@@ -57,6 +59,10 @@ import java.util.Objects;
  * @param allowDangerousCommands {@code allow_dangerous_commands}: pass {@code DEBUG SEGFAULT|PANIC|RESTART|...}
  *                         and {@code SHUTDOWN} on to a local backend instead of refusing them (for test
  *                         suites that crash or stop their server on purpose); false by default
+ * @param clusterSecret    {@code cluster_secret}: secret the proxies of one cluster share; a proxy sends
+ *                         {@code UMCTL PEERAUTH <secret>} first on every connection to a peer, and only a
+ *                         connection that did may run the peer commands ({@code UMCTL PUBLISH}); null for
+ *                         none: peer commands are then refused whenever a client or admin password is set
  */
 public record ProxyConfig(
         String address,
@@ -87,7 +93,8 @@ public record ProxyConfig(
         long slowlogLogSlowerThan,
         int slowlogMaxLen,
         java.util.Map<String, String> users,
-        boolean allowDangerousCommands) {
+        boolean allowDangerousCommands,
+        String clusterSecret) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -133,6 +140,7 @@ public record ProxyConfig(
         if (sessionTimeout.isNegative()) {
             throw new IllegalArgumentException("session_timeout must not be negative");
         }
+        clusterSecret = emptyToNull(clusterSecret);
         tlsCertFile = emptyToNull(tlsCertFile);
         tlsKeyFile = emptyToNull(tlsKeyFile);
         tlsCaFile = emptyToNull(tlsCaFile);
@@ -221,6 +229,7 @@ public record ProxyConfig(
         b.slowlogMaxLen = slowlogMaxLen;
         b.users = users;
         b.allowDangerousCommands = allowDangerousCommands;
+        b.clusterSecret = clusterSecret;
         return b;
     }
 
@@ -274,6 +283,7 @@ public record ProxyConfig(
         private int slowlogMaxLen = 128;
         private java.util.Map<String, String> users = java.util.Map.of();
         private boolean allowDangerousCommands;
+        private String clusterSecret;
 
         private Builder() {
         }
@@ -307,6 +317,7 @@ public record ProxyConfig(
         public Builder slowlogMaxLen(int v) { slowlogMaxLen = v; return this; }
         public Builder users(java.util.Map<String, String> v) { users = v; return this; }
         public Builder allowDangerousCommands(boolean v) { allowDangerousCommands = v; return this; }
+        public Builder clusterSecret(String v) { clusterSecret = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
@@ -314,7 +325,7 @@ public record ProxyConfig(
                     maxPendingReplyBytes, protoMaxBulkLen, nodeIdFormat, clusterBusPort, initialSetCluster,
                     maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
                     tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users,
-                    allowDangerousCommands);
+                    allowDangerousCommands, clusterSecret);
         }
     }
 }

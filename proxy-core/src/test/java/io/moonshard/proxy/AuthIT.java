@@ -62,6 +62,8 @@ class AuthIT {
     void umctlChangesNeedTheAdminPassword_readsStayOpen() {
         try (RawRedisClient c = new RawRedisClient(cluster.port(1))) {
             String[] setCluster = cluster.setClusterArgs(1);
+            assertThat(c.call("UMCTL", "READY")).isEqualTo("-NOAUTH Authentication required.\r\n");
+            assertThat(c.call("AUTH", "secret")).isEqualTo("+OK\r\n"); // UMCTL needs the client's AUTH too
             assertThat(c.call(setCluster)).startsWith("-NOAUTH UMCTL SETCLUSTER needs the admin password");
             assertThat(c.call("UMCTL", "SETREPL", "anything")).startsWith("-NOAUTH UMCTL SETREPL");
             assertThat(c.call("UMCTL", "SHUTDOWN")).startsWith("-NOAUTH");

@@ -77,6 +77,10 @@ final class LocalMoonshardCluster implements AutoCloseable {
         for (int i = 0; i < proxies.size(); i++) {
             String reply;
             try (RawRedisClient client = new RawRedisClient(port(i))) {
+                String password = proxies.get(i).config().password();
+                if (password != null) {
+                    client.call("AUTH", password); // UMCTL needs the client's AUTH too
+                }
                 String adminPassword = proxies.get(i).config().adminPassword();
                 if (adminPassword != null) {
                     client.call("UMCTL", "AUTH", adminPassword);

@@ -37,8 +37,13 @@ final class ConfigOptions {
                     "Password clients must AUTH with. Prefer the file or the environment: flags show in ps.",
                     (s, v) -> s.proxy.password((String) v)),
             option("admin_password", Kind.SECRET, 0, "PASSWORD", "none",
-                    "Password that UMCTL SHUTDOWN needs.",
+                    "Password (UMCTL AUTH) that UMCTL SETCLUSTER, SETREPL and SHUTDOWN and CONFIG SET of moonshard-* "
+                            + "settings need.",
                     (s, v) -> s.proxy.adminPassword((String) v)),
+            option("cluster_secret", Kind.SECRET, 0, "SECRET", "none",
+                    "Secret shared by the proxies of a cluster: a proxy proves it to its peers (UMCTL PEERAUTH) "
+                            + "before relaying PUBLISH; without one, relays are refused when a password is set.",
+                    (s, v) -> s.proxy.clusterSecret((String) v)),
             option("users", Kind.USERS, 0, "USER:PASSWORD,...", "none",
                     "Named users for AUTH <user> <password> and HELLO ... AUTH, beside default (whose password is "
                             + "password): user:password pairs separated by commas, or a TOML table in the file.",

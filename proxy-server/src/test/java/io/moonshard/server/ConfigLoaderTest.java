@@ -36,6 +36,7 @@ class ConfigLoaderTest {
             Map.entry("password", new Sample("s3cret", "s3cret", "other", "other", s -> s.proxy().password())),
             Map.entry("admin_password", new Sample("adm1n", "adm1n", "adm2n", "adm2n",
                     s -> s.proxy().adminPassword())),
+            Map.entry("cluster_secret", new Sample("s1", "s1", "s2", "s2", s -> s.proxy().clusterSecret())),
             Map.entry("session_timeout", new Sample("1500", Duration.ofMillis(1500), "2500",
                     Duration.ofMillis(2500), s -> s.proxy().sessionTimeout())),
             Map.entry("backend_timeout", new Sample("4000", Duration.ofMillis(4000), "5000",
@@ -492,6 +493,7 @@ class ConfigLoaderTest {
         assertThat(ConfigOptions.byKey("password").orElseThrow().display("hunter2")).doesNotContain("hunter2");
         assertThat(ConfigOptions.byKey("admin_password").orElseThrow().display("hunter2")).doesNotContain("hunter2");
         assertThat(ConfigOptions.byKey("backend_password").orElseThrow().display("hunter2")).doesNotContain("hunter2");
+        assertThat(ConfigOptions.byKey("cluster_secret").orElseThrow().display("hunter2")).doesNotContain("hunter2");
         assertThat(ConfigOptions.byKey("users").orElseThrow().display("alice:hunter2")).doesNotContain("hunter2");
     }
 

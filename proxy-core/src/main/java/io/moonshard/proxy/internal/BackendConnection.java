@@ -241,13 +241,28 @@ final class BackendConnection {
 
     /**
      * Requests the proxy puts first on every new connection, their replies dropped: AUTH when the
-     * backends need a password, HELLO 3 when this connection serves RESP3 clients (the backend then
+     * backends need a password ({@code UMCTL PEERAUTH <cluster_secret>} instead on a connection to a peer
+     * proxy, which relays PUBLISH), HELLO 3 when this connection serves RESP3 clients (the backend then
      * answers in the protocol the client expects). A failed AUTH is logged; the client then sees the
      * backend's own NOAUTH errors.
      */
     private void writeHandshake() {
         ProxyConfig config = proxy.config();
-        if (config.backendPassword() != null) {
+        if (proxy.cluster().snapshot().peers().containsKey(address)) {
+            // a peer proxy, not a Redis: it knows the cluster secret, not the backends' password
+            if (config.clusterSecret() != null) {
+                write(new ReplyTarget() {
+                    @Override
+                    void complete(ByteBuf reply) {
+                        if (FlatArrays.isError(reply)) {
+                            log.error("event=peer_auth_failed peer={} reply=\"{}\"", address,
+                                    reply.toString(java.nio.charset.StandardCharsets.UTF_8).trim());
+                        }
+                        reply.release();
+                    }
+                }, Unpooled.wrappedBuffer(RespCommands.encode("UMCTL", "PEERAUTH", config.clusterSecret())));
+            }
+        } else if (config.backendPassword() != null) {
             ByteBuf auth = Unpooled.wrappedBuffer(config.backendUser() == null
                     ? RespCommands.encode("AUTH", config.backendPassword())
                     : RespCommands.encode("AUTH", config.backendUser(), config.backendPassword()));

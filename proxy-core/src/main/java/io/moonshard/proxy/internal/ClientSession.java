@@ -55,6 +55,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     boolean authenticated;
     /** Sent {@code UMCTL AUTH <admin_password>}: may change the cluster metadata (when an admin password is set). */
     boolean admin;
+    /** Sent {@code UMCTL PEERAUTH <cluster_secret>}: a peer proxy, which may run the peer commands (UMCTL PUBLISH). */
+    boolean peer;
     /** One-shot: set by ASKING, consumed by the next command. */
     boolean asking;
     boolean readonly;

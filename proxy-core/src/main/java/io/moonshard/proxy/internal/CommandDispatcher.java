@@ -13,7 +13,8 @@ import java.util.Set;
 /**
  * Decides what happens to every client command. In order:
  * <ol>
- *   <li>{@code UMCTL}: undermoon's control commands ({@link UmctlCommands});</li>
+ *   <li>{@code UMCTL}: undermoon's control commands ({@link UmctlCommands}, which applies their own
+ *       authentication rules: {@code NOAUTH} before AUTH, the admin password, the cluster secret);</li>
  *   <li>look the command up in the table generated from Redis 7 (unknown command or subcommand, wrong
  *       arity: Redis's exact errors);</li>
  *   <li>authentication ({@code NOAUTH});</li>
@@ -30,7 +31,6 @@ final class CommandDispatcher {
     /** Commands a client may send before AUTH, as in Redis. */
     private static final Set<String> NO_AUTH = Set.of("auth", "hello", "quit");
     private static final AsciiString UMCTL = AsciiString.cached("UMCTL");
-    private static final AsciiString UMCTL_PUBLISH = AsciiString.cached("PUBLISH");
     private static final AsciiString PAUSE = AsciiString.cached("PAUSE");
     private static final AsciiString UNPAUSE = AsciiString.cached("UNPAUSE");
 
@@ -52,9 +52,9 @@ final class CommandDispatcher {
     CommandDispatcher(ProxyContext proxy) {
         this.proxy = proxy;
         this.forwarder = new Forwarder(proxy);
-        this.umctl = new UmctlCommands(proxy);
         this.transactions = new TransactionCommands(proxy, forwarder);
         this.pubsub = new PubSubCommands(proxy, forwarder);
+        this.umctl = new UmctlCommands(proxy, pubsub);
         registerLocalCommands();
     }
 
@@ -127,10 +127,7 @@ final class CommandDispatcher {
             // undermoon's control commands are not Redis commands, so they are not in the table
             session.lastCommand = "umctl";
             slot.command = CommandOutcome.UMCTL; // moonshard_commands_total{command="umctl"}
-            if (command.argCount() > 1 && command.argEqualsIgnoreCase(1, UMCTL_PUBLISH)) {
-                pubsub.publishLocally(session, slot, command); // a peer relaying a PUBLISH
-                return;
-            }
+            // NOAUTH before AUTH, the admin password, the cluster secret: UmctlCommands.refusal
             umctl.handle(session, slot, command);
             return;
         }

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code CONFIG}: the proxy's own settings ({@link LiveSettings}, names starting with {@code moonshard-})
- * are read and changed here; Redis's parameters still go to the backends, exactly as before this class
- * (CONFIG SET to every local backend, CONFIG GET, RESETSTAT, REWRITE and HELP to the first).
+ * are read and changed here; Redis's parameters still go to the backends (CONFIG SET to every local
+ * backend, CONFIG GET, RESETSTAT, REWRITE and HELP to the first), but for those the proxy protects
+ * ({@link ProtectedConfig}): CONFIG SET of one is refused, CONFIG GET leaves them out.
  *
  * <ul>
  *   <li>{@code CONFIG GET pattern [pattern ...]}: the matching proxy settings, merged into the first
@@ -32,8 +33,9 @@ import org.slf4j.LoggerFactory;
  *       {@code admin_password} configured, changing the proxy's settings needs {@code UMCTL AUTH}, as
  *       changing the cluster metadata does.</li>
  * </ul>
- * Inside MULTI, CONFIG is queued and runs on the backend with the transaction, as before; the backend
- * does not know the proxy's names.
+ * Inside MULTI, CONFIG is queued and runs on the backend with the transaction; the backend does not
+ * know the proxy's names, and a CONFIG that could touch a protected parameter is refused while queueing
+ * ({@link ProtectedConfig#transactionRefusal}).
  */
 final class ConfigCommands {
 
@@ -58,7 +60,7 @@ final class ConfigCommands {
             proxy.metrics().errorReply();
             s.replyError(slot, new String(rejection, StandardCharsets.UTF_8));
         } else if (cmd.argEqualsIgnoreCase(1, GET)) {
-            get(s, slot, cmd, spec);
+            get(s, slot, cmd);
         } else if (cmd.argEqualsIgnoreCase(1, SET)) {
             set(s, slot, cmd, spec);
         } else {
@@ -66,7 +68,7 @@ final class ConfigCommands {
         }
     }
 
-    private void get(ClientSession s, ReplySlot slot, RespCommand cmd, CommandSpec spec) {
+    private void get(ClientSession s, ReplySlot slot, RespCommand cmd) {
         List<String> patterns = new ArrayList<>(cmd.argCount() - 2);
         boolean backendNeeded = false;
         for (int i = 2; i < cmd.argCount(); i++) {
@@ -82,28 +84,31 @@ final class ConfigCommands {
             s.reply(slot, out);
             return;
         }
-        if (own.isEmpty()) {
-            forwarder.forward(s, slot, cmd, spec, false); // Redis's parameters only: as before
-            return;
-        }
         String backend = firstBackend(s, slot);
         if (backend == null) {
             return;
         }
-        // the whole request: its moonshard-* patterns match nothing in Redis
+        // the whole request: its moonshard-* patterns match nothing in Redis; what the backend answers
+        // loses its protected parameters, whatever pattern matched them
         ByteBufAllocator alloc = s.channel().alloc();
         BackendConnection connection = s.connectionFor(backend);
         connection.send(new ReplyTarget() {
             @Override
             void complete(ByteBuf reply) {
                 slot.backendPartReplied(sentAtNanos);
-                slot.complete(appendPairs(alloc, reply, own));
+                ByteBuf visible = ProtectedConfig.filter(alloc, reply);
+                slot.complete(own.isEmpty() ? visible : appendPairs(alloc, visible, own));
             }
         }, cmd.frame().retainedDuplicate());
         connection.pauseIfSaturated(s);
     }
 
     private void set(ClientSession s, ReplySlot slot, RespCommand cmd, CommandSpec spec) {
+        String refusal = ProtectedConfig.setRefusal(cmd);
+        if (refusal != null) {
+            s.replyError(slot, refusal); // the whole command, as Redis refuses it for one bad parameter
+            return;
+        }
         int argc = cmd.argCount();
         List<String> own = new ArrayList<>();
         List<Integer> redisNames = new ArrayList<>(); // argument index of each Redis parameter's name

@@ -6,7 +6,13 @@ import io.moonshard.cluster.route.RouteDecision;
 import io.moonshard.cluster.route.Router;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.resp.RespCommand;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Pub/Sub with Redis Cluster's semantics over plain Redis backends.
@@ -17,7 +23,8 @@ import java.util.Set;
  *       pass straight through to the client. {@code PUBLISH} goes to this proxy's pub/sub backend (its
  *       receiver count is the reply, as Redis Cluster counts the receivers of the node it was sent to)
  *       and, as {@code UMCTL PUBLISH}, to every peer proxy, which publishes it on its own pub/sub
- *       backend: a message reaches subscribers on every proxy, in order per publisher.</li>
+ *       backend: a message reaches subscribers on every proxy, in order per publisher. A peer runs
+ *       the relay only from a connection that proved the cluster secret ({@link UmctlCommands#PEER}).</li>
  *   <li>Shard channels ({@code SSUBSCRIBE}, {@code SPUBLISH}): routed by the channel's slot like a key,
  *       {@code MOVED} when another proxy owns it.</li>
  *   <li>RESP2 subscribed mode: while subscribed, other commands get Redis's exact refusal.</li>
@@ -30,8 +37,12 @@ final class PubSubCommands {
             "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe",
             "quit", "reset");
 
-    private static final byte[] UMCTL = "UMCTL".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] PUBLISH = "PUBLISH".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final Logger log = LoggerFactory.getLogger(PubSubCommands.class);
+    private static final byte[] UMCTL = "UMCTL".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PUBLISH = "PUBLISH".getBytes(StandardCharsets.US_ASCII);
+    private static final long RELAY_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** When a refused relay was last logged, over every loop; 0 = never. */
+    private static final AtomicLong lastRelayWarningNanos = new AtomicLong();
 
     private final ProxyContext proxy;
     private final Forwarder forwarder;
@@ -88,14 +99,40 @@ final class PubSubCommands {
         RespCommand relay = RespCommand.of(UMCTL, PUBLISH, command.argBytes(1), command.argBytes(2));
         try {
             for (String peer : peers) {
-                s.connectionFor(peer).send(ReplyTarget.discard(), relay.frame().retainedDuplicate());
+                // the connection proved the cluster secret first (BackendConnection's handshake)
+                s.connectionFor(peer).send(relayTarget(peer), relay.frame().retainedDuplicate());
             }
         } finally {
             relay.release();
         }
     }
 
-    /** UMCTL PUBLISH channel message, from a peer proxy: publish here only. */
+    /**
+     * Drops the peer's answer to a relay, but says why when the peer refused it (no or another cluster
+     * secret), at most once per {@link #RELAY_WARNING_INTERVAL_NANOS}: a refused relay reaches no subscriber.
+     */
+    private static ReplyTarget relayTarget(String peer) {
+        return new ReplyTarget() {
+            @Override
+            void complete(ByteBuf reply) {
+                try {
+                    if (FlatArrays.isError(reply)) {
+                        long now = System.nanoTime();
+                        long last = lastRelayWarningNanos.get();
+                        if ((last == 0 || now - last >= RELAY_WARNING_INTERVAL_NANOS)
+                                && lastRelayWarningNanos.compareAndSet(last, now)) {
+                            log.warn("event=publish_relay_refused peer={} reply=\"{}\"", peer,
+                                    reply.toString(StandardCharsets.UTF_8).trim());
+                        }
+                    }
+                } finally {
+                    reply.release();
+                }
+            }
+        };
+    }
+
+    /** UMCTL PUBLISH channel message, from a peer proxy (that proved the cluster secret): publish here only. */
     void publishLocally(ClientSession s, ReplySlot slot, RespCommand command) {
         if (command.argCount() != 4) {
             s.replyError(slot, "Invalid arguments");

@@ -40,6 +40,7 @@ final class SlowLog {
     private static final AsciiString SET = AsciiString.cached("SET");
     private static final AsciiString UMCTL = AsciiString.cached("UMCTL");
     private static final AsciiString SHUTDOWN = AsciiString.cached("SHUTDOWN");
+    private static final AsciiString PEERAUTH = AsciiString.cached("PEERAUTH");
     /**
      * Redis 7.0's {@code SENSITIVE_CONFIG} parameters, and the proxy's own password setting
      * ({@link LiveSettings}): CONFIG SET hides their values.
@@ -166,7 +167,8 @@ final class SlowLog {
      * the first 31 and then {@code "... (N more arguments)"}; an argument over {@link #MAX_STRING} bytes
      * cut there and followed by {@code "... (N more bytes)"}; passwords as {@code "(redacted)"}, where
      * Redis's commands redact them (AUTH, HELLO ... AUTH, MIGRATE ... AUTH/AUTH2, ACL SETUSER, CONFIG SET
-     * of a sensitive parameter) and for the admin password of UMCTL SHUTDOWN and UMCTL AUTH.
+     * of a sensitive parameter) and for the admin password of UMCTL SHUTDOWN and UMCTL AUTH and the cluster
+     * secret of UMCTL PEERAUTH.
      */
     static byte[][] captureArgs(RespCommand cmd) {
         int argc = cmd.argCount();
@@ -229,8 +231,9 @@ final class SlowLog {
                 }
             }
         } else if (argc >= 3 && cmd.argEqualsIgnoreCase(0, UMCTL)
-                && (cmd.argEqualsIgnoreCase(1, SHUTDOWN) || cmd.argEqualsIgnoreCase(1, AUTH))) {
-            r.set(2, argc); // the admin password
+                && (cmd.argEqualsIgnoreCase(1, SHUTDOWN) || cmd.argEqualsIgnoreCase(1, AUTH)
+                    || cmd.argEqualsIgnoreCase(1, PEERAUTH))) {
+            r.set(2, argc); // the admin password, the cluster secret
         }
         return r;
     }

@@ -60,7 +60,11 @@ final class TransactionCommands {
             s.replyError(slot, "ERR Command not allowed inside a transaction");
             return;
         }
-        String refusal = CommandPolicy.refusal(spec.containerName() != null ? spec.containerName() : spec.name(), command);
+        String topName = spec.containerName() != null ? spec.containerName() : spec.name();
+        String refusal = CommandPolicy.refusal(topName, command);
+        if (refusal == null && topName.equals("config")) {
+            refusal = ProtectedConfig.transactionRefusal(command); // EXEC's reply could not be filtered
+        }
         if (refusal != null) {
             tx.dirty = true;
             s.replyError(slot, refusal);

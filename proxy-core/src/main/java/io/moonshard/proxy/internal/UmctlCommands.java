@@ -11,23 +11,50 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * undermoon's control commands, with its exact replies (undermoon-proxy-spec §2): {@code SETCLUSTER},
  * {@code SETREPL}, {@code GETEPOCH}, {@code LISTCLUSTER}, {@code READY}, {@code INFOREPL},
- * {@code SHUTDOWN}, {@code SLOWLOG}.
+ * {@code SHUTDOWN}, {@code SLOWLOG}; and Moonshard's {@code AUTH}, {@code PEERAUTH} and the peer
+ * relay {@code PUBLISH}.
+ *
+ * <p>Who may run what ({@link #refusal}), undermoon having no authentication at all:
+ * <ul>
+ *   <li>{@link #AUTHENTICATION} subcommands run before anything, like Redis's AUTH;</li>
+ *   <li>every other subcommand needs what a Redis command needs: the client's AUTH when a client
+ *       password is set ({@code NOAUTH Authentication required.}), or the admin password;</li>
+ *   <li>{@link #CLUSTER_CHANGING} subcommands also need {@code UMCTL AUTH <admin_password>} whenever an
+ *       admin password is configured;</li>
+ *   <li>{@link #PEER} subcommands, which only proxies send each other, need the cluster secret
+ *       ({@code UMCTL PEERAUTH <cluster_secret>}); without a configured secret they stay open only while
+ *       the proxy has no password of any kind, as before passwords existed.</li>
+ * </ul>
  */
 final class UmctlCommands {
 
+    /** Prove a credential: allowed before the client's AUTH, like AUTH itself. */
+    static final Set<String> AUTHENTICATION = Set.of("AUTH", "PEERAUTH");
+    /**
+     * Change the cluster's metadata or the proxy's life: need the admin password when one is set. A
+     * migration or replication command joins this list.
+     */
+    static final Set<String> CLUSTER_CHANGING = Set.of("SETCLUSTER", "SETREPL", "SHUTDOWN");
+    /** Sent by a peer proxy: need the cluster secret. The migration handshake joins this list. */
+    static final Set<String> PEER = Set.of("PUBLISH");
+
     private final ProxyContext proxy;
     private final SlowlogCommands slowlog;
+    private final PubSubCommands pubsub;
 
-    UmctlCommands(ProxyContext proxy) {
+    UmctlCommands(ProxyContext proxy, PubSubCommands pubsub) {
         this.proxy = proxy;
         this.slowlog = new SlowlogCommands(proxy);
+        this.pubsub = pubsub;
     }
 
     void handle(ClientSession s, ReplySlot slot, RespCommand cmd) {
@@ -37,12 +64,15 @@ final class UmctlCommands {
         }
         ClusterState cluster = proxy.cluster();
         String sub = cmd.argString(1).toUpperCase(Locale.ROOT);
-        if ((sub.equals("SETCLUSTER") || sub.equals("SETREPL")) && !isAdmin(s)) {
-            s.replyError(slot, "NOAUTH UMCTL " + sub + " needs the admin password: UMCTL AUTH <admin_password> first");
+        String refusal = refusal(s, sub, cmd);
+        if (refusal != null) {
+            s.replyError(slot, refusal);
             return;
         }
         switch (sub) {
             case "AUTH" -> adminAuth(s, slot, cmd);
+            case "PEERAUTH" -> peerAuth(s, slot, cmd);
+            case "PUBLISH" -> pubsub.publishLocally(s, slot, cmd); // a peer relaying a PUBLISH
             case "SETCLUSTER" -> {
                 List<String> args = utf8Args(cmd, 2);
                 replyLine(s, slot, args == null ? "-Failed to parse args: InvalidArgs" : cluster.applySetCluster(args));
@@ -164,19 +194,58 @@ final class UmctlCommands {
         }
     }
 
+    /**
+     * Null when this session may run {@code UMCTL <sub>}, else the error. Unknown subcommands count as
+     * reading ones: before AUTH they get NOAUTH, after it {@code Invalid sub command}.
+     */
+    private String refusal(ClientSession s, String sub, RespCommand cmd) {
+        if (AUTHENTICATION.contains(sub)) {
+            return null;
+        }
+        if (PEER.contains(sub)) {
+            return peerRefusal(s, sub);
+        }
+        if (!s.authenticated && !s.admin && !proxy.credentials().openByDefault()) {
+            return "NOAUTH Authentication required.";
+        }
+        // UMCTL SHUTDOWN <admin_password> carries the password itself, which shutdown() checks
+        boolean passwordInline = sub.equals("SHUTDOWN") && cmd.argCount() >= 3;
+        if (CLUSTER_CHANGING.contains(sub) && !isAdmin(s) && !passwordInline) {
+            return "NOAUTH UMCTL " + sub + " needs the admin password: UMCTL AUTH <admin_password> first";
+        }
+        return null;
+    }
+
+    private String peerRefusal(ClientSession s, String sub) {
+        if (s.peer) {
+            return null;
+        }
+        String secret = proxy.config().clusterSecret();
+        if (secret == null) {
+            // with no password anywhere anybody may run anything, so the relay stays open as it was;
+            // once one is set, only the secret could tell a peer from a client, and there is none
+            if (proxy.credentials().openByDefault() && proxy.config().adminPassword() == null) {
+                return null;
+            }
+            return "NOAUTH UMCTL " + sub + " is for peer proxies and needs the cluster secret, "
+                    + "but this proxy has no cluster_secret configured";
+        }
+        return "NOAUTH UMCTL " + sub + " is for peer proxies: UMCTL PEERAUTH <cluster_secret> first";
+    }
+
     /** With an {@code admin_password} configured, only sessions that sent it may change the metadata. */
     private boolean isAdmin(ClientSession s) {
         return s.admin || proxy.config().adminPassword() == null;
     }
 
-    /** {@code UMCTL AUTH <admin_password>}: this connection may then send SETCLUSTER, SETREPL and SHUTDOWN. */
+    /** {@code UMCTL AUTH <admin_password>}: this connection may then run every UMCTL command but the peers'. */
     private void adminAuth(ClientSession s, ReplySlot slot, RespCommand cmd) {
         String required = proxy.config().adminPassword();
         if (cmd.argCount() != 3) {
             s.replyError(slot, "Invalid arguments");
         } else if (required == null) {
             s.replyError(slot, "ERR UMCTL AUTH called without any admin_password configured");
-        } else if (!java.security.MessageDigest.isEqual(required.getBytes(StandardCharsets.UTF_8), cmd.argBytes(2))) {
+        } else if (!MessageDigest.isEqual(required.getBytes(StandardCharsets.UTF_8), cmd.argBytes(2))) {
             s.replyError(slot, "WRONGPASS invalid admin password");
         } else {
             s.admin = true;
@@ -184,18 +253,35 @@ final class UmctlCommands {
         }
     }
 
-    /** {@code UMCTL SHUTDOWN [admin_password]}: undermoon leaves it open; a configured admin password guards it. */
+    /**
+     * {@code UMCTL PEERAUTH <cluster_secret>}: a peer proxy proves it belongs to the cluster, once per
+     * connection ({@link BackendConnection} sends it first); this connection may then run the
+     * {@link #PEER} commands, nothing else.
+     */
+    private void peerAuth(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        String secret = proxy.config().clusterSecret();
+        if (cmd.argCount() != 3) {
+            s.replyError(slot, "Invalid arguments");
+        } else if (secret == null) {
+            s.replyError(slot, "ERR UMCTL PEERAUTH called without any cluster_secret configured");
+        } else if (!MessageDigest.isEqual(secret.getBytes(StandardCharsets.UTF_8), cmd.argBytes(2))) {
+            s.replyError(slot, "WRONGPASS invalid cluster secret");
+        } else {
+            s.peer = true;
+            s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+        }
+    }
+
+    /**
+     * {@code UMCTL SHUTDOWN [admin_password]}: undermoon leaves it open; a configured admin password
+     * guards it, given by {@code UMCTL AUTH} before or as the argument.
+     */
     private void shutdown(ClientSession s, ReplySlot slot, RespCommand cmd) {
         String required = proxy.config().adminPassword();
-        if (required != null && !s.admin) {
-            if (cmd.argCount() < 3) {
-                s.replyError(slot, "NOAUTH UMCTL SHUTDOWN needs the admin password");
-                return;
-            }
-            if (!java.security.MessageDigest.isEqual(required.getBytes(StandardCharsets.UTF_8), cmd.argBytes(2))) {
-                s.replyError(slot, "WRONGPASS invalid admin password");
-                return;
-            }
+        if (required != null && !s.admin
+                && !MessageDigest.isEqual(required.getBytes(StandardCharsets.UTF_8), cmd.argBytes(2))) {
+            s.replyError(slot, "WRONGPASS invalid admin password");
+            return;
         }
         s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
         s.channel().eventLoop().execute(proxy::requestShutdown); // after the +OK is on its way

@@ -162,6 +162,8 @@ class SlowLogTest {
         assertThat(captured("CONFIG", "SET", "maxmemory", "1mb", "RequirePass", "pw", "masterauth", "x"))
                 .containsExactly("CONFIG", "SET", "maxmemory", "1mb", "RequirePass", "(redacted)", "masterauth", "(redacted)");
         assertThat(captured("UMCTL", "SHUTDOWN", "adminpw")).containsExactly("UMCTL", "SHUTDOWN", "(redacted)");
+        assertThat(captured("UMCTL", "AUTH", "adminpw")).containsExactly("UMCTL", "AUTH", "(redacted)");
+        assertThat(captured("UMCTL", "PEERAUTH", "secret")).containsExactly("UMCTL", "PEERAUTH", "(redacted)");
         assertThat(captured("umctl", "auth", "adminpw")).containsExactly("umctl", "auth", "(redacted)");
         assertThat(captured("CONFIG", "GET", "requirepass")).containsExactly("CONFIG", "GET", "requirepass");
         assertThat(captured("SET", "auth", "pw")).containsExactly("SET", "auth", "pw");
