@@ -58,8 +58,10 @@ class SlowReaderJarIT {
             throws Exception {
         redis = RedisProcess.start();
         int port = FreePorts.next();
+        // Redis builds all 1,000 replies (1 GB) before it sends any, which on a loaded machine can take
+        // longer than the default backend timeout: that is Redis's time, not what this test measures
         startJar("--address", "127.0.0.1:" + port, "--thread-number", "1", "--backend-conn-num", "1",
-                "--client-output-buffer-limit", "normal 32mb 0 0");
+                "--backend-timeout", "10000", "--client-output-buffer-limit", "normal 32mb 0 0");
         try (RawRedisClient admin = new RawRedisClient(port)) {
             assertThat(admin.call("UMCTL", "SETCLUSTER", "v2", "1", "NOFLAGS", "c", redis.address(), "1", "0-16383"))
                     .isEqualTo("+OK\r\n");
