@@ -72,6 +72,7 @@ class OutputBufferLimitIT {
             try (Socket slow = slowReader(cluster.port(0))) {
                 long start = System.nanoTime();
                 pipeline(slow, 16, "GET", "big"); // 16 MB due: over the soft limit, no hard limit
+                pipeline(slow, 100, "PING"); // small replies behind them, copied off the backend's buffer
                 String address = "addr=127.0.0.1:" + slow.getLocalPort() + " ";
                 // still there after a second: over the soft limit, but not yet for 2 seconds
                 await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2))
@@ -111,6 +112,32 @@ class OutputBufferLimitIT {
                 assertThat(readsToEndOfStream(subscriber)).isTrue();
                 String address = "addr=127.0.0.1:" + normal.getLocalPort() + " ";
                 assertThat(publisher.call("CLIENT", "LIST")).contains(address);
+            }
+        }
+    }
+
+    @Test
+    void maxClientOutputBytes_cutsAClientWithManyRepliesDue_butLetsOneBigReplyThrough() throws Exception {
+        int big = 6 << 20;
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(1, 1, b -> b.maxClientOutputBytes(4 << 20));
+             RawRedisClient admin = new RawRedisClient(cluster.port(0))) {
+            assertThat(admin.call("SET", "big", "b".repeat(big))).isEqualTo("+OK\r\n");
+            assertThat(admin.call("SET", "one", "o".repeat(1 << 20))).isEqualTo("+OK\r\n");
+            try (Socket single = slowReader(cluster.port(0)); Socket many = slowReader(cluster.port(0))) {
+                pipeline(single, 1, "GET", "big"); // 6 MB due, but one reply
+                pipeline(many, 8, "GET", "one"); // 8 MB due in 8 replies
+                String manyAddress = "addr=127.0.0.1:" + many.getLocalPort() + " ";
+                await().atMost(Duration.ofSeconds(10)).until(() -> !admin.call("CLIENT", "LIST").contains(manyAddress));
+                assertThat(readsToEndOfStream(many)).isTrue();
+                String singleAddress = "addr=127.0.0.1:" + single.getLocalPort() + " ";
+                assertThat(admin.call("CLIENT", "LIST")).contains(singleAddress);
+                byte[] header = ("$" + big + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                byte[] reply = single.getInputStream().readNBytes(header.length + big + 2);
+                assertThat(java.util.Arrays.copyOf(reply, header.length)).isEqualTo(header);
+                assertThat(reply[header.length]).isEqualTo((byte) 'b');
+                assertThat(reply[header.length + big - 1]).isEqualTo((byte) 'b');
+                pipeline(single, 1, "PING");
+                assertThat(single.getInputStream().readNBytes(7)).isEqualTo("+PONG\r\n".getBytes());
             }
         }
     }

@@ -37,6 +37,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     private static final long REDIS_FIXED_REPLY_BUFFER = 16 * 1024;
+    /** Replies due beyond which a client counts as not reading them (see {@link #onSlotCompleted}). */
+    private static final long LAGGING_BYTES = 1 << 20;
 
     final ProxyContext proxy;
     final BackendPool pool;
@@ -397,8 +399,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             reply.release();
             return;
         }
-        slot.reply = reply;
         int replyBytes = reply.readableBytes();
+        if (replyBytes > 0 && replyBytes < REDIS_FIXED_REPLY_BUFFER && replyBytesDue() > LAGGING_BYTES) {
+            // A backend reply is a slice of that connection's read buffer and keeps all of it alive, other
+            // clients' replies (perhaps a big one) included, for as long as this client leaves it unread:
+            // a client that lags gets its small replies copied, so it holds no more than it is counted for.
+            ByteBuf copy = channel.alloc().buffer(replyBytes);
+            copy.writeBytes(reply, reply.readerIndex(), replyBytes);
+            reply.release();
+            reply = copy;
+        }
+        slot.reply = reply;
         queuedReplyBytes += replyBytes;
         if (pending.peekFirst() != slot) {
             // an earlier request is still outstanding; this reply waits its turn, counted as due
@@ -486,8 +497,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         long cap = proxy.config().maxClientOutputBytes();
         // one reply alone is let through whatever its size: it is in memory already, and only the proxy's
-        // own cap has this exception (a configured hard limit applies to it, as in Redis)
-        if (reached == null && !fromTimer && cap > 0 && due > cap && due > replyBytes) {
+        // own cap has this exception (a configured hard limit applies to it, as in Redis). "Alone": what
+        // else is due stays within the bytes Redis does not count either (the channel adds some per write)
+        if (reached == null && !fromTimer && cap > 0 && due > cap && due - replyBytes > REDIS_FIXED_REPLY_BUFFER) {
             reached = "max_client_output_bytes";
         }
         if (reached == null) {
