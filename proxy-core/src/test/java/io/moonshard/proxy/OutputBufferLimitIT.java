@@ -142,6 +142,33 @@ class OutputBufferLimitIT {
         }
     }
 
+    @Test
+    void repliesWaitingBehindASlowerOne_countAsDue_andStopTheProxyReadingThatClient() throws Exception {
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(1, 1, b -> b.maxPendingReplyBytes(2 << 20));
+             RawRedisClient admin = new RawRedisClient(cluster.port(0))) {
+            assertThat(admin.call("SET", "one", "o".repeat(1 << 20))).isEqualTo("+OK\r\n");
+            try (Socket client = new Socket()) {
+                client.connect(new InetSocketAddress("127.0.0.1", cluster.port(0)), 5000);
+                // BLPOP blocks; the 8 MB of GET replies behind it wait in their slots, none on the socket
+                pipeline(client, 1, "BLPOP", "list", "0");
+                pipeline(client, 8, "GET", "one");
+                await().atMost(Duration.ofSeconds(10)).until(() ->
+                        cluster.backends.get(0).get(0).rawCommand("CLIENT", "LIST").contains("cmd=blpop"));
+                pipeline(client, 1, "SET", "marker", "1");
+                // over max_pending_reply_bytes: this client's next command is not read while they wait
+                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                        .until(() -> admin.call("EXISTS", "marker").equals(":0\r\n"));
+                assertThat(admin.call("LPUSH", "list", "x")).isEqualTo(":1\r\n");
+                byte[] blpop = "*2\r\n$4\r\nlist\r\n$1\r\nx\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                assertThat(client.getInputStream().readNBytes(blpop.length)).isEqualTo(blpop);
+                int getReply = ("$" + (1 << 20) + "\r\n").length() + (1 << 20) + 2;
+                assertThat(client.getInputStream().readNBytes(8 * getReply)).hasSize(8 * getReply);
+                assertThat(client.getInputStream().readNBytes(5)).isEqualTo("+OK\r\n".getBytes());
+                assertThat(admin.call("EXISTS", "marker")).isEqualTo(":1\r\n");
+            }
+        }
+    }
+
     /** A client socket with a small receive window, so replies pile up in the proxy rather than in the kernel. */
     private static Socket slowReader(int port) throws IOException {
         Socket socket = new Socket();
