@@ -24,7 +24,8 @@ import java.util.Objects;
  * @param connectTimeout   {@code backend_connect_timeout}: give up connecting to a backend after this
  * @param maxClients       {@code max_clients}: refuse connections beyond this many
  * @param maxPendingCommands  {@code max_pending_commands}: per client; stop reading over it
- * @param maxPendingReplyBytes {@code max_pending_reply_bytes}: per client; stop reading over it
+ * @param maxPendingReplyBytes {@code max_pending_reply_bytes}: per client; stop reading while more reply bytes
+ *                         than this are due (received from backends, not yet written to the client's socket)
  * @param protoMaxBulkLen  {@code proto_max_bulk_len}: largest argument a client may send, like Redis
  * @param nodeIdFormat     {@code node_id_format}: how node IDs are formed in CLUSTER replies
  * @param clusterBusPort   {@code cluster_nodes_version}: true prints {@code ip:port@cport} in
@@ -63,6 +64,10 @@ import java.util.Objects;
  *                         {@code UMCTL PEERAUTH <secret>} first on every connection to a peer, and only a
  *                         connection that did may run the peer commands ({@code UMCTL PUBLISH}); null for
  *                         none: peer commands are then refused whenever a client or admin password is set
+ * @param clientOutputBufferLimit {@code client_output_buffer_limit}: Redis's {@code client-output-buffer-limit}
+ *                         for the proxy's clients (a client over it is disconnected); Redis 7.0's defaults
+ * @param maxClientOutputBytes {@code max_client_output_bytes}: per client, whatever its class: disconnect a client
+ *                         with more reply bytes than this due, unless they are a single reply; 0 = no such cap
  */
 public record ProxyConfig(
         String address,
@@ -94,7 +99,9 @@ public record ProxyConfig(
         int slowlogMaxLen,
         java.util.Map<String, String> users,
         boolean allowDangerousCommands,
-        String clusterSecret) {
+        String clusterSecret,
+        ClientOutputBufferLimits clientOutputBufferLimit,
+        long maxClientOutputBytes) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -120,6 +127,8 @@ public record ProxyConfig(
         requireAtLeast("max_dedicated_connections", maxDedicatedConnections, 0);
         requireAtLeast("slowlog_log_slower_than", slowlogLogSlowerThan, -1);
         requireAtLeast("slowlog_max_len", slowlogMaxLen, 0);
+        requireAtLeast("max_client_output_bytes", maxClientOutputBytes, 0);
+        Objects.requireNonNull(clientOutputBufferLimit, "client_output_buffer_limit");
         users = users == null ? java.util.Map.of() : java.util.Map.copyOf(users);
         if (users.containsKey("default")) {
             throw new IllegalArgumentException("users: the default user's password is 'password'");
@@ -230,6 +239,8 @@ public record ProxyConfig(
         b.users = users;
         b.allowDangerousCommands = allowDangerousCommands;
         b.clusterSecret = clusterSecret;
+        b.clientOutputBufferLimit = clientOutputBufferLimit.format();
+        b.maxClientOutputBytes = maxClientOutputBytes;
         return b;
     }
 
@@ -284,6 +295,8 @@ public record ProxyConfig(
         private java.util.Map<String, String> users = java.util.Map.of();
         private boolean allowDangerousCommands;
         private String clusterSecret;
+        private String clientOutputBufferLimit = "";
+        private long maxClientOutputBytes = 256L * 1024 * 1024;
 
         private Builder() {
         }
@@ -318,6 +331,9 @@ public record ProxyConfig(
         public Builder users(java.util.Map<String, String> v) { users = v; return this; }
         public Builder allowDangerousCommands(boolean v) { allowDangerousCommands = v; return this; }
         public Builder clusterSecret(String v) { clusterSecret = v; return this; }
+        /** Redis's {@code client-output-buffer-limit} value, applied over Redis's defaults ({@link ClientOutputBufferLimits#with}). */
+        public Builder clientOutputBufferLimit(String v) { clientOutputBufferLimit = v; return this; }
+        public Builder maxClientOutputBytes(long v) { maxClientOutputBytes = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
@@ -325,7 +341,15 @@ public record ProxyConfig(
                     maxPendingReplyBytes, protoMaxBulkLen, nodeIdFormat, clusterBusPort, initialSetCluster,
                     maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
                     tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users,
-                    allowDangerousCommands, clusterSecret);
+                    allowDangerousCommands, clusterSecret, outputLimits(), maxClientOutputBytes);
+        }
+
+        private ClientOutputBufferLimits outputLimits() {
+            try {
+                return ClientOutputBufferLimits.parse(clientOutputBufferLimit == null ? "" : clientOutputBufferLimit);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("client_output_buffer_limit: " + e.getMessage());
+            }
         }
     }
 }

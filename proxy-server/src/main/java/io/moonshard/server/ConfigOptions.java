@@ -74,8 +74,18 @@ final class ConfigOptions {
                     "Per client: stop reading while this many commands await their replies.",
                     (s, v) -> s.proxy.maxPendingCommands((Integer) v)),
             option("max_pending_reply_bytes", Kind.LONG, 1, "BYTES", Long.toString(D.maxPendingReplyBytes()),
-                    "Per client: stop reading while this many reply bytes wait to be written.",
+                    "Per client: stop reading its commands while more reply bytes than this are due (received "
+                            + "from backends, not yet written to its socket).",
                     (s, v) -> s.proxy.maxPendingReplyBytes((Long) v)),
+            option("client_output_buffer_limit", Kind.TEXT, 0, "LIMITS", D.clientOutputBufferLimit().format(),
+                    "Redis's client-output-buffer-limit for the proxy's clients: class hard soft soft-seconds "
+                            + "(normal, pubsub; replica accepted), e.g. 'normal 256mb 64mb 60'; classes not given "
+                            + "keep Redis 7.0's defaults. A client over it is disconnected. CONFIG SET changes it.",
+                    (s, v) -> s.proxy.clientOutputBufferLimit((String) v)),
+            option("max_client_output_bytes", Kind.LONG, 0, "BYTES", Long.toString(D.maxClientOutputBytes()),
+                    "Per client, whatever client_output_buffer_limit says: disconnect a client with more reply "
+                            + "bytes than this due, unless they are one reply; 0 turns it off.",
+                    (s, v) -> s.proxy.maxClientOutputBytes((Long) v)),
             option("proto_max_bulk_len", Kind.LONG, 1, "BYTES", Long.toString(D.protoMaxBulkLen()),
                     "Largest argument a client may send, like Redis's proto-max-bulk-len.",
                     (s, v) -> s.proxy.protoMaxBulkLen((Long) v)),

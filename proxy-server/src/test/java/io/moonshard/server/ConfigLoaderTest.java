@@ -84,7 +84,14 @@ class ConfigLoaderTest {
                     s -> s.proxy().backendUser())),
             Map.entry("backend_password", new Sample("bpw1", "bpw1", "bpw2", "bpw2", s -> s.proxy().backendPassword())),
             Map.entry("max_dedicated_connections", new Sample("50", 50, "0", 0,
-                    s -> s.proxy().maxDedicatedConnections())));
+                    s -> s.proxy().maxDedicatedConnections())),
+            Map.entry("client_output_buffer_limit", new Sample("normal 1mb 0 0",
+                    "normal 1048576 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+                    "pubsub 1k 2kb 3 normal 4gb 5 6",
+                    "normal 4294967296 5 6 slave 268435456 67108864 60 pubsub 1000 2048 3",
+                    s -> s.proxy().clientOutputBufferLimit().format())),
+            Map.entry("max_client_output_bytes", new Sample("1048576", 1048576L, "0", 0L,
+                    s -> s.proxy().maxClientOutputBytes())));
 
     /**
      * Flags a key's sample needs to form a valid configuration (ProxyConfig checks the combination);

@@ -91,11 +91,20 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
                     if (next > end) {
                         long missing = next - end;
                         if (length >= BIG_BULK && missing <= Integer.MAX_VALUE && !in.isReadOnly()
-                                && in.maxWritableBytes() >= missing) {
+                                && in.refCnt() == 1) {
                             // Reserve the rest of a big bulk once, so arriving chunks are appended in
                             // place; otherwise the cumulation is re-copied each time it grows (a 100 MB
-                            // reply was copied 32 times, 1.3 GB in all, and took 4 s to arrive).
-                            in.ensureWritable((int) missing);
+                            // reply was copied 32 times, 1.3 GB in all, and took 4 s to arrive). The
+                            // frames before it are gone (nothing else holds the buffer), so only this
+                            // frame's bytes move. While earlier frames are still held (a client has not
+                            // read its replies yet), growing in place would copy them too, on every big
+                            // reply, so the cumulator moves this frame to a new buffer instead.
+                            if (in.readerIndex() > 0) {
+                                in.discardReadBytes();
+                            }
+                            if (in.maxWritableBytes() >= missing) {
+                                in.ensureWritable((int) missing);
+                            }
                         }
                         return false; // header parsed again when the data arrives; it is short
                     }

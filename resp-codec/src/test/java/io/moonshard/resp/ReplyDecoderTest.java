@@ -138,4 +138,41 @@ class ReplyDecoderTest {
         }
         assertThat(ch.finish()).isFalse();
     }
+
+    @Test
+    void aBigBulkBehindAReplyStillHeld_startsANewCumulation_leavingTheHeldBytesWhereTheyAre() {
+        int size = 1 << 20;
+        EmbeddedChannel ch = new EmbeddedChannel(new RespReplyDecoder());
+        byte[] value = new byte[size];
+        java.util.Arrays.fill(value, (byte) 'a');
+        String header = "$" + size + "\r\n";
+        // one growable buffer: the first reply whole, then the start of the second
+        ByteBuf first = Unpooled.buffer(header.length() * 2 + size + 64 * 1024, Integer.MAX_VALUE);
+        first.writeBytes(header.getBytes(StandardCharsets.US_ASCII)).writeBytes(value).writeBytes(new byte[] {'\r', '\n'});
+        first.writeBytes(header.getBytes(StandardCharsets.US_ASCII)).writeBytes(value, 0, 64 * 1024);
+        ch.writeInbound(first);
+        ByteBuf held = ch.readInbound(); // not released yet: a client has not read it
+        try {
+            ChunkedFeed.capacityChanges(ch, () -> ((RespReplyDecoder) ch.pipeline().first()).internalBufferForTest(),
+                    size - 64 * 1024);
+            // the second reply's buffer is sized for the second reply alone (rounded up to 2 MB); grown in
+            // place behind the held one it would have been 4 MB, the first reply copied along
+            assertThat(((RespReplyDecoder) ch.pipeline().first()).internalBufferForTest().capacity())
+                    .isLessThanOrEqualTo(2 * size);
+            ch.writeInbound(Unpooled.copiedBuffer("\r\n", StandardCharsets.US_ASCII));
+            ByteBuf second = ch.readInbound();
+            try {
+                assertThat(second.readableBytes()).isEqualTo(header.length() + size + 2);
+                assertThat(second.getByte(second.readerIndex() + header.length())).isEqualTo((byte) 'a');
+                assertThat(second.getByte(second.readerIndex() + header.length() + size - 1)).isEqualTo((byte) 'v');
+            } finally {
+                second.release();
+            }
+            assertThat(held.readableBytes()).isEqualTo(header.length() + size + 2);
+            assertThat(held.toString(StandardCharsets.US_ASCII)).isEqualTo(header + "a".repeat(size) + "\r\n");
+        } finally {
+            held.release();
+        }
+        assertThat(ch.finish()).isFalse();
+    }
 }

@@ -23,12 +23,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Confined to the client channel's event loop, which also runs every backend connection this
  * session uses, so nothing here is synchronised. Back-pressure: over {@code max_pending_commands}
- * unanswered requests, or while the client does not read its replies (channel not writable), the
- * session stops reading from the client until it drains.
+ * unanswered requests, or while more than {@code max_pending_reply_bytes} of replies are due, the session
+ * stops reading from the client until it drains.
+ *
+ * <p>Replies due: bytes received from backends (or made here) and not yet written to the client's socket,
+ * that is the complete replies waiting in slots for an earlier one plus what the channel's outbound
+ * buffer holds. A backend connection is shared by many clients and never waits for one: each reply is
+ * taken off it as it arrives and counts against its client. Over Redis's {@code client-output-buffer-limit}
+ * of its class (normal or pubsub), or over {@code max_client_output_bytes}, the client is disconnected as
+ * Redis disconnects it, and its replies still to come are released as they arrive.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+    private static final long REDIS_FIXED_REPLY_BUFFER = 16 * 1024;
+    /** Replies due beyond which a client counts as not reading them (see {@link #onSlotCompleted}). */
+    private static final long LAGGING_BYTES = 1 << 20;
 
     final ProxyContext proxy;
     final BackendPool pool;
@@ -45,6 +55,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private boolean backendPaused;
     private boolean flushScheduled;
     private final Runnable flushTask = this::flushNow;
+    /** Bytes of complete replies held in slots (waiting for an earlier reply), pushed frames included. */
+    private long queuedReplyBytes;
+    /** When the replies due last reached the soft limit ({@link System#nanoTime}); 0 while under it. */
+    private long softLimitSinceNanos;
+    /** The check that disconnects a client still over its soft limit once its seconds are up, or null. */
+    private io.netty.util.concurrent.ScheduledFuture<?> softLimitCheck;
 
     // client-visible state, read by CLIENT LIST from other threads (informational only)
     volatile String name = "";
@@ -210,6 +226,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                 slot.pushedBefore = new java.util.ArrayList<>(1);
             }
             slot.pushedBefore.add(frame);
+            queuedReplyBytes += frame.readableBytes();
+            checkOutputLimits(frame.readableBytes(), false);
             return;
         }
         onSlotCompleted(reserveSlot(), frame);
@@ -383,9 +401,22 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             reply.release();
             return;
         }
+        int replyBytes = reply.readableBytes();
+        if (replyBytes > 0 && replyBytes < REDIS_FIXED_REPLY_BUFFER && replyBytesDue() > LAGGING_BYTES) {
+            // A backend reply is a slice of that connection's read buffer and keeps all of it alive, other
+            // clients' replies (perhaps a big one) included, for as long as this client leaves it unread:
+            // a client that lags gets its small replies copied, so it holds no more than it is counted for.
+            ByteBuf copy = channel.alloc().buffer(replyBytes);
+            copy.writeBytes(reply, reply.readerIndex(), replyBytes);
+            reply.release();
+            reply = copy;
+        }
         slot.reply = reply;
+        queuedReplyBytes += replyBytes;
         if (pending.peekFirst() != slot) {
-            return; // an earlier request is still outstanding; this reply waits its turn
+            // an earlier request is still outstanding; this reply waits its turn, counted as due
+            checkOutputLimits(replyBytes, false);
+            return;
         }
         ReplySlot head;
         while ((head = pending.peekFirst()) != null && head.reply != null) {
@@ -395,12 +426,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             head.reply = null;
             if (head.pushedBefore != null) {
                 for (ByteBuf pushed : head.pushedBefore) {
+                    queuedReplyBytes -= pushed.readableBytes();
                     pool.stats.add(LoopStats.CLIENT_SENT_BYTES, pushed.readableBytes());
                     channel.write(pushed, channel.voidPromise());
                 }
                 head.pushedBefore = null;
                 flushNeeded = true;
             }
+            queuedReplyBytes -= out.readableBytes();
             if (head.suppressed) {
                 out.release();
                 continue;
@@ -413,8 +446,93 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
+        // written to the channel, not yet to the socket: still due, so still counted (outbound buffer)
+        if (checkOutputLimits(replyBytes, false)) {
+            return;
+        }
         scheduleFlush();
         resumeIfDrained();
+    }
+
+    /** Bytes of replies due: held in slots, plus what the channel has not written to the socket yet. */
+    long replyBytesDue() {
+        io.netty.channel.ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
+        return queuedReplyBytes + (outbound == null ? 0 : outbound.totalPendingWriteBytes());
+    }
+
+    /**
+     * After a reply of {@code replyBytes} became due (or, {@code fromTimer}, when a soft limit's seconds are
+     * up): disconnects the client when its replies due exceed a limit, as Redis's
+     * {@code checkClientOutputBufferLimits} and {@code closeClientOnOutputBufferLimitReached} do; otherwise
+     * stops reading its requests while they exceed {@code max_pending_reply_bytes}. True when disconnected.
+     */
+    private boolean checkOutputLimits(long replyBytes, boolean fromTimer) {
+        if (closed || discarding) {
+            return false;
+        }
+        long due = replyBytesDue();
+        // Redis counts only what overflows a client's fixed 16 KB reply buffer (PROTO_REPLY_CHUNK_BYTES)
+        long counted = Math.max(0, due - REDIS_FIXED_REPLY_BUFFER);
+        io.moonshard.proxy.ClientOutputBufferLimits limits = proxy.live().outputLimits();
+        int clientClass = inSubscribedMode() ? io.moonshard.proxy.ClientOutputBufferLimits.PUBSUB
+                : io.moonshard.proxy.ClientOutputBufferLimits.NORMAL;
+        long hard = limits.hard(clientClass);
+        long soft = limits.soft(clientClass);
+        String reached = null;
+        if (counted == 0) {
+            softLimitSinceNanos = 0;
+        } else if (hard != 0 && Long.compareUnsigned(counted, hard) >= 0) {
+            reached = "hard";
+        } else if (soft != 0 && Long.compareUnsigned(counted, soft) >= 0) {
+            long now = System.nanoTime();
+            long allowedNanos = limits.seconds(clientClass) * 1_000_000_000L;
+            if (softLimitSinceNanos == 0) {
+                softLimitSinceNanos = now == 0 ? 1 : now;
+                scheduleSoftLimitCheck(allowedNanos);
+            } else if (now - softLimitSinceNanos > allowedNanos) {
+                reached = "soft";
+            } else if (softLimitCheck == null) {
+                scheduleSoftLimitCheck(allowedNanos - (now - softLimitSinceNanos));
+            }
+        } else {
+            softLimitSinceNanos = 0;
+        }
+        long cap = proxy.config().maxClientOutputBytes();
+        // one reply alone is let through whatever its size: it is in memory already, and only the proxy's
+        // own cap has this exception (a configured hard limit applies to it, as in Redis). "Alone": what
+        // else is due stays within the bytes Redis does not count either (the channel adds some per write)
+        if (reached == null && !fromTimer && cap > 0 && due > cap && due - replyBytes > REDIS_FIXED_REPLY_BUFFER) {
+            reached = "max_client_output_bytes";
+        }
+        if (reached == null) {
+            if (due > proxy.config().maxPendingReplyBytes() && channel.config().isAutoRead()) {
+                channel.config().setAutoRead(false); // resumes in resumeIfDrained
+            }
+            return false;
+        }
+        // Redis's own line (networking.c), so what operators grep for still finds it
+        log.warn("event=client_output_buffer_limit class={} limit={} reply_bytes_due={} Client id={} addr={} "
+                        + "scheduled to be closed ASAP for overcoming of output buffer limits.",
+                clientClass == io.moonshard.proxy.ClientOutputBufferLimits.PUBSUB ? "pubsub" : "normal", reached, due,
+                id, remoteAddress());
+        closing = true;
+        channel.config().setAutoRead(false);
+        releasePending(); // replies still to come are released as they arrive (discarding)
+        channel.close(); // what the outbound buffer holds is released with it
+        return true;
+    }
+
+    /** The soft limit is checked again once its seconds are up, even when no more replies come. */
+    private void scheduleSoftLimitCheck(long delayNanos) {
+        if (softLimitCheck != null) {
+            softLimitCheck.cancel(false);
+        }
+        softLimitCheck = channel.eventLoop().schedule(() -> {
+            softLimitCheck = null;
+            if (softLimitSinceNanos != 0) {
+                checkOutputLimits(0, true);
+            }
+        }, Math.max(delayNanos, 0) + 1_000_000, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -521,7 +639,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private void resumeIfDrained() {
         if (!closing && !backendPaused && !channel.config().isAutoRead() && channel.isWritable()
-                && pending.size() <= proxy.config().maxPendingCommands() / 2) {
+                && pending.size() <= proxy.config().maxPendingCommands() / 2
+                && replyBytesDue() <= proxy.config().maxPendingReplyBytes() / 2) {
             channel.config().setAutoRead(true);
         }
     }
@@ -550,6 +669,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closed = true;
         releasePending();
+        if (softLimitCheck != null) {
+            softLimitCheck.cancel(false);
+            softLimitCheck = null;
+        }
         closeDedicatedConnections();
         if (blockingCommands > 0) {
             blockingCommands = 0;
@@ -581,6 +704,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             }
         }
         pending.clear();
+        queuedReplyBytes = 0;
     }
 
     @Override

@@ -99,8 +99,32 @@ final class ConfigCommands {
                 ByteBuf visible = ProtectedConfig.filter(alloc, reply);
                 slot.complete(own.isEmpty() ? visible : appendPairs(alloc, visible, own));
             }
-        }, cmd.frame().retainedDuplicate());
+        }, withoutProxyOwnedRedisNames(alloc, cmd));
         connection.pauseIfSaturated(s);
+    }
+
+    /**
+     * The CONFIG GET request for the backend: as the client sent it, except that the Redis parameter the
+     * proxy answers itself ({@code client-output-buffer-limit}) is not asked again (its pair would be twice).
+     */
+    private static ByteBuf withoutProxyOwnedRedisNames(ByteBufAllocator alloc, RespCommand cmd) {
+        List<Integer> kept = new ArrayList<>(cmd.argCount());
+        for (int i = 2; i < cmd.argCount(); i++) {
+            if (!cmd.argString(i).equalsIgnoreCase(LiveSettings.CLIENT_OUTPUT_BUFFER_LIMIT)) {
+                kept.add(i);
+            }
+        }
+        if (kept.size() == cmd.argCount() - 2) {
+            return cmd.frame().retainedDuplicate();
+        }
+        ByteBuf frame = alloc.buffer(cmd.frame().readableBytes());
+        RespWriter.arrayHeader(frame, 2 + kept.size());
+        RespWriter.bulk(frame, cmd.arg(0));
+        RespWriter.bulk(frame, cmd.arg(1));
+        for (int i : kept) {
+            RespWriter.bulk(frame, cmd.arg(i));
+        }
+        return frame;
     }
 
     private void set(ClientSession s, ReplySlot slot, RespCommand cmd, CommandSpec spec) {

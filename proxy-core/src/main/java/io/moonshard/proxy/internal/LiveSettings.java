@@ -26,9 +26,15 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code moonshard-max-clients}</td><td>{@code max_clients}</td><td>{@link ClientRegistry}</td></tr>
  *   <tr><td>{@code moonshard-backend-timeout}</td><td>{@code backend_timeout} (ms)</td><td>here</td></tr>
  *   <tr><td>{@code moonshard-max-dedicated-connections}</td><td>{@code max_dedicated_connections}</td><td>here</td></tr>
+ *   <tr><td>{@code client-output-buffer-limit}</td><td>{@code client_output_buffer_limit}</td><td>here</td></tr>
  *   <tr><td>{@code moonshard-loglevel}</td><td>{@code log_level}</td><td>the {@link LogLevelControl} hook, when
  *       the embedding application registered one; otherwise the setting does not exist</td></tr>
  * </table>
+ *
+ * <p>{@code client-output-buffer-limit} keeps Redis's name: the proxy applies it to its own clients, as a
+ * Redis node does, instead of passing it to the backends (where it would limit the proxy's shared
+ * connections, and one slow client would get every client's connection cut). It is found by its exact
+ * name only; a glob in CONFIG GET matches the backends' parameters, not it.
  *
  * <p>Each value has one owner and is read where it is used, through a volatile field (a plain load on
  * the usual hardware), so a change is seen by every event loop from its next use on; nothing is copied
@@ -44,6 +50,7 @@ final class LiveSettings {
     static final String BACKEND_TIMEOUT = "moonshard-backend-timeout";
     static final String MAX_DEDICATED_CONNECTIONS = "moonshard-max-dedicated-connections";
     static final String LOGLEVEL = "moonshard-loglevel";
+    static final String CLIENT_OUTPUT_BUFFER_LIMIT = "client-output-buffer-limit";
 
     /** Redis's {@code string2ll}: an optional minus, no plus, no spaces, no leading zeros. */
     private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]*)");
@@ -60,6 +67,7 @@ final class LiveSettings {
     private final Map<String, Setting> byName = new LinkedHashMap<>();
     private volatile long backendTimeoutNanos;
     private volatile int maxDedicatedConnections;
+    private volatile io.moonshard.proxy.ClientOutputBufferLimits outputLimits;
 
     /**
      * @param proxy    the owner of the other settings; only stored here (it is still being built)
@@ -68,6 +76,7 @@ final class LiveSettings {
     LiveSettings(ProxyContext proxy, ProxyConfig config, LogLevelControl logLevel) {
         this.backendTimeoutNanos = config.backendTimeout().toNanos();
         this.maxDedicatedConnections = config.maxDedicatedConnections();
+        this.outputLimits = config.clientOutputBufferLimit();
         add(new Setting(PASSWORD, true,
                 () -> nullToEmpty(proxy.credentials().password()),
                 text -> text,
@@ -94,6 +103,10 @@ final class LiveSettings {
                 () -> Integer.toString(maxDedicatedConnections),
                 text -> (int) integer(text, 0, Integer.MAX_VALUE),
                 v -> maxDedicatedConnections = (Integer) v));
+        add(new Setting(CLIENT_OUTPUT_BUFFER_LIMIT, false,
+                () -> outputLimits.format(),
+                text -> outputLimits.with(text),
+                v -> outputLimits = (io.moonshard.proxy.ClientOutputBufferLimits) v));
         if (logLevel != null) {
             add(new Setting(LOGLEVEL, false,
                     logLevel::level,
@@ -117,19 +130,29 @@ final class LiveSettings {
         return maxDedicatedConnections;
     }
 
+    /** The client output buffer limits now ({@code client-output-buffer-limit}); read per reply due. */
+    io.moonshard.proxy.ClientOutputBufferLimits outputLimits() {
+        return outputLimits;
+    }
+
     /** Every setting's name, in catalogue order. */
     List<String> names() {
         return settings.stream().map(Setting::name).toList();
     }
 
-    /** Whether {@code name} (a CONFIG SET parameter) is the proxy's, known or not: it has the prefix. */
+    /**
+     * Whether {@code name} (a CONFIG SET parameter) is the proxy's, known or not: it has the prefix, or it
+     * is a Redis parameter the proxy keeps for itself ({@code client-output-buffer-limit}).
+     */
     static boolean isProxyName(String name) {
-        return name.regionMatches(true, 0, PREFIX, 0, PREFIX.length());
+        return name.regionMatches(true, 0, PREFIX, 0, PREFIX.length())
+                || name.equalsIgnoreCase(CLIENT_OUTPUT_BUFFER_LIMIT);
     }
 
     /**
      * Whether a CONFIG GET pattern can match the proxy's settings only, so that the backends need not be
-     * asked: it starts with the prefix literally (Redis has no parameter starting with it).
+     * asked: it starts with the prefix literally (Redis has no parameter starting with it), or it is the
+     * name of a Redis parameter the proxy keeps for itself.
      */
     static boolean matchesProxyOnly(String pattern) {
         return isProxyName(pattern);
@@ -151,7 +174,7 @@ final class LiveSettings {
                 continue;
             }
             for (Setting s : settings) {
-                if (!shown.containsKey(s) && globMatch(pattern, s.name())) {
+                if (!shown.containsKey(s) && isPrefixed(s.name()) && globMatch(pattern, s.name())) {
                     shown.put(s, s.name());
                 }
             }
@@ -159,6 +182,10 @@ final class LiveSettings {
         List<Map.Entry<String, String>> out = new ArrayList<>(shown.size());
         shown.forEach((s, name) -> out.add(Map.entry(name, s.get().get())));
         return out;
+    }
+
+    private static boolean isPrefixed(String name) {
+        return name.startsWith(PREFIX);
     }
 
     /** A checked CONFIG SET of proxy settings: nothing changes until {@link #apply()}. */

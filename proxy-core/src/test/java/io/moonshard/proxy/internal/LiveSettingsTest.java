@@ -66,7 +66,7 @@ class LiveSettingsTest {
     void get_globsAndNames_eachOnce_namesShownAsGiven() {
         assertThat(live.names()).containsExactly("moonshard-password", "moonshard-slowlog-log-slower-than",
                 "moonshard-slowlog-max-len", "moonshard-max-clients", "moonshard-backend-timeout",
-                "moonshard-max-dedicated-connections", "moonshard-loglevel");
+                "moonshard-max-dedicated-connections", "client-output-buffer-limit", "moonshard-loglevel");
         assertThat(live.get(List.of("moonshard-*"))).containsExactly(
                 Map.entry("moonshard-password", "pw"),
                 Map.entry("moonshard-slowlog-log-slower-than", "5000"),
@@ -164,7 +164,7 @@ class LiveSettingsTest {
     void withoutALogLevelHook_thereIsNoLoglevelSetting() {
         ProxyContext plain = new ProxyContext(ProxyConfig.builder().address("127.0.0.1:5299").build(),
                 new Bootstrap(), () -> { });
-        assertThat(plain.live().names()).doesNotContain("moonshard-loglevel").hasSize(6);
+        assertThat(plain.live().names()).doesNotContain("moonshard-loglevel").hasSize(7);
         assertThatThrownBy(() -> plain.live().prepare(List.of("moonshard-loglevel", "debug")))
                 .hasMessage("ERR Unknown option or number of arguments for CONFIG SET - 'moonshard-loglevel'");
         assertThat(plain.live().get(List.of("moonshard-password"))).containsExactly(Map.entry("moonshard-password", ""));
