@@ -57,6 +57,13 @@ import java.util.Objects;
  * @param allowDangerousCommands {@code allow_dangerous_commands}: pass {@code DEBUG SEGFAULT|PANIC|RESTART|...}
  *                         and {@code SHUTDOWN} on to a local backend instead of refusing them (for test
  *                         suites that crash or stop their server on purpose); false by default
+ * @param clientQueryBufferLimit {@code client_query_buffer_limit}: per client, the largest request that may be
+ *                         buffered before it is complete (Redis's {@code client-query-buffer-limit}, 1 GB by
+ *                         default, at least 1 MB); a client that exceeds it is closed, as Redis does
+ * @param maxTotalQueryBufferBytes {@code max_total_query_buffer_bytes}: what all clients' incomplete requests
+ *                         may hold together (those under 64 KB are not counted); a client whose request would
+ *                         take more is closed. 0 (the default) means a quarter of the JVM's direct memory
+ *                         limit (by default the heap's maximum), see {@link #effectiveMaxTotalQueryBufferBytes()}
  */
 public record ProxyConfig(
         String address,
@@ -87,7 +94,9 @@ public record ProxyConfig(
         long slowlogLogSlowerThan,
         int slowlogMaxLen,
         java.util.Map<String, String> users,
-        boolean allowDangerousCommands) {
+        boolean allowDangerousCommands,
+        long clientQueryBufferLimit,
+        long maxTotalQueryBufferBytes) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -98,6 +107,10 @@ public record ProxyConfig(
     }
 
     public static final String DEFAULT_ADDRESS = "127.0.0.1:5299";
+    /** Redis's default {@code client-query-buffer-limit}. */
+    public static final long DEFAULT_CLIENT_QUERY_BUFFER_LIMIT = 1024L * 1024 * 1024;
+    /** Redis's lowest {@code client-query-buffer-limit}. */
+    public static final long MIN_CLIENT_QUERY_BUFFER_LIMIT = 1024L * 1024;
 
     public ProxyConfig {
         Objects.requireNonNull(address, "address");
@@ -113,6 +126,8 @@ public record ProxyConfig(
         requireAtLeast("max_dedicated_connections", maxDedicatedConnections, 0);
         requireAtLeast("slowlog_log_slower_than", slowlogLogSlowerThan, -1);
         requireAtLeast("slowlog_max_len", slowlogMaxLen, 0);
+        requireAtLeast("client_query_buffer_limit", clientQueryBufferLimit, MIN_CLIENT_QUERY_BUFFER_LIMIT);
+        requireAtLeast("max_total_query_buffer_bytes", maxTotalQueryBufferBytes, 0);
         users = users == null ? java.util.Map.of() : java.util.Map.copyOf(users);
         if (users.containsKey("default")) {
             throw new IllegalArgumentException("users: the default user's password is 'password'");
@@ -221,6 +236,8 @@ public record ProxyConfig(
         b.slowlogMaxLen = slowlogMaxLen;
         b.users = users;
         b.allowDangerousCommands = allowDangerousCommands;
+        b.clientQueryBufferLimit = clientQueryBufferLimit;
+        b.maxTotalQueryBufferBytes = maxTotalQueryBufferBytes;
         return b;
     }
 
@@ -236,6 +253,23 @@ public record ProxyConfig(
      */
     public int tlsPortOffset() {
         return tlsPort > 0 ? tlsPort - HostPort.parse(address).port() : 0;
+    }
+
+    /**
+     * {@code max_total_query_buffer_bytes} as it applies: the configured value, or for 0 a quarter of what
+     * the JVM lets buffers take (Netty's direct memory limit, which is the heap's maximum unless
+     * {@code -XX:MaxDirectMemorySize} says otherwise; the smaller of the two).
+     */
+    public long effectiveMaxTotalQueryBufferBytes() {
+        return maxTotalQueryBufferBytes > 0 ? maxTotalQueryBufferBytes : defaultTotalQueryBufferBytes();
+    }
+
+    /** A quarter of the smaller of the heap's and the direct memory's maximum. */
+    public static long defaultTotalQueryBufferBytes() {
+        long direct = io.netty.util.internal.PlatformDependent.maxDirectMemory();
+        long heap = Runtime.getRuntime().maxMemory();
+        long base = direct > 0 ? Math.min(direct, heap) : heap;
+        return Math.max(MIN_CLIENT_QUERY_BUFFER_LIMIT, base / 4);
     }
 
     /** The effective number of event-loop threads. */
@@ -274,6 +308,8 @@ public record ProxyConfig(
         private int slowlogMaxLen = 128;
         private java.util.Map<String, String> users = java.util.Map.of();
         private boolean allowDangerousCommands;
+        private long clientQueryBufferLimit = DEFAULT_CLIENT_QUERY_BUFFER_LIMIT;
+        private long maxTotalQueryBufferBytes;
 
         private Builder() {
         }
@@ -307,6 +343,8 @@ public record ProxyConfig(
         public Builder slowlogMaxLen(int v) { slowlogMaxLen = v; return this; }
         public Builder users(java.util.Map<String, String> v) { users = v; return this; }
         public Builder allowDangerousCommands(boolean v) { allowDangerousCommands = v; return this; }
+        public Builder clientQueryBufferLimit(long v) { clientQueryBufferLimit = v; return this; }
+        public Builder maxTotalQueryBufferBytes(long v) { maxTotalQueryBufferBytes = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
@@ -314,7 +352,7 @@ public record ProxyConfig(
                     maxPendingReplyBytes, protoMaxBulkLen, nodeIdFormat, clusterBusPort, initialSetCluster,
                     maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
                     tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users,
-                    allowDangerousCommands);
+                    allowDangerousCommands, clientQueryBufferLimit, maxTotalQueryBufferBytes);
         }
     }
 }
