@@ -216,13 +216,46 @@ class QueryBufferJarIT {
         return sorted[(int) Math.ceil(sorted.length * 0.99) - 1];
     }
 
-    /** Starts redis-server and the jar (1 GB heap) serving all slots from it; returns the proxy's port. */
+    @Test
+    void beforeAuth_theProxyRefusesLargeDeclarations_asRedisWithRequirepass() throws IOException {
+        int port = startProxy("unauth", "--password", "pw");
+        try (RedisProcess protectedRedis = RedisProcess.start("--requirepass", "pw")) {
+            for (String request : List.of("*1\r\n$536870912\r\n", "*11\r\n", "*2\r\n$3\r\nGET\r\n$16385\r\n")) {
+                String[] replies = new String[2];
+                int[] ports = {protectedRedis.port(), port};
+                for (int i = 0; i < 2; i++) {
+                    try (RawRedisClient c = new RawRedisClient(ports[i])) {
+                        c.sendRaw(request);
+                        replies[i] = c.readReply();
+                        assertThat(c.isClosedByServer()).isTrue();
+                    }
+                }
+                assertThat(replies[1]).as(request).isEqualTo(replies[0]).startsWith("-ERR Protocol error: unauthenticated");
+            }
+        }
+        // AUTH first, even in the same write: then large requests are fine
+        try (RawRedisClient c = new RawRedisClient(port)) {
+            String value = "v".repeat(100_000);
+            byte[] auth = RawRedisClient.encode("AUTH", "pw");
+            byte[] set = RawRedisClient.encode("SET", "k", value);
+            byte[] both = Arrays.copyOf(auth, auth.length + set.length);
+            System.arraycopy(set, 0, both, auth.length, set.length);
+            c.sendRaw(both);
+            assertThat(c.readReply()).isEqualTo("+OK\r\n");
+            assertThat(c.readReply()).isEqualTo("+OK\r\n");
+            assertThat(c.call("STRLEN", "k")).isEqualTo(":100000\r\n");
+        }
+    }
+
+    /** Starts redis-server and the jar (1 GB heap, 2 event loops) serving all slots from it; returns the proxy's port. */
     private int startProxy(String name, String... extra) {
         redis = RedisProcess.start();
         int port = FreePorts.next();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-jar",
-                jarPath().toString(), "--address", "127.0.0.1:" + port, "--thread-number", "2"));
+                jarPath().toString(), "--address", "127.0.0.1:" + port, "--thread-number", "2",
+                // in the configuration, not over a connection: that would need AUTH with a password
+                "--initial-setcluster", "UMCTL SETCLUSTER v2 1 NOFLAGS mydb " + redis.address() + " 1 0-16383"));
         command.addAll(List.of(extra));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(dir.resolve(name + ".out").toFile())
@@ -242,10 +275,6 @@ class QueryBufferJarIT {
                     .isTrue();
             return Files.exists(out) && Files.readString(out).contains(" msg=started ");
         });
-        try (RawRedisClient admin = new RawRedisClient(port)) {
-            assertThat(admin.call("UMCTL", "SETCLUSTER", "v2", "1", "NOFLAGS", "mydb", redis.address(), "1",
-                    "0-16383")).isEqualTo("+OK\r\n");
-        }
         return port;
     }
 

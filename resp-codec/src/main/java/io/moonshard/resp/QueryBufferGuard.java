@@ -31,6 +31,15 @@ public interface QueryBufferGuard {
     /** The largest partial request this connection may hold now, in bytes ({@code client-query-buffer-limit}). */
     long limit();
 
+    /**
+     * False while the client still has to authenticate: Redis 7.0 then refuses a request of more than 10
+     * arguments ({@code unauthenticated multibulk length}) or with an argument over 16 KB
+     * ({@code unauthenticated bulk length}), so such a client cannot make the server buffer much.
+     */
+    default boolean authenticated() {
+        return true;
+    }
+
     /** Takes {@code bytes} more from the budget; false when that would exceed it (then nothing is taken). */
     boolean reserve(long bytes);
 

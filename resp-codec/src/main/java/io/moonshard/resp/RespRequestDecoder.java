@@ -38,6 +38,9 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
      * Netty's receive buffers), so the cumulation is grown here, by our rule, not when a read overflows it.
      */
     private static final int READ_AHEAD = 128 * 1024;
+    /** Redis 7.0's limits before AUTH ({@code processMultibulkBuffer}). */
+    private static final long UNAUTHENTICATED_MAX_ARGS = 10;
+    private static final long UNAUTHENTICATED_MAX_BULK = 16 * 1024;
 
     private enum State { IDLE, BULKS, FAILED }
 
@@ -90,6 +93,11 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
             if (!progressed) {
                 return;
             }
+            if (!out.isEmpty() && !guard.authenticated()) {
+                // before AUTH one request at a time: the handler runs an AUTH before the next request is
+                // judged by the limits before AUTH, as Redis judges each after the one before ran
+                return;
+            }
         }
     }
 
@@ -109,6 +117,9 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
         long count = parseLongOr(in, start + 1, cr, Long.MIN_VALUE);
         if (count == Long.MIN_VALUE || count > limits.maxMultibulkLength()) {
             return fail(in, out, "invalid multibulk length");
+        }
+        if (count > UNAUTHENTICATED_MAX_ARGS && !guard.authenticated()) {
+            return fail(in, out, "unauthenticated multibulk length");
         }
         if (count <= 0) {
             in.readerIndex(cr + 2); // *0 and *-1 are skipped, as Redis does
@@ -148,6 +159,9 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
             long length = parseLongOr(in, header + 1, cr, -1);
             if (length < 0 || length > limits.maxBulkLength()) {
                 return fail(in, out, "invalid bulk length");
+            }
+            if (length > UNAUTHENTICATED_MAX_BULK && !guard.authenticated()) {
+                return fail(in, out, "unauthenticated bulk length");
             }
             long frameEnd = (long) cr + 2 + length + 2;
             declared = frameEnd - start;

@@ -308,6 +308,74 @@ class RequestDecoderTest {
         assertThat(small.finishAndReleaseAll()).isFalse();
     }
 
+    /** A guard of a client that must AUTH first, authenticated by the first AUTH a later handler sees. */
+    private static EmbeddedChannel unauthenticated() {
+        boolean[] authenticated = {false};
+        QueryBufferGuard guard = new Budget(Long.MAX_VALUE).guard(Long.MAX_VALUE);
+        QueryBufferGuard beforeAuth = new QueryBufferGuard() {
+            @Override
+            public boolean authenticated() {
+                return authenticated[0];
+            }
+
+            @Override
+            public long limit() {
+                return guard.limit();
+            }
+
+            @Override
+            public boolean reserve(long bytes) {
+                return guard.reserve(bytes);
+            }
+
+            @Override
+            public void release(long bytes) {
+                guard.release(bytes);
+            }
+
+            @Override
+            public void breached(ChannelHandlerContext ctx, Breach breach, ByteBuf buffered, long declared) {
+                guard.breached(ctx, breach, buffered, declared);
+            }
+        };
+        return new EmbeddedChannel(new RespRequestDecoder(RespLimits.defaults(), beforeAuth),
+                new io.netty.channel.ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        if (msg instanceof RespCommand c && c.argString(0).equalsIgnoreCase("AUTH")) {
+                            authenticated[0] = true;
+                        }
+                        ctx.fireChannelRead(msg);
+                    }
+                });
+    }
+
+    private static List<String> drainAll(EmbeddedChannel ch) {
+        List<String> out = new ArrayList<>();
+        drain(ch, out);
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+        return out;
+    }
+
+    @Test
+    void beforeAuth_redisLimitsOfTenArgumentsAnd16KB_apply_untilAnAuthPipelinedBeforeIsHandled() {
+        EmbeddedChannel ch = unauthenticated();
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes("*11\r\n")));
+        assertThat(drainAll(ch)).containsExactly("-ERR Protocol error: unauthenticated multibulk length");
+
+        ch = unauthenticated();
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes("*2\r\n$3\r\nGET\r\n$16384\r\n" + "k".repeat(16384)
+                + "\r\n*1\r\n$536870912\r\n")));
+        assertThat(drainAll(ch)).containsExactly("GET|" + "k".repeat(16384),
+                "-ERR Protocol error: unauthenticated bulk length");
+
+        ch = unauthenticated();
+        String big = "v".repeat(20_000);
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes("*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n"
+                + "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$20000\r\n" + big + "\r\n")));
+        assertThat(drainAll(ch)).containsExactly("AUTH|pw", "SET|k|" + big);
+    }
+
     @Test
     void closingMidFrame_leaksNothing() {
         EmbeddedChannel ch = new EmbeddedChannel(new RespRequestDecoder());

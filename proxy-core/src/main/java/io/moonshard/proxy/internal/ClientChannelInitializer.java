@@ -56,9 +56,10 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
             ch.pipeline().addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
         }
         long id = proxy.clients().nextId();
-        ch.pipeline().addLast("request-decoder",
-                new RespRequestDecoder(limits, proxy.queryBuffers().guardFor(id)));
         ClientSession session = new ClientSession(proxy, proxy.poolFor(ch.eventLoop()), id);
+        // as the dispatcher decides whether AUTH is required (the password may be removed at run time)
+        ch.pipeline().addLast("request-decoder", new RespRequestDecoder(limits, proxy.queryBuffers().guardFor(id,
+                () -> session.authenticated || proxy.credentials().openByDefault())));
         session.tls = tls != null;
         ch.pipeline().addLast("session", session);
     }
