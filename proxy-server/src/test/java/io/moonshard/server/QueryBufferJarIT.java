@@ -216,37 +216,6 @@ class QueryBufferJarIT {
         return sorted[(int) Math.ceil(sorted.length * 0.99) - 1];
     }
 
-    @Test
-    void beforeAuth_theProxyRefusesLargeDeclarations_asRedisWithRequirepass() throws IOException {
-        int port = startProxy("unauth", "--password", "pw");
-        try (RedisProcess protectedRedis = RedisProcess.start("--requirepass", "pw")) {
-            for (String request : List.of("*1\r\n$536870912\r\n", "*11\r\n", "*2\r\n$3\r\nGET\r\n$16385\r\n")) {
-                String[] replies = new String[2];
-                int[] ports = {protectedRedis.port(), port};
-                for (int i = 0; i < 2; i++) {
-                    try (RawRedisClient c = new RawRedisClient(ports[i])) {
-                        c.sendRaw(request);
-                        replies[i] = c.readReply();
-                        assertThat(c.isClosedByServer()).isTrue();
-                    }
-                }
-                assertThat(replies[1]).as(request).isEqualTo(replies[0]).startsWith("-ERR Protocol error: unauthenticated");
-            }
-        }
-        // AUTH first, even in the same write: then large requests are fine
-        try (RawRedisClient c = new RawRedisClient(port)) {
-            String value = "v".repeat(100_000);
-            byte[] auth = RawRedisClient.encode("AUTH", "pw");
-            byte[] set = RawRedisClient.encode("SET", "k", value);
-            byte[] both = Arrays.copyOf(auth, auth.length + set.length);
-            System.arraycopy(set, 0, both, auth.length, set.length);
-            c.sendRaw(both);
-            assertThat(c.readReply()).isEqualTo("+OK\r\n");
-            assertThat(c.readReply()).isEqualTo("+OK\r\n");
-            assertThat(c.call("STRLEN", "k")).isEqualTo(":100000\r\n");
-        }
-    }
-
     /** Starts redis-server and the jar (1 GB heap, 2 event loops) serving all slots from it; returns the proxy's port. */
     private int startProxy(String name, String... extra) {
         redis = RedisProcess.start();

@@ -38,6 +38,8 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
      * Netty's receive buffers), so the cumulation is grown here, by our rule, not when a read overflows it.
      */
     private static final int READ_AHEAD = 128 * 1024;
+    /** One request is one buffer, whose capacity is an int: larger ones are over any limit. */
+    private static final long MAX_FRAME = Integer.MAX_VALUE - 64;
     /** Redis 7.0's limits before AUTH ({@code processMultibulkBuffer}). */
     private static final long UNAUTHENTICATED_MAX_ARGS = 10;
     private static final long UNAUTHENTICATED_MAX_BULK = 16 * 1024;
@@ -166,7 +168,7 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
             long frameEnd = (long) cr + 2 + length + 2;
             declared = frameEnd - start;
             if (frameEnd > end) {
-                if (length >= BIG_ARG && declared <= guard.limit()) {
+                if (length >= BIG_ARG && declared <= limit()) {
                     growAhead(in, end - start, frameEnd - end);
                 }
                 return false;
@@ -210,7 +212,8 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
      */
     private void checkQueryBuffer(ChannelHandlerContext ctx, ByteBuf in) {
         int buffered = in.readableBytes();
-        if (buffered > guard.limit() || declared > guard.limit()) {
+        long limit = limit();
+        if (buffered > limit || declared > limit) {
             breach(ctx, in, QueryBufferGuard.Breach.CLIENT_LIMIT);
             return;
         }
@@ -224,6 +227,10 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
             guard.release(charged - charge);
         }
         charged = charge;
+    }
+
+    private long limit() {
+        return Math.min(guard.limit(), MAX_FRAME);
     }
 
     private void breach(ChannelHandlerContext ctx, ByteBuf in, QueryBufferGuard.Breach breach) {

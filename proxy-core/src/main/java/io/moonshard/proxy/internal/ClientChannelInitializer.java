@@ -57,9 +57,8 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
         }
         long id = proxy.clients().nextId();
         ClientSession session = new ClientSession(proxy, proxy.poolFor(ch.eventLoop()), id);
-        // as the dispatcher decides whether AUTH is required (the password may be removed at run time)
-        ch.pipeline().addLast("request-decoder", new RespRequestDecoder(limits, proxy.queryBuffers().guardFor(id,
-                () -> session.authenticated || proxy.credentials().openByDefault())));
+        ch.pipeline().addLast("request-decoder",
+                new RespRequestDecoder(limits, proxy.queryBuffers().guardFor(id)));
         session.tls = tls != null;
         ch.pipeline().addLast("session", session);
     }

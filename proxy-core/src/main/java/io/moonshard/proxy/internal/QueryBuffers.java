@@ -7,7 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,23 +69,15 @@ final class QueryBuffers {
         return used.get();
     }
 
-    /** @param authenticated whether the client may send more than Redis allows before AUTH (read on its loop) */
-    QueryBufferGuard guardFor(long clientId, BooleanSupplier authenticated) {
-        return new Guard(clientId, authenticated);
+    QueryBufferGuard guardFor(long clientId) {
+        return new Guard(clientId);
     }
 
     private final class Guard implements QueryBufferGuard {
         private final long clientId;
-        private final BooleanSupplier authenticated;
 
-        Guard(long clientId, BooleanSupplier authenticated) {
+        Guard(long clientId) {
             this.clientId = clientId;
-            this.authenticated = authenticated;
-        }
-
-        @Override
-        public boolean authenticated() {
-            return authenticated.getAsBoolean();
         }
 
         @Override
