@@ -1,5 +1,6 @@
 package io.moonshard.proxy;
 
+import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -266,7 +267,7 @@ public record ProxyConfig(
 
     /** A quarter of the smaller of the heap's and the direct memory's maximum. */
     public static long defaultTotalQueryBufferBytes() {
-        long direct = io.netty.util.internal.PlatformDependent.maxDirectMemory();
+        long direct = PlatformDependent.maxDirectMemory();
         long heap = Runtime.getRuntime().maxMemory();
         long base = direct > 0 ? Math.min(direct, heap) : heap;
         return Math.max(MIN_CLIENT_QUERY_BUFFER_LIMIT, base / 4);

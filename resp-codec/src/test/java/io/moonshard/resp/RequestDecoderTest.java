@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -339,7 +340,7 @@ class RequestDecoderTest {
             }
         };
         return new EmbeddedChannel(new RespRequestDecoder(RespLimits.defaults(), beforeAuth),
-                new io.netty.channel.ChannelInboundHandlerAdapter() {
+                new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
                         if (msg instanceof RespCommand c && c.argString(0).equalsIgnoreCase("AUTH")) {

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The memory of clients' incomplete requests (their query buffers): a limit per client, Redis's
  * {@code client-query-buffer-limit}, and a budget over all clients, {@code max_total_query_buffer_bytes}.
- * Each client's {@link io.moonshard.resp.RespRequestDecoder} is given a {@link #guardFor guard} of these.
+ * Each client's {@code RespRequestDecoder} is given a {@link #guardFor guard} of these.
  *
  * <p>A client over its limit is closed without a reply and logged, as Redis does. A client whose request
  * would take more than the budget has left is closed the same way: refusing the growth that does not fit
