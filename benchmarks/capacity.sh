@@ -11,16 +11,19 @@
 #   4  alloc    allocation profile (JFR jdk.ObjectAllocationSample) of a steady SET/GET load, 50 clients,
 #               at -P 1 and -P 16: top classes and allocation sites, and whether byte[] is allocated per
 #               forwarded argument (PASS when the proxy's code allocates < 16 B of byte[] per request)
+#   5  declared 12 connections each send a header declaring a 512 MB argument (*1 $536870912) and nothing
+#               more: the proxy's VmRSS grows < 50 MB and another client's GET p99 stays < 10 ms while they
+#               sit there; the same probe against the redis-server is reported beside it
 # Every MB here is a MiB (1048576 bytes).
 #
-#   benchmarks/capacity.sh [--jar PATH] [--out DIR] [--only 1,2,3,4] [--idle-clients N] [--value-mb M]
+#   benchmarks/capacity.sh [--jar PATH] [--out DIR] [--only 1,2,3,4,5] [--idle-clients N] [--value-mb M]
 #                          [--threads T]
 #
 #   --jar PATH          proxy jar to measure (default proxy-server/target/moonshard-proxy.jar, built with
 #                       ./mvnw -q -pl proxy-server -am package -DskipTests when missing or stale); the
 #                       proxies run from a copy of it in the output directory
 #   --out DIR           where summary.txt and the raw logs go (default: a new ${TMPDIR:-/tmp}/moonshard-capacity.XXXXXX)
-#   --only LIST         parts to run, comma-separated subset of 1,2,3,4 (default all)
+#   --only LIST         parts to run, comma-separated subset of 1,2,3,4,5 (default all)
 #   --idle-clients N    idle connections of part 1 (default 10000; at most 10200: redis-benchmark's event
 #                       loop holds 10240 descriptors)
 #   --value-mb M        value size of part 3 in MB (default 100)
@@ -39,7 +42,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
 
 JAR_ARG=""
 OUT=""
-ONLY="1,2,3,4"
+ONLY="1,2,3,4,5"
 IDLE_CLIENTS=10000
 VALUE_MB=100
 THREADS=""
@@ -52,6 +55,10 @@ ALLOC_REQUESTS=${CAPACITY_ALLOC_REQUESTS:-150000}
 ALLOC_KEYSPACE=100000
 BENCH_TESTS=set,get
 IDLE_RSS_TARGET_MB=300
+DECLARED_CLIENTS=12
+DECLARED_BYTES=536870912
+DECLARED_RSS_TARGET_MB=50
+DECLARED_P99_TARGET_US=10000
 HEAP_FACTOR=3
 # a forwarded GET has 2 arguments: copying each into a byte[] costs at least 2 x 16 B of array headers
 PER_ARG_BYTES_THRESHOLD=16
@@ -76,7 +83,7 @@ done
 IFS=, read -r -a PARTS <<<"$ONLY"
 [ "${#PARTS[@]}" -ge 1 ] || die "--only names no part"
 for p in "${PARTS[@]}"; do
-  case "$p" in 1 | 2 | 3 | 4) ;; *) die "unknown part '$p' in --only (1, 2, 3, 4)" ;; esac
+  case "$p" in 1 | 2 | 3 | 4 | 5) ;; *) die "unknown part '$p' in --only (1, 2, 3, 4, 5)" ;; esac
 done
 for n in "$IDLE_CLIENTS" "$VALUE_MB" "$REDIS_PORT" "$PROXY_PORT" "$ACTIVE_REQUESTS" "$ALLOC_REQUESTS" \
   ${THREADS:+"$THREADS"}; do
@@ -351,6 +358,103 @@ PYEOF
 #   alloc:   jdk.ObjectAllocationSample per time window (part 4)
 #   realloc: Netty's io.netty.ReallocateBuffer events per time window: a pooled buffer grown in place,
 #            its content copied to the new memory (part 3)
+# The declared-length probe: CLIENTS connections each send a header declaring a huge argument and
+# nothing more; meanwhile another connection times GETs. Samples VmRSS of --watch-pid.
+cat >"$OUT/declared.py" <<'PYEOF'
+import argparse, socket, time
+
+p = argparse.ArgumentParser()
+p.add_argument("--host", default="127.0.0.1")
+p.add_argument("--port", type=int, required=True)
+p.add_argument("--watch-pid", type=int, required=True)
+p.add_argument("--clients", type=int, default=12)
+p.add_argument("--declared", type=int, default=536870912)
+a = p.parse_args()
+
+def rss_kb():
+    with open("/proc/%d/status" % a.watch_pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+other = socket.create_connection((a.host, a.port), timeout=30)
+other.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+buf = b""
+def reply():
+    global buf
+    while b"\r\n" not in buf or (buf.startswith(b"$") and buf.count(b"\r\n") < 2):
+        chunk = other.recv(65536)
+        if not chunk:
+            raise SystemExit("the proxy closed the measuring connection")
+        buf += chunk
+    end = buf.index(b"\r\n") + 2
+    if buf.startswith(b"$"):
+        end = buf.index(b"\r\n", end) + 2
+    r, buf = buf[:end], buf[end:]
+    return r
+
+def command(*args):
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(x), x) for x in args)
+
+GET = command(b"GET", b"capacity:declared")
+errors = []
+def timed_gets(n, out):
+    for _ in range(n):
+        t0 = time.perf_counter()
+        other.sendall(GET)
+        r = reply()
+        if r != b"$1\r\nv\r\n":
+            errors.append(r)              # e.g. a backend timeout while the event loop stalled
+        out.append((time.perf_counter() - t0) * 1e6)
+
+def pct(xs, q):
+    s = sorted(xs)
+    return int(s[max(0, int(len(s) * q + 0.999999) - 1)])
+
+other.sendall(command(b"SET", b"capacity:declared", b"v"))
+r = reply()
+if r != b"+OK\r\n":
+    raise SystemExit("SET replied %r" % r)
+timed_gets(3000, [])                      # warm-up
+quiet = []
+timed_gets(1000, quiet)
+rss0 = rss_kb()
+peak = rss0
+header = b"*1\r\n$%d\r\n" % a.declared
+held, lat = [], []
+for i in range(a.clients):
+    s = socket.create_connection((a.host, a.port), timeout=30)
+    s.sendall(header)
+    held.append(s)
+    timed_gets(20, lat)                   # right after each declaration: a stall of its event loop shows here
+    peak = max(peak, rss_kb())
+for _ in range(3):                        # while they sit there
+    timed_gets(100, lat)
+    peak = max(peak, rss_kb())
+open_count = 0
+for s in held:
+    s.setblocking(False)
+    try:
+        open_count += 1 if s.recv(1) else 0  # a reply: not expected
+    except BlockingIOError:
+        open_count += 1                   # nothing to read, still connected
+    except OSError:
+        pass
+    s.close()
+print("rss_before_kb=%d" % rss0)
+print("rss_peak_kb=%d" % peak)
+print("quiet_p99_us=%d" % pct(quiet, 0.99))
+print("p50_us=%d" % pct(lat, 0.50))
+print("p99_us=%d" % pct(lat, 0.99))
+print("max_us=%d" % int(max(lat)))
+print("gets=%d" % len(lat))
+print("still_open=%d" % open_count)
+print("get_errors=%d" % len(errors))
+if errors:
+    print("first_error=%r" % errors[0])
+PYEOF
+
 cat >"$OUT/JfrSummary.java" <<'JAVAEOF'
 import java.nio.file.Path;
 import java.util.*;
@@ -809,6 +913,53 @@ part4() {
   detail "  allocation summary (JfrSummary.java alloc, over the JFR consumer API): part4-alloc-summary.txt; raw samples: part4-alloc-samples.txt"
   detail ""
   sed 's/^/  /' "$OUT/part4-alloc-summary.txt" >>"$DETAILS"
+}
+
+# ---------------------------------------------------------------- part 5: declared lengths
+part5() {
+  local name="declared: $DECLARED_CLIENTS x 512 MB declared, proxy VmRSS growth" goal="< $DECLARED_RSS_TARGET_MB MB"
+  local pname="declared: another client's GET p99 meanwhile" pgoal="< $((DECLARED_P99_TARGET_US / 1000)) ms"
+  log "part 5: $DECLARED_CLIENTS connections declaring $DECLARED_BYTES bytes each"
+  start_proxy part5
+  local rc=0
+  run_bg declared.py "$OUT/part5-proxy.log" python3 "$OUT/declared.py" --host "$HOST" --port "$PROXY_PORT" \
+    --watch-pid "$PROXY_PID" --clients "$DECLARED_CLIENTS" --declared "$DECLARED_BYTES" || rc=$?
+  local alive=yes
+  proxy_alive || alive=no
+  stop_proxy
+  # the same probe against redis-server, for reference
+  local rrc=0
+  run_bg declared.py "$OUT/part5-redis.log" python3 "$OUT/declared.py" --host "$HOST" --port "$REDIS_PORT" \
+    --watch-pid "$REDIS_PID" --clients "$DECLARED_CLIENTS" --declared "$DECLARED_BYTES" || rrc=$?
+  v() { sed -n "s/^$2=//p" "$OUT/part5-$1.log"; }
+  local before peak p99 growth=""
+  before=$(v proxy rss_before_kb) peak=$(v proxy rss_peak_kb) p99=$(v proxy p99_us)
+  [ -n "$before" ] && [ -n "$peak" ] && growth=$((peak - before))
+  local verdict=FAIL pverdict=FAIL
+  if [ "$rc" -eq 0 ] && [ -n "$growth" ] && [ "$growth" -lt $((DECLARED_RSS_TARGET_MB * 1024)) ] && [ "$alive" = yes ]; then
+    verdict=PASS
+  fi
+  local errors
+  errors=$(v proxy get_errors)
+  if [ "$rc" -eq 0 ] && [ -n "$p99" ] && [ "$p99" -lt "$DECLARED_P99_TARGET_US" ] && [ "${errors:-1}" -eq 0 ]; then
+    pverdict=PASS
+  fi
+  local measured="FAILED, see part5-proxy.log" pmeasured="FAILED, see part5-proxy.log"
+  [ -n "$growth" ] && measured="+$(mb "$growth") MB: VmRSS $(mb "$before") -> $(mb "$peak") MB"
+  [ -n "$p99" ] && pmeasured="p99 $(awk -v u="$p99" 'BEGIN { printf "%.2f", u / 1000 }') ms (before them $(v proxy quiet_p99_us) us), $errors GET errors"
+  result 5 "$name" "$measured" "$goal" "$verdict"
+  result 5 "$pname" "$pmeasured" "$pgoal" "$pverdict"
+  detail "part 5: $DECLARED_CLIENTS connections each send '*1\\r\\n\$$DECLARED_BYTES\\r\\n' and nothing more; another connection"
+  detail "  times GETs (20 after each declaration, then 300 while they sit), VmRSS sampled between (declared.py)"
+  detail "  proxy: VmRSS $(mb "${before:-0}") -> peak $(mb "${peak:-0}") MB; GET p50 $(v proxy p50_us) us, p99 ${p99:-?} us, max $(v proxy max_us) us over $(v proxy gets) GETs; still connected $(v proxy still_open) of $DECLARED_CLIENTS; GET errors ${errors:-?} $(v proxy first_error); proxy alive after: $alive"
+  if [ "$rrc" -eq 0 ]; then
+    local rb rp
+    rb=$(v redis rss_before_kb) rp=$(v redis rss_peak_kb)
+    detail "  redis-server, same probe: VmRSS $(mb "$rb") -> peak $(mb "$rp") MB; GET p50 $(v redis p50_us) us, p99 $(v redis p99_us) us, max $(v redis max_us) us; still connected $(v redis still_open)"
+  else
+    detail "  redis-server, same probe: failed (see part5-redis.log)"
+  fi
+  detail ""
 }
 
 for part in "${PARTS[@]}"; do

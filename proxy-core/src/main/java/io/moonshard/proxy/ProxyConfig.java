@@ -1,5 +1,6 @@
 package io.moonshard.proxy;
 
+import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -68,6 +69,13 @@ import java.util.Objects;
  *                         for the proxy's clients (a client over it is disconnected); Redis 7.0's defaults
  * @param maxClientOutputBytes {@code max_client_output_bytes}: per client, whatever its class: disconnect a client
  *                         with more reply bytes than this due, unless they are a single reply; 0 = no such cap
+ * @param clientQueryBufferLimit {@code client_query_buffer_limit}: per client, the largest request that may be
+ *                         buffered before it is complete (Redis's {@code client-query-buffer-limit}, 1 GB by
+ *                         default, at least 1 MB); a client that exceeds it is closed, as Redis does
+ * @param maxTotalQueryBufferBytes {@code max_total_query_buffer_bytes}: what all clients' incomplete requests
+ *                         may hold together (those under 64 KB are not counted); a client whose request would
+ *                         take more is closed. 0 (the default) means a quarter of the JVM's direct memory
+ *                         limit (by default the heap's maximum), see {@link #effectiveMaxTotalQueryBufferBytes()}
  */
 public record ProxyConfig(
         String address,
@@ -101,7 +109,9 @@ public record ProxyConfig(
         boolean allowDangerousCommands,
         String clusterSecret,
         ClientOutputBufferLimits clientOutputBufferLimit,
-        long maxClientOutputBytes) {
+        long maxClientOutputBytes,
+        long clientQueryBufferLimit,
+        long maxTotalQueryBufferBytes) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -112,6 +122,10 @@ public record ProxyConfig(
     }
 
     public static final String DEFAULT_ADDRESS = "127.0.0.1:5299";
+    /** Redis's default {@code client-query-buffer-limit}. */
+    public static final long DEFAULT_CLIENT_QUERY_BUFFER_LIMIT = 1024L * 1024 * 1024;
+    /** Redis's lowest {@code client-query-buffer-limit}. */
+    public static final long MIN_CLIENT_QUERY_BUFFER_LIMIT = 1024L * 1024;
 
     public ProxyConfig {
         Objects.requireNonNull(address, "address");
@@ -129,6 +143,8 @@ public record ProxyConfig(
         requireAtLeast("slowlog_max_len", slowlogMaxLen, 0);
         requireAtLeast("max_client_output_bytes", maxClientOutputBytes, 0);
         Objects.requireNonNull(clientOutputBufferLimit, "client_output_buffer_limit");
+        requireAtLeast("client_query_buffer_limit", clientQueryBufferLimit, MIN_CLIENT_QUERY_BUFFER_LIMIT);
+        requireAtLeast("max_total_query_buffer_bytes", maxTotalQueryBufferBytes, 0);
         users = users == null ? java.util.Map.of() : java.util.Map.copyOf(users);
         if (users.containsKey("default")) {
             throw new IllegalArgumentException("users: the default user's password is 'password'");
@@ -241,6 +257,8 @@ public record ProxyConfig(
         b.clusterSecret = clusterSecret;
         b.clientOutputBufferLimit = clientOutputBufferLimit.format();
         b.maxClientOutputBytes = maxClientOutputBytes;
+        b.clientQueryBufferLimit = clientQueryBufferLimit;
+        b.maxTotalQueryBufferBytes = maxTotalQueryBufferBytes;
         return b;
     }
 
@@ -256,6 +274,23 @@ public record ProxyConfig(
      */
     public int tlsPortOffset() {
         return tlsPort > 0 ? tlsPort - HostPort.parse(address).port() : 0;
+    }
+
+    /**
+     * {@code max_total_query_buffer_bytes} as it applies: the configured value, or for 0 a quarter of what
+     * the JVM lets buffers take (Netty's direct memory limit, which is the heap's maximum unless
+     * {@code -XX:MaxDirectMemorySize} says otherwise; the smaller of the two).
+     */
+    public long effectiveMaxTotalQueryBufferBytes() {
+        return maxTotalQueryBufferBytes > 0 ? maxTotalQueryBufferBytes : defaultTotalQueryBufferBytes();
+    }
+
+    /** A quarter of the smaller of the heap's and the direct memory's maximum. */
+    public static long defaultTotalQueryBufferBytes() {
+        long direct = PlatformDependent.maxDirectMemory();
+        long heap = Runtime.getRuntime().maxMemory();
+        long base = direct > 0 ? Math.min(direct, heap) : heap;
+        return Math.max(MIN_CLIENT_QUERY_BUFFER_LIMIT, base / 4);
     }
 
     /** The effective number of event-loop threads. */
@@ -297,6 +332,8 @@ public record ProxyConfig(
         private String clusterSecret;
         private String clientOutputBufferLimit = "";
         private long maxClientOutputBytes = 256L * 1024 * 1024;
+        private long clientQueryBufferLimit = DEFAULT_CLIENT_QUERY_BUFFER_LIMIT;
+        private long maxTotalQueryBufferBytes;
 
         private Builder() {
         }
@@ -334,6 +371,8 @@ public record ProxyConfig(
         /** Redis's {@code client-output-buffer-limit} value, applied over Redis's defaults ({@link ClientOutputBufferLimits#with}). */
         public Builder clientOutputBufferLimit(String v) { clientOutputBufferLimit = v; return this; }
         public Builder maxClientOutputBytes(long v) { maxClientOutputBytes = v; return this; }
+        public Builder clientQueryBufferLimit(long v) { clientQueryBufferLimit = v; return this; }
+        public Builder maxTotalQueryBufferBytes(long v) { maxTotalQueryBufferBytes = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
@@ -341,7 +380,8 @@ public record ProxyConfig(
                     maxPendingReplyBytes, protoMaxBulkLen, nodeIdFormat, clusterBusPort, initialSetCluster,
                     maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
                     tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users,
-                    allowDangerousCommands, clusterSecret, outputLimits(), maxClientOutputBytes);
+                    allowDangerousCommands, clusterSecret, outputLimits(), maxClientOutputBytes,
+                    clientQueryBufferLimit, maxTotalQueryBufferBytes);
         }
 
         private ClientOutputBufferLimits outputLimits() {

@@ -115,4 +115,35 @@ class AuthIT {
             }
         }
     }
+
+    /**
+     * Redis 7.0 judges a request before AUTH by tighter limits (processMultibulkBuffer): more than 10
+     * arguments or an argument over 16 KB is a protocol error and the connection closes. The same bytes
+     * go to a real redis-server with requirepass and to the proxy; after AUTH both take them.
+     */
+    @Test
+    void beforeAuth_redisLimitsOnRequestSize_asRedis() throws Exception {
+        String many = "*11\r\n" + "$4\r\nPING\r\n" + "$1\r\nx\r\n".repeat(10);
+        String big = "*2\r\n$4\r\nECHO\r\n$16385\r\n";
+        try (RedisProcess redis = RedisProcess.start("--requirepass", "secret")) {
+            for (String request : new String[] {many, big}) {
+                String fromRedis;
+                try (RawRedisClient c = new RawRedisClient(redis.port())) {
+                    c.sendRaw(request);
+                    fromRedis = c.readReply();
+                    assertThat(c.isClosedByServer()).isTrue();
+                }
+                try (RawRedisClient c = new RawRedisClient(cluster.port(0))) {
+                    c.sendRaw(request);
+                    assertThat(c.readReply()).isEqualTo(fromRedis).startsWith("-ERR Protocol error: unauthenticated");
+                    assertThat(c.isClosedByServer()).isTrue();
+                }
+            }
+        }
+        try (RawRedisClient c = new RawRedisClient(cluster.port(0))) {
+            assertThat(c.call("AUTH", "secret")).isEqualTo("+OK\r\n");
+            String value = "v".repeat(16385);
+            assertThat(c.call("ECHO", value)).isEqualTo("$16385\r\n" + value + "\r\n");
+        }
+    }
 }

@@ -89,6 +89,17 @@ final class ConfigOptions {
             option("proto_max_bulk_len", Kind.LONG, 1, "BYTES", Long.toString(D.protoMaxBulkLen()),
                     "Largest argument a client may send, like Redis's proto-max-bulk-len.",
                     (s, v) -> s.proxy.protoMaxBulkLen((Long) v)),
+            option("client_query_buffer_limit", Kind.LONG, ProxyConfig.MIN_CLIENT_QUERY_BUFFER_LIMIT, "BYTES",
+                    Long.toString(D.clientQueryBufferLimit()),
+                    "Per client: the largest request buffered before it is complete, like Redis's "
+                            + "client-query-buffer-limit; a client over it is closed. CONFIG SET "
+                            + "client-query-buffer-limit changes it.",
+                    (s, v) -> s.proxy.clientQueryBufferLimit((Long) v)),
+            option("max_total_query_buffer_bytes", Kind.LONG, 0, "BYTES", "0 (a quarter of the heap)",
+                    "All clients' incomplete requests together (those under 64 KB are not counted); a client whose "
+                            + "request would take more is closed. 0 means a quarter of the JVM's heap (or of "
+                            + "its direct memory limit, if smaller).",
+                    (s, v) -> s.proxy.maxTotalQueryBufferBytes((Long) v)),
             option("slowlog_log_slower_than", Kind.LONG, -1, "MICROS", Long.toString(D.slowlogLogSlowerThan()),
                     "Log a command in the proxy's SLOWLOG when it takes at least this many microseconds, "
                             + "read to reply; 0 logs every command, -1 turns the slow log off.",

@@ -16,22 +16,43 @@ import java.util.List;
  *
  * <p>On a protocol violation the decoder emits a {@link RespProtocolError} with Redis's exact text
  * after the commands decoded before it, then discards all further input; it never waits for data it
- * will refuse (a declared 2 GB argument is refused when its header arrives). Large arguments
- * (32 KB and more, like Redis's {@code PROTO_MBULK_BIG_ARG}) get room for the whole frame reserved
- * once, so the rest of a 100 MB value is appended without being copied again.
+ * will refuse (a declared 2 GB argument is refused when its header arrives).
+ *
+ * <p>Memory follows the bytes that arrived, never a declared length: a client that announces a 512 MB
+ * argument and sends nothing costs nothing. For a large argument (32 KB and more, like Redis's
+ * {@code PROTO_MBULK_BIG_ARG}) the buffer is grown ahead of the data, each time by as much as has
+ * arrived (capped by what is still missing), so a 100 MB value is regrown about a dozen times and copied
+ * about once in all, instead of every 4 MB as the cumulation's own growth would.
+ *
+ * <p>The partial request is the connection's query buffer: a {@link QueryBufferGuard} bounds it per
+ * connection (Redis's {@code client-query-buffer-limit}) and, through a budget it may share, over
+ * connections; on a breach the decoder stops, discards its input and lets the guard close the connection.
  *
  * <p>Not {@code @Sharable}: one per connection.
  */
 public final class RespRequestDecoder extends ByteToMessageDecoder {
 
     private static final int BIG_ARG = 32 * 1024;
-    /** Redis's default {@code client-query-buffer-limit}: larger requests are refused. */
-    private static final long MAX_FRAME = 1024L * 1024 * 1024;
+    /**
+     * Room kept ahead of a large argument's data: more than one socket read brings (64 KB at most with
+     * Netty's receive buffers), so the cumulation is grown here, by our rule, not when a read overflows it.
+     */
+    private static final int READ_AHEAD = 128 * 1024;
+    /** One request is one buffer, whose capacity is an int: larger ones are over any limit. */
+    private static final long MAX_FRAME = Integer.MAX_VALUE - 64;
+    /** Redis 7.0's limits before AUTH ({@code processMultibulkBuffer}). */
+    private static final long UNAUTHENTICATED_MAX_ARGS = 10;
+    private static final long UNAUTHENTICATED_MAX_BULK = 16 * 1024;
 
     private enum State { IDLE, BULKS, FAILED }
 
     private final RespLimits limits;
+    private final QueryBufferGuard guard;
     private State state = State.IDLE;
+    /** What the guard's budget holds for this connection now. */
+    private long charged;
+    /** The current request's size as far as its headers announced it, from the reader index; 0 when idle. */
+    private long declared;
     // progress through the current multibulk request, relative to the reader index
     private long remainingArgs;
     private int scanOffset;
@@ -43,11 +64,23 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     }
 
     public RespRequestDecoder(RespLimits limits) {
+        this(limits, QueryBufferGuard.closing());
+    }
+
+    public RespRequestDecoder(RespLimits limits, QueryBufferGuard guard) {
         this.limits = limits;
+        this.guard = guard;
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        decodeAvailable(ctx, in, out);
+        if (state != State.FAILED) {
+            checkQueryBuffer(ctx, in);
+        }
+    }
+
+    private void decodeAvailable(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (in.isReadable()) {
             boolean progressed;
             switch (state) {
@@ -60,6 +93,11 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                 }
             }
             if (!progressed) {
+                return;
+            }
+            if (!out.isEmpty() && !guard.authenticated()) {
+                // before AUTH one request at a time: the handler runs an AUTH before the next request is
+                // judged by the limits before AUTH, as Redis judges each after the one before ran
                 return;
             }
         }
@@ -82,6 +120,9 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
         if (count == Long.MIN_VALUE || count > limits.maxMultibulkLength()) {
             return fail(in, out, "invalid multibulk length");
         }
+        if (count > UNAUTHENTICATED_MAX_ARGS && !guard.authenticated()) {
+            return fail(in, out, "unauthenticated multibulk length");
+        }
         if (count <= 0) {
             in.readerIndex(cr + 2); // *0 and *-1 are skipped, as Redis does
             return true;
@@ -89,6 +130,7 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
         state = State.BULKS;
         remainingArgs = count;
         scanOffset = cr + 2 - start;
+        declared = scanOffset;
         argCount = 0;
         return true;
     }
@@ -120,17 +162,14 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
             if (length < 0 || length > limits.maxBulkLength()) {
                 return fail(in, out, "invalid bulk length");
             }
-            long frameEnd = (long) cr + 2 + length + 2;
-            if (frameEnd - start > MAX_FRAME) {
-                return fail(in, out, "query buffer limit exceeded");
+            if (length > UNAUTHENTICATED_MAX_BULK && !guard.authenticated()) {
+                return fail(in, out, "unauthenticated bulk length");
             }
+            long frameEnd = (long) cr + 2 + length + 2;
+            declared = frameEnd - start;
             if (frameEnd > end) {
-                int missing = (int) (frameEnd - end);
-                if (length >= BIG_ARG && !in.isReadOnly() && in.maxWritableBytes() >= missing) {
-                    // Reserve the rest of the frame once, so arriving chunks are appended in place
-                    // instead of the cumulation being re-copied as it grows. (A cumulation that
-                    // cannot grow is replaced by the cumulator on the next read; we reserve then.)
-                    in.ensureWritable(missing);
+                if (length >= BIG_ARG && declared <= limit()) {
+                    growAhead(in, end - start, frameEnd - end);
                 }
                 return false;
             }
@@ -142,10 +181,78 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
         out.add(new RespCommand(frame, Arrays.copyOf(bounds, argCount * 2), false));
         state = State.IDLE;
         scanOffset = 0;
+        declared = 0;
         if (bounds.length > 256) {
             bounds = new int[16]; // do not keep a huge array after one huge request
         }
         return true;
+    }
+
+    /**
+     * Keeps room for the next reads of a large argument: when less than {@link #READ_AHEAD} (or what is
+     * missing) is left, grows the buffer by as much as has arrived, at most what is missing. Capacity
+     * therefore stays within about twice the bytes received, and each byte is copied about once more in
+     * all (a geometric series). A cumulation that cannot grow (read-only, or a wrapped input with a fixed
+     * capacity) is replaced by the cumulator on the next read; we grow it then.
+     */
+    private static void growAhead(ByteBuf in, long arrived, long missing) {
+        long wanted = Math.min(missing, READ_AHEAD);
+        if (in.writableBytes() >= wanted || in.isReadOnly()) {
+            return;
+        }
+        long room = Math.min(missing, Math.max(arrived, READ_AHEAD));
+        if (room <= in.maxWritableBytes()) {
+            in.ensureWritable((int) room);
+        }
+    }
+
+    /**
+     * After decoding: the bytes left are the partial request. Over the client's limit (or declared over
+     * it), or over the shared budget, the connection is given up; otherwise the budget holds them.
+     */
+    private void checkQueryBuffer(ChannelHandlerContext ctx, ByteBuf in) {
+        int buffered = in.readableBytes();
+        long limit = limit();
+        if (buffered > limit || declared > limit) {
+            breach(ctx, in, QueryBufferGuard.Breach.CLIENT_LIMIT);
+            return;
+        }
+        long charge = buffered >= QueryBufferGuard.UNCHARGED ? buffered : 0;
+        if (charge > charged) {
+            if (!guard.reserve(charge - charged)) {
+                breach(ctx, in, QueryBufferGuard.Breach.TOTAL_BUDGET);
+                return;
+            }
+        } else if (charge < charged) {
+            guard.release(charged - charge);
+        }
+        charged = charge;
+    }
+
+    private long limit() {
+        return Math.min(guard.limit(), MAX_FRAME);
+    }
+
+    private void breach(ChannelHandlerContext ctx, ByteBuf in, QueryBufferGuard.Breach breach) {
+        state = State.FAILED;
+        releaseCharge();
+        try {
+            guard.breached(ctx, breach, in, Math.max(declared, in.readableBytes()));
+        } finally {
+            in.skipBytes(in.readableBytes());
+        }
+    }
+
+    private void releaseCharge() {
+        if (charged > 0) {
+            guard.release(charged);
+            charged = 0;
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        releaseCharge(); // the cumulation is released by our superclass
     }
 
     private void addBound(int offset, int length) {
@@ -185,6 +292,8 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
 
     private boolean fail(ByteBuf in, List<Object> out, String reason) {
         state = State.FAILED;
+        declared = 0;
+        releaseCharge();
         in.skipBytes(in.readableBytes());
         out.add(new RespProtocolError("ERR Protocol error: " + reason));
         return false;

@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** {@link RespRequestDecoder} through an EmbeddedChannel, fed whole, byte by byte and in random chunks. */
@@ -73,7 +79,7 @@ class RequestDecoderTest {
         Random random = new Random(42);
         for (int trial = 0; trial < 200; trial++) {
             int[] chunks = random.ints(8, 1, 24).toArray();
-            assertThat(decode(bytes(input), chunks)).as("chunks %s", java.util.Arrays.toString(chunks))
+            assertThat(decode(bytes(input), chunks)).as("chunks %s", Arrays.toString(chunks))
                     .isEqualTo(expected);
         }
     }
@@ -132,15 +138,17 @@ class RequestDecoderTest {
     }
 
     @Test
-    void aLargeValue_arrivesInChunks_andIsCopiedIntoTheCumulationOnlyOnce() {
-        int size = 8 * 1024 * 1024;
+    void aLargeValue_arrivesInChunks_isRegrownGeometrically_andCopiedAboutOnce() {
+        int size = 64 * 1024 * 1024;
         byte[] header = bytes("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + size + "\r\n");
         EmbeddedChannel ch = new EmbeddedChannel(new RespRequestDecoder());
         ch.writeInbound(Unpooled.wrappedBuffer(header));
-        int capacityChanges = ChunkedFeed.capacityChanges(ch,
-                () -> ((RespRequestDecoder) ch.pipeline().first()).internalBufferForTest(), size);
-        // room for the whole frame was reserved once, when the header arrived: no regrowth later
-        assertThat(capacityChanges).isZero();
+        ChunkedFeed.Growth growth = ChunkedFeed.growth(ch,
+                () -> ((RespRequestDecoder) ch.pipeline().first()).internalBufferForTest(), size, header.length);
+        // doubling from 128 KB: about 10 regrowths; the cumulation's own 4 MB steps would be over 20, copying
+        // about 8 times the value (sum of 4, 8, ... 64 MB)
+        assertThat(growth.changes()).isLessThanOrEqualTo(12);
+        assertThat(growth.copiedBytes()).isLessThanOrEqualTo(2L * size + size / 4);
         ch.writeInbound(Unpooled.wrappedBuffer(bytes("\r\n")));
         RespCommand command = ch.readInbound();
         try {
@@ -149,6 +157,224 @@ class RequestDecoderTest {
             command.release();
         }
         assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void aDeclaredHugeBulk_costsOnlyTheBytesThatArrived() {
+        EmbeddedChannel ch = new EmbeddedChannel(new RespRequestDecoder());
+        Supplier<ByteBuf> buffer = () -> ((RespRequestDecoder) ch.pipeline().first()).internalBufferForTest();
+        byte[] header = bytes("*1\r\n$536870912\r\n");
+        ch.writeInbound(Unpooled.wrappedBuffer(header));
+        assertThat(buffer.get().capacity()).isLessThan(1024 * 1024);
+        // after N bytes of the 512 MB the buffer is O(N): within twice N plus one growth step
+        // (Netty rounds a capacity up to a power of two below 4 MB and to a 4 MB multiple above)
+        ChunkedFeed.Growth growth = ChunkedFeed.growth(ch, buffer, 24 * 1024 * 1024, header.length);
+        assertThat(growth.worstExcess()).isLessThanOrEqualTo(4L * 1024 * 1024 + 256 * 1024);
+        assertThat(buffer.get().capacity()).isLessThan(64 * 1024 * 1024);
+        assertThat(ch.isOpen()).isTrue();
+        assertThat((Object) ch.readInbound()).isNull();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    /** A budget shared by guards, with a limit per connection; records breaches. */
+    private static final class Budget {
+        final AtomicLong used = new AtomicLong();
+        final List<QueryBufferGuard.Breach> breaches = new ArrayList<>();
+        final long total;
+
+        Budget(long total) {
+            this.total = total;
+        }
+
+        QueryBufferGuard guard(long limit) {
+            return guard(() -> limit);
+        }
+
+        QueryBufferGuard guard(LongSupplier limit) {
+            return new QueryBufferGuard() {
+                @Override
+                public long limit() {
+                    return limit.getAsLong();
+                }
+
+                @Override
+                public boolean reserve(long bytes) {
+                    if (used.addAndGet(bytes) > total) {
+                        used.addAndGet(-bytes);
+                        return false;
+                    }
+                    return true;
+                }
+
+                @Override
+                public void release(long bytes) {
+                    assertThat(used.addAndGet(-bytes)).isNotNegative();
+                }
+
+                @Override
+                public void breached(ChannelHandlerContext ctx, Breach breach, ByteBuf buffered, long declared) {
+                    breaches.add(breach);
+                    ctx.close();
+                }
+            };
+        }
+    }
+
+    private static EmbeddedChannel channel(QueryBufferGuard guard) {
+        return new EmbeddedChannel(new RespRequestDecoder(RespLimits.defaults(), guard));
+    }
+
+    private static void sendValueBytes(EmbeddedChannel ch, int n) {
+        byte[] chunk = new byte[16 * 1024];
+        Arrays.fill(chunk, (byte) 'v');
+        for (int sent = 0; sent < n && ch.isOpen(); sent += chunk.length) {
+            ch.writeInbound(Unpooled.wrappedBuffer(chunk, 0, Math.min(chunk.length, n - sent)));
+        }
+    }
+
+    @Test
+    void aPartialRequestOverTheClientLimit_closesTheConnection_withoutAReply() {
+        Budget budget = new Budget(Long.MAX_VALUE);
+        AtomicLong limit = new AtomicLong(4 * 1024 * 1024);
+        EmbeddedChannel ch = channel(budget.guard(limit::get));
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes("PING\r\n*2\r\n$3\r\nGET\r\n$3000000\r\n")));
+        sendValueBytes(ch, 1500 * 1000);
+        assertThat(ch.isOpen()).isTrue();
+        assertThat(budget.used.get()).isGreaterThan(1500L * 1000);
+        // the limit is lowered (CONFIG SET) below what the client holds: the next bytes close it
+        limit.set(1024 * 1024);
+        sendValueBytes(ch, 1000);
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(budget.breaches).containsExactly(QueryBufferGuard.Breach.CLIENT_LIMIT);
+        assertThat(budget.used.get()).isZero();
+        RespCommand ping = ch.readInbound();
+        try {
+            assertThat(ping.argString(0)).isEqualTo("PING");
+        } finally {
+            ping.release();
+        }
+        assertThat((Object) ch.readInbound()).isNull(); // no error reply: Redis closes such a client silently
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aRequestDeclaredOverTheClientLimit_closesTheConnectionAtItsHeader() {
+        Budget budget = new Budget(Long.MAX_VALUE);
+        EmbeddedChannel ch = channel(budget.guard(1024 * 1024));
+        // each argument is under the limit, the request is not: refused at the second header
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes("*3\r\n$3\r\nSET\r\n$600000\r\n")));
+        sendValueBytes(ch, 600 * 1000);
+        assertThat(ch.isOpen()).isTrue();
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes("\r\n$600000\r\n")));
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(budget.breaches).containsExactly(QueryBufferGuard.Breach.CLIENT_LIMIT);
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void theSharedBudget_refusesTheConnectionWhoseGrowthWouldExceedIt_andIsGivenBackOnCompletionOrClose() {
+        Budget budget = new Budget(1024 * 1024);
+        EmbeddedChannel first = channel(budget.guard(Long.MAX_VALUE));
+        EmbeddedChannel second = channel(budget.guard(Long.MAX_VALUE));
+        EmbeddedChannel small = channel(budget.guard(Long.MAX_VALUE));
+        first.writeInbound(Unpooled.wrappedBuffer(bytes("*1\r\n$800000\r\n")));
+        sendValueBytes(first, 700 * 1000);
+        long held = budget.used.get();
+        assertThat(held).isBetween(690L * 1000, 701L * 1000);
+        second.writeInbound(Unpooled.wrappedBuffer(bytes("*1\r\n$800000\r\n")));
+        sendValueBytes(second, 400 * 1000);
+        assertThat(second.isOpen()).isFalse();
+        assertThat(budget.breaches).containsExactly(QueryBufferGuard.Breach.TOTAL_BUDGET);
+        assertThat(budget.used.get()).isEqualTo(held);
+        // a partial request under 64 KB is never charged, so never refused for the budget
+        small.writeInbound(Unpooled.wrappedBuffer(bytes("*1\r\n$60000\r\n")));
+        sendValueBytes(small, 50 * 1000);
+        assertThat(small.isOpen()).isTrue();
+        assertThat(budget.used.get()).isEqualTo(held);
+        // the first completes its request: its charge is given back
+        sendValueBytes(first, 100 * 1000);
+        first.writeInbound(Unpooled.wrappedBuffer(bytes("\r\n")));
+        RespCommand done = first.readInbound();
+        assertThat(done.argLength(0)).isEqualTo(800 * 1000);
+        done.release();
+        assertThat(budget.used.get()).isZero();
+        // a connection that goes mid-request gives its charge back too
+        first.writeInbound(Unpooled.wrappedBuffer(bytes("*1\r\n$800000\r\n")));
+        sendValueBytes(first, 200 * 1000);
+        assertThat(budget.used.get()).isGreaterThan(190L * 1000);
+        first.close();
+        assertThat(budget.used.get()).isZero();
+        assertThat(first.finishAndReleaseAll()).isFalse();
+        assertThat(second.finishAndReleaseAll()).isFalse();
+        assertThat(small.finishAndReleaseAll()).isFalse();
+    }
+
+    /** A guard of a client that must AUTH first, authenticated by the first AUTH a later handler sees. */
+    private static EmbeddedChannel unauthenticated() {
+        boolean[] authenticated = {false};
+        QueryBufferGuard guard = new Budget(Long.MAX_VALUE).guard(Long.MAX_VALUE);
+        QueryBufferGuard beforeAuth = new QueryBufferGuard() {
+            @Override
+            public boolean authenticated() {
+                return authenticated[0];
+            }
+
+            @Override
+            public long limit() {
+                return guard.limit();
+            }
+
+            @Override
+            public boolean reserve(long bytes) {
+                return guard.reserve(bytes);
+            }
+
+            @Override
+            public void release(long bytes) {
+                guard.release(bytes);
+            }
+
+            @Override
+            public void breached(ChannelHandlerContext ctx, Breach breach, ByteBuf buffered, long declared) {
+                guard.breached(ctx, breach, buffered, declared);
+            }
+        };
+        return new EmbeddedChannel(new RespRequestDecoder(RespLimits.defaults(), beforeAuth),
+                new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        if (msg instanceof RespCommand c && c.argString(0).equalsIgnoreCase("AUTH")) {
+                            authenticated[0] = true;
+                        }
+                        ctx.fireChannelRead(msg);
+                    }
+                });
+    }
+
+    private static List<String> drainAll(EmbeddedChannel ch) {
+        List<String> out = new ArrayList<>();
+        drain(ch, out);
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+        return out;
+    }
+
+    @Test
+    void beforeAuth_redisLimitsOfTenArgumentsAnd16KB_apply_untilAnAuthPipelinedBeforeIsHandled() {
+        EmbeddedChannel ch = unauthenticated();
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes("*11\r\n")));
+        assertThat(drainAll(ch)).containsExactly("-ERR Protocol error: unauthenticated multibulk length");
+
+        ch = unauthenticated();
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes("*2\r\n$3\r\nGET\r\n$16384\r\n" + "k".repeat(16384)
+                + "\r\n*1\r\n$536870912\r\n")));
+        assertThat(drainAll(ch)).containsExactly("GET|" + "k".repeat(16384),
+                "-ERR Protocol error: unauthenticated bulk length");
+
+        ch = unauthenticated();
+        String big = "v".repeat(20_000);
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes("*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n"
+                + "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$20000\r\n" + big + "\r\n")));
+        assertThat(drainAll(ch)).containsExactly("AUTH|pw", "SET|k|" + big);
     }
 
     @Test

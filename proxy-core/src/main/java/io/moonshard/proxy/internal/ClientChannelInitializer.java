@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>on the TLS listener only: {@code SslHandler}, then {@link ClientTls.HandshakeGuard} until the
  *       handshake is done;</li>
  *   <li>{@link IdleStateHandler} (only when {@code session_timeout} is set): closes idle clients;</li>
- *   <li>{@link RespRequestDecoder}: one {@code RespCommand} per request, or a final protocol error;</li>
+ *   <li>{@link RespRequestDecoder}: one {@code RespCommand} per request, or a final protocol error; its
+ *       incomplete request is bounded by {@link QueryBuffers} (a client over the limit is closed);</li>
  *   <li>{@link ClientSession}: dispatches commands and writes replies in request order.</li>
  * </ol>
  * Replies are ready-made {@code ByteBuf} frames, so no encoder is needed.
@@ -54,9 +55,11 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
         if (idleMillis > 0) {
             ch.pipeline().addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
         }
-        ch.pipeline().addLast("request-decoder", new RespRequestDecoder(limits));
-        ClientSession session = new ClientSession(proxy, proxy.poolFor(ch.eventLoop()),
-                proxy.clients().nextId());
+        long id = proxy.clients().nextId();
+        ClientSession session = new ClientSession(proxy, proxy.poolFor(ch.eventLoop()), id);
+        ch.pipeline().addLast("request-decoder",
+                new RespRequestDecoder(limits, proxy.queryBuffers().guardFor(id, () -> session.authenticated
+                        || session.admin || session.peer || proxy.credentials().openByDefault())));
         session.tls = tls != null;
         ch.pipeline().addLast("session", session);
     }

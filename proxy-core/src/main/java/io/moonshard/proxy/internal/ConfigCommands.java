@@ -180,7 +180,8 @@ final class ConfigCommands {
     /**
      * Redis's own {@code slowlog-log-slower-than} and {@code slowlog-max-len} set the backends' slow logs
      * and, as the client sees one node, the proxy's {@code SLOWLOG} too (applied once the backends took
-     * them). Null when the command sets neither, or a value the proxy cannot take (the backends judge it).
+     * them); {@code client-query-buffer-limit} likewise sets the proxy's limit, which is what bounds the
+     * client's requests (the backends only see the proxy's). Null when the command sets none of them, or a value the proxy cannot take (the backends judge it).
      */
     private LiveSettings.Change mirroredSlowlogSettings(RespCommand cmd, List<Integer> redisNames) {
         if ((cmd.argCount() & 1) != 0) {
@@ -194,6 +195,9 @@ final class ConfigCommands {
                 mirrored.add(cmd.argString(name + 1));
             } else if (redisName.equals("slowlog-max-len")) {
                 mirrored.add(LiveSettings.SLOWLOG_MAX_LEN);
+                mirrored.add(cmd.argString(name + 1));
+            } else if (redisName.equals("client-query-buffer-limit")) {
+                mirrored.add(LiveSettings.CLIENT_QUERY_BUFFER_LIMIT);
                 mirrored.add(cmd.argString(name + 1));
             }
         }

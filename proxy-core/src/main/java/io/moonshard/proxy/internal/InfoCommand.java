@@ -248,6 +248,9 @@ final class InfoCommand {
         f.put("proxy_backend_errors", Long.toString(p.metrics().backendErrors()));
         f.put("proxy_redirections", Long.toString(p.metrics().redirections()));
         f.put("proxy_dedicated_connections", Integer.toString(p.dedicatedConnectionCount()));
+        // clients' incomplete requests of 64 KB and more, against max_total_query_buffer_bytes
+        f.put("proxy_query_buffer_bytes", Long.toString(p.queryBuffers().used()));
+        f.put("proxy_query_buffer_budget", Long.toString(p.queryBuffers().totalLimit()));
         // the figures of the metrics endpoint, from the same counts: moonshard_commands_total by outcome
         // (summed over commands), bytes, pending commands, backend connections
         ProxyMeters m = p.meters();

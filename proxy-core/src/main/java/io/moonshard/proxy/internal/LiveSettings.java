@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code moonshard-backend-timeout}</td><td>{@code backend_timeout} (ms)</td><td>here</td></tr>
  *   <tr><td>{@code moonshard-max-dedicated-connections}</td><td>{@code max_dedicated_connections}</td><td>here</td></tr>
  *   <tr><td>{@code client-output-buffer-limit}</td><td>{@code client_output_buffer_limit}</td><td>here</td></tr>
+ *   <tr><td>{@code moonshard-client-query-buffer-limit}</td><td>{@code client_query_buffer_limit}</td><td>{@link QueryBuffers}</td></tr>
+ *   <tr><td>{@code moonshard-max-total-query-buffer-bytes}</td><td>{@code max_total_query_buffer_bytes}</td><td>{@link QueryBuffers}</td></tr>
  *   <tr><td>{@code moonshard-loglevel}</td><td>{@code log_level}</td><td>the {@link LogLevelControl} hook, when
  *       the embedding application registered one; otherwise the setting does not exist</td></tr>
  * </table>
@@ -51,6 +53,8 @@ final class LiveSettings {
     static final String MAX_DEDICATED_CONNECTIONS = "moonshard-max-dedicated-connections";
     static final String LOGLEVEL = "moonshard-loglevel";
     static final String CLIENT_OUTPUT_BUFFER_LIMIT = "client-output-buffer-limit";
+    static final String CLIENT_QUERY_BUFFER_LIMIT = "moonshard-client-query-buffer-limit";
+    static final String MAX_TOTAL_QUERY_BUFFER_BYTES = "moonshard-max-total-query-buffer-bytes";
 
     /** Redis's {@code string2ll}: an optional minus, no plus, no spaces, no leading zeros. */
     private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]*)");
@@ -107,6 +111,14 @@ final class LiveSettings {
                 () -> outputLimits.format(),
                 text -> outputLimits.with(text),
                 v -> outputLimits = (io.moonshard.proxy.ClientOutputBufferLimits) v));
+        add(new Setting(CLIENT_QUERY_BUFFER_LIMIT, false,
+                () -> Long.toString(proxy.queryBuffers().clientLimit()),
+                text -> memory(text, ProxyConfig.MIN_CLIENT_QUERY_BUFFER_LIMIT, Long.MAX_VALUE),
+                v -> proxy.queryBuffers().clientLimit((Long) v)));
+        add(new Setting(MAX_TOTAL_QUERY_BUFFER_BYTES, false,
+                () -> Long.toString(proxy.queryBuffers().totalLimitSetting()),
+                text -> memory(text, 0, Long.MAX_VALUE),
+                v -> proxy.queryBuffers().totalLimit((Long) v)));
         if (logLevel != null) {
             add(new Setting(LOGLEVEL, false,
                     logLevel::level,
@@ -272,6 +284,40 @@ final class LiveSettings {
             value = Long.parseLong(text);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("argument couldn't be parsed into an integer");
+        }
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("argument must be between " + min + " and " + max + " inclusive");
+        }
+        return value;
+    }
+
+    /**
+     * A size as Redis's memory configs take it ({@code memtoull}): digits, then nothing or one of
+     * {@code b k kb m mb g gb} ignoring case ({@code k} is 1000, {@code kb} 1024), with their error texts.
+     */
+    static long memory(String text, long min, long max) {
+        int digits = 0;
+        while (digits < text.length() && text.charAt(digits) >= '0' && text.charAt(digits) <= '9') {
+            digits++;
+        }
+        long unit = switch (text.substring(digits).toLowerCase(Locale.ROOT)) {
+            case "", "b" -> 1;
+            case "k" -> 1000;
+            case "kb" -> 1024;
+            case "m" -> 1000L * 1000;
+            case "mb" -> 1024L * 1024;
+            case "g" -> 1000L * 1000 * 1000;
+            case "gb" -> 1024L * 1024 * 1024;
+            default -> 0;
+        };
+        long value;
+        try {
+            if (unit == 0 || digits == 0) {
+                throw new NumberFormatException();
+            }
+            value = Math.multiplyExact(Long.parseLong(text.substring(0, digits)), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("argument must be a memory value");
         }
         if (value < min || value > max) {
             throw new IllegalArgumentException("argument must be between " + min + " and " + max + " inclusive");

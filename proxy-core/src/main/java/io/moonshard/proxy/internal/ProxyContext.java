@@ -33,6 +33,7 @@ final class ProxyContext {
     private final java.util.concurrent.atomic.AtomicInteger dedicatedConnections = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger blockedClients = new java.util.concurrent.atomic.AtomicInteger();
     private final SlowLog slowlog;
+    private final QueryBuffers queryBuffers;
     private final LiveSettings live;
     /** The runtime's, set before any loop or scrape sees this context; a context of its own in unit tests. */
     private ProxyMeters meters = new ProxyMeters();
@@ -50,6 +51,7 @@ final class ProxyContext {
         this.clients = new ClientRegistry(config.maxClients());
         this.cluster = new ClusterState(config, this::onBackendsChanged);
         this.slowlog = new SlowLog(config.slowlogLogSlowerThan(), config.slowlogMaxLen());
+        this.queryBuffers = new QueryBuffers(config);
         this.live = new LiveSettings(this, config, logLevelControl);
         this.dispatcher = new CommandDispatcher(this);
         this.shutdownRequest = shutdownRequest;
@@ -116,6 +118,11 @@ final class ProxyContext {
     /** The proxy's SLOWLOG, shared by every event loop. */
     SlowLog slowlog() {
         return slowlog;
+    }
+
+    /** Clients' incomplete requests: the limit per client and the budget over all of them. */
+    QueryBuffers queryBuffers() {
+        return queryBuffers;
     }
 
     ByteBufAllocator allocator() {

@@ -66,7 +66,8 @@ class LiveSettingsTest {
     void get_globsAndNames_eachOnce_namesShownAsGiven() {
         assertThat(live.names()).containsExactly("moonshard-password", "moonshard-slowlog-log-slower-than",
                 "moonshard-slowlog-max-len", "moonshard-max-clients", "moonshard-backend-timeout",
-                "moonshard-max-dedicated-connections", "client-output-buffer-limit", "moonshard-loglevel");
+                "moonshard-max-dedicated-connections", "client-output-buffer-limit",
+                "moonshard-client-query-buffer-limit", "moonshard-max-total-query-buffer-bytes", "moonshard-loglevel");
         assertThat(live.get(List.of("moonshard-*"))).containsExactly(
                 Map.entry("moonshard-password", "pw"),
                 Map.entry("moonshard-slowlog-log-slower-than", "5000"),
@@ -74,6 +75,8 @@ class LiveSettingsTest {
                 Map.entry("moonshard-max-clients", "99"),
                 Map.entry("moonshard-backend-timeout", "1500"),
                 Map.entry("moonshard-max-dedicated-connections", "12"),
+                Map.entry("moonshard-client-query-buffer-limit", "1073741824"),
+                Map.entry("moonshard-max-total-query-buffer-bytes", "0"),
                 Map.entry("moonshard-loglevel", "info"));
         assertThat(live.get(List.of("MOONSHARD-MAX-CLIENTS", "*max-clients", "maxmemory")))
                 .containsExactly(Map.entry("MOONSHARD-MAX-CLIENTS", "99"));
@@ -161,10 +164,33 @@ class LiveSettingsTest {
     }
 
     @Test
+    void queryBufferLimits_takeRedisMemoryValues_withRedisErrors() {
+        live.prepare(List.of("moonshard-client-query-buffer-limit", "2mb",
+                "moonshard-max-total-query-buffer-bytes", "3G")).apply();
+        assertThat(proxy.queryBuffers().clientLimit()).isEqualTo(2L * 1024 * 1024);
+        assertThat(proxy.queryBuffers().totalLimit()).isEqualTo(3_000_000_000L);
+        live.prepare(List.of("moonshard-client-query-buffer-limit", "1048576",
+                "moonshard-max-total-query-buffer-bytes", "0")).apply();
+        assertThat(proxy.queryBuffers().clientLimit()).isEqualTo(1024 * 1024);
+        assertThat(proxy.queryBuffers().totalLimit()).isEqualTo(ProxyConfig.defaultTotalQueryBufferBytes());
+        assertThat(live.get(List.of("moonshard-max-total-query-buffer-bytes")))
+                .containsExactly(Map.entry("moonshard-max-total-query-buffer-bytes", "0"));
+        // Redis 7.0's texts for client-query-buffer-limit
+        assertThatThrownBy(() -> live.prepare(List.of("moonshard-client-query-buffer-limit", "1000")))
+                .hasMessage("ERR CONFIG SET failed (possibly related to argument 'moonshard-client-query-buffer-limit')"
+                        + " - argument must be between 1048576 and 9223372036854775807 inclusive");
+        for (String bad : List.of("abc", "1tb", "-1", "", "mb", "99999999999999999999")) {
+            assertThatThrownBy(() -> live.prepare(List.of("moonshard-client-query-buffer-limit", bad)))
+                    .as(bad).hasMessageEndingWith(" - argument must be a memory value");
+        }
+        assertThat(proxy.queryBuffers().clientLimit()).isEqualTo(1024 * 1024);
+    }
+
+    @Test
     void withoutALogLevelHook_thereIsNoLoglevelSetting() {
         ProxyContext plain = new ProxyContext(ProxyConfig.builder().address("127.0.0.1:5299").build(),
                 new Bootstrap(), () -> { });
-        assertThat(plain.live().names()).doesNotContain("moonshard-loglevel").hasSize(7);
+        assertThat(plain.live().names()).doesNotContain("moonshard-loglevel").hasSize(9);
         assertThatThrownBy(() -> plain.live().prepare(List.of("moonshard-loglevel", "debug")))
                 .hasMessage("ERR Unknown option or number of arguments for CONFIG SET - 'moonshard-loglevel'");
         assertThat(plain.live().get(List.of("moonshard-password"))).containsExactly(Map.entry("moonshard-password", ""));
