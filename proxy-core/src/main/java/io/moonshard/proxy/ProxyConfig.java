@@ -57,6 +57,10 @@ import java.util.Objects;
  * @param allowDangerousCommands {@code allow_dangerous_commands}: pass {@code DEBUG SEGFAULT|PANIC|RESTART|...}
  *                         and {@code SHUTDOWN} on to a local backend instead of refusing them (for test
  *                         suites that crash or stop their server on purpose); false by default
+ * @param allowCrossSlotLocal {@code allow_cross_slot_local}: MGET, MSET, DEL, UNLINK, EXISTS and TOUCH whose
+ *                         keys span several slots, all served by this proxy, are split over its local
+ *                         backends instead of answered {@code CROSSSLOT} (for single-proxy deployments
+ *                         serving clients that are not cluster-aware); false by default, Redis Cluster's rule
  */
 public record ProxyConfig(
         String address,
@@ -87,7 +91,8 @@ public record ProxyConfig(
         long slowlogLogSlowerThan,
         int slowlogMaxLen,
         java.util.Map<String, String> users,
-        boolean allowDangerousCommands) {
+        boolean allowDangerousCommands,
+        boolean allowCrossSlotLocal) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -221,6 +226,7 @@ public record ProxyConfig(
         b.slowlogMaxLen = slowlogMaxLen;
         b.users = users;
         b.allowDangerousCommands = allowDangerousCommands;
+        b.allowCrossSlotLocal = allowCrossSlotLocal;
         return b;
     }
 
@@ -274,6 +280,7 @@ public record ProxyConfig(
         private int slowlogMaxLen = 128;
         private java.util.Map<String, String> users = java.util.Map.of();
         private boolean allowDangerousCommands;
+        private boolean allowCrossSlotLocal;
 
         private Builder() {
         }
@@ -307,6 +314,7 @@ public record ProxyConfig(
         public Builder slowlogMaxLen(int v) { slowlogMaxLen = v; return this; }
         public Builder users(java.util.Map<String, String> v) { users = v; return this; }
         public Builder allowDangerousCommands(boolean v) { allowDangerousCommands = v; return this; }
+        public Builder allowCrossSlotLocal(boolean v) { allowCrossSlotLocal = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
@@ -314,7 +322,7 @@ public record ProxyConfig(
                     maxPendingReplyBytes, protoMaxBulkLen, nodeIdFormat, clusterBusPort, initialSetCluster,
                     maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
                     tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users,
-                    allowDangerousCommands);
+                    allowDangerousCommands, allowCrossSlotLocal);
         }
     }
 }

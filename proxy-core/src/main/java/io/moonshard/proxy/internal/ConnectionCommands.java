@@ -33,7 +33,9 @@ final class ConnectionCommands {
     private static final AsciiString GETREDIR = AsciiString.cached("GETREDIR");
     private static final AsciiString NO_EVICT = AsciiString.cached("NO-EVICT");
     private static final AsciiString TYPE = AsciiString.cached("TYPE");
-    private static final AsciiString NORMAL = AsciiString.cached("NORMAL");
+
+    /** Redis's client types (CLIENT LIST/KILL TYPE); the proxy has no replication links, so none is a master or replica. */
+    enum ClientType { NORMAL, MASTER, REPLICA, PUBSUB }
 
     private ConnectionCommands() {
     }
@@ -247,17 +249,7 @@ final class ConnectionCommands {
         } else if (cmd.argEqualsIgnoreCase(1, INFO) && argc == 2) {
             s.reply(slot, Replies.bulk(alloc, describe(s) + "\n"));
         } else if (cmd.argEqualsIgnoreCase(1, LIST)) {
-            if (argc != 2 && !(argc == 4 && cmd.argEqualsIgnoreCase(2, TYPE) && cmd.argEqualsIgnoreCase(3, NORMAL))) {
-                s.replyError(slot, "ERR syntax error");
-                return;
-            }
-            StringBuilder sb = new StringBuilder();
-            List<ClientSession> sessions = new ArrayList<>(s.proxy.clients().all());
-            sessions.sort((a, b) -> Long.compare(a.id, b.id));
-            for (ClientSession other : sessions) {
-                sb.append(describe(other)).append('\n');
-            }
-            s.reply(slot, Replies.bulk(alloc, sb.toString()));
+            list(s, slot, cmd);
         } else if (cmd.argEqualsIgnoreCase(1, NO_EVICT) && argc == 3) {
             s.reply(slot, Replies.simple(alloc, "OK"));
         } else if (cmd.argEqualsIgnoreCase(1, REPLY) && argc == 3) {
@@ -305,8 +297,8 @@ final class ConnectionCommands {
 
     /**
      * {@code CLIENT KILL ip:port} and {@code CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port]
-     * [SKIPME yes|no] ...}: closes matching connections of this proxy (its clients, as listed by
-     * CLIENT LIST). Filters the proxy cannot judge (USER, TYPE other than normal) match nothing.
+     * [SKIPME yes|no] [TYPE type] ...}: closes matching connections of this proxy (its clients, as listed by
+     * CLIENT LIST; TYPE as in CLIENT LIST TYPE). A USER filter other than default matches nothing.
      */
     private static void kill(ClientSession s, ReplySlot slot, RespCommand cmd) {
         int argc = cmd.argCount();
@@ -331,6 +323,7 @@ final class ConnectionCommands {
         String laddr = null;
         boolean skipMe = true;
         boolean matchNothing = false;
+        ClientType type = null;
         for (int i = 2; i < argc; i += 2) {
             String option = cmd.argString(i).toUpperCase(java.util.Locale.ROOT);
             String value = cmd.argString(i + 1);
@@ -360,12 +353,11 @@ final class ConnectionCommands {
                     }
                 }
                 case "TYPE" -> {
-                    String type = value.toLowerCase(java.util.Locale.ROOT);
-                    if (!java.util.Set.of("normal", "master", "replica", "slave", "pubsub").contains(type)) {
+                    type = clientType(value);
+                    if (type == null) {
                         s.replyError(slot, "ERR Unknown client type '" + value + "'");
                         return;
                     }
-                    matchNothing |= !type.equals("normal");
                 }
                 case "USER" -> {
                     if (!value.equals("default") && !s.proxy.credentials().users().containsKey(value)) {
@@ -385,7 +377,8 @@ final class ConnectionCommands {
         if (!matchNothing) {
             for (ClientSession other : s.proxy.clients().all()) {
                 if ((id != null && other.id != id) || (addr != null && !addr.equals(other.remoteAddress()))
-                        || (laddr != null && !laddr.equals(other.localAddress())) || (skipMe && other == s)) {
+                        || (laddr != null && !laddr.equals(other.localAddress())) || (skipMe && other == s)
+                        || (type != null && typeOf(other) != type)) {
                     continue;
                 }
                 closeLater(s, other);
@@ -433,7 +426,8 @@ final class ConnectionCommands {
         long now = System.currentTimeMillis();
         return "id=" + c.id + " addr=" + c.remoteAddress() + " laddr=" + c.localAddress() + " fd=-1"
                 + " name=" + c.name + " age=" + (now - c.createdAtMillis) / 1000
-                + " idle=" + (now - c.lastInteractionMillis) / 1000 + " flags=N db=0 sub=0 psub=0 ssub=0"
+                + " idle=" + (now - c.lastInteractionMillis) / 1000 + " flags=" + (typeOf(c) == ClientType.PUBSUB ? "P" : "N")
+                + " db=0 sub=0 psub=0 ssub=0"
                 + " multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0"
                 + " tot-mem=0 events=r cmd=" + c.lastCommand + " user=default redir=-1 resp=" + c.protocol
                 + " lib-name=" + c.libName + " lib-ver=" + c.libVersion;

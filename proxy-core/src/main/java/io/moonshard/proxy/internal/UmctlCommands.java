@@ -3,6 +3,7 @@ package io.moonshard.proxy.internal;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.cluster.topology.RangeTag;
 import io.moonshard.cluster.topology.SlotAssignment;
+import io.moonshard.cluster.umctl.SetClusterParser;
 import io.moonshard.cluster.umctl.SetReplRequest;
 import io.moonshard.resp.RespCommand;
 import io.moonshard.resp.RespWriter;
@@ -43,10 +44,7 @@ final class UmctlCommands {
         }
         switch (sub) {
             case "AUTH" -> adminAuth(s, slot, cmd);
-            case "SETCLUSTER" -> {
-                List<String> args = utf8Args(cmd, 2);
-                replyLine(s, slot, args == null ? "-Failed to parse args: InvalidArgs" : cluster.applySetCluster(args));
-            }
+            case "SETCLUSTER" -> setCluster(s, slot, cmd, cluster);
             case "SETREPL" -> {
                 List<String> args = utf8Args(cmd, 2);
                 replyLine(s, slot, args == null ? "-Invalid arguments" : cluster.replication().apply(args));
@@ -199,6 +197,38 @@ final class UmctlCommands {
         }
         s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
         s.channel().eventLoop().execute(proxy::requestShutdown); // after the +OK is on its way
+    }
+
+    /** A SETCLUSTER frame larger than this is parsed off the event loop, as COMPRESS ones always are. */
+    private static final int INLINE_SETCLUSTER_BYTES = 64 * 1024;
+
+    /**
+     * {@code UMCTL SETCLUSTER}: the reply may come later, from the applier thread, into this command's
+     * reply slot, so the client's replies keep their order. Off the loop, the arguments are read from
+     * a retained reference to the request frame, released once they are decoded.
+     */
+    private static void setCluster(ClientSession s, ReplySlot slot, RespCommand cmd, ClusterState cluster) {
+        boolean compress = cmd.argCount() > 4 && cmd.argString(4).toUpperCase(Locale.ROOT).contains("COMPRESS");
+        for (int i = 2; i < cmd.argCount(); i++) {
+            if (cmd.argLength(i) > SetClusterParser.MAX_COMPRESSED_BYTES) {
+                // refused before any copy or decoding of it
+                s.replyError(slot, SetClusterParser.INVALID_METADATA + (compress ? "the COMPRESS payload is "
+                        : "an argument is ") + cmd.argLength(i) + " bytes, over the limit of "
+                        + SetClusterParser.MAX_COMPRESSED_BYTES);
+                return;
+            }
+        }
+        boolean heavy = compress || cmd.frame().readableBytes() > INLINE_SETCLUSTER_BYTES;
+        RespCommand held = heavy ? cmd.retain() : cmd;
+        java.util.function.Supplier<List<String>> args = heavy ? () -> {
+            try {
+                return utf8Args(held, 2);
+            } finally {
+                held.release();
+            }
+        } : () -> utf8Args(cmd, 2);
+        Runnable discard = heavy ? held::release : () -> { };
+        cluster.applySetCluster(heavy, args, discard, s.channel().eventLoop(), line -> replyLine(s, slot, line));
     }
 
     private static void replyLine(ClientSession s, ReplySlot slot, String line) {
