@@ -145,9 +145,10 @@ final class ClusterState {
      * @param args    the arguments after SETCLUSTER (null: not UTF-8); called once, on the thread that applies
      * @param discard called instead of {@code args} when the command is refused unread
      * @param replyOn the client's event loop
+     * @return true when it was queued: {@code reply} runs later
      */
-    void applySetCluster(boolean heavy, Supplier<List<String>> args, Runnable discard, Executor replyOn,
-                         Consumer<String> reply) {
+    boolean applySetCluster(boolean heavy, Supplier<List<String>> args, Runnable discard, Executor replyOn,
+                            Consumer<String> reply) {
         String line;
         synchronized (lane) {
             if (!heavy && queued == 0) {
@@ -163,7 +164,7 @@ final class ClusterState {
         }
         if (line != null) {
             reply.accept(line);
-            return;
+            return false;
         }
         applier.execute(() -> {
             String result;
@@ -184,6 +185,7 @@ final class ClusterState {
                 log.debug("event=setcluster_reply_dropped reason=event_loop_closed");
             }
         });
+        return true;
     }
 
     /** A whole {@code UMCTL SETCLUSTER ...} line, as in the {@code initial_setcluster} option. */

@@ -272,6 +272,75 @@ final class ConnectionCommands {
         }
     }
 
+    /** Redis's {@code getClientTypeByName}: the type a TYPE argument names, or null for an unknown one. */
+    static ClientType clientType(String name) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "normal" -> ClientType.NORMAL;
+            case "master" -> ClientType.MASTER;
+            case "replica", "slave" -> ClientType.REPLICA;
+            case "pubsub" -> ClientType.PUBSUB;
+            default -> null;
+        };
+    }
+
+    /**
+     * A client's type as Redis's {@code getClientType} gives it: pubsub while it has a subscription.
+     * Read from another client's event loop: informational, like the other CLIENT LIST fields.
+     */
+    static ClientType typeOf(ClientSession c) {
+        return c.inSubscribedMode() ? ClientType.PUBSUB : ClientType.NORMAL;
+    }
+
+    /**
+     * {@code CLIENT LIST [TYPE normal|master|replica|slave|pubsub]} and {@code CLIENT LIST ID id...}, with
+     * Redis 7.0's argument rules and errors ({@code clientCommand}): TYPE takes exactly one type; ID
+     * lists the given clients in argument order, skipping unknown ids.
+     */
+    private static void list(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        int argc = cmd.argCount();
+        List<ClientSession> sessions;
+        if (argc == 4 && cmd.argEqualsIgnoreCase(2, TYPE)) {
+            ClientType type = clientType(cmd.argString(3));
+            if (type == null) {
+                s.replyError(slot, "ERR Unknown client type '" + cmd.argString(3) + "'");
+                return;
+            }
+            sessions = new ArrayList<>();
+            for (ClientSession other : s.proxy.clients().all()) {
+                if (typeOf(other) == type) {
+                    sessions.add(other);
+                }
+            }
+            sessions.sort((a, b) -> Long.compare(a.id, b.id));
+        } else if (argc > 3 && cmd.argEqualsIgnoreCase(2, ID)) {
+            sessions = new ArrayList<>();
+            for (int i = 3; i < argc; i++) {
+                long id;
+                try {
+                    id = cmd.argLong(i);
+                } catch (NumberFormatException e) {
+                    s.replyError(slot, "ERR Invalid client ID");
+                    return;
+                }
+                ClientSession other = s.proxy.clients().byId(id);
+                if (other != null) {
+                    sessions.add(other);
+                }
+            }
+        } else if (argc != 2) {
+            s.replyError(slot, "ERR syntax error");
+            return;
+        } else {
+            sessions = new ArrayList<>(s.proxy.clients().all());
+            sessions.sort((a, b) -> Long.compare(a.id, b.id));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (ClientSession other : sessions) {
+            sb.append(describe(other)).append('\n');
+        }
+        s.reply(slot, Replies.bulk(s.channel().alloc(), sb.toString()));
+    }
+
     /** {@code CLIENT REPLY ON|OFF|SKIP}, as Redis: OFF and SKIP are not answered themselves. */
     private static void reply(ClientSession s, ReplySlot slot, RespCommand cmd) {
         String mode = cmd.argString(2).toUpperCase(java.util.Locale.ROOT);

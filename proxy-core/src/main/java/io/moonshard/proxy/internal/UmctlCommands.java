@@ -204,7 +204,8 @@ final class UmctlCommands {
 
     /**
      * {@code UMCTL SETCLUSTER}: the reply may come later, from the applier thread, into this command's
-     * reply slot, so the client's replies keep their order. Off the loop, the arguments are read from
+     * reply slot, so the client's replies keep their order; its next commands are held until then, so
+     * they see the metadata it set, as after an inline one. Off the loop, the arguments are read from
      * a retained reference to the request frame, released once they are decoded.
      */
     private static void setCluster(ClientSession s, ReplySlot slot, RespCommand cmd, ClusterState cluster) {
@@ -228,7 +229,13 @@ final class UmctlCommands {
             }
         } : () -> utf8Args(cmd, 2);
         Runnable discard = heavy ? held::release : () -> { };
-        cluster.applySetCluster(heavy, args, discard, s.channel().eventLoop(), line -> replyLine(s, slot, line));
+        boolean queued = cluster.applySetCluster(heavy, args, discard, s.channel().eventLoop(), line -> {
+            replyLine(s, slot, line);
+            s.resumeDispatch();
+        });
+        if (queued) {
+            s.holdDispatch(); // the client's next commands run once the new metadata is in place
+        }
     }
 
     private static void replyLine(ClientSession s, ReplySlot slot, String line) {
