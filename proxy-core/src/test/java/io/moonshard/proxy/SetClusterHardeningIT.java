@@ -96,7 +96,7 @@ class SetClusterHardeningIT {
                 replies.add(bombers.submit(() -> {
                     List<String> got = new ArrayList<>();
                     try (RawRedisClient bomber = new RawRedisClient(cluster.port(0))) {
-                        for (int i = 0; i < 40 && !stop.get(); i++) {
+                        for (int i = 0; i < 20 && !stop.get(); i++) {
                             got.add(bomber.call("UMCTL", "SETCLUSTER", "v2", "999999", "COMPRESS", bomb));
                         }
                     }

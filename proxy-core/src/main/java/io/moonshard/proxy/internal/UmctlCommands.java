@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * undermoon's control commands, with its exact replies (undermoon-proxy-spec §2): {@code SETCLUSTER},
@@ -209,7 +210,9 @@ final class UmctlCommands {
      * a retained reference to the request frame, released once they are decoded.
      */
     private static void setCluster(ClientSession s, ReplySlot slot, RespCommand cmd, ClusterState cluster) {
-        boolean compress = cmd.argCount() > 4 && cmd.argString(4).toUpperCase(Locale.ROOT).contains("COMPRESS");
+        // the flags argument, read only when it is of a sane size
+        boolean compress = cmd.argCount() > 4 && cmd.argLength(4) <= 256
+                && cmd.argString(4).toUpperCase(Locale.ROOT).contains("COMPRESS");
         for (int i = 2; i < cmd.argCount(); i++) {
             if (cmd.argLength(i) > SetClusterParser.MAX_COMPRESSED_BYTES) {
                 // refused before any copy or decoding of it
@@ -221,7 +224,7 @@ final class UmctlCommands {
         }
         boolean heavy = compress || cmd.frame().readableBytes() > INLINE_SETCLUSTER_BYTES;
         RespCommand held = heavy ? cmd.retain() : cmd;
-        java.util.function.Supplier<List<String>> args = heavy ? () -> {
+        Supplier<List<String>> args = heavy ? () -> {
             try {
                 return utf8Args(held, 2);
             } finally {
