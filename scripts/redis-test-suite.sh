@@ -126,9 +126,10 @@ cp "$MOONSHARD_JAR" "$OUT/moonshard-proxy.jar"
 # thread_number 1: many tests send a blocking command on one connection and, without waiting, the
 # command meant to wake it on another (XREAD BLOCK, then XADD); a single-threaded server sees them in
 # arrival order, a proxy with several event loops may forward the second first, and the test hangs.
+# allow_cross_slot_local: the suite's multi-key tests expect one server; this proxy serves every slot.
 MOONSHARD_BACKEND_TIMEOUT=${MOONSHARD_BACKEND_TIMEOUT:-60000} MOONSHARD_THREAD_NUMBER=${MOONSHARD_THREAD_NUMBER:-1} \
   java ${MOONSHARD_JAVA_OPTS:-} -jar "$OUT/moonshard-proxy.jar" --address "$HOST:$PROXY_PORT" \
-  --announce-address "$HOST:$PROXY_PORT" >"$OUT/proxy.log" 2>&1 </dev/null &
+  --announce-address "$HOST:$PROXY_PORT" --allow-cross-slot-local true >"$OUT/proxy.log" 2>&1 </dev/null &
 PIDS+=($!)
 PATTERNS+=(moonshard-proxy.jar)
 

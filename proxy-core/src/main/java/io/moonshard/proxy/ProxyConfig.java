@@ -76,6 +76,10 @@ import java.util.Objects;
  *                         may hold together (those under 64 KB are not counted); a client whose request would
  *                         take more is closed. 0 (the default) means a quarter of the JVM's direct memory
  *                         limit (by default the heap's maximum), see {@link #effectiveMaxTotalQueryBufferBytes()}
+ * @param allowCrossSlotLocal {@code allow_cross_slot_local}: MGET, MSET, DEL, UNLINK, EXISTS and TOUCH whose
+ *                         keys span several slots, all served by this proxy, are split over its local
+ *                         backends instead of answered {@code CROSSSLOT} (for single-proxy deployments
+ *                         serving clients that are not cluster-aware); false by default, Redis Cluster's rule
  */
 public record ProxyConfig(
         String address,
@@ -111,7 +115,8 @@ public record ProxyConfig(
         ClientOutputBufferLimits clientOutputBufferLimit,
         long maxClientOutputBytes,
         long clientQueryBufferLimit,
-        long maxTotalQueryBufferBytes) {
+        long maxTotalQueryBufferBytes,
+        boolean allowCrossSlotLocal) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -259,6 +264,7 @@ public record ProxyConfig(
         b.maxClientOutputBytes = maxClientOutputBytes;
         b.clientQueryBufferLimit = clientQueryBufferLimit;
         b.maxTotalQueryBufferBytes = maxTotalQueryBufferBytes;
+        b.allowCrossSlotLocal = allowCrossSlotLocal;
         return b;
     }
 
@@ -334,6 +340,7 @@ public record ProxyConfig(
         private long maxClientOutputBytes = 256L * 1024 * 1024;
         private long clientQueryBufferLimit = DEFAULT_CLIENT_QUERY_BUFFER_LIMIT;
         private long maxTotalQueryBufferBytes;
+        private boolean allowCrossSlotLocal;
 
         private Builder() {
         }
@@ -373,6 +380,7 @@ public record ProxyConfig(
         public Builder maxClientOutputBytes(long v) { maxClientOutputBytes = v; return this; }
         public Builder clientQueryBufferLimit(long v) { clientQueryBufferLimit = v; return this; }
         public Builder maxTotalQueryBufferBytes(long v) { maxTotalQueryBufferBytes = v; return this; }
+        public Builder allowCrossSlotLocal(boolean v) { allowCrossSlotLocal = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
@@ -381,7 +389,7 @@ public record ProxyConfig(
                     maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
                     tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users,
                     allowDangerousCommands, clusterSecret, outputLimits(), maxClientOutputBytes,
-                    clientQueryBufferLimit, maxTotalQueryBufferBytes);
+                    clientQueryBufferLimit, maxTotalQueryBufferBytes, allowCrossSlotLocal);
         }
 
         private ClientOutputBufferLimits outputLimits() {

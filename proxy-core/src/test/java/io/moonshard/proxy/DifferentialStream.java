@@ -664,10 +664,10 @@ final class DifferentialStream {
     }
 
     /**
-     * A command over keys of two tags in different slots: Redis Cluster answers CROSSSLOT on every node.
-     * Moonshard does too, except for the six commands it splits (MGET, MSET, DEL, UNLINK, EXISTS, TOUCH)
-     * when all the slots are served by the proxy it was sent to: there it answers with the data (a
-     * documented extension, see {@code FanOut}). So those six only get tags owned by different proxies.
+     * A command over keys of two tags in different slots: Redis Cluster answers CROSSSLOT on every node,
+     * and so does Moonshard by default. With {@code allow_cross_slot_local} it splits six commands (MGET,
+     * MSET, DEL, UNLINK, EXISTS, TOUCH) whose slots are all served by the proxy they were sent to, so
+     * those six get tags owned by different proxies, which stay CROSSSLOT either way.
      */
     private Op crossSlot() {
         String t1 = tag();

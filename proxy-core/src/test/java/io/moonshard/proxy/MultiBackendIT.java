@@ -14,9 +14,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * One proxy whose slots live on three backends answers like one Redis Cluster node: multi-key commands
- * split by backend, keyspace commands over all of them (proxy 0: slots 0-8191 on three backends;
- * proxy 1: the rest).
+ * One proxy whose slots live on three backends answers like one Redis Cluster node: keyspace commands
+ * over all of them, and, with {@code allow_cross_slot_local} on, multi-key commands split by backend
+ * (proxy 0: slots 0-8191 on three backends; proxy 1: the rest).
  */
 class MultiBackendIT {
 
@@ -29,7 +29,7 @@ class MultiBackendIT {
 
     @BeforeAll
     static void start() {
-        cluster = LocalMoonshardCluster.start(2, 3);
+        cluster = LocalMoonshardCluster.start(2, 3, b -> b.allowCrossSlotLocal(true));
     }
 
     @AfterAll

@@ -146,7 +146,8 @@ class SlowlogIT {
 
     @Test
     void thresholdZero_logsEveryCommand_withBackendTimeOnlyForWhatReachedABackend() {
-        try (LocalMoonshardCluster all = LocalMoonshardCluster.start(1, 2, b -> b.slowlogLogSlowerThan(0));
+        try (LocalMoonshardCluster all = LocalMoonshardCluster.start(1, 2,
+                b -> b.slowlogLogSlowerThan(0).allowCrossSlotLocal(true));
              RawRedisClient client = new RawRedisClient(all.port(0))) {
             assertThat(Slots.slotOf("a")).isGreaterThan(8191); // a on the second backend, b on the first: MGET is split
             assertThat(Slots.slotOf("b")).isLessThan(8192);

@@ -140,6 +140,11 @@ final class ConfigOptions {
             option("allow_dangerous_commands", Kind.BOOLEAN, 0, "true|false", "false",
                     "Pass DEBUG SEGFAULT/PANIC/RESTART/... and SHUTDOWN on to a local backend instead of refusing them.",
                     (s, v) -> s.proxy.allowDangerousCommands((Boolean) v)),
+            option("allow_cross_slot_local", Kind.BOOLEAN, 0, "true|false", "false",
+                    "Split MGET/MSET/DEL/UNLINK/EXISTS/TOUCH whose keys span several slots over the local "
+                            + "backends when this proxy serves them all, instead of CROSSSLOT (single-proxy "
+                            + "deployments with clients that are not cluster-aware; not atomic).",
+                    (s, v) -> s.proxy.allowCrossSlotLocal((Boolean) v)),
             choice("log_level", List.of("trace", "debug", "info", "warn", "error", "off"),
                     ServerSettings.DEFAULT_LOG_LEVEL,
                     "Log level of the proxy's one-line key=value log on standard output.",

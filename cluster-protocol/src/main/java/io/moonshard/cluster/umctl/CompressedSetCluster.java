@@ -8,6 +8,7 @@ import io.moonshard.cluster.topology.MigrationMeta;
 import io.moonshard.cluster.topology.RangeTag;
 import io.moonshard.cluster.topology.SlotAssignment;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,22 +21,27 @@ import java.util.zip.GZIPInputStream;
 /**
  * SETCLUSTER's COMPRESS form: one argument holding base64 of gzip of a JSON object with the cluster
  * name, the local and peer maps and the cluster config (undermoon's serde layout).
+ *
+ * <p>Both sizes are bounded, so a small payload cannot make the proxy inflate gigabytes: a real
+ * cluster's metadata (16384 single-slot ranges, hundreds of peers) is a few hundred KB of JSON.
  */
 final class CompressedSetCluster {
 
-    private static final int MAX_JSON_BYTES = 64 * 1024 * 1024;
+    private static final int MAX_PAYLOAD_BYTES = SetClusterParser.MAX_COMPRESSED_BYTES;
+    /** Inflating stops at the first chunk that would pass it. */
+    private static final int MAX_INFLATED_BYTES = SetClusterParser.MAX_INFLATED_BYTES;
 
     private CompressedSetCluster() {
     }
 
     static SetClusterRequest parse(String payload, long epoch, boolean force) {
+        if (payload.length() > MAX_PAYLOAD_BYTES) {
+            throw new SetClusterParser.BadArgs(SetClusterParser.INVALID_METADATA + "the COMPRESS payload is "
+                    + payload.length() + " bytes, over the limit of " + MAX_PAYLOAD_BYTES);
+        }
         Map<?, ?> root;
         try {
-            byte[] gz = Base64.getDecoder().decode(payload);
-            byte[] json;
-            try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz))) {
-                json = in.readNBytes(MAX_JSON_BYTES);
-            }
+            byte[] json = inflate(Base64.getDecoder().decode(payload));
             root = (Map<?, ?>) Json.parse(new String(json, StandardCharsets.UTF_8));
             String name = SetClusterParser.validName((String) root.get("cluster_name"));
             Map<String, List<SlotAssignment>> local = nodes((Map<?, ?>) root.get("local"));
@@ -49,6 +55,22 @@ final class CompressedSetCluster {
             // bad base64, gzip or JSON, or a field of the wrong type
             throw new SetClusterParser.BadArgs(SetClusterParser.INVALID_ARGS);
         }
+    }
+
+    /** Gunzips {@code gz}, refusing as soon as the output passes {@link #MAX_INFLATED_BYTES}. */
+    private static byte[] inflate(byte[] gz) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(MAX_INFLATED_BYTES, 4 * gz.length + 64));
+        byte[] chunk = new byte[16 * 1024];
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz), chunk.length)) {
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                if (out.size() + n > MAX_INFLATED_BYTES) {
+                    throw new SetClusterParser.BadArgs(SetClusterParser.INVALID_METADATA
+                            + "the COMPRESS payload inflates to over " + MAX_INFLATED_BYTES + " bytes");
+                }
+                out.write(chunk, 0, n);
+            }
+        }
+        return out.toByteArray();
     }
 
     private static Map<String, List<SlotAssignment>> nodes(Map<?, ?> json) {

@@ -24,6 +24,12 @@ public final class SetClusterParser {
     static final String INVALID_VERSION = "Failed to parse args: InvalidVersion";
     static final String INVALID_ARGS = "Failed to parse args: InvalidArgs";
     static final String INVALID_CLUSTER_NAME = "Failed to parse args: InvalidClusterName";
+    /** Prefix of the errors for metadata undermoon would take but Moonshard refuses (size, contradictions). */
+    public static final String INVALID_METADATA = "ERR invalid cluster metadata: ";
+    /** The longest COMPRESS argument accepted (its base64 text, as sent); no plain argument comes near it. */
+    public static final int MAX_COMPRESSED_BYTES = 4 * 1024 * 1024;
+    /** The most JSON a COMPRESS payload may inflate to. */
+    public static final int MAX_INFLATED_BYTES = 8 * 1024 * 1024;
 
     private SetClusterParser() {
     }

@@ -166,4 +166,63 @@ class CompressedSetClusterTest {
         }
         assertThat(valid).isLessThanOrEqualTo(2);
     }
+
+    /** base64(gzip(n zero bytes)), written a chunk at a time: the inflated size never exists here. */
+    static String zeroBomb(long n) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        byte[] zeros = new byte[1 << 20];
+        try (GZIPOutputStream gz = new GZIPOutputStream(bytes, 1 << 16)) {
+            for (long left = n; left > 0; left -= zeros.length) {
+                gz.write(zeros, 0, (int) Math.min(left, zeros.length));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Base64.getEncoder().encodeToString(bytes.toByteArray());
+    }
+
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
+    }
+
+    @Test
+    void gzipBombs_areRefusedQuickly_withoutAllocatingWhatTheyInflateTo() {
+        String inflatesTo = SetClusterParser.INVALID_METADATA + "the COMPRESS payload inflates to over "
+                + SetClusterParser.MAX_INFLATED_BYTES + " bytes";
+        String tenMegabytes = zeroBomb(10L << 20);
+        assertThat(tenMegabytes.length()).isLessThan(20_000);
+        assertThat(parse("COMPRESS", tenMegabytes).error()).isEqualTo(inflatesTo);
+
+        String oneGigabyte = zeroBomb(1L << 30);
+        assertThat(oneGigabyte.length()).isLessThan(SetClusterParser.MAX_COMPRESSED_BYTES);
+        parse("COMPRESS", oneGigabyte); // warm up the code path before measuring
+        long before = allocatedBytes();
+        long start = System.nanoTime();
+        ParseResult<SetClusterRequest> r = parse("COMPRESS", oneGigabyte);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        long allocated = allocatedBytes() - before;
+        assertThat(r.error()).isEqualTo(inflatesTo);
+        // the payload's own base64 decoding (~1 MB) plus at most the inflation bound, not the gigabyte
+        assertThat(allocated).as("bytes allocated").isLessThan(4L * SetClusterParser.MAX_INFLATED_BYTES);
+        assertThat(millis).as("ms to refuse").isLessThan(2_000);
+    }
+
+    @Test
+    void aDocumentJustUnderTheBound_isStillAccepted_andOneOverItIsNot() {
+        int room = SetClusterParser.MAX_INFLATED_BYTES - JSON.length();
+        String padded = JSON.replace("{\"cluster_name\"", " ".repeat(room) + "{\"cluster_name\"");
+        assertThat(padded.length()).isEqualTo(SetClusterParser.MAX_INFLATED_BYTES);
+        assertThat(parse("COMPRESS", compress(padded)).error()).isNull();
+        assertThat(parse("COMPRESS", compress(" " + padded)).error()).startsWith(SetClusterParser.INVALID_METADATA)
+                .endsWith("inflates to over " + SetClusterParser.MAX_INFLATED_BYTES + " bytes");
+    }
+
+    @Test
+    void anOversizedPayload_isRefusedBeforeDecoding() {
+        String big = "A".repeat(SetClusterParser.MAX_COMPRESSED_BYTES + 4);
+        assertThat(parse("COMPRESS", big).error()).isEqualTo(SetClusterParser.INVALID_METADATA
+                + "the COMPRESS payload is " + big.length() + " bytes, over the limit of "
+                + SetClusterParser.MAX_COMPRESSED_BYTES);
+    }
 }

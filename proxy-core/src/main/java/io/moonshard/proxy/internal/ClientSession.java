@@ -100,6 +100,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     TrackingCommands.Tracking tracking;
     /** A CLIENT CACHING yes/no (its encoded request) held for this client's next backend command; null when none. */
     byte[] pendingCaching;
+    /**
+     * Set while one of this client's commands finishes elsewhere and must take effect before the next
+     * runs (a SETCLUSTER on the applier thread): commands read meanwhile wait here, with their slots,
+     * in order. Bounded by {@code max_pending_commands}, as their slots count as pending.
+     */
+    private boolean dispatchHeld;
+    private ArrayDeque<ReplySlot> heldSlots;
+    private ArrayDeque<RespCommand> heldCommands;
     /** Active subscription counts by "backend#classic" / "backend#shard", from Redis's confirmations. */
     private final Map<String, Long> subscriptions = new HashMap<>(2);
 
@@ -361,7 +369,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                     slot.suppressed = true; // CLIENT REPLY OFF / SKIP: the command runs, its reply is dropped
                     skipNextReply = false;
                 }
-                proxy.dispatcher().dispatch(this, slot, command);
+                if (dispatchHeld) {
+                    heldSlots.addLast(slot);
+                    heldCommands.addLast(command.retain());
+                } else {
+                    proxy.dispatcher().dispatch(this, slot, command);
+                }
             } finally {
                 command.release();
             }
@@ -376,6 +389,35 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         } else {
             ReferenceCountUtil.release(msg);
             throw new IllegalStateException("unexpected message " + msg.getClass().getName());
+        }
+    }
+
+    /** The command being dispatched completes later and must take effect first: hold the next ones. */
+    void holdDispatch() {
+        dispatchHeld = true;
+        if (heldSlots == null) {
+            heldSlots = new ArrayDeque<>();
+            heldCommands = new ArrayDeque<>();
+        }
+    }
+
+    /**
+     * On this client's event loop: dispatches the commands held by {@link #holdDispatch}, until one holds
+     * again; nothing when not holding.
+     */
+    void resumeDispatch() {
+        if (!dispatchHeld) {
+            return;
+        }
+        dispatchHeld = false;
+        while (!dispatchHeld && !closed && heldSlots != null && !heldSlots.isEmpty()) {
+            ReplySlot slot = heldSlots.pollFirst();
+            RespCommand command = heldCommands.pollFirst();
+            try {
+                proxy.dispatcher().dispatch(this, slot, command);
+            } finally {
+                command.release();
+            }
         }
     }
 
@@ -688,6 +730,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private void releasePending() {
         discarding = true;
+        if (heldCommands != null) {
+            heldCommands.forEach(RespCommand::release);
+            heldCommands.clear();
+            heldSlots.clear();
+        }
         pool.stats.add(LoopStats.PENDING, -pending.size());
         for (ReplySlot slot : pending) {
             if (slot.reply != null) {

@@ -5,13 +5,16 @@ import io.moonshard.cluster.command.CommandTable;
 import io.moonshard.cluster.render.ClusterView;
 import io.moonshard.cluster.slot.SlotHash;
 import io.moonshard.resp.RespCommand;
+import io.moonshard.resp.RespWriter;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * {@code CLUSTER} as a Redis Cluster node answers it, from the current snapshot: NODES, SLOTS, SHARDS,
- * INFO, MYID, MYSHARDID, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT (the last two scan the local Redis).
+ * INFO, MYID, MYSHARDID, LINKS, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT (the last two scan the local Redis).
  * Subcommands that change a Redis Cluster's configuration (MEET, ADDSLOTS, SETSLOT, FAILOVER, ...) are
  * refused: a Moonshard cluster is configured with {@code UMCTL SETCLUSTER}.
  */
@@ -48,12 +51,13 @@ final class ClusterCommands {
                     s.reply(slot, Replies.bulk(s.channel().alloc(), view.myId()));
                 }
             }
+            case "links" -> links(s, slot, cmd);
             case "keyslot" -> s.reply(slot, Replies.integer(s.channel().alloc(),
                     SlotHash.slot(cmd.frame(), cmd.argOffset(2), cmd.argLength(2))));
             case "countkeysinslot" -> countKeysInSlot(s, slot, cmd);
             case "getkeysinslot" -> getKeysInSlot(s, slot, cmd);
             case "help" -> s.reply(slot, Replies.bulk(s.channel().alloc(),
-                    "CLUSTER NODES|SLOTS|SHARDS|INFO|MYID|MYSHARDID|KEYSLOT|COUNTKEYSINSLOT|GETKEYSINSLOT"));
+                    "CLUSTER NODES|SLOTS|SHARDS|INFO|MYID|MYSHARDID|LINKS|KEYSLOT|COUNTKEYSINSLOT|GETKEYSINSLOT"));
             default -> {
                 if (CommandTable.standard().lookup("cluster|" + sub) != null) {
                     s.replyError(slot, "ERR CLUSTER " + sub.toUpperCase(Locale.ROOT)
@@ -63,6 +67,41 @@ final class ClusterCommands {
                 }
             }
         }
+    }
+
+    /**
+     * {@code CLUSTER LINKS} in Redis 7.0's shape (a map per link). Proxies have no cluster bus; the
+     * links shown are the ones this proxy has in its place: one outbound link to each peer proxy of
+     * the metadata (it redirects clients there and relays PUBLISH there), created when that peer first
+     * appeared in the metadata. No inbound links, and no send buffers: there is no bus traffic.
+     */
+    private void links(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        if (cmd.argCount() != 2) {
+            s.replyError(slot, "ERR wrong number of arguments for 'cluster|links' command");
+            return;
+        }
+        ClusterState.Current current = proxy.cluster().published(); // one read: the view and its times agree
+        ClusterView view = s.tls ? current.tlsView() : current.view();
+        List<ClusterView.Node> nodes = view.nodes();
+        List<String> peerAddresses = new ArrayList<>(view.snapshot().peers().keySet());
+        ByteBuf out = s.channel().alloc().buffer();
+        RespWriter.arrayHeader(out, nodes.size() - 1);
+        for (int i = 1; i < nodes.size(); i++) { // nodes: this proxy, then each peer in SETCLUSTER order
+            RespWriter.mapHeader(out, 6, s.protocol);
+            RespWriter.bulk(out, "direction");
+            RespWriter.bulk(out, "to");
+            RespWriter.bulk(out, "node");
+            RespWriter.bulk(out, nodes.get(i).id());
+            RespWriter.bulk(out, "create-time");
+            RespWriter.integer(out, current.peerSince().getOrDefault(peerAddresses.get(i - 1), 0L));
+            RespWriter.bulk(out, "events");
+            RespWriter.bulk(out, "r");
+            RespWriter.bulk(out, "send-buffer-allocated");
+            RespWriter.integer(out, 0);
+            RespWriter.bulk(out, "send-buffer-used");
+            RespWriter.integer(out, 0);
+        }
+        s.reply(slot, out);
     }
 
     private void countKeysInSlot(ClientSession s, ReplySlot slot, RespCommand cmd) {

@@ -33,7 +33,9 @@ final class ConnectionCommands {
     private static final AsciiString GETREDIR = AsciiString.cached("GETREDIR");
     private static final AsciiString NO_EVICT = AsciiString.cached("NO-EVICT");
     private static final AsciiString TYPE = AsciiString.cached("TYPE");
-    private static final AsciiString NORMAL = AsciiString.cached("NORMAL");
+
+    /** Redis's client types (CLIENT LIST/KILL TYPE); the proxy has no replication links, so none is a master or replica. */
+    enum ClientType { NORMAL, MASTER, REPLICA, PUBSUB }
 
     private ConnectionCommands() {
     }
@@ -247,17 +249,7 @@ final class ConnectionCommands {
         } else if (cmd.argEqualsIgnoreCase(1, INFO) && argc == 2) {
             s.reply(slot, Replies.bulk(alloc, describe(s) + "\n"));
         } else if (cmd.argEqualsIgnoreCase(1, LIST)) {
-            if (argc != 2 && !(argc == 4 && cmd.argEqualsIgnoreCase(2, TYPE) && cmd.argEqualsIgnoreCase(3, NORMAL))) {
-                s.replyError(slot, "ERR syntax error");
-                return;
-            }
-            StringBuilder sb = new StringBuilder();
-            List<ClientSession> sessions = new ArrayList<>(s.proxy.clients().all());
-            sessions.sort((a, b) -> Long.compare(a.id, b.id));
-            for (ClientSession other : sessions) {
-                sb.append(describe(other)).append('\n');
-            }
-            s.reply(slot, Replies.bulk(alloc, sb.toString()));
+            list(s, slot, cmd);
         } else if (cmd.argEqualsIgnoreCase(1, NO_EVICT) && argc == 3) {
             s.reply(slot, Replies.simple(alloc, "OK"));
         } else if (cmd.argEqualsIgnoreCase(1, REPLY) && argc == 3) {
@@ -278,6 +270,75 @@ final class ConnectionCommands {
             s.replyError(slot, "ERR unknown subcommand '" + cmd.argString(1)
                     + "'. Try CLIENT HELP.");
         }
+    }
+
+    /** Redis's {@code getClientTypeByName}: the type a TYPE argument names, or null for an unknown one. */
+    static ClientType clientType(String name) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "normal" -> ClientType.NORMAL;
+            case "master" -> ClientType.MASTER;
+            case "replica", "slave" -> ClientType.REPLICA;
+            case "pubsub" -> ClientType.PUBSUB;
+            default -> null;
+        };
+    }
+
+    /**
+     * A client's type as Redis's {@code getClientType} gives it: pubsub while it has a subscription.
+     * Read from another client's event loop: informational, like the other CLIENT LIST fields.
+     */
+    static ClientType typeOf(ClientSession c) {
+        return c.inSubscribedMode() ? ClientType.PUBSUB : ClientType.NORMAL;
+    }
+
+    /**
+     * {@code CLIENT LIST [TYPE normal|master|replica|slave|pubsub]} and {@code CLIENT LIST ID id...}, with
+     * Redis 7.0's argument rules and errors ({@code clientCommand}): TYPE takes exactly one type; ID
+     * lists the given clients in argument order, skipping unknown ids.
+     */
+    private static void list(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        int argc = cmd.argCount();
+        List<ClientSession> sessions;
+        if (argc == 4 && cmd.argEqualsIgnoreCase(2, TYPE)) {
+            ClientType type = clientType(cmd.argString(3));
+            if (type == null) {
+                s.replyError(slot, "ERR Unknown client type '" + cmd.argString(3) + "'");
+                return;
+            }
+            sessions = new ArrayList<>();
+            for (ClientSession other : s.proxy.clients().all()) {
+                if (typeOf(other) == type) {
+                    sessions.add(other);
+                }
+            }
+            sessions.sort((a, b) -> Long.compare(a.id, b.id));
+        } else if (argc > 3 && cmd.argEqualsIgnoreCase(2, ID)) {
+            sessions = new ArrayList<>();
+            for (int i = 3; i < argc; i++) {
+                long id;
+                try {
+                    id = cmd.argLong(i);
+                } catch (NumberFormatException e) {
+                    s.replyError(slot, "ERR Invalid client ID");
+                    return;
+                }
+                ClientSession other = s.proxy.clients().byId(id);
+                if (other != null) {
+                    sessions.add(other);
+                }
+            }
+        } else if (argc != 2) {
+            s.replyError(slot, "ERR syntax error");
+            return;
+        } else {
+            sessions = new ArrayList<>(s.proxy.clients().all());
+            sessions.sort((a, b) -> Long.compare(a.id, b.id));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (ClientSession other : sessions) {
+            sb.append(describe(other)).append('\n');
+        }
+        s.reply(slot, Replies.bulk(s.channel().alloc(), sb.toString()));
     }
 
     /** {@code CLIENT REPLY ON|OFF|SKIP}, as Redis: OFF and SKIP are not answered themselves. */
@@ -305,8 +366,8 @@ final class ConnectionCommands {
 
     /**
      * {@code CLIENT KILL ip:port} and {@code CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port]
-     * [SKIPME yes|no] ...}: closes matching connections of this proxy (its clients, as listed by
-     * CLIENT LIST). Filters the proxy cannot judge (USER, TYPE other than normal) match nothing.
+     * [SKIPME yes|no] [TYPE type] ...}: closes matching connections of this proxy (its clients, as listed by
+     * CLIENT LIST; TYPE as in CLIENT LIST TYPE). A USER filter other than default matches nothing.
      */
     private static void kill(ClientSession s, ReplySlot slot, RespCommand cmd) {
         int argc = cmd.argCount();
@@ -331,6 +392,7 @@ final class ConnectionCommands {
         String laddr = null;
         boolean skipMe = true;
         boolean matchNothing = false;
+        ClientType type = null;
         for (int i = 2; i < argc; i += 2) {
             String option = cmd.argString(i).toUpperCase(java.util.Locale.ROOT);
             String value = cmd.argString(i + 1);
@@ -360,12 +422,11 @@ final class ConnectionCommands {
                     }
                 }
                 case "TYPE" -> {
-                    String type = value.toLowerCase(java.util.Locale.ROOT);
-                    if (!java.util.Set.of("normal", "master", "replica", "slave", "pubsub").contains(type)) {
+                    type = clientType(value);
+                    if (type == null) {
                         s.replyError(slot, "ERR Unknown client type '" + value + "'");
                         return;
                     }
-                    matchNothing |= !type.equals("normal");
                 }
                 case "USER" -> {
                     if (!value.equals("default") && !s.proxy.credentials().users().containsKey(value)) {
@@ -385,7 +446,8 @@ final class ConnectionCommands {
         if (!matchNothing) {
             for (ClientSession other : s.proxy.clients().all()) {
                 if ((id != null && other.id != id) || (addr != null && !addr.equals(other.remoteAddress()))
-                        || (laddr != null && !laddr.equals(other.localAddress())) || (skipMe && other == s)) {
+                        || (laddr != null && !laddr.equals(other.localAddress())) || (skipMe && other == s)
+                        || (type != null && typeOf(other) != type)) {
                     continue;
                 }
                 closeLater(s, other);
@@ -433,7 +495,8 @@ final class ConnectionCommands {
         long now = System.currentTimeMillis();
         return "id=" + c.id + " addr=" + c.remoteAddress() + " laddr=" + c.localAddress() + " fd=-1"
                 + " name=" + c.name + " age=" + (now - c.createdAtMillis) / 1000
-                + " idle=" + (now - c.lastInteractionMillis) / 1000 + " flags=N db=0 sub=0 psub=0 ssub=0"
+                + " idle=" + (now - c.lastInteractionMillis) / 1000 + " flags=" + (typeOf(c) == ClientType.PUBSUB ? "P" : "N")
+                + " db=0 sub=0 psub=0 ssub=0"
                 + " multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0"
                 + " tot-mem=0 events=r cmd=" + c.lastCommand + " user=default redir=-1 resp=" + c.protocol
                 + " lib-name=" + c.libName + " lib-ver=" + c.libVersion;

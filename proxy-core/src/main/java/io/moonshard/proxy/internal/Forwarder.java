@@ -1,6 +1,7 @@
 package io.moonshard.proxy.internal;
 
 import io.moonshard.cluster.command.CommandSpec;
+import io.moonshard.cluster.command.FanOut;
 import io.moonshard.cluster.route.RouteDecision;
 import io.moonshard.cluster.route.Router;
 import io.moonshard.cluster.command.KeyPositions;
@@ -25,7 +26,9 @@ final class Forwarder {
         ClusterSnapshot snapshot = proxy.cluster().snapshot(); // read once: one command, one view
         KeyPositions keys = session.pool.keyPositions;
         int keyCount = spec.findSlotArguments(command, keys);
-        RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, spec.fanOut());
+        // Redis Cluster's rule unless the operator opted in to splitting keys over the local backends
+        FanOut fanOut = proxy.config().allowCrossSlotLocal() ? spec.fanOut() : FanOut.NONE;
+        RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, fanOut);
         switch (decision.kind()) {
             case LOCAL -> sendOrBlock(session, slot, command, spec, decision.backend());
             // An open slot. Keys move only when a migration engine moves them, and this version has

@@ -3,6 +3,7 @@ package io.moonshard.proxy.internal;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.cluster.topology.RangeTag;
 import io.moonshard.cluster.topology.SlotAssignment;
+import io.moonshard.cluster.umctl.SetClusterParser;
 import io.moonshard.cluster.umctl.SetReplRequest;
 import io.moonshard.resp.RespCommand;
 import io.moonshard.resp.RespWriter;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * undermoon's control commands, with its exact replies (undermoon-proxy-spec §2): {@code SETCLUSTER},
@@ -73,10 +75,7 @@ final class UmctlCommands {
             case "AUTH" -> adminAuth(s, slot, cmd);
             case "PEERAUTH" -> peerAuth(s, slot, cmd);
             case "PUBLISH" -> pubsub.publishLocally(s, slot, cmd); // a peer relaying a PUBLISH
-            case "SETCLUSTER" -> {
-                List<String> args = utf8Args(cmd, 2);
-                replyLine(s, slot, args == null ? "-Failed to parse args: InvalidArgs" : cluster.applySetCluster(args));
-            }
+            case "SETCLUSTER" -> setCluster(s, slot, cmd, cluster);
             case "SETREPL" -> {
                 List<String> args = utf8Args(cmd, 2);
                 replyLine(s, slot, args == null ? "-Invalid arguments" : cluster.replication().apply(args));
@@ -285,6 +284,47 @@ final class UmctlCommands {
         }
         s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
         s.channel().eventLoop().execute(proxy::requestShutdown); // after the +OK is on its way
+    }
+
+    /** A SETCLUSTER frame larger than this is parsed off the event loop, as COMPRESS ones always are. */
+    private static final int INLINE_SETCLUSTER_BYTES = 64 * 1024;
+
+    /**
+     * {@code UMCTL SETCLUSTER}: the reply may come later, from the applier thread, into this command's
+     * reply slot, so the client's replies keep their order; its next commands are held until then, so
+     * they see the metadata it set, as after an inline one. Off the loop, the arguments are read from
+     * a retained reference to the request frame, released once they are decoded.
+     */
+    private static void setCluster(ClientSession s, ReplySlot slot, RespCommand cmd, ClusterState cluster) {
+        // the flags argument, read only when it is of a sane size
+        boolean compress = cmd.argCount() > 4 && cmd.argLength(4) <= 256
+                && cmd.argString(4).toUpperCase(Locale.ROOT).contains("COMPRESS");
+        for (int i = 2; i < cmd.argCount(); i++) {
+            if (cmd.argLength(i) > SetClusterParser.MAX_COMPRESSED_BYTES) {
+                // refused before any copy or decoding of it
+                s.replyError(slot, SetClusterParser.INVALID_METADATA + (compress ? "the COMPRESS payload is "
+                        : "an argument is ") + cmd.argLength(i) + " bytes, over the limit of "
+                        + SetClusterParser.MAX_COMPRESSED_BYTES);
+                return;
+            }
+        }
+        boolean heavy = compress || cmd.frame().readableBytes() > INLINE_SETCLUSTER_BYTES;
+        RespCommand held = heavy ? cmd.retain() : cmd;
+        Supplier<List<String>> args = heavy ? () -> {
+            try {
+                return utf8Args(held, 2);
+            } finally {
+                held.release();
+            }
+        } : () -> utf8Args(cmd, 2);
+        Runnable discard = heavy ? held::release : () -> { };
+        boolean queued = cluster.applySetCluster(heavy, args, discard, s.channel().eventLoop(), line -> {
+            replyLine(s, slot, line);
+            s.resumeDispatch();
+        });
+        if (queued) {
+            s.holdDispatch(); // the client's next commands run once the new metadata is in place
+        }
     }
 
     private static void replyLine(ClientSession s, ReplySlot slot, String line) {
