@@ -57,6 +57,8 @@ import java.util.Objects;
  * @param allowDangerousCommands {@code allow_dangerous_commands}: pass {@code DEBUG SEGFAULT|PANIC|RESTART|...}
  *                         and {@code SHUTDOWN} on to a local backend instead of refusing them (for test
  *                         suites that crash or stop their server on purpose); false by default
+ * @param aclFile          {@code aclfile}: users in Redis's ACL file format, loaded at start (when the file
+ *                         exists) and by {@code ACL LOAD}, written by {@code ACL SAVE}; null for none
  */
 public record ProxyConfig(
         String address,
@@ -87,7 +89,8 @@ public record ProxyConfig(
         long slowlogLogSlowerThan,
         int slowlogMaxLen,
         java.util.Map<String, String> users,
-        boolean allowDangerousCommands) {
+        boolean allowDangerousCommands,
+        String aclFile) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -221,6 +224,7 @@ public record ProxyConfig(
         b.slowlogMaxLen = slowlogMaxLen;
         b.users = users;
         b.allowDangerousCommands = allowDangerousCommands;
+        b.aclFile = aclFile;
         return b;
     }
 
@@ -274,6 +278,7 @@ public record ProxyConfig(
         private int slowlogMaxLen = 128;
         private java.util.Map<String, String> users = java.util.Map.of();
         private boolean allowDangerousCommands;
+        private String aclFile;
 
         private Builder() {
         }
@@ -307,6 +312,7 @@ public record ProxyConfig(
         public Builder slowlogMaxLen(int v) { slowlogMaxLen = v; return this; }
         public Builder users(java.util.Map<String, String> v) { users = v; return this; }
         public Builder allowDangerousCommands(boolean v) { allowDangerousCommands = v; return this; }
+        public Builder aclFile(String v) { aclFile = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
@@ -314,7 +320,7 @@ public record ProxyConfig(
                     maxPendingReplyBytes, protoMaxBulkLen, nodeIdFormat, clusterBusPort, initialSetCluster,
                     maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
                     tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users,
-                    allowDangerousCommands);
+                    allowDangerousCommands, aclFile);
         }
     }
 }
