@@ -185,6 +185,19 @@ class ProxyJarIT {
     }
 
     @Test
+    void badAclFile_exitsWith2_namingTheFileAndLine() throws IOException, InterruptedException {
+        Path aclFile = Files.writeString(dir.resolve("users.acl"), "user app on ~app:*\nuser bad on +nosuch\n");
+
+        JarProcess proxy = startJar("badacl", "--address", "127.0.0.1:" + FreePorts.next(), "--aclfile",
+                aclFile.toString());
+
+        assertThat(proxy.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(proxy.process.exitValue()).isEqualTo(2);
+        assertThat(proxy.stderr()).contains("moonshard: invalid configuration: aclfile: " + aclFile + ":2: Error in "
+                + "user declaration '+nosuch': Unknown command or category name in ACL. ");
+    }
+
+    @Test
     void badConfigKey_exitsWith2_namingTheKey() throws IOException, InterruptedException {
         Path config = Files.writeString(dir.resolve("moonshard.toml"),
                 "address = \"127.0.0.1:" + FreePorts.next() + "\"\nanounce_address = \"127.0.0.1:5299\"\n");
