@@ -124,8 +124,9 @@ class ProxyJarIT {
             assertThat(app.call("GET", "app:1")).startsWith("-ERR");
             assertThat(app.isClosedByServer()).isTrue();
             Files.writeString(aclFile, "user ops on bogus\n");
-            assertThat(admin.call("ACL", "LOAD")).startsWith("-ERR " + aclFile + ":1: Error in user declaration "
-                    + "'bogus': Syntax error.");
+            assertThat(admin.call("ACL", "LOAD")).isEqualTo("-ERR " + aclFile + ":1: Syntax error. WARNING: ACL "
+                    + "errors detected, no change to the previously active ACL rules was performed\r\n");
+            assertThat(admin.call("ACL", "USERS")).isEqualTo("*2\r\n$7\r\ndefault\r\n$3\r\nops\r\n");
         }
         assertThat(redis.rawCommand("GET", "other")).isEqualTo("$1\r\nv\r\n");
     }
@@ -194,7 +195,7 @@ class ProxyJarIT {
         assertThat(proxy.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(proxy.process.exitValue()).isEqualTo(2);
         assertThat(proxy.stderr()).contains("moonshard: invalid configuration: aclfile: " + aclFile + ":2: Error in "
-                + "user declaration '+nosuch': Unknown command or category name in ACL. ");
+                + "applying operation '+nosuch': Unknown command or category name in ACL. ");
     }
 
     @Test

@@ -8,8 +8,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -106,26 +108,16 @@ public final class Acl {
         if (AclSelector.hasSpaces(name)) {
             return "ERR Usernames can't contain spaces or null characters";
         }
-        List<String> merged = new ArrayList<>();
-        StringBuilder selector = null;
-        String openedAt = null;
-        for (String op : args) {
-            if (selector == null && op.startsWith("(") && !op.endsWith(")")) {
-                selector = new StringBuilder(op);
-                openedAt = op;
-                continue;
-            }
-            if (selector != null) {
-                selector.append(' ').append(op);
-                if (op.endsWith(")")) {
-                    merged.add(selector.toString());
-                    selector = null;
+        List<String> merged = mergeSelectors(args);
+        if (merged == null) {
+            String openedAt = null;
+            for (String op : args) {
+                if (op.startsWith("(") && !op.endsWith(")")) {
+                    openedAt = op; // the last one opened is the one left unmatched
+                } else if (op.endsWith(")")) {
+                    openedAt = null;
                 }
-                continue;
             }
-            merged.add(op);
-        }
-        if (selector != null) {
             return "ERR Unmatched parenthesis in acl selector starting at '" + openedAt + "'.";
         }
         AclUser existing = users.get(name);
@@ -176,44 +168,74 @@ public final class Acl {
     }
 
     /**
-     * {@code ACL LOAD}: replaces all users by the file's, or changes nothing and returns the errors
-     * ({@code ACLLoadFromFile}'s "file:line: error. " list); users not in the file are deleted, and
-     * {@code default} keeps its built-in rules unless the file defines it.
+     * {@code ACL LOAD}: replaces all users by the file's, or changes nothing and returns the errors in
+     * {@code ACLLoadFromFile}'s words; users not in the file are deleted, and {@code default} gets its
+     * built-in rules unless the file defines it.
      */
     public synchronized String load() {
-        List<String> lines;
+        String text;
         try {
-            lines = Files.readAllLines(aclFile, StandardCharsets.ISO_8859_1);
+            text = Files.readString(aclFile, StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
             return "Error loading ACLs, opening file '" + aclFile + "': " + e.getMessage();
         }
+        String[] lines = text.split("\n", -1);
         TreeMap<String, AclUser.Rules> loaded = new TreeMap<>();
+        // as Redis, a user counts as defined from its line on, even when its rules fail
+        Set<String> seen = new HashSet<>();
         StringBuilder errors = new StringBuilder();
-        for (int n = 0; n < lines.size(); n++) {
-            String line = lines.get(n).trim();
-            if (line.isEmpty() || line.startsWith("#")) {
+        for (int n = 0; n < lines.length; n++) {
+            String line = trim(lines[n], " \t\r\n");
+            if (line.isEmpty()) {
                 continue;
             }
-            String[] words = line.split("\\s+");
-            String where = aclFile + ":" + (n + 1) + ": ";
+            int lineNumber = n + 1;
+            String[] words = line.split(" ", -1);
             if (!words[0].equals("user") || words.length < 2) {
-                errors.append(where).append("should start with user keyword. ");
+                errors.append(aclFile).append(':').append(lineNumber)
+                        .append(" should start with user keyword followed by the username. ");
                 continue;
             }
-            if (loaded.containsKey(words[1])) {
-                errors.append(where).append("Duplicate user '").append(words[1]).append("' found. ");
+            if (AclSelector.hasSpaces(words[1])) {
+                errors.append('\'').append(aclFile).append(':').append(lineNumber).append(": username '")
+                        .append(words[1]).append("' contains invalid characters. ");
+                continue;
+            }
+            if (!seen.add(words[1])) {
+                errors.append("WARNING: Duplicate user '").append(words[1]).append("' found on line ")
+                        .append(lineNumber).append(". ");
+                continue;
+            }
+            List<String> ops = mergeSelectors(List.of(words).subList(2, words.length));
+            if (ops == null) {
+                errors.append(aclFile).append(':').append(lineNumber)
+                        .append(": Unmatched parenthesis in selector definition.");
                 continue;
             }
             AclUser.Rules rules = new AclUser.Rules();
-            String error = applyAll(rules, List.of(words).subList(2, words.length));
-            if (error != null) {
-                errors.append(where).append(error).append(". ");
-                continue;
+            boolean syntaxError = false;
+            for (String op : ops) {
+                String rule = trim(op, "\t\r\n");
+                try {
+                    rules.apply(rule);
+                } catch (AclException e) {
+                    if (e.getMessage().equals(AclException.UNKNOWN)) {
+                        errors.append(aclFile).append(':').append(lineNumber).append(": Error in applying operation '")
+                                .append(rule).append("': ").append(e.getMessage()).append(". ");
+                    } else if (!syntaxError) {
+                        errors.append(aclFile).append(':').append(lineNumber).append(": ").append(e.getMessage())
+                                .append(". ");
+                        syntaxError = true;
+                    }
+                }
             }
-            loaded.put(words[1], rules);
+            if (errors.length() == 0) {
+                loaded.put(words[1], rules);
+            }
         }
         if (errors.length() > 0) {
-            return errors.toString();
+            return errors.append("WARNING: ACL errors detected, no change to the previously active ACL rules "
+                    + "was performed").toString();
         }
         if (!loaded.containsKey("default")) {
             loaded.put("default", defaultRules(null));
@@ -230,29 +252,37 @@ public final class Acl {
         return null;
     }
 
-    private static String applyAll(AclUser.Rules rules, List<String> ops) {
+    /** {@code ACLMergeSelectorArguments}: a selector split over arguments becomes one; null when unmatched. */
+    private static List<String> mergeSelectors(List<String> args) {
+        List<String> merged = new ArrayList<>();
         StringBuilder selector = null;
-        for (String op : ops) {
-            String rule = op;
-            if (selector == null && op.startsWith("(") && !op.endsWith(")")) {
-                selector = new StringBuilder(op);
-                continue;
-            }
-            if (selector != null) {
+        for (String op : args) {
+            if (op.startsWith("(") && !op.endsWith(")")) {
+                selector = new StringBuilder(op); // as Redis: a new opening drops an unclosed one
+            } else if (selector != null) {
                 selector.append(' ').append(op);
-                if (!op.endsWith(")")) {
-                    continue;
+                if (op.endsWith(")")) {
+                    merged.add(selector.toString());
+                    selector = null;
                 }
-                rule = selector.toString();
-                selector = null;
-            }
-            try {
-                rules.apply(rule);
-            } catch (AclException e) {
-                return "Error in user declaration '" + rule + "': " + e.getMessage();
+            } else {
+                merged.add(op);
             }
         }
-        return selector == null ? null : "Unmatched parenthesis in acl selector starting at '" + selector + "'";
+        return selector == null ? merged : null;
+    }
+
+    /** {@code sdstrim}: drops the characters of {@code set} from both ends. */
+    private static String trim(String s, String set) {
+        int start = 0;
+        int end = s.length();
+        while (start < end && set.indexOf(s.charAt(start)) >= 0) {
+            start++;
+        }
+        while (end > start && set.indexOf(s.charAt(end - 1)) >= 0) {
+            end--;
+        }
+        return s.substring(start, end);
     }
 
     /** {@code ACL SAVE}: writes every user to the ACL file (through a temporary file, then renamed). */
