@@ -419,8 +419,8 @@ final class AclSelector {
         return false;
     }
 
-    boolean allChannels() {
-        return allChannels;
+    boolean unrestricted() {
+        return allCommands && allKeys && allChannels;
     }
 
     static boolean hasSpaces(String s) {

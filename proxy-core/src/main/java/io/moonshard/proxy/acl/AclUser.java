@@ -66,6 +66,11 @@ public final class AclUser {
         return rules.nopass;
     }
 
+    /** Whether every command, key and channel is allowed ({@code +@all ~* &*}): nothing to check. */
+    public boolean unrestricted() {
+        return rules.root().unrestricted();
+    }
+
     /** {@code ACLCheckAllUserCommandPerm} over all selectors. */
     public AclCheck check(AclRequest request) {
         Rules r = rules;

@@ -70,14 +70,17 @@ final class AclCommands {
     /**
      * Whether {@code s}'s user may run {@code command} (processCommand's ACL check: after NOAUTH, before
      * routing and before MULTI queues it). If not, answers Redis's NOPERM error, logs the denial for
-     * ACL LOG and marks a transaction dirty. A connection whose user was deleted is closed, as Redis
-     * closes it when the user is deleted.
+     * ACL LOG and marks a transaction dirty. A connection whose user was deleted meanwhile (it is being
+     * closed) gets an error and is closed.
      */
     static boolean permits(ClientSession s, ReplySlot slot, RespCommand command, CommandSpec spec) {
         AclUser user = s.user;
         if (user.deleted()) {
             s.replyAndClose(slot, Replies.error(s.channel().alloc(), "ERR the user of this connection was deleted"));
             return false;
+        }
+        if (user.unrestricted()) {
+            return true;
         }
         AclCheck check = user.check(new AclRequest(spec, command));
         if (check.allowed()) {
@@ -142,6 +145,7 @@ final class AclCommands {
                         RespWriter.error(out, "ERR The 'default' user cannot be removed");
                     } else {
                         RespWriter.integer(out, deleted);
+                        closeClientsOfDeletedUsers();
                     }
                 }
                 case "getuser" -> getUser(s, acl.user(latin1(cmd, 2)), out);
@@ -171,6 +175,18 @@ final class AclCommands {
             throw e;
         }
         s.reply(slot, out);
+    }
+
+    /**
+     * As Redis's {@code ACLFreeUserAndKillClients}: the connections of deleted users are closed, the
+     * current one after its reply (the close runs after this command on each connection's own loop).
+     */
+    private void closeClientsOfDeletedUsers() {
+        for (ClientSession other : proxy.clients().all()) {
+            if (other.user.deleted()) {
+                other.channel().eventLoop().execute(() -> other.channel().close());
+            }
+        }
     }
 
     private static void getUser(ClientSession s, AclUser user, ByteBuf out) {
@@ -225,6 +241,7 @@ final class AclCommands {
             String errors = acl.load();
             if (errors == null) {
                 RespWriter.simple(out, "OK");
+                closeClientsOfDeletedUsers();
             } else {
                 RespWriter.error(out, "ERR " + errors.replace('\r', ' ').replace('\n', ' '));
             }
