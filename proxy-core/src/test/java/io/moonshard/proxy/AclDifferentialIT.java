@@ -150,7 +150,8 @@ class AclDifferentialIT {
 
     @Test
     void usersRulesAndChecks_matchRedisByteForByte() {
-        try (Pair admin = new Pair(); Pair user = new Pair(); Pair resp3 = new Pair(); Pair subscriber = new Pair()) {
+        try (Pair admin = new Pair(); Pair user = new Pair(); Pair resp3 = new Pair(); Pair subscriber = new Pair();
+             Pair resp3Admin = new Pair()) {
             admin.same("ACL", "LOG", "RESET");
             admin.same("ACL", "WHOAMI");
             admin.same("ACL", "LIST");
@@ -255,6 +256,13 @@ class AclDifferentialIT {
             resp3.proxySide.call("HELLO", "3", "AUTH", "alice", "pw");
             resp3.same("ACL", "WHOAMI");
             resp3.same("GET", "other");
+            resp3.same("ACL", "GETUSER", "u4");
+            resp3Admin.redisSide.call("HELLO", "3"); // differs in id and mode
+            resp3Admin.proxySide.call("HELLO", "3");
+            assertThat(resp3Admin.same("ACL", "GETUSER", "u4")).startsWith("%6\r\n$5\r\nflags\r\n~2\r\n");
+            resp3Admin.same("ACL", "GETUSER", "u11");
+            resp3Admin.same("ACL", "GETUSER", "nosuch");
+            resp3Admin.same("ACL", "DRYRUN", "alice", "get", "other");
 
             subscriber.same("AUTH", "ch", "x");
             subscriber.same("SUBSCRIBE", "other");
@@ -264,6 +272,7 @@ class AclDifferentialIT {
             admin.same("ACL", "LOG");
             assertThat(admin.same("ACL", "LOG", "2")).startsWith("*2\r\n*14\r\n$5\r\ncount\r\n");
             admin.same("ACL", "LOG", "x");
+            assertThat(resp3Admin.same("ACL", "LOG", "3")).startsWith("*3\r\n%7\r\n");
             admin.same("ACL", "LOG", "RESET");
             admin.same("ACL", "LOG");
             admin.same("ACL", "DELUSER", "default", "alice");
@@ -282,7 +291,7 @@ class AclDifferentialIT {
             assertThat(admin.proxySide.call("ACL", "GENPASS", "5")).matches("\\$2\r\n[0-9a-f]{2}\r\n");
 
             List<String> all = new ArrayList<>();
-            for (Pair p : List.of(admin, user, resp3, subscriber)) {
+            for (Pair p : List.of(admin, user, resp3, subscriber, resp3Admin)) {
                 all.addAll(p.mismatches);
             }
             assertThat(all).isEmpty();
