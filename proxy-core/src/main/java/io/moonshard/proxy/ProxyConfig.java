@@ -80,6 +80,8 @@ import java.util.Objects;
  *                         keys span several slots, all served by this proxy, are split over its local
  *                         backends instead of answered {@code CROSSSLOT} (for single-proxy deployments
  *                         serving clients that are not cluster-aware); false by default, Redis Cluster's rule
+ * @param aclFile          {@code aclfile}: users in Redis's ACL file format, loaded at start (when the file
+ *                         exists) and by {@code ACL LOAD}, written by {@code ACL SAVE}; null for none
  */
 public record ProxyConfig(
         String address,
@@ -116,7 +118,8 @@ public record ProxyConfig(
         long maxClientOutputBytes,
         long clientQueryBufferLimit,
         long maxTotalQueryBufferBytes,
-        boolean allowCrossSlotLocal) {
+        boolean allowCrossSlotLocal,
+        String aclFile) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -265,6 +268,7 @@ public record ProxyConfig(
         b.clientQueryBufferLimit = clientQueryBufferLimit;
         b.maxTotalQueryBufferBytes = maxTotalQueryBufferBytes;
         b.allowCrossSlotLocal = allowCrossSlotLocal;
+        b.aclFile = aclFile;
         return b;
     }
 
@@ -341,6 +345,7 @@ public record ProxyConfig(
         private long clientQueryBufferLimit = DEFAULT_CLIENT_QUERY_BUFFER_LIMIT;
         private long maxTotalQueryBufferBytes;
         private boolean allowCrossSlotLocal;
+        private String aclFile;
 
         private Builder() {
         }
@@ -381,6 +386,7 @@ public record ProxyConfig(
         public Builder clientQueryBufferLimit(long v) { clientQueryBufferLimit = v; return this; }
         public Builder maxTotalQueryBufferBytes(long v) { maxTotalQueryBufferBytes = v; return this; }
         public Builder allowCrossSlotLocal(boolean v) { allowCrossSlotLocal = v; return this; }
+        public Builder aclFile(String v) { aclFile = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
@@ -389,7 +395,7 @@ public record ProxyConfig(
                     maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
                     tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users,
                     allowDangerousCommands, clusterSecret, outputLimits(), maxClientOutputBytes,
-                    clientQueryBufferLimit, maxTotalQueryBufferBytes, allowCrossSlotLocal);
+                    clientQueryBufferLimit, maxTotalQueryBufferBytes, allowCrossSlotLocal, aclFile);
         }
 
         private ClientOutputBufferLimits outputLimits() {

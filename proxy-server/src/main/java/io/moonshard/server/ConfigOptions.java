@@ -145,6 +145,9 @@ final class ConfigOptions {
                             + "backends when this proxy serves them all, instead of CROSSSLOT (single-proxy "
                             + "deployments with clients that are not cluster-aware; not atomic).",
                     (s, v) -> s.proxy.allowCrossSlotLocal((Boolean) v)),
+            option("aclfile", Kind.TEXT, 0, "FILE", "none",
+                    "Users in Redis's ACL file format: loaded at start when the file exists, by ACL LOAD; written by ACL SAVE.",
+                    (s, v) -> s.proxy.aclFile((String) v)),
             choice("log_level", List.of("trace", "debug", "info", "warn", "error", "off"),
                     ServerSettings.DEFAULT_LOG_LEVEL,
                     "Log level of the proxy's one-line key=value log on standard output.",

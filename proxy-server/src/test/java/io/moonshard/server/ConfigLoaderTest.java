@@ -77,6 +77,8 @@ class ConfigLoaderTest {
                     "/etc/moonshard/ca-b.crt", "/etc/moonshard/ca-b.crt", s -> s.proxy().tlsCaFile())),
             Map.entry("tls_auth_clients", new Sample("true", true, "false", false, s -> s.proxy().tlsAuthClients())),
             Map.entry("tls_only", new Sample("true", true, "false", false, s -> s.proxy().tlsOnly())),
+            Map.entry("aclfile", new Sample("/etc/moonshard/a.acl", "/etc/moonshard/a.acl",
+                    "/etc/moonshard/b.acl", "/etc/moonshard/b.acl", s -> s.proxy().aclFile())),
             Map.entry("allow_dangerous_commands", new Sample("true", true, "false", false,
                     s -> s.proxy().allowDangerousCommands())),
             Map.entry("allow_cross_slot_local", new Sample("true", true, "false", false,

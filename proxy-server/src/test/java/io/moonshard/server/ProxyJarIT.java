@@ -11,8 +11,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +70,76 @@ class ProxyJarIT {
     }
 
     @Test
+    void aclFileUser_restrictedToItsKeysAndCommands_whileTheDefaultUserIsNot() throws IOException {
+        redis = RedisProcess.start();
+        int port = FreePorts.next();
+        Path aclFile = Files.writeString(dir.resolve("users.acl"),
+                "user app on >app-pw ~app:* &app:* +@all -@dangerous\n");
+        JarProcess proxy = startJar("acl", "--address", "127.0.0.1:" + port, "--aclfile", aclFile.toString());
+        proxy.awaitStarted();
+        try (RawRedisClient admin = new RawRedisClient(port); RawRedisClient app = new RawRedisClient(port)) {
+            assertThat(admin.call("UMCTL", "SETCLUSTER", "v2", "1", "NOFLAGS", "mydb", redis.address(), "1",
+                    "0-16383")).isEqualTo("+OK\r\n");
+            assertThat(app.call("AUTH", "app", "wrong"))
+                    .isEqualTo("-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+            assertThat(app.call("AUTH", "app", "app-pw")).isEqualTo("+OK\r\n");
+            assertThat(app.call("ACL", "WHOAMI")).isEqualTo("$3\r\napp\r\n");
+            assertThat(app.call("SET", "app:1", "v")).isEqualTo("+OK\r\n");
+            assertThat(app.call("GET", "app:1")).isEqualTo("$1\r\nv\r\n");
+            String noKey = "-NOPERM this user has no permissions to access one of the keys used as arguments\r\n";
+            assertThat(app.call("SET", "other", "v")).isEqualTo(noKey);
+            assertThat(app.call("MSET", "app:2", "v", "other", "v")).isEqualTo(noKey);
+            assertThat(app.call("PUBLISH", "news", "m")).isEqualTo(
+                    "-NOPERM this user has no permissions to access one of the channels used as arguments\r\n");
+            for (String[] denied : List.of(new String[] {"FLUSHALL"}, new String[] {"CONFIG", "GET", "requirepass"},
+                    new String[] {"CONFIG", "SET", "maxmemory", "1"}, new String[] {"CLIENT", "PAUSE", "100000"},
+                    new String[] {"DEBUG", "SLEEP", "0"}, new String[] {"KEYS", "*"}, new String[] {"SAVE"},
+                    new String[] {"MIGRATE", "127.0.0.1", "1", "app:1", "0", "10"},
+                    new String[] {"ACL", "SETUSER", "app", "+@all"})) {
+                String name = denied[0].toLowerCase() + (denied.length > 1 && !denied[0].equals("KEYS")
+                        && !denied[0].equals("DEBUG") && !denied[0].equals("MIGRATE")
+                        ? "|" + denied[1].toLowerCase() : "");
+                assertThat(app.call(denied)).as(String.join(" ", denied))
+                        .isEqualTo("-NOPERM this user has no permissions to run the '" + name + "' command\r\n");
+            }
+            assertThat(admin.call("CLIENT", "LIST")).contains(" user=app ");
+            assertThat(admin.call("ACL", "LOG", "1")).contains("\r\nacl|setuser\r\n").contains("\r\napp\r\n");
+            assertThat(redis.rawCommand("EXISTS", "other")).isEqualTo(":0\r\n");
+            assertThat(redis.rawCommand("CONFIG", "GET", "maxmemory")).isEqualTo("*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
+
+            // the default user (nopass, all permissions) still can
+            assertThat(admin.call("CONFIG", "GET", "maxmemory")).startsWith("*2\r\n");
+            assertThat(admin.call("CLIENT", "PAUSE", "10")).isEqualTo("+OK\r\n");
+            assertThat(admin.call("SET", "other", "v")).isEqualTo("+OK\r\n");
+
+            // ACL SAVE writes the canonical rules; ACL LOAD replaces the users and closes the removed ones' clients
+            assertThat(admin.call("ACL", "SETUSER", "ops", "on", ">ops-pw", "+@admin")).isEqualTo("+OK\r\n");
+            assertThat(admin.call("ACL", "SAVE")).isEqualTo("+OK\r\n");
+            assertThat(Files.readString(aclFile)).contains(
+                    "user app on #" + sha256("app-pw") + " ~app:* resetchannels &app:* +@all -@dangerous\n",
+                    "user default on nopass ~* &* +@all\n", "user ops on #" + sha256("ops-pw"));
+            Files.writeString(aclFile, "user ops on >ops-pw ~* +@all\n");
+            assertThat(admin.call("ACL", "LOAD")).isEqualTo("+OK\r\n");
+            assertThat(admin.call("ACL", "USERS")).isEqualTo("*2\r\n$7\r\ndefault\r\n$3\r\nops\r\n");
+            assertThat(app.isClosedByServer()).as("the deleted user's connection").isTrue();
+            Files.writeString(aclFile, "user ops on bogus\n");
+            assertThat(admin.call("ACL", "LOAD")).isEqualTo("-ERR " + aclFile + ":1: Syntax error. WARNING: ACL "
+                    + "errors detected, no change to the previously active ACL rules was performed\r\n");
+            assertThat(admin.call("ACL", "USERS")).isEqualTo("*2\r\n$7\r\ndefault\r\n$3\r\nops\r\n");
+        }
+        assertThat(redis.rawCommand("GET", "other")).isEqualTo("$1\r\nv\r\n");
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void logsOneStartLine_withAddressAnnounceThreadsAndVersion() {
         int port = FreePorts.next();
         JarProcess proxy = startJar("startline", "--address", "127.0.0.1:" + port,
@@ -109,6 +182,19 @@ class ProxyJarIT {
 
         assertThat(proxy.process.exitValue()).isZero();
         assertThat(proxy.stdout()).contains(" msg=stopped reason=shutdown-command");
+    }
+
+    @Test
+    void badAclFile_exitsWith2_namingTheFileAndLine() throws IOException, InterruptedException {
+        Path aclFile = Files.writeString(dir.resolve("users.acl"), "user app on ~app:*\nuser bad on +nosuch\n");
+
+        JarProcess proxy = startJar("badacl", "--address", "127.0.0.1:" + FreePorts.next(), "--aclfile",
+                aclFile.toString());
+
+        assertThat(proxy.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(proxy.process.exitValue()).isEqualTo(2);
+        assertThat(proxy.stderr()).contains("moonshard: invalid configuration: aclfile: " + aclFile + ":2: Error in "
+                + "applying operation '+nosuch': Unknown command or category name in ACL. ");
     }
 
     @Test

@@ -150,8 +150,9 @@ final class KeyLocator {
             if (last >= argc || last < first || first >= argc || step <= 0) {
                 return -1;
             }
+            int accessBits = KeyPositions.accessOf(spec);
             for (int i = first; i <= last; i += step) {
-                out.add(i);
+                out.add(i, accessBits);
             }
             if (spec.has(KeyFlag.INCOMPLETE)) {
                 return -1;
@@ -178,8 +179,11 @@ final class KeyLocator {
 
     private static int usingProc(Proc proc, RespCommand cmd, int argc, KeyPositions out) {
         switch (proc) {
-            case FIRST_ARG, SORT_RO:
-                out.add(1);
+            case FIRST_ARG:
+                out.add(1, firstArgAccess(cmd, argc));
+                return 1;
+            case SORT_RO:
+                out.add(1, KeyPositions.READ);
                 return 1;
             case SORT:
                 return sortKeys(cmd, argc, out);
@@ -198,6 +202,31 @@ final class KeyLocator {
             default:
                 return 0;
         }
+    }
+
+    /** setGetKeys (GET from argument 3 on: read and write, else write) and bitfieldGetKeys (GET only: read). */
+    private static int firstArgAccess(RespCommand cmd, int argc) {
+        if (isWord(cmd, 0, "set")) {
+            for (int i = 3; i < argc; i++) {
+                if (isWord(cmd, i, "get")) {
+                    return KeyPositions.READ | KeyPositions.WRITE;
+                }
+            }
+            return KeyPositions.WRITE;
+        }
+        for (int i = 2; i < argc; i++) {
+            int remaining = argc - i - 1;
+            if (isWord(cmd, i, "get") && remaining >= 2) {
+                i += 2;
+            } else if ((isWord(cmd, i, "set") || isWord(cmd, i, "incrby")) && remaining >= 3) {
+                return KeyPositions.READ | KeyPositions.WRITE;
+            } else if (isWord(cmd, i, "overflow") && remaining >= 1) {
+                i += 1;
+            } else {
+                return KeyPositions.READ | KeyPositions.WRITE; // a syntax error: assumed not read-only, as Redis does
+            }
+        }
+        return KeyPositions.READ;
     }
 
     /** genericGetKeys with keyStep 1: numkeys by atoi; no keys unless 1 <= numkeys <= what is left. */
@@ -220,7 +249,7 @@ final class KeyLocator {
 
     /** sortGetKeys: the sort key, then the argument after the last STORE (skipping LIMIT/GET/BY operands). */
     private static int sortKeys(RespCommand cmd, int argc, KeyPositions out) {
-        out.add(1);
+        out.add(1, KeyPositions.READ);
         int store = 0;
         for (int i = 2; i < argc; i++) {
             if (isWord(cmd, i, "limit")) {
@@ -232,7 +261,7 @@ final class KeyLocator {
             }
         }
         if (store != 0) {
-            out.add(store);
+            out.add(store, KeyPositions.WRITE);
         }
         return out.count();
     }
@@ -260,7 +289,7 @@ final class KeyLocator {
             }
         }
         for (int i = 0; i < num; i++) {
-            out.add(first + i);
+            out.add(first + i, KeyPositions.READ | KeyPositions.WRITE);
         }
         return num;
     }

@@ -47,6 +47,38 @@ class CommandKeysTest {
         return keys.toArray();
     }
 
+    /** {@link KeyPositions#access} of each key found, as ACL key permissions read Redis's key-spec flags. */
+    private int[] access(String... args) {
+        RespCommand cmd = RespCommand.of(args);
+        try {
+            int n = table.lookup(cmd).findKeys(cmd, keys);
+            int[] out = new int[Math.max(n, 0)];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = keys.access(i);
+            }
+            return out;
+        } finally {
+            cmd.release();
+        }
+    }
+
+    @Test
+    void access_followsKeySpecFlagsAndTheKeyFinders() {
+        int r = KeyPositions.READ;
+        int w = KeyPositions.WRITE;
+        assertThat(access("GET", "k")).containsExactly(r);
+        assertThat(access("DEL", "k")).containsExactly(w);
+        assertThat(access("COPY", "a", "b")).containsExactly(r, w);
+        assertThat(access("LMOVE", "a", "b", "LEFT", "LEFT")).containsExactly(r | w, w);
+        assertThat(access("SET", "k", "v")).containsExactly(w);
+        assertThat(access("SET", "k", "v", "GET")).containsExactly(r | w);
+        assertThat(access("BITFIELD", "k", "GET", "u8", "0")).containsExactly(r);
+        assertThat(access("BITFIELD", "k", "SET", "u8", "0", "1")).containsExactly(r | w);
+        assertThat(access("SORT", "k", "STORE", "d")).containsExactly(r, w);
+        assertThat(access("EVAL", "s", "2", "a", "b")).containsExactly(r | w, r | w);
+        assertThat(access("MIGRATE", "h", "1", "k", "0", "10")).containsExactly(r | w);
+    }
+
     private static int[] at(int... positions) {
         return positions;
     }

@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal;
 
+import io.moonshard.proxy.acl.AclUser;
 import io.moonshard.resp.RespCommand;
 import io.moonshard.resp.RespProtocolError;
 import io.netty.buffer.ByteBuf;
@@ -83,6 +84,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     boolean replyOff;
     /** CLIENT REPLY SKIP: the next command's reply is dropped. */
     boolean skipNextReply;
+    /** The ACL user this connection runs as: {@code default} until AUTH or HELLO ... AUTH names another. */
+    volatile AclUser user;
     /** MULTI state, or null outside a transaction. */
     Transaction transaction;
     /** The backend holding this client's WATCHed keys (on its dedicated connection), or null. */
@@ -116,6 +119,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         this.pool = pool;
         this.id = id;
         this.authenticated = proxy.credentials().openByDefault();
+        this.user = proxy.acl().defaultUser();
     }
 
     Channel channel() {

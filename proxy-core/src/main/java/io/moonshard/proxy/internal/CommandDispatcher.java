@@ -17,7 +17,7 @@ import java.util.Set;
  *       authentication rules: {@code NOAUTH} before AUTH, the admin password, the cluster secret);</li>
  *   <li>look the command up in the table generated from Redis 7 (unknown command or subcommand, wrong
  *       arity: Redis's exact errors);</li>
- *   <li>authentication ({@code NOAUTH});</li>
+ *   <li>authentication ({@code NOAUTH}), then the user's ACL permissions ({@link AclCommands#permits});</li>
  *   <li>inside MULTI: the command is checked and queued ({@link TransactionCommands});</li>
  *   <li>proxy-local commands ({@link #registerLocalCommands()}): CLUSTER, PING, HELLO, CLIENT, MULTI, CONFIG
  *       (the proxy's own {@code moonshard-*} settings, the rest forwarded), ...;</li>
@@ -107,6 +107,7 @@ final class CommandDispatcher {
         }
         register("publish", pubsub::publish);
         register("pubsub", pubsub::introspect);
+        register("acl", new AclCommands(proxy, table)::handle); // the proxy's own users, not the backends'
         register("slowlog", new SlowlogCommands(proxy)::handle); // the proxy's own slow log, not the backends'
         // the proxy's own moonshard-* settings; Redis's parameters still go to the backends
         ConfigCommands config = new ConfigCommands(proxy, forwarder);
@@ -157,6 +158,9 @@ final class CommandDispatcher {
                 session.transaction.dirty = true;
             }
             session.replyError(slot, "NOAUTH Authentication required.");
+            return;
+        }
+        if (!AclCommands.permits(session, slot, command, spec)) {
             return;
         }
         if (session.protocol == 2 && session.inSubscribedMode()

@@ -17,7 +17,7 @@ final class CommandPolicy {
      */
     private static final Set<String> NOT_SUPPORTED = Set.of(
             "monitor", "sync", "psync", "replconf", "reset",
-            "shutdown", "failover", "replicaof", "slaveof", "acl", "module", "lolwut");
+            "shutdown", "failover", "replicaof", "slaveof", "module", "lolwut");
 
     /** Refused unless {@code allow_dangerous_commands}: stops the backend. */
     private static final String SHUTDOWN = "shutdown";

@@ -108,21 +108,20 @@ final class ConnectionCommands {
             s.replyError(slot, "ERR syntax error");
             return;
         }
-        String user = cmd.argCount() == 3 ? cmd.argString(1) : "default";
-        String password = cmd.argString(cmd.argCount() - 1);
-        String error = checkPassword(s, user, password, cmd.argCount() == 2);
-        if (error != null) {
-            s.replyError(slot, error);
+        if (cmd.argCount() == 2 && s.proxy.acl().defaultUser().nopass()) {
+            s.replyError(slot, "ERR AUTH <password> called without any password configured for the default user. "
+                    + "Are you sure your configuration is correct?");
             return;
         }
-        s.authenticated = true;
+        String user = cmd.argCount() == 3 ? cmd.argString(1) : "default";
+        if (!AclCommands.authenticate(s, cmd, user, cmd.argBytes(cmd.argCount() - 1))) {
+            s.replyError(slot, WRONGPASS);
+            return;
+        }
         s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
     }
 
-    /** Null when the credentials are right, else Redis's error text. */
-    private static String checkPassword(ClientSession s, String user, String password, boolean legacyForm) {
-        return s.proxy.credentials().check(user, password, legacyForm);
-    }
+    private static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 
     /**
      * {@code HELLO [protover [AUTH user pass] [SETNAME name]]}: version 2 or 3; with 3 the client's
@@ -146,12 +145,12 @@ final class ConnectionCommands {
             }
         }
         String authUser = null;
-        String authPass = null;
+        byte[] authPass = null;
         String setName = null;
         for (int i = next; i < argc; i++) {
             if (cmd.argEqualsIgnoreCase(i, AUTH) && argc - i - 1 >= 2) {
                 authUser = cmd.argString(i + 1);
-                authPass = cmd.argString(i + 2);
+                authPass = cmd.argBytes(i + 2);
                 i += 2;
             } else if (cmd.argEqualsIgnoreCase(i, SETNAME) && argc - i - 1 >= 1) {
                 setName = cmd.argString(i + 1);
@@ -162,12 +161,10 @@ final class ConnectionCommands {
             }
         }
         if (authUser != null) {
-            String error = checkPassword(s, authUser, authPass, false);
-            if (error != null) {
-                s.replyError(slot, error);
+            if (!AclCommands.authenticate(s, cmd, authUser, authPass)) {
+                s.replyError(slot, WRONGPASS);
                 return;
             }
-            s.authenticated = true;
         }
         if (!s.authenticated && !s.proxy.credentials().openByDefault()) {
             s.replyError(slot, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
@@ -366,8 +363,8 @@ final class ConnectionCommands {
 
     /**
      * {@code CLIENT KILL ip:port} and {@code CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port]
-     * [SKIPME yes|no] [TYPE type] ...}: closes matching connections of this proxy (its clients, as listed by
-     * CLIENT LIST; TYPE as in CLIENT LIST TYPE). A USER filter other than default matches nothing.
+     * [SKIPME yes|no] [TYPE type] [USER name] ...}: closes matching connections of this proxy (its clients,
+     * as listed by CLIENT LIST; TYPE as in CLIENT LIST TYPE, USER by the ACL user they logged in as).
      */
     private static void kill(ClientSession s, ReplySlot slot, RespCommand cmd) {
         int argc = cmd.argCount();
@@ -393,6 +390,7 @@ final class ConnectionCommands {
         boolean skipMe = true;
         boolean matchNothing = false;
         ClientType type = null;
+        String killUser = null;
         for (int i = 2; i < argc; i += 2) {
             String option = cmd.argString(i).toUpperCase(java.util.Locale.ROOT);
             String value = cmd.argString(i + 1);
@@ -429,12 +427,11 @@ final class ConnectionCommands {
                     }
                 }
                 case "USER" -> {
-                    if (!value.equals("default") && !s.proxy.credentials().users().containsKey(value)) {
+                    if (s.proxy.acl().user(value) == null) {
                         s.replyError(slot, "ERR No such user '" + value + "'");
                         return;
                     }
-                    // the proxy does not track which named user a connection logged in as
-                    matchNothing |= !value.equals("default");
+                    killUser = value;
                 }
                 default -> {
                     s.replyError(slot, "ERR syntax error");
@@ -447,7 +444,8 @@ final class ConnectionCommands {
             for (ClientSession other : s.proxy.clients().all()) {
                 if ((id != null && other.id != id) || (addr != null && !addr.equals(other.remoteAddress()))
                         || (laddr != null && !laddr.equals(other.localAddress())) || (skipMe && other == s)
-                        || (type != null && typeOf(other) != type)) {
+                        || (type != null && typeOf(other) != type)
+                        || (killUser != null && !killUser.equals(other.user.name()))) {
                     continue;
                 }
                 closeLater(s, other);
@@ -498,7 +496,7 @@ final class ConnectionCommands {
                 + " idle=" + (now - c.lastInteractionMillis) / 1000 + " flags=" + (typeOf(c) == ClientType.PUBSUB ? "P" : "N")
                 + " db=0 sub=0 psub=0 ssub=0"
                 + " multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0"
-                + " tot-mem=0 events=r cmd=" + c.lastCommand + " user=default redir=-1 resp=" + c.protocol
+                + " tot-mem=0 events=r cmd=" + c.lastCommand + " user=" + c.user.name() + " redir=-1 resp=" + c.protocol
                 + " lib-name=" + c.libName + " lib-ver=" + c.libVersion;
     }
 }

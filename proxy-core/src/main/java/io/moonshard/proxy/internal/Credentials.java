@@ -1,7 +1,7 @@
 package io.moonshard.proxy.internal;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import io.moonshard.proxy.acl.Acl;
+import io.moonshard.proxy.acl.AclUser;
 import java.util.Map;
 
 /**
@@ -12,37 +12,25 @@ import java.util.Map;
  * @param password the default user's password, or null: the default user needs none
  * @param users    named users and their passwords
  */
-record Credentials(String password, Map<String, String> users) {
+record Credentials(String password, Map<String, String> users, Acl acl) {
 
     Credentials {
         users = Map.copyOf(users);
     }
 
-    /** Whether a new connection starts authenticated (the default user has no password). */
-    boolean openByDefault() {
-        return password == null;
+    Credentials(String password, Map<String, String> users) {
+        this(password, users, null);
     }
 
     /**
-     * Null when {@code user}/{@code password} may log in, else Redis's error text.
-     *
-     * @param legacyForm {@code AUTH <password>} (no user named)
+     * Whether a new connection starts authenticated: the default user is {@code nopass} and on, as in
+     * Redis (so {@code ACL SETUSER default >pass} closes the proxy as {@code password} does).
      */
-    String check(String user, String candidate, boolean legacyForm) {
-        if ("default".equals(user)) {
-            if (password == null) {
-                return legacyForm ? "ERR AUTH <password> called without any password configured for the default user. "
-                        + "Are you sure your configuration is correct?" : null;
-            }
-            return equal(password, candidate) ? null : WRONGPASS;
+    boolean openByDefault() {
+        if (acl != null) {
+            AclUser user = acl.defaultUser();
+            return user.nopass() && user.enabled();
         }
-        String expected = users.get(user);
-        return expected != null && equal(expected, candidate) ? null : WRONGPASS;
-    }
-
-    private static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
-
-    private static boolean equal(String a, String b) {
-        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+        return password == null;
     }
 }

@@ -2,11 +2,13 @@ package io.moonshard.proxy.internal;
 
 import io.moonshard.proxy.HostPort;
 import io.moonshard.proxy.ProxyConfig;
+import io.moonshard.proxy.acl.Acl;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,6 +32,7 @@ final class ProxyContext {
     private final CommandDispatcher dispatcher;
     private final Runnable shutdownRequest;
     private volatile Credentials credentials;
+    private final Acl acl;
     private final java.util.concurrent.atomic.AtomicInteger dedicatedConnections = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger blockedClients = new java.util.concurrent.atomic.AtomicInteger();
     private final SlowLog slowlog;
@@ -55,7 +58,9 @@ final class ProxyContext {
         this.live = new LiveSettings(this, config, logLevelControl);
         this.dispatcher = new CommandDispatcher(this);
         this.shutdownRequest = shutdownRequest;
-        this.credentials = new Credentials(config.password(), config.users());
+        this.acl = new Acl(config.password(), config.users(),
+                config.aclFile() == null ? null : Path.of(config.aclFile()));
+        this.credentials = new Credentials(config.password(), config.users(), acl);
     }
 
     /**
@@ -77,8 +82,15 @@ final class ProxyContext {
         return credentials;
     }
 
+    /** A rotated {@code moonshard-password} is the default user's password, as {@code requirepass} is in Redis. */
     void credentials(Credentials next) {
-        credentials = next;
+        acl.defaultPassword(next.password());
+        credentials = new Credentials(next.password(), next.users(), acl);
+    }
+
+    /** The users and their permissions ({@code ACL SETUSER}, {@code AUTH user pass}). */
+    Acl acl() {
+        return acl;
     }
 
     HostPort announce() {

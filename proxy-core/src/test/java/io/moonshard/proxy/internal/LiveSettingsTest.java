@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.moonshard.proxy.LogLevelControl;
 import io.moonshard.proxy.ProxyConfig;
 import io.netty.bootstrap.Bootstrap;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -113,17 +114,21 @@ class LiveSettingsTest {
     }
 
     @Test
-    void password_replacesTheCredentialsWhole_keepingTheUsers_andEmptyMeansNone() {
+    void password_isTheDefaultUsersPassword_keepingTheUsers_andEmptyMeansNone() {
         live.prepare(List.of("moonshard-password", "new-pw")).apply();
-        assertThat(proxy.credentials().check("default", "new-pw", true)).isNull();
-        assertThat(proxy.credentials().check("default", "pw", true)).startsWith("WRONGPASS");
-        assertThat(proxy.credentials().check("alice", "alice-pw", false)).isNull();
+        assertThat(proxy.acl().authenticate("default", bytes("new-pw"))).isNotNull();
+        assertThat(proxy.acl().authenticate("default", bytes("pw"))).isNull();
+        assertThat(proxy.acl().authenticate("alice", bytes("alice-pw"))).isNotNull();
         assertThat(proxy.credentials().openByDefault()).isFalse();
 
         live.prepare(List.of("moonshard-password", "")).apply();
         assertThat(proxy.credentials().openByDefault()).isTrue();
         assertThat(live.get(List.of("moonshard-password"))).containsExactly(Map.entry("moonshard-password", ""));
-        assertThat(proxy.credentials().check("alice", "alice-pw", false)).isNull();
+        assertThat(proxy.acl().authenticate("alice", bytes("alice-pw"))).isNotNull();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
