@@ -64,9 +64,9 @@ class ProtectedConfigIT {
             assertThat(c.call("CONFIG", "GET", "*pass*")).isEqualTo("*2\r\n$18\r\nmoonshard-password\r\n$0\r\n\r\n");
             String all = c.call("CONFIG", "GET", "*");
             assertThat(all).doesNotContain(BACKEND_PASSWORD).contains("\r\nmaxmemory-policy\r\n", "\r\nmoonshard-password\r\n");
-            for (String hidden : List.of("requirepass", "masterauth", "masteruser", "port", "bind", "unixsocket",
+            for (String hidden : List.of("requirepass", "masterauth", "masteruser", "unixsocket",
                     "dir", "dbfilename", "appendfilename", "appenddirname", "logfile", "pidfile", "aclfile",
-                    "replicaof", "slaveof", "replica-read-only", "slave-read-only", "replica-announce-ip",
+                    "replica-read-only", "slave-read-only", "replica-announce-ip",
                     "tls-port", "tls-key-file-pass", "cluster-config-file", "protected-mode",
                     "enable-debug-command", "enable-protected-configs")) {
                 assertThat(all).as(hidden).doesNotContain("\r\n" + hidden + "\r\n");
@@ -84,6 +84,28 @@ class ProtectedConfigIT {
             // the backend itself does have them
             assertThat(direct.call("CONFIG", "GET", "requirepass"))
                     .isEqualTo("*2\r\n$11\r\nrequirepass\r\n$" + BACKEND_PASSWORD.length() + "\r\n" + BACKEND_PASSWORD + "\r\n");
+        }
+    }
+
+    /**
+     * port, bind and replicaof describe the node a client talks to: the proxy answers them with its own
+     * values, never the backend's, once each whatever the patterns (Redis's "CONFIG GET multiple args").
+     */
+    @Test
+    void configGet_nodeParameters_areTheProxysOwn() {
+        int port = proxy.boundAddress().getPort();
+        String portReply = "$4\r\nport\r\n$" + Integer.toString(port).length() + "\r\n" + port + "\r\n";
+        try (RawRedisClient c = client(); RawRedisClient direct = backend()) {
+            assertThat(direct.call("CONFIG", "GET", "port")).doesNotContain("\r\n" + port + "\r\n");
+            assertThat(c.call("CONFIG", "GET", "port")).isEqualTo("*2\r\n" + portReply);
+            assertThat(c.call("CONFIG", "GET", "bind")).isEqualTo("*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.1\r\n");
+            String multi = c.call("CONFIG", "GET", "maxmemory", "maxmemory*", "bind", "*of", "p?rt");
+            assertThat(multi).contains("\r\n$9\r\nreplicaof\r\n$0\r\n\r\n", "\r\n$7\r\nslaveof\r\n$0\r\n\r\n",
+                    "\r\n$4\r\nbind\r\n", portReply, "\r\nmaxmemory-samples\r\n");
+            assertThat(multi.split("\r\nbind\r\n", -1)).as("each name once").hasSize(2);
+            assertThat(multi.split("\r\nport\r\n", -1)).as("each name once").hasSize(2);
+            assertThat(c.call("CONFIG", "GET", "*")).contains(portReply).doesNotContain("\r\n" + redis.port() + "\r\n");
+            assertThat(c.call("CONFIG", "SET", "port", "1")).startsWith("-ERR CONFIG SET failed (possibly related to argument 'port')");
         }
     }
 

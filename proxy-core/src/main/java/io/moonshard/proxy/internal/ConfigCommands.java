@@ -76,7 +76,8 @@ final class ConfigCommands {
             patterns.add(pattern);
             backendNeeded |= !LiveSettings.matchesProxyOnly(pattern);
         }
-        List<Map.Entry<String, String>> own = proxy.live().get(patterns);
+        List<Map.Entry<String, String>> own = new ArrayList<>(proxy.live().get(patterns));
+        own.addAll(ProtectedConfig.nodeView(patterns, proxy.config().address()));
         if (!backendNeeded) {
             ByteBuf out = s.channel().alloc().buffer();
             RespWriter.mapHeader(out, own.size(), s.protocol);

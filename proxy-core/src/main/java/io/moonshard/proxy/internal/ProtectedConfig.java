@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal;
 
+import io.moonshard.proxy.HostPort;
 import io.moonshard.resp.RespCommand;
 import io.moonshard.resp.RespWriter;
 import io.netty.buffer.ByteBuf;
@@ -32,7 +33,9 @@ import java.util.Set;
  * </ul>
  * {@code CONFIG SET} of one of them is refused with Redis's error for a protected config;
  * {@code CONFIG GET} leaves them out of the backend's reply, whatever the pattern, so
- * {@code CONFIG GET requirepass} answers as for a name that matches nothing.
+ * {@code CONFIG GET requirepass} answers as for a name that matches nothing. A few of them describe the
+ * node a client talks to, and for those {@code CONFIG GET} answers the proxy's own values instead
+ * ({@link #nodeView}): clients and tools read {@code port} or {@code replicaof} to learn about the node.
  */
 final class ProtectedConfig {
 
@@ -64,6 +67,29 @@ final class ProtectedConfig {
     private static final Map<String, String> PROXY_SETTING = Map.of("requirepass", LiveSettings.PASSWORD);
 
     private ProtectedConfig() {
+    }
+
+    /**
+     * The protected parameters that describe the node itself, matched by {@code patterns} (Redis's glob,
+     * each name once), with the proxy's values: where it listens, and {@code replicaof}/{@code slaveof}
+     * empty, as at a Redis master, since the proxy presents every node as a master.
+     */
+    static List<Map.Entry<String, String>> nodeView(List<String> patterns, String listenAddress) {
+        HostPort listen = HostPort.parse(listenAddress);
+        List<Map.Entry<String, String>> view = new ArrayList<>(4);
+        for (Map.Entry<String, String> parameter : List.of(
+                Map.entry("bind", listen.host()),
+                Map.entry("port", Integer.toString(listen.port())),
+                Map.entry("replicaof", ""),
+                Map.entry("slaveof", ""))) {
+            for (String pattern : patterns) {
+                if (LiveSettings.globMatch(pattern, parameter.getKey())) {
+                    view.add(parameter);
+                    break;
+                }
+            }
+        }
+        return view;
     }
 
     static boolean isProtected(String name) {
