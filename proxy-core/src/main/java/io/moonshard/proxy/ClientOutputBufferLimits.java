@@ -126,16 +126,7 @@ public record ClientOutputBufferLimits(long normalHard, long normalSoft, int nor
         while (u < text.length() && text.charAt(u) >= '0' && text.charAt(u) <= '9') {
             u++;
         }
-        long mul = switch (text.substring(u).toLowerCase(Locale.ROOT)) {
-            case "", "b" -> 1;
-            case "k" -> 1000;
-            case "kb" -> 1024;
-            case "m" -> 1000L * 1000;
-            case "mb" -> 1024L * 1024;
-            case "g" -> 1000L * 1000 * 1000;
-            case "gb" -> 1024L * 1024 * 1024;
-            default -> 0;
-        };
+        long mul = RedisMemoryUnits.multiplier(text.substring(u));
         if (mul == 0 || u >= 128) {
             return null;
         }

@@ -109,6 +109,23 @@ class ProtectedConfigIT {
         }
     }
 
+    /**
+     * A client that has used pub/sub has a pass-through connection, whose replies go straight to the
+     * client; CONFIG GET is filtered, so it must not go there (Redis's "test CONFIG GET/SET of event flags"
+     * after "PUNSUBSCRIBE and UNSUBSCRIBE should always reply").
+     */
+    @Test
+    void configGet_afterPubSub_isStillFiltered() {
+        try (RawRedisClient c = client()) {
+            assertThat(c.call("PUNSUBSCRIBE")).isEqualTo("*3\r\n$12\r\npunsubscribe\r\n$-1\r\n:0\r\n");
+            assertThat(c.call("CONFIG", "SET", "notify-keyspace-events", "$lshzxeKE")).isEqualTo("+OK\r\n");
+            assertThat(c.call("CONFIG", "GET", "notify-keyspace-events"))
+                    .isEqualTo("*2\r\n$22\r\nnotify-keyspace-events\r\n$9\r\n$lshzxeKE\r\n");
+            assertThat(c.call("CONFIG", "GET", "requirepass", "dir")).isEqualTo("*0\r\n");
+            assertThat(c.call("CONFIG", "SET", "notify-keyspace-events", "")).isEqualTo("+OK\r\n");
+        }
+    }
+
     @Test
     void configSetRequirepass_isRefused_andBlockingCommandsAndPubSubStillWork() {
         try (RawRedisClient c = client()) {

@@ -336,7 +336,7 @@ class AuthMatrixIT {
     private Process startJar(String name, List<String> args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", "-XX:TieredStopAtLevel=1",
-                "-jar", jarPath().toString()));
+                "-jar", ShadedJar.path().toString()));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(dir.resolve(name + ".out").toFile())
@@ -373,12 +373,6 @@ class AuthMatrixIT {
         }
     }
 
-    private static Path jarPath() {
-        String configured = System.getProperty("moonshard.jar");
-        Path jar = configured != null ? Path.of(configured) : Path.of("target", "moonshard-proxy.jar");
-        assertThat(jar).as("the shaded jar (run 'package' first)").isRegularFile();
-        return jar;
-    }
 
     private static Path docs() {
         String configured = System.getProperty("moonshard.docs");

@@ -237,7 +237,7 @@ class ProxyJarIT {
     }
 
     private JarProcess startJar(String name, Map<String, String> env, String... args) {
-        Path jar = jarPath();
+        Path jar = ShadedJar.path();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar",
                 jar.toString()));
@@ -258,12 +258,6 @@ class ProxyJarIT {
         }
     }
 
-    private static Path jarPath() {
-        String configured = System.getProperty("moonshard.jar");
-        Path jar = configured != null ? Path.of(configured) : Path.of("target", "moonshard-proxy.jar");
-        assertThat(jar).as("the shaded jar (run 'package' first)").isRegularFile();
-        return jar;
-    }
 
     /** A running jar, its output files, and how to wait for it. */
     private static final class JarProcess {

@@ -224,7 +224,7 @@ class QueryBufferJarIT {
         int port = FreePorts.next();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-jar",
-                jarPath().toString(), "--address", "127.0.0.1:" + port, "--thread-number", "2",
+                ShadedJar.path().toString(), "--address", "127.0.0.1:" + port, "--thread-number", "2",
                 // in the configuration, not over a connection: that would need AUTH with a password
                 "--initial-setcluster", "UMCTL SETCLUSTER v2 1 NOFLAGS mydb " + redis.address() + " 1 0-16383"));
         command.addAll(List.of(extra));
@@ -317,10 +317,4 @@ class QueryBufferJarIT {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    private static Path jarPath() {
-        String configured = System.getProperty("moonshard.jar");
-        Path jar = configured != null ? Path.of(configured) : Path.of("target", "moonshard-proxy.jar");
-        assertThat(jar).as("the shaded jar (run 'package' first)").isRegularFile();
-        return jar;
-    }
 }

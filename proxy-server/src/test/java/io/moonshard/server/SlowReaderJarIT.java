@@ -204,7 +204,7 @@ class SlowReaderJarIT {
     private void startJar(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-jar",
-                jarPath().toString()));
+                ShadedJar.path().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(dir.resolve("proxy.out").toFile())
@@ -227,12 +227,6 @@ class SlowReaderJarIT {
         }
     }
 
-    private static Path jarPath() {
-        String configured = System.getProperty("moonshard.jar");
-        Path jar = configured != null ? Path.of(configured) : Path.of("target", "moonshard-proxy.jar");
-        assertThat(jar).as("the shaded jar (run 'package' first)").isRegularFile();
-        return jar;
-    }
 
     /** The process's resident set (VmRSS of /proc/PID/status). */
     private static long rssBytes(long pid) throws IOException {

@@ -93,6 +93,10 @@ final class ConfigCommands {
         // loses its protected parameters, whatever pattern matched them
         ByteBufAllocator alloc = s.channel().alloc();
         BackendConnection connection = s.connectionFor(backend);
+        if (connection.isPush()) {
+            // a pub/sub connection passes its replies straight to the client, and this one must be read
+            connection = s.pool.connection(backend, s.id, s.protocol);
+        }
         connection.send(new ReplyTarget() {
             @Override
             void complete(ByteBuf reply) {

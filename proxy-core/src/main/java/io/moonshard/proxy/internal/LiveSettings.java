@@ -2,6 +2,7 @@ package io.moonshard.proxy.internal;
 
 import io.moonshard.proxy.LogLevelControl;
 import io.moonshard.proxy.ProxyConfig;
+import io.moonshard.proxy.RedisMemoryUnits;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -300,16 +301,7 @@ final class LiveSettings {
         while (digits < text.length() && text.charAt(digits) >= '0' && text.charAt(digits) <= '9') {
             digits++;
         }
-        long unit = switch (text.substring(digits).toLowerCase(Locale.ROOT)) {
-            case "", "b" -> 1;
-            case "k" -> 1000;
-            case "kb" -> 1024;
-            case "m" -> 1000L * 1000;
-            case "mb" -> 1024L * 1024;
-            case "g" -> 1000L * 1000 * 1000;
-            case "gb" -> 1024L * 1024 * 1024;
-            default -> 0;
-        };
+        long unit = RedisMemoryUnits.multiplier(text.substring(digits));
         long value;
         try {
             if (unit == 0 || digits == 0) {
