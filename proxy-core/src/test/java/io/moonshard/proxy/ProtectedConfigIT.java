@@ -106,6 +106,13 @@ class ProtectedConfigIT {
             assertThat(multi.split("\r\nport\r\n", -1)).as("each name once").hasSize(2);
             assertThat(c.call("CONFIG", "GET", "*")).contains(portReply).doesNotContain("\r\n" + redis.port() + "\r\n");
             assertThat(c.call("CONFIG", "SET", "port", "1")).startsWith("-ERR CONFIG SET failed (possibly related to argument 'port')");
+            // writing back what was read changes nothing and is not sent on: Redis's "CONFIG sanity"
+            assertThat(c.call("CONFIG", "SET", "port", Integer.toString(port), "bind", "127.0.0.1")).isEqualTo("+OK\r\n");
+            assertThat(c.call("CONFIG", "SET", "maxmemory-samples", "7", "port", Integer.toString(port))).isEqualTo("+OK\r\n");
+            assertThat(direct.call("CONFIG", "GET", "maxmemory-samples")).isEqualTo("*2\r\n$17\r\nmaxmemory-samples\r\n$1\r\n7\r\n");
+            assertThat(direct.call("CONFIG", "GET", "port")).isEqualTo("*2\r\n$4\r\nport\r\n$" + Integer.toString(redis.port()).length()
+                    + "\r\n" + redis.port() + "\r\n");
+            assertThat(c.call("CONFIG", "SET", "maxmemory-samples", "5")).isEqualTo("+OK\r\n");
         }
     }
 

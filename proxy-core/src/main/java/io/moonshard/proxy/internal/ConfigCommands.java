@@ -133,7 +133,8 @@ final class ConfigCommands {
     }
 
     private void set(ClientSession s, ReplySlot slot, RespCommand cmd, CommandSpec spec) {
-        String refusal = ProtectedConfig.setRefusal(cmd);
+        String listen = proxy.config().address();
+        String refusal = ProtectedConfig.setRefusal(cmd, listen);
         if (refusal != null) {
             s.replyError(slot, refusal); // the whole command, as Redis refuses it for one bad parameter
             return;
@@ -141,17 +142,27 @@ final class ConfigCommands {
         int argc = cmd.argCount();
         List<String> own = new ArrayList<>();
         List<Integer> redisNames = new ArrayList<>(); // argument index of each Redis parameter's name
+        boolean noOpDropped = false; // a node parameter set to the value the proxy shows: not sent on
         for (int i = 2; i < argc; i += 2) {
             String name = cmd.argString(i);
-            if (LiveSettings.isProxyName(name)) {
+            if ((argc & 1) == 0 && ProtectedConfig.isNodeNoOp(name, cmd.argString(i + 1), listen)) {
+                noOpDropped = true;
+            } else if (LiveSettings.isProxyName(name)) {
                 own.add(name);
                 own.add(i + 1 < argc ? cmd.argString(i + 1) : null);
             } else {
                 redisNames.add(i);
             }
         }
+        if (own.isEmpty() && redisNames.isEmpty() && noOpDropped) {
+            s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
+            return;
+        }
         if (own.isEmpty()) {
             LiveSettings.Change mirrored = mirroredSlowlogSettings(cmd, redisNames);
+            if (mirrored == null && noOpDropped) {
+                mirrored = proxy.live().prepare(List.of()); // nothing of the proxy's; the rest without the no-ops
+            }
             if (mirrored != null) {
                 setOnBackendsThenApply(s, slot, cmd, redisNames, mirrored);
             } else {

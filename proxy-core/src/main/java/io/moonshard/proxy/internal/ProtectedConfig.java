@@ -108,22 +108,38 @@ final class ProtectedConfig {
     /**
      * Null when {@code CONFIG SET name value ...} sets no protected parameter, else the error for the
      * first that is one, as Redis names the first argument it refuses. An odd argument count is left
-     * to Redis's {@code ERR syntax error}, which comes first.
+     * to Redis's {@code ERR syntax error}, which comes first. A node parameter set to the value
+     * {@code CONFIG GET} shows for it ({@link #isNodeNoOp}) changes nothing and is not refused.
+     *
+     * @param listenAddress where the proxy listens, for the node parameters; null: refuse those too
      */
-    static String setRefusal(RespCommand cmd) {
+    static String setRefusal(RespCommand cmd, String listenAddress) {
         int argc = cmd.argCount();
         if ((argc & 1) != 0) {
             return null;
         }
         for (int i = 2; i < argc; i += 2) {
             String name = cmd.argString(i);
-            if (isProtected(name)) {
+            if (isProtected(name) && !(listenAddress != null && isNodeNoOp(name, cmd.argString(i + 1), listenAddress))) {
                 String own = PROXY_SETTING.get(name.toLowerCase(Locale.ROOT));
                 return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - can't set protected config"
                         + (own == null ? "" : "; the proxy's own setting is '" + own + "'");
             }
         }
         return null;
+    }
+
+    /**
+     * Whether {@code CONFIG SET name value} sets a node parameter to what {@link #nodeView} shows: a tool
+     * that writes back what it read (Redis's "CONFIG sanity") changes nothing, and the pair is not sent on.
+     */
+    static boolean isNodeNoOp(String name, String value, String listenAddress) {
+        for (Map.Entry<String, String> parameter : nodeView(List.of(name), listenAddress)) {
+            if (parameter.getKey().equalsIgnoreCase(name) && parameter.getValue().equals(value)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -137,7 +153,7 @@ final class ProtectedConfig {
         }
         String sub = cmd.argString(1);
         if (sub.equalsIgnoreCase("SET")) {
-            return setRefusal(cmd);
+            return setRefusal(cmd, null);
         }
         if (!sub.equalsIgnoreCase("GET")) {
             return null;

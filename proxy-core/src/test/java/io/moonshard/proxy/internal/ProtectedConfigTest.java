@@ -7,6 +7,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ProtectedConfigTest {
@@ -66,10 +68,24 @@ class ProtectedConfigTest {
         assertThat(filter("+OK\r\n")).isEqualTo(error);
     }
 
+    @Test
+    void nodeParameters_setToTheValueShown_areNoOps_anyOtherValueIsRefused() {
+        assertThat(ProtectedConfig.nodeView(List.of("*"), "127.0.0.1:5299")).containsExactly(
+                Map.entry("bind", "127.0.0.1"), Map.entry("port", "5299"),
+                Map.entry("replicaof", ""), Map.entry("slaveof", ""));
+        assertThat(refusal("CONFIG", "SET", "port", "5299", "bind", "127.0.0.1", "REPLICAOF", "")).isNull();
+        assertThat(refusal("CONFIG", "SET", "port", "5300"))
+                .isEqualTo("ERR CONFIG SET failed (possibly related to argument 'port') - can't set protected config");
+        assertThat(refusal("CONFIG", "SET", "maxmemory", "1mb", "bind", "0.0.0.0"))
+                .isEqualTo("ERR CONFIG SET failed (possibly related to argument 'bind') - can't set protected config");
+        assertThat(transactionRefusal("CONFIG", "SET", "port", "5299")).as("inside MULTI nothing can be left out")
+                .startsWith("ERR CONFIG SET failed (possibly related to argument 'port')");
+    }
+
     private static String refusal(String... args) {
         RespCommand cmd = RespCommand.of(args);
         try {
-            return ProtectedConfig.setRefusal(cmd);
+            return ProtectedConfig.setRefusal(cmd, "127.0.0.1:5299");
         } finally {
             cmd.release();
         }
