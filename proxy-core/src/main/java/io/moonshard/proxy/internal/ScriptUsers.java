@@ -61,6 +61,8 @@ final class ScriptUsers {
         }
         AclUser.BackendMirror mirror = user.backendMirror();
         Login login = new Login(s, slot, own, mirror, user.name(), before, last);
+        // before sending: a connection that cannot send completes the Login at once, which lifts the hold
+        s.holdDispatch();
         if (!mirror.name().equals(own.scriptUser)) {
             List<String> args = new ArrayList<>(mirror.rules().size() + 6);
             args.add("ACL");
@@ -81,7 +83,6 @@ final class ScriptUsers {
             }, Unpooled.wrappedBuffer(RespCommands.encode(args.toArray(String[]::new))));
         }
         own.send(login, Unpooled.wrappedBuffer(RespCommands.encode("AUTH", mirror.name(), PASSWORD)));
-        s.holdDispatch();
     }
 
     /** The AUTH as the mirror: on its reply the script goes out, or the client gets the error. */
