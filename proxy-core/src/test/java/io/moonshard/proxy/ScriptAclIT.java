@@ -148,6 +148,32 @@ class ScriptAclIT {
     }
 
     @Test
+    void severalBackends_eachGetsTheMirror_whereTheScriptsKeysAre() {
+        try (LocalMoonshardCluster two = LocalMoonshardCluster.start(1, 2);
+             RawRedisClient admin = new RawRedisClient(two.port(0));
+             RawRedisClient erin = new RawRedisClient(two.port(0))) {
+            admin.call("ACL", "SETUSER", "erin", "on", ">pw", "+@scripting", "+set", "~a*", "~b*");
+            erin.call("AUTH", "erin", "pw");
+            // "a" is in slot 15495, "b" in 3300: one key on each backend
+            for (String key : List.of("a", "b")) {
+                assertThat(erin.call("EVAL", "return redis.call('set',KEYS[1],1)", "1", key)).isEqualTo("+OK\r\n");
+                assertThat(erin.call("EVAL", "return redis.acl_check_cmd('get',KEYS[1])", "1", key))
+                        .isEqualTo("$-1\r\n");
+            }
+            admin.call("ACL", "SETUSER", "erin", "+get");
+            for (String key : List.of("a", "b")) {
+                assertThat(erin.call("EVAL", "return redis.call('get',KEYS[1])", "1", key)).isEqualTo("$1\r\n1\r\n");
+            }
+            for (RedisProcess backend : two.backends.get(0)) {
+                try (RawRedisClient b = new RawRedisClient(backend.port())) {
+                    assertThat(b.call("ACL", "USERS")).contains("moonshard~erin~");
+                    assertThat(b.call("EXISTS", "a")).isNotEqualTo(b.call("EXISTS", "b"));
+                }
+            }
+        }
+    }
+
+    @Test
     void scriptsOfAnUnrestrictedUser_runAsTheProxysLogin_withNoExtraCommands() {
         try (RawRedisClient b = backend(); RawRedisClient client = new RawRedisClient(cluster.port(0))) {
             assertThat(b.call("CONFIG", "RESETSTAT")).isEqualTo("+OK\r\n");
