@@ -71,6 +71,45 @@ public final class AclUser {
         return rules.root().unrestricted();
     }
 
+    /**
+     * The name and rules of the user the proxy creates on a backend to run this user's scripts, so that
+     * the commands a script calls obey the same rules ({@code redis.call}, {@code redis.acl_check_cmd}).
+     * Fixed for as long as the rules are; the name ends in a digest of the rules, so a name always
+     * stands for one set of rules and connections that install it cannot undo each other's change.
+     */
+    public BackendMirror backendMirror() {
+        Rules r = rules;
+        BackendMirror m = r.mirror;
+        if (m == null) {
+            m = BackendMirror.of(name, r);
+            r.mirror = m; // benign race: every thread computes the same value
+        }
+        return m;
+    }
+
+    /**
+     * See {@link #backendMirror}. {@code rules} are ACL SETUSER arguments without flags or passwords:
+     * selectors (root first) and {@code skip-sanitize-payload} when set.
+     */
+    public record BackendMirror(String name, List<String> rules) {
+        static BackendMirror of(String user, Rules r) {
+            List<String> rules = new ArrayList<>();
+            if (r.sanitize == 2) {
+                rules.add("skip-sanitize-payload");
+            }
+            for (String part : r.root().describe().split(" ")) {
+                rules.add(part);
+            }
+            for (int i = 1; i < r.selectors.size(); i++) {
+                rules.add("(" + r.selectors.get(i).describe() + ")");
+            }
+            String digest = Rules.hash(String.join(" ", rules).getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+            // Redis allows any name without spaces; the digest after the last '~' keeps two users'
+            // mirrors apart even when a proxy user's name contains '~'
+            return new BackendMirror("moonshard~" + user + "~" + digest, List.copyOf(rules));
+        }
+    }
+
     /** {@code ACLCheckAllUserCommandPerm} over all selectors. */
     public AclCheck check(AclRequest request) {
         Rules r = rules;
@@ -99,6 +138,8 @@ public final class AclUser {
         int sanitize;
         final List<String> passwords = new ArrayList<>();
         final List<AclSelector> selectors = new ArrayList<>();
+        /** {@link AclUser#backendMirror}, computed on first use once these rules are published. */
+        volatile BackendMirror mirror;
 
         Rules() {
             selectors.add(new AclSelector());

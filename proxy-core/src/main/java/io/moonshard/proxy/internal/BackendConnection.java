@@ -96,6 +96,11 @@ final class BackendConnection {
     private int hiddenConfirmations;
     /** A pub/sub connection switched protocol: the HELLO reply among its frames is dropped. */
     private boolean swallowHelloReply;
+    /**
+     * The script user ({@link ScriptUsers}) this connection installed at the backend and logged in to,
+     * or null; forgotten on every new channel, as a backend that restarted has lost it.
+     */
+    String scriptUser;
 
     BackendConnection(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap, LoopStats stats, String address,
                       int protocol) {
@@ -247,6 +252,7 @@ final class BackendConnection {
      * backend's own NOAUTH errors.
      */
     private void writeHandshake() {
+        scriptUser = null;
         ProxyConfig config = proxy.config();
         if (proxy.cluster().snapshot().peers().containsKey(address)) {
             // a peer proxy, not a Redis: it knows the cluster secret, not the backends' password

@@ -105,7 +105,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     byte[] pendingCaching;
     /**
      * Set while one of this client's commands finishes elsewhere and must take effect before the next
-     * runs (a SETCLUSTER on the applier thread): commands read meanwhile wait here, with their slots,
+     * runs (a SETCLUSTER on the applier thread; a restricted user's script waiting for its backend login,
+     * {@link ScriptUsers}): commands read meanwhile wait here, with their slots,
      * in order. Bounded by {@code max_pending_commands}, as their slots count as pending.
      */
     private boolean dispatchHeld;

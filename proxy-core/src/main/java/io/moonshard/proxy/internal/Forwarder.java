@@ -54,7 +54,7 @@ final class Forwarder {
     }
 
     /** Scripts and functions: run on the client's dedicated connection when one is available. */
-    private static final java.util.Set<String> SCRIPTS =
+    static final java.util.Set<String> SCRIPTS =
             java.util.Set.of("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro");
 
     /** DEBUG subcommands whose argument 2 is a key (Redis's table declares no keys for DEBUG). */
@@ -111,6 +111,15 @@ final class Forwarder {
                 // a script may run for seconds; on the client's own connection it does not hold up the
                 // other clients sharing a connection (they get BUSY from Redis, as from a node)
                 BackendConnection own = session.dedicatedConnection(backend);
+                if (!session.user.unrestricted()) {
+                    // the commands it calls are checked by Redis against the user it runs as
+                    if (own == null) {
+                        session.replyError(slot, dedicatedLimitError());
+                    } else {
+                        ScriptUsers.send(session, slot, own, List.of(), command.frame().retainedDuplicate());
+                    }
+                    return;
+                }
                 if (own != null) {
                     own.send(slot, command.frame().retainedDuplicate());
                     own.pauseIfSaturated(session);

@@ -24,6 +24,9 @@ final class Transaction {
     /** The queued CLIENT commands (retained): a CLIENT PAUSE among them is noted when EXEC runs it. */
     final List<io.moonshard.resp.RespCommand> clientCommands = new ArrayList<>(0);
 
+    /** A script is queued: a restricted user's EXEC then runs as that user's mirror ({@link ScriptUsers}). */
+    boolean hasScript;
+
     void queue(ByteBuf frame) {
         queued.add(frame);
     }

@@ -11,6 +11,8 @@ import io.moonshard.resp.RespCommands;
 import io.moonshard.resp.RespReplies;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -93,6 +95,7 @@ final class TransactionCommands {
             }
         }
         tx.queue(command.frame().retainedDuplicate());
+        tx.hasScript |= Forwarder.SCRIPTS.contains(spec.name());
         if (spec.name().startsWith("client")) { // "client", or "client|pause" where the table has subcommands
             tx.clientCommands.add(command.retain()); // CLIENT PAUSE takes effect at EXEC: noted then
         }
@@ -146,6 +149,22 @@ final class TransactionCommands {
                 // the watched keys live on another backend, which cannot see this transaction's writes
                 unwatch(s, watched);
                 s.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
+                return;
+            }
+            if (tx.hasScript && !s.user.unrestricted()) {
+                BackendConnection own = s.dedicatedConnection(backend);
+                if (own == null) {
+                    unwatch(s, watched);
+                    s.replyError(slot, forwarder.dedicatedLimitError());
+                    return;
+                }
+                // the whole transaction runs as the mirror: every command in it passed the same rules here
+                List<ByteBuf> before = new ArrayList<>(tx.queued.size() + 1);
+                before.add(Unpooled.wrappedBuffer(MULTI));
+                before.addAll(tx.queued);
+                tx.queued.clear(); // ownership passed to ScriptUsers
+                ScriptUsers.send(s, slot, own, before, Unpooled.wrappedBuffer(EXEC));
+                tx.clientCommands.forEach(client -> CommandDispatcher.notePause(proxy, client));
                 return;
             }
             BackendConnection connection = s.connectionFor(backend);

@@ -56,6 +56,25 @@ class AclTest {
     }
 
     @Test
+    void backendMirror_carriesTheRulesWithoutFlagsOrPasswords_andItsNameFollowsThem() {
+        assertThat(acl.setUser("bob", List.of("on", ">123", "skip-sanitize-payload", "+@scripting", "+set", "~x*",
+                "(+get ~y*)"))).isNull();
+        AclUser bob = acl.user("bob");
+        AclUser.BackendMirror mirror = bob.backendMirror();
+        assertThat(mirror.rules()).containsExactly("skip-sanitize-payload", "~x*", "resetchannels", "-@all",
+                "+@scripting", "+set", "(~y* resetchannels -@all +get)");
+        assertThat(mirror.name()).matches("moonshard~bob~[0-9a-f]{16}");
+        assertThat(bob.backendMirror()).isSameAs(mirror);
+
+        assertThat(acl.setUser("bob", List.of(">456"))).isNull(); // a password only: same rules, same mirror
+        assertThat(bob.backendMirror().name()).isEqualTo(mirror.name());
+        assertThat(acl.setUser("bob", List.of("+hset"))).isNull();
+        assertThat(bob.backendMirror().name()).isNotEqualTo(mirror.name()).startsWith("moonshard~bob~");
+        assertThat(acl.defaultUser().unrestricted()).isTrue();
+        assertThat(bob.unrestricted()).isFalse();
+    }
+
+    @Test
     void badRules_getRedisErrors_andChangeNothing() {
         assertThat(acl.setUser("bad", List.of("on", "%~x"))).isEqualTo("ERR Error in ACL SETUSER modifier '%~x': Syntax error");
         assertThat(acl.user("bad")).isNull();
