@@ -130,6 +130,35 @@ class ProxyJarIT {
         assertThat(redis.rawCommand("GET", "other")).isEqualTo("$1\r\nv\r\n");
     }
 
+    /**
+     * Issue 12, item 6: a client of the jar can neither read the backend's password nor lock the proxy
+     * out of its own Redis; the proxy's dedicated connections (BLPOP, SUBSCRIBE) keep working after.
+     */
+    @Test
+    void backendPassword_neitherReadNorChangedThroughTheJar() {
+        redis = RedisProcess.start("--requirepass", "backend-secret-91");
+        int port = FreePorts.next();
+        JarProcess proxy = startJar("protected", "--address", "127.0.0.1:" + port,
+                "--backend-password", "backend-secret-91");
+        proxy.awaitStarted();
+        try (RawRedisClient client = new RawRedisClient(port)) {
+            assertThat(client.call("UMCTL", "SETCLUSTER", "v2", "1", "NOFLAGS", "mydb", redis.address(), "1",
+                    "0-16383")).isEqualTo("+OK\r\n");
+            assertThat(client.call("CONFIG", "GET", "requirepass")).isEqualTo("*0\r\n");
+            assertThat(client.call("CONFIG", "GET", "*")).doesNotContain("backend-secret-91").contains("\r\nmaxmemory\r\n");
+            assertThat(client.call("CONFIG", "SET", "requirepass", "x")).isEqualTo("-ERR CONFIG SET failed (possibly "
+                    + "related to argument 'requirepass') - can't set protected config; the proxy's own setting is "
+                    + "'moonshard-password'\r\n");
+            assertThat(client.call("CONFIG", "SET", "dir", "/tmp")).startsWith("-ERR CONFIG SET failed");
+            assertThat(client.call("BLPOP", "{q}list", "0.05")).isEqualTo("*-1\r\n");
+            assertThat(client.call("SUBSCRIBE", "news")).isEqualTo("*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+        }
+        try (RawRedisClient direct = new RawRedisClient(redis.port())) {
+            assertThat(direct.call("AUTH", "backend-secret-91")).isEqualTo("+OK\r\n");
+            assertThat(direct.call("CONFIG", "GET", "dir")).doesNotContain("\r\n/tmp\r\n");
+        }
+    }
+
     private static String sha256(String s) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
