@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.moonshard.testkit.FreePorts;
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,28 +42,6 @@ class ScriptAclIT {
         }
     }
 
-    /** The same commands on a connection to redis-server and on one to the proxy. */
-    private static final class Pair implements AutoCloseable {
-        final RawRedisClient redisSide = new RawRedisClient(redis.port());
-        final RawRedisClient proxySide = new RawRedisClient(cluster.port(0));
-        final List<String> mismatches = new ArrayList<>();
-
-        String same(String... args) {
-            String expected = redisSide.call(args);
-            String actual = proxySide.call(args);
-            if (!expected.equals(actual)) {
-                mismatches.add(String.join(" ", args).replace("\n", "\\n") + "\n  redis: "
-                        + expected.replace("\r\n", "\\r\\n") + "\n  proxy: " + actual.replace("\r\n", "\\r\\n"));
-            }
-            return actual;
-        }
-
-        @Override
-        public void close() {
-            redisSide.close();
-            proxySide.close();
-        }
-    }
 
     private static RawRedisClient backend() {
         return new RawRedisClient(cluster.backends.get(0).get(0).port());
@@ -72,7 +49,8 @@ class ScriptAclIT {
 
     @Test
     void scriptsOfARestrictedUser_callOnlyWhatItsRulesAllow_asOnRedis() {
-        try (Pair admin = new Pair(); Pair bob = new Pair()) {
+        try (ReplyPair admin = new ReplyPair(redis.port(), cluster.port(0));
+             ReplyPair bob = new ReplyPair(redis.port(), cluster.port(0))) {
             admin.same("ACL", "SETUSER", "bob", "reset", "on", ">123", "+@scripting", "+set", "+multi", "+exec", "~x*");
             admin.same("FUNCTION", "LOAD", "REPLACE", FUNCTION);
             bob.same("AUTH", "bob", "123");
