@@ -8,6 +8,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.moonshard.testkit.FreePorts;
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -144,6 +145,25 @@ class AuthIT {
             assertThat(c.call("AUTH", "secret")).isEqualTo("+OK\r\n");
             String value = "v".repeat(16385);
             assertThat(c.call("ECHO", value)).isEqualTo("$16385\r\n" + value + "\r\n");
+        }
+    }
+
+    /** UMCTL is the proxy's administration: a restricted ACL user gets NOPERM, unless it also proved the admin password. */
+    @Test
+    void restrictedAclUser_cannotRunUmctl_unlessAdmin() {
+        try (RawRedisClient admin = new RawRedisClient(cluster.port(0)); RawRedisClient carol = new RawRedisClient(cluster.port(0))) {
+            assertThat(admin.call("AUTH", "secret")).isEqualTo("+OK\r\n");
+            assertThat(admin.call("ACL", "SETUSER", "carol", "on", ">carol-pw", "~app:*", "+get")).isEqualTo("+OK\r\n");
+            assertThat(admin.call("UMCTL", "INFO")).doesNotStartWith("-");
+            assertThat(carol.call("AUTH", "carol", "carol-pw")).isEqualTo("+OK\r\n");
+            String noPerm = "-NOPERM this user has no permissions to run the 'umctl' command\r\n";
+            for (String[] umctl : List.of(new String[] {"UMCTL", "SLOWLOG", "GET"}, new String[] {"UMCTL", "INFO"},
+                    new String[] {"UMCTL", "SLOWLOG", "RESET"}, new String[] {"UMCTL", "GETEPOCH"})) {
+                assertThat(carol.call(umctl)).as(String.join(" ", umctl)).isEqualTo(noPerm);
+            }
+            assertThat(carol.call("UMCTL", "AUTH", "admin-pw")).isEqualTo("+OK\r\n");
+            assertThat(carol.call("UMCTL", "GETEPOCH")).startsWith(":");
+            assertThat(admin.call("ACL", "DELUSER", "carol")).isEqualTo(":1\r\n");
         }
     }
 }

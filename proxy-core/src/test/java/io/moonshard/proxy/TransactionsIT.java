@@ -3,6 +3,7 @@ package io.moonshard.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moonshard.testkit.RawRedisClient;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,38 @@ class TransactionsIT {
             assertThat(c.call("GET", k1)).isEqualTo("$2\r\n42\r\n");
         }
         assertThat(cluster.backendOwning(SLOT_A).rawCommand("GET", k1)).isEqualTo("$2\r\n42\r\n");
+    }
+
+    /**
+     * What acts on the client's connection or the proxy's users (AUTH, HELLO, ACL, CLIENT REPLY, the
+     * proxy's own CONFIG settings) is answered by the proxy; queued, it would run at EXEC on the backend
+     * connection instead: refused while queueing, EXEC aborts, the backend's users stay as they were.
+     */
+    @Test
+    void proxyStateCommandsInsideMulti_areRefused_andExecAborts() {
+        String k = Slots.keyIn(SLOT_A, "tx:state:");
+        String refused = "' inside MULTI is not supported by this proxy";
+        try (RawRedisClient c = new RawRedisClient(cluster.port(0))) {
+            for (String[] command : List.of(new String[] {"ACL", "SETUSER", "default", "resetpass"},
+                    new String[] {"AUTH", "x"}, new String[] {"HELLO", "3"}, new String[] {"CLIENT", "REPLY", "OFF"},
+                    new String[] {"CLIENT", "KILL", "TYPE", "normal"},
+                    new String[] {"CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 1mb 0"})) {
+                assertThat(c.call("MULTI")).isEqualTo("+OK\r\n");
+                assertThat(c.call("SET", k, "1")).isEqualTo("+QUEUED\r\n");
+                assertThat(c.call(command)).as(String.join(" ", command)).startsWith("-ERR ").contains(refused);
+                assertThat(c.call("EXEC")).isEqualTo(
+                        "-EXECABORT Transaction discarded because of previous errors.\r\n");
+            }
+            assertThat(c.call("GET", k)).isEqualTo("$-1\r\n");
+            assertThat(c.call("MULTI")).isEqualTo("+OK\r\n");
+            assertThat(c.call("CLIENT", "UNPAUSE")).as("meant for the backends").isEqualTo("+QUEUED\r\n");
+            assertThat(c.call("EXEC")).isEqualTo("*1\r\n+OK\r\n");
+        }
+        String defaultUser = "user default on nopass ~* &* +@all";
+        assertThat(cluster.backendOwning(SLOT_A).rawCommand("ACL", "LIST"))
+                .isEqualTo("*1\r\n$" + defaultUser.length() + "\r\n" + defaultUser + "\r\n");
+        assertThat(cluster.backendOwning(SLOT_A).rawCommand("CONFIG", "GET", "client-output-buffer-limit"))
+                .contains("normal 0 0 0");
     }
 
     @Test

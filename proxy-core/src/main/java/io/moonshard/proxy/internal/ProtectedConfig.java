@@ -153,6 +153,14 @@ final class ProtectedConfig {
         }
         String sub = cmd.argString(1);
         if (sub.equalsIgnoreCase("SET")) {
+            for (int i = 2; i < cmd.argCount(); i += 2) {
+                if (LiveSettings.isProxyName(cmd.argString(i))) {
+                    // the proxy's own setting (moonshard-*, client-output-buffer-limit): at EXEC it would
+                    // reach the backend instead, and limit the proxy's shared connections there
+                    return "ERR CONFIG SET '" + cmd.argString(i) + "' inside MULTI is not supported by this proxy: "
+                            + "it is the proxy's own setting; send it outside the transaction";
+                }
+            }
             return setRefusal(cmd, null);
         }
         if (!sub.equalsIgnoreCase("GET")) {

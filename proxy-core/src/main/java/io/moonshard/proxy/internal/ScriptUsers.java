@@ -35,11 +35,20 @@ final class ScriptUsers {
      * therefore of no use to anyone.
      */
     private static final String PASSWORD;
+    /**
+     * Ends every mirror's backend name: two proxy processes sharing a backend (a failover, two embedded
+     * proxies) each set their own password, so they must not share a backend user.
+     */
+    private static final String INSTANCE;
 
     static {
+        SecureRandom random = new SecureRandom();
         byte[] bytes = new byte[32];
-        new SecureRandom().nextBytes(bytes);
+        random.nextBytes(bytes);
         PASSWORD = HexFormat.of().formatHex(bytes);
+        byte[] instance = new byte[4];
+        random.nextBytes(instance);
+        INSTANCE = HexFormat.of().formatHex(instance);
     }
 
     private ScriptUsers() {
@@ -60,14 +69,15 @@ final class ScriptUsers {
             return;
         }
         AclUser.BackendMirror mirror = user.backendMirror();
-        Login login = new Login(s, slot, own, mirror, user.name(), before, last);
+        String backendName = mirror.name() + "~" + INSTANCE;
+        Login login = new Login(s, slot, own, backendName, user.name(), before, last);
         // before sending: a connection that cannot send completes the Login at once, which lifts the hold
         s.holdDispatch();
-        if (!mirror.name().equals(own.scriptUser)) {
+        if (!backendName.equals(own.scriptUser)) {
             List<String> args = new ArrayList<>(mirror.rules().size() + 6);
             args.add("ACL");
             args.add("SETUSER");
-            args.add(mirror.name());
+            args.add(backendName);
             args.add("reset");
             args.add("on");
             args.add(">" + PASSWORD);
@@ -82,7 +92,7 @@ final class ScriptUsers {
                 }
             }, Unpooled.wrappedBuffer(RespCommands.encode(args.toArray(String[]::new))));
         }
-        own.send(login, Unpooled.wrappedBuffer(RespCommands.encode("AUTH", mirror.name(), PASSWORD)));
+        own.send(login, Unpooled.wrappedBuffer(RespCommands.encode("AUTH", backendName, PASSWORD)));
     }
 
     /** The AUTH as the mirror: on its reply the script goes out, or the client gets the error. */
@@ -90,18 +100,18 @@ final class ScriptUsers {
         private final ClientSession s;
         private final ReplySlot slot;
         private final BackendConnection own;
-        private final AclUser.BackendMirror mirror;
+        private final String backendName;
         private final String userName;
         private final List<ByteBuf> before;
         private final ByteBuf last;
         String setUserError;
 
-        Login(ClientSession s, ReplySlot slot, BackendConnection own, AclUser.BackendMirror mirror, String userName,
+        Login(ClientSession s, ReplySlot slot, BackendConnection own, String backendName, String userName,
               List<ByteBuf> before, ByteBuf last) {
             this.s = s;
             this.slot = slot;
             this.own = own;
-            this.mirror = mirror;
+            this.backendName = backendName;
             this.userName = userName;
             this.before = before;
             this.last = last;
@@ -112,7 +122,7 @@ final class ScriptUsers {
             String authError = FlatArrays.isError(reply) ? text(reply) : null;
             reply.release();
             if (authError == null && setUserError == null) {
-                own.scriptUser = mirror.name();
+                own.scriptUser = backendName;
                 for (ByteBuf frame : before) {
                     own.send(ReplyTarget.discard(), frame);
                 }

@@ -10,6 +10,7 @@ import io.moonshard.resp.RespCommand;
 import io.moonshard.resp.RespCommands;
 import io.moonshard.resp.RespReplies;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.AsciiString;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,9 @@ import java.util.Set;
  * connection to the keys' backend, where its EXEC then runs.
  */
 final class TransactionCommands {
+
+    private static final AsciiString PAUSE = AsciiString.cached("PAUSE");
+    private static final AsciiString UNPAUSE = AsciiString.cached("UNPAUSE");
 
     /** Commands a client in MULTI runs at once instead of queueing, as in Redis's processCommand. */
     static final Set<String> NOT_QUEUED = Set.of("exec", "discard", "multi", "watch", "quit", "reset");
@@ -55,6 +59,21 @@ final class TransactionCommands {
     }
 
     /** A command sent while in MULTI (not one of {@link #NOT_QUEUED}): checked, kept, answered QUEUED. */
+    /**
+     * Commands the proxy answers itself because they act on the client's connection or on the proxy's
+     * users (AUTH, HELLO, ACL, CLIENT REPLY/KILL/TRACKING/...): inside MULTI they would run at EXEC on
+     * the backend connection, changing its user, protocol or replies for every client sharing it, or
+     * the backend's own users. CLIENT PAUSE/UNPAUSE are the exception: they are meant for the backends.
+     */
+    private static boolean proxyStateInTransaction(String topName, RespCommand command) {
+        return switch (topName) {
+            case "acl", "auth", "hello" -> true;
+            case "client" -> command.argCount() < 2
+                    || !(command.argEqualsIgnoreCase(1, PAUSE) || command.argEqualsIgnoreCase(1, UNPAUSE));
+            default -> false;
+        };
+    }
+
     void queue(ClientSession s, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
         Transaction tx = s.transaction;
         if (spec.has(io.moonshard.cluster.command.CommandFlag.NO_MULTI)) {
@@ -64,6 +83,10 @@ final class TransactionCommands {
         }
         String topName = spec.containerName() != null ? spec.containerName() : spec.name();
         String refusal = CommandPolicy.refusal(topName, command);
+        if (refusal == null && proxyStateInTransaction(topName, command)) {
+            refusal = "ERR '" + spec.name() + "' inside MULTI is not supported by this proxy: it acts on the "
+                    + "proxy's connection or users, which EXEC would change at the backend instead";
+        }
         if (refusal == null && topName.equals("config")) {
             refusal = ProtectedConfig.transactionRefusal(command); // EXEC's reply could not be filtered
         }

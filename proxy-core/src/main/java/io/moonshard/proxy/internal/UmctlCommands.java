@@ -207,6 +207,11 @@ final class UmctlCommands {
         if (!s.authenticated && !s.admin && !proxy.credentials().openByDefault()) {
             return "NOAUTH Authentication required.";
         }
+        // UMCTL is the proxy's administration (its slow log holds every user's arguments): an ACL user
+        // with restricted rules may not run it, unless the connection also proved the admin password
+        if (!s.admin && !s.user.unrestricted()) {
+            return "NOPERM this user has no permissions to run the 'umctl' command";
+        }
         // UMCTL SHUTDOWN <admin_password> carries the password itself, which shutdown() checks
         boolean passwordInline = sub.equals("SHUTDOWN") && cmd.argCount() >= 3;
         if (CLUSTER_CHANGING.contains(sub) && !isAdmin(s) && !passwordInline) {
@@ -292,8 +297,8 @@ final class UmctlCommands {
     /**
      * {@code UMCTL SETCLUSTER}: the reply may come later, from the applier thread, into this command's
      * reply slot, so the client's replies keep their order; its next commands are held until then, so
-     * they see the metadata it set, as after an inline one. Off the loop, the arguments are read from
-     * a retained reference to the request frame, released once they are decoded.
+     * they see the metadata it set, as after an inline one. The arguments are copied on the loop
+     * and decoded where the command is applied.
      */
     private static void setCluster(ClientSession s, ReplySlot slot, RespCommand cmd, ClusterState cluster) {
         // the flags argument, read only when it is of a sane size
@@ -309,15 +314,15 @@ final class UmctlCommands {
             }
         }
         boolean heavy = compress || cmd.frame().readableBytes() > INLINE_SETCLUSTER_BYTES;
-        RespCommand held = heavy ? cmd.retain() : cmd;
-        Supplier<List<String>> args = heavy ? () -> {
-            try {
-                return utf8Args(held, 2);
-            } finally {
-                held.release();
-            }
-        } : () -> utf8Args(cmd, 2);
-        Runnable discard = heavy ? held::release : () -> { };
+        // Copied here, on the loop: the request frame is released when this returns and its memory may
+        // be reused by the decoder, while the applier thread may read the arguments later (behind a
+        // heavy one, even a light SETCLUSTER waits for it). Each argument is at most 4 MiB.
+        List<byte[]> raw = new ArrayList<>(cmd.argCount() - 2);
+        for (int i = 2; i < cmd.argCount(); i++) {
+            raw.add(cmd.argBytes(i));
+        }
+        Supplier<List<String>> args = () -> utf8Args(raw);
+        Runnable discard = () -> { };
         boolean queued = cluster.applySetCluster(heavy, args, discard, s.channel().eventLoop(), line -> {
             replyLine(s, slot, line);
             s.resumeDispatch();
@@ -337,12 +342,21 @@ final class UmctlCommands {
 
     /** Arguments from {@code from} on as strings; null when one is not valid UTF-8 (undermoon drops those silently). */
     private static List<String> utf8Args(RespCommand cmd, int from) {
-        List<String> out = new ArrayList<>(cmd.argCount() - from);
+        List<byte[]> raw = new ArrayList<>(cmd.argCount() - from);
+        for (int i = from; i < cmd.argCount(); i++) {
+            raw.add(cmd.argBytes(i));
+        }
+        return utf8Args(raw);
+    }
+
+    /** The arguments as strings, or null when one is not UTF-8. */
+    private static List<String> utf8Args(List<byte[]> raw) {
+        List<String> out = new ArrayList<>(raw.size());
         var decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        for (int i = from; i < cmd.argCount(); i++) {
+        for (byte[] arg : raw) {
             try {
-                out.add(decoder.decode(ByteBuffer.wrap(cmd.argBytes(i))).toString());
+                out.add(decoder.decode(ByteBuffer.wrap(arg)).toString());
             } catch (CharacterCodingException e) {
                 return null;
             }
