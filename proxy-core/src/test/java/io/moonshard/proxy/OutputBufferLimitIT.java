@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
+import io.moonshard.testkit.SocketDrain;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -79,7 +79,7 @@ class OutputBufferLimitIT {
                         .until(() -> admin.call("CLIENT", "LIST").contains(address));
                 await().atMost(Duration.ofSeconds(10)).until(() -> !admin.call("CLIENT", "LIST").contains(address));
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
-                assertThat(readsToEndOfStream(slow)).isTrue();
+                assertThat(SocketDrain.readsToEndOfStream(slow, Duration.ofSeconds(10))).isTrue();
             }
             assertThat(admin.call("STRLEN", "big")).isEqualTo(":1048576\r\n");
         }
@@ -109,7 +109,7 @@ class OutputBufferLimitIT {
                 assertThat(receivers).isEqualTo(":0\r\n");
                 // over 2 MB due first (the socket buffers hold some), far less than Redis's 32 MB
                 assertThat(published).isBetween(2 * 1024 * 1024 / message.length(), 300);
-                assertThat(readsToEndOfStream(subscriber)).isTrue();
+                assertThat(SocketDrain.readsToEndOfStream(subscriber, Duration.ofSeconds(10))).isTrue();
                 String address = "addr=127.0.0.1:" + normal.getLocalPort() + " ";
                 assertThat(publisher.call("CLIENT", "LIST")).contains(address);
             }
@@ -128,7 +128,7 @@ class OutputBufferLimitIT {
                 pipeline(many, 8, "GET", "one"); // 8 MB due in 8 replies
                 String manyAddress = "addr=127.0.0.1:" + many.getLocalPort() + " ";
                 await().atMost(Duration.ofSeconds(10)).until(() -> !admin.call("CLIENT", "LIST").contains(manyAddress));
-                assertThat(readsToEndOfStream(many)).isTrue();
+                assertThat(SocketDrain.readsToEndOfStream(many, Duration.ofSeconds(10))).isTrue();
                 String singleAddress = "addr=127.0.0.1:" + single.getLocalPort() + " ";
                 assertThat(admin.call("CLIENT", "LIST")).contains(singleAddress);
                 byte[] header = ("$" + big + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -187,23 +187,4 @@ class OutputBufferLimitIT {
         socket.getOutputStream().flush();
     }
 
-    /** Drains what the proxy sent; true once it closed the connection (within 10 s). */
-    private static boolean readsToEndOfStream(Socket socket) throws IOException {
-        socket.setSoTimeout(1000);
-        InputStream in = socket.getInputStream();
-        byte[] buf = new byte[1 << 16];
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (in.read(buf) < 0) {
-                    return true;
-                }
-            } catch (java.net.SocketTimeoutException e) {
-                // nothing yet
-            } catch (IOException e) {
-                return true; // reset: closed with unread data
-            }
-        }
-        return false;
-    }
 }

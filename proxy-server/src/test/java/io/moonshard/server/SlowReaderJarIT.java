@@ -6,8 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.moonshard.testkit.FreePorts;
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
+import io.moonshard.testkit.SocketDrain;
 import java.io.IOException;
-import java.io.InputStream;
+
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -97,7 +98,7 @@ class SlowReaderJarIT {
                 maxRss = Math.max(maxRss, rssBytes(jar.pid()));
                 Thread.sleep(50); // sampling the proxy's RSS, not synchronising
             }
-            slowDisconnected = readsToEndOfStream(slow, Duration.ofSeconds(10));
+            slowDisconnected = SocketDrain.readsToEndOfStream(slow, Duration.ofSeconds(10));
         } finally {
             stop.set(true);
             for (Other other : others) {
@@ -123,26 +124,6 @@ class SlowReaderJarIT {
         try (RawRedisClient after = new RawRedisClient(port)) {
             assertThat(after.call("STRLEN", "big")).isEqualTo(":" + VALUE_BYTES + "\r\n");
         }
-    }
-
-    /** Reads (and drops) what the proxy sent until it closes the connection; false if it does not in time. */
-    private static boolean readsToEndOfStream(Socket socket, Duration within) throws IOException {
-        socket.setSoTimeout(1000);
-        InputStream in = socket.getInputStream();
-        byte[] buf = new byte[1 << 16];
-        long deadline = System.nanoTime() + within.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (in.read(buf) < 0) {
-                    return true;
-                }
-            } catch (java.net.SocketTimeoutException e) {
-                // nothing yet
-            } catch (IOException e) {
-                return true; // reset: closed with unread data
-            }
-        }
-        return false;
     }
 
     /** A well-behaved client: SET then GET of its own key, one at a time, timing each. */
@@ -226,7 +207,6 @@ class SlowReaderJarIT {
             throw new UncheckedIOException(e);
         }
     }
-
 
     /** The process's resident set (VmRSS of /proc/PID/status). */
     private static long rssBytes(long pid) throws IOException {

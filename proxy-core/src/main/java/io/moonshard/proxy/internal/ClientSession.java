@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal;
 
+import io.moonshard.proxy.ClientOutputBufferLimits;
 import io.moonshard.proxy.acl.AclUser;
 import io.moonshard.resp.RespCommand;
 import io.moonshard.resp.RespProtocolError;
@@ -8,13 +9,16 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +65,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     /** When the replies due last reached the soft limit ({@link System#nanoTime}); 0 while under it. */
     private long softLimitSinceNanos;
     /** The check that disconnects a client still over its soft limit once its seconds are up, or null. */
-    private io.netty.util.concurrent.ScheduledFuture<?> softLimitCheck;
+    private ScheduledFuture<?> softLimitCheck;
 
     // client-visible state, read by CLIENT LIST from other threads (informational only)
     volatile String name = "";
@@ -503,7 +507,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** Bytes of replies due: held in slots, plus what the channel has not written to the socket yet. */
     long replyBytesDue() {
-        io.netty.channel.ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
+        ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
         return queuedReplyBytes + (outbound == null ? 0 : outbound.totalPendingWriteBytes());
     }
 
@@ -520,9 +524,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         long due = replyBytesDue();
         // Redis counts only what overflows a client's fixed 16 KB reply buffer (PROTO_REPLY_CHUNK_BYTES)
         long counted = Math.max(0, due - REDIS_FIXED_REPLY_BUFFER);
-        io.moonshard.proxy.ClientOutputBufferLimits limits = proxy.live().outputLimits();
-        int clientClass = inSubscribedMode() ? io.moonshard.proxy.ClientOutputBufferLimits.PUBSUB
-                : io.moonshard.proxy.ClientOutputBufferLimits.NORMAL;
+        ClientOutputBufferLimits limits = proxy.live().outputLimits();
+        int clientClass = inSubscribedMode() ? ClientOutputBufferLimits.PUBSUB
+                : ClientOutputBufferLimits.NORMAL;
         long hard = limits.hard(clientClass);
         long soft = limits.soft(clientClass);
         String reached = null;
@@ -560,7 +564,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         // Redis's own line (networking.c), so what operators grep for still finds it
         log.warn("event=client_output_buffer_limit class={} limit={} reply_bytes_due={} Client id={} addr={} "
                         + "scheduled to be closed ASAP for overcoming of output buffer limits.",
-                clientClass == io.moonshard.proxy.ClientOutputBufferLimits.PUBSUB ? "pubsub" : "normal", reached, due,
+                clientClass == ClientOutputBufferLimits.PUBSUB ? "pubsub" : "normal", reached, due,
                 id, remoteAddress());
         closing = true;
         channel.config().setAutoRead(false);
@@ -579,7 +583,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             if (softLimitSinceNanos != 0) {
                 checkOutputLimits(0, true);
             }
-        }, Math.max(delayNanos, 0) + 1_000_000, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }, Math.max(delayNanos, 0) + 1_000_000, TimeUnit.NANOSECONDS);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.moonshard.proxy.internal;
 
 import io.moonshard.resp.RespCommand;
 import io.netty.util.AsciiString;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -52,7 +53,7 @@ final class CommandPolicy {
             case "copy":
                 return copiesToAnotherDb(command) ? "ERR Copying to another database is not allowed in cluster mode" : null;
             case "debug":
-                return command.argCount() > 1 && DANGEROUS_DEBUG.contains(command.argString(1).toLowerCase(java.util.Locale.ROOT))
+                return command.argCount() > 1 && DANGEROUS_DEBUG.contains(command.argString(1).toLowerCase(Locale.ROOT))
                         ? "ERR DEBUG " + command.argString(1) + " is not allowed through the proxy "
                                 + "(allow_dangerous_commands)" : null;
             default:

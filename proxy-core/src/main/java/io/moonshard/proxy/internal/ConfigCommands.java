@@ -12,6 +12,7 @@ import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -205,7 +206,7 @@ final class ConfigCommands {
         }
         List<String> mirrored = new ArrayList<>();
         for (int name : redisNames) {
-            String redisName = cmd.argString(name).toLowerCase(java.util.Locale.ROOT);
+            String redisName = cmd.argString(name).toLowerCase(Locale.ROOT);
             if (redisName.equals("slowlog-log-slower-than")) {
                 mirrored.add(LiveSettings.SLOWLOG_LOG_SLOWER_THAN);
                 mirrored.add(cmd.argString(name + 1));

@@ -8,6 +8,7 @@ import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Connection-level commands the proxy answers itself, with Redis 7's replies: PING, ECHO, QUIT,
@@ -232,7 +233,7 @@ final class ConnectionCommands {
         } else if (cmd.argEqualsIgnoreCase(1, SETINFO) && argc == 4) {
             String value = cmd.argString(3);
             if (value.indexOf(' ') >= 0 || value.indexOf('\n') >= 0) {
-                s.replyError(slot, "ERR " + cmd.argString(2).toUpperCase(java.util.Locale.ROOT)
+                s.replyError(slot, "ERR " + cmd.argString(2).toUpperCase(Locale.ROOT)
                         + " cannot contain spaces, newlines or special characters.");
             } else if (cmd.argEqualsIgnoreCase(2, LIB_NAME)) {
                 s.libName = value;
@@ -271,7 +272,7 @@ final class ConnectionCommands {
 
     /** Redis's {@code getClientTypeByName}: the type a TYPE argument names, or null for an unknown one. */
     static ClientType clientType(String name) {
-        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
             case "normal" -> ClientType.NORMAL;
             case "master" -> ClientType.MASTER;
             case "replica", "slave" -> ClientType.REPLICA;
@@ -340,7 +341,7 @@ final class ConnectionCommands {
 
     /** {@code CLIENT REPLY ON|OFF|SKIP}, as Redis: OFF and SKIP are not answered themselves. */
     private static void reply(ClientSession s, ReplySlot slot, RespCommand cmd) {
-        String mode = cmd.argString(2).toUpperCase(java.util.Locale.ROOT);
+        String mode = cmd.argString(2).toUpperCase(Locale.ROOT);
         switch (mode) {
             case "ON" -> {
                 s.replyOff = false;
@@ -392,7 +393,7 @@ final class ConnectionCommands {
         ClientType type = null;
         String killUser = null;
         for (int i = 2; i < argc; i += 2) {
-            String option = cmd.argString(i).toUpperCase(java.util.Locale.ROOT);
+            String option = cmd.argString(i).toUpperCase(Locale.ROOT);
             String value = cmd.argString(i + 1);
             switch (option) {
                 case "ID" -> {
@@ -473,7 +474,7 @@ final class ConnectionCommands {
             s.replyError(slot, "ERR value is not an integer or out of range");
             return;
         }
-        String reason = cmd.argCount() == 4 ? cmd.argString(3).toUpperCase(java.util.Locale.ROOT) : null;
+        String reason = cmd.argCount() == 4 ? cmd.argString(3).toUpperCase(Locale.ROOT) : null;
         if (reason != null && !reason.equals("TIMEOUT") && !reason.equals("ERROR")) {
             s.replyError(slot, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
             return;

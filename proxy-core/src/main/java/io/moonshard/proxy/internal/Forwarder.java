@@ -8,6 +8,8 @@ import io.moonshard.cluster.command.KeyPositions;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.resp.RespCommand;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * Routes a data command by its keys with the pure {@link Router} and carries out the decision: the
@@ -54,16 +56,16 @@ final class Forwarder {
     }
 
     /** Scripts and functions: run on the client's dedicated connection when one is available. */
-    static final java.util.Set<String> SCRIPTS =
-            java.util.Set.of("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro");
+    static final Set<String> SCRIPTS =
+            Set.of("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro");
 
     /** DEBUG subcommands whose argument 2 is a key (Redis's table declares no keys for DEBUG). */
-    private static final java.util.Set<String> DEBUG_KEY_SUBCOMMANDS =
-            java.util.Set.of("object", "digest-value", "listpack", "ziplist", "sdslen", "quicklist-packed-threshold");
+    private static final Set<String> DEBUG_KEY_SUBCOMMANDS =
+            Set.of("object", "digest-value", "listpack", "ziplist", "sdslen", "quicklist-packed-threshold");
 
     private static String debugSubcommand(CommandSpec spec, RespCommand command) {
         return spec.name().equals("debug") && command.argCount() >= 3
-                ? command.argString(1).toLowerCase(java.util.Locale.ROOT) : "";
+                ? command.argString(1).toLowerCase(Locale.ROOT) : "";
     }
 
     /** Routes by the slot of argument {@code index} as if it were the command's key. */

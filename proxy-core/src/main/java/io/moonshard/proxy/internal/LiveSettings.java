@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal;
 
+import io.moonshard.proxy.ClientOutputBufferLimits;
 import io.moonshard.proxy.LogLevelControl;
 import io.moonshard.proxy.ProxyConfig;
 import io.moonshard.proxy.RedisMemoryUnits;
@@ -72,7 +73,7 @@ final class LiveSettings {
     private final Map<String, Setting> byName = new LinkedHashMap<>();
     private volatile long backendTimeoutNanos;
     private volatile int maxDedicatedConnections;
-    private volatile io.moonshard.proxy.ClientOutputBufferLimits outputLimits;
+    private volatile ClientOutputBufferLimits outputLimits;
 
     /**
      * @param proxy    the owner of the other settings; only stored here (it is still being built)
@@ -111,7 +112,7 @@ final class LiveSettings {
         add(new Setting(CLIENT_OUTPUT_BUFFER_LIMIT, false,
                 () -> outputLimits.format(),
                 text -> outputLimits.with(text),
-                v -> outputLimits = (io.moonshard.proxy.ClientOutputBufferLimits) v));
+                v -> outputLimits = (ClientOutputBufferLimits) v));
         add(new Setting(CLIENT_QUERY_BUFFER_LIMIT, false,
                 () -> Long.toString(proxy.queryBuffers().clientLimit()),
                 text -> memory(text, ProxyConfig.MIN_CLIENT_QUERY_BUFFER_LIMIT, Long.MAX_VALUE),
@@ -144,7 +145,7 @@ final class LiveSettings {
     }
 
     /** The client output buffer limits now ({@code client-output-buffer-limit}); read per reply due. */
-    io.moonshard.proxy.ClientOutputBufferLimits outputLimits() {
+    ClientOutputBufferLimits outputLimits() {
         return outputLimits;
     }
 

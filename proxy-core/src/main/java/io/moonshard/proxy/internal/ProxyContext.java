@@ -11,6 +11,7 @@ import io.netty.channel.epoll.Epoll;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What every session of one proxy shares: the config, the cluster metadata, the dispatcher, the
@@ -185,7 +186,7 @@ final class ProxyContext {
     private volatile long pausedUntilNanos;
 
     void clientsPaused(long timeoutMillis) {
-        pausedUntilNanos = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        pausedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     }
 
     void clientsUnpaused() {
