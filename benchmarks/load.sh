@@ -3,16 +3,19 @@
 #   direct             one redis-server
 #   twemproxy          nutcracker in front of that same server (one backend, redis: true)
 #   moonshard          one Moonshard proxy owning all 16384 slots, in front of that same server
+#   moonshard-baseline a second proxy like moonshard (all 16384 slots, that same server), run from the
+#                      jar of --baseline-jar / LOAD_BASELINE_JAR: an old build to compare a new one with
 #   redis-cluster      a real 3-node Redis Cluster (cluster-enabled, replicas 0), redis-benchmark --cluster
 #   moonshard-cluster  3 Moonshard proxies over 3 plain redis-servers (UMCTL SETCLUSTER, one PEER
 #                      section each), redis-benchmark --cluster
 # interleaved in one run (round 1: every workload against every target, round 2: ...), so drift of
 # the machine hits all targets alike. Prints, per workload, the median rps, p50 and p99 over the
-# rounds, the ratios moonshard/direct, moonshard/twemproxy and moonshard-cluster/redis-cluster, and
-# writes raw.csv, summary.csv, environment.txt and chart.png to a scratch directory.
+# rounds, the ratios (of rps) moonshard/direct, moonshard/twemproxy and moonshard-cluster/redis-cluster,
+# and moonshard/moonshard-baseline of rps, p50 and p99, and writes raw.csv, summary.csv,
+# environment.txt and chart.png to a scratch directory.
 #
 #   benchmarks/load.sh [--requests N] [--rounds R] [--warmup N] [--threads T] [--workloads "W ..."]
-#                      [--targets "T ..."] [--out DIR]
+#                      [--targets "T ..."] [--baseline-jar PATH] [--out DIR]
 #
 #   --requests N   requests per redis-benchmark run (default 300000; env LOAD_REQUESTS)
 #   --rounds R     interleaved rounds; medians are over these (default 3; env LOAD_ROUNDS)
@@ -23,16 +26,20 @@
 #                    p16    -c 50 -P 16 -d 64      (also against the two cluster targets)
 #                    16k    -c 50 -P 1  -d 16384
 #                    c1000  -c 1000 -P 1 -d 64
-#   --targets T    subset of "direct twemproxy moonshard redis-cluster moonshard-cluster" (default all;
-#                  env LOAD_TARGETS)
+#   --targets T    subset of "direct twemproxy moonshard moonshard-baseline redis-cluster moonshard-cluster"
+#                  (default all, moonshard-baseline only when a baseline jar is given; env LOAD_TARGETS)
+#   --baseline-jar PATH  the jar moonshard-baseline runs (env LOAD_BASELINE_JAR; required for that target).
+#                  Old against new in one run: LOAD_MOONSHARD_JAR=new.jar benchmarks/load.sh
+#                  --baseline-jar old.jar --targets "moonshard moonshard-baseline"
 #   --out DIR      where CSVs, chart and logs go (default: a new ${TMPDIR:-/tmp}/moonshard-load.XXXXXX)
 # Env LOAD_CLIENTS (50) and LOAD_KEYSPACE (100000) change -c (not of c1000) and -r for exploration.
 # Ports (checked free first): LOAD_REDIS_PORT (7390), LOAD_TWEMPROXY_PORT (7391),
 # LOAD_TWEMPROXY_STATS_PORT (7392), LOAD_MOONSHARD_PORT (7393), LOAD_REDIS_CLUSTER_PORTS
 # ("7394 7395 7396", plus their bus ports +10000), LOAD_MOONSHARD_CLUSTER_REDIS_PORTS ("7397 7398 7399"),
-# LOAD_MOONSHARD_CLUSTER_PROXY_PORTS ("7400 7401 7402"). JVM options of the proxies: MOONSHARD_JAVA_OPTS.
+# LOAD_MOONSHARD_CLUSTER_PROXY_PORTS ("7400 7401 7402"), LOAD_MOONSHARD_BASELINE_PORT (7403).
+# JVM options of the proxies (the baseline's too): MOONSHARD_JAVA_OPTS.
 # LOAD_MOONSHARD_JAR=<path> measures that jar instead of building proxy-server/target/moonshard-proxy.jar
-# (the proxies always run from a copy in the output directory).
+# (the proxies always run from a copy in the output directory, the baseline from a copy of its own).
 # Installs redis-server, redis-tools and nutcracker when missing (apt-get; needs root or sudo); builds
 # the proxy jar and the benchmarks module (for the chart) when missing. Stops all it started on exit.
 set -euo pipefail
@@ -47,7 +54,8 @@ THREADS=${LOAD_MOONSHARD_THREADS:-}
 CLIENTS=${LOAD_CLIENTS:-50}
 KEYSPACE=${LOAD_KEYSPACE:-100000}
 WORKLOAD_LIST=${LOAD_WORKLOADS:-p1 p16 16k c1000}
-TARGET_LIST=${LOAD_TARGETS:-direct twemproxy moonshard redis-cluster moonshard-cluster}
+TARGET_LIST=${LOAD_TARGETS:-}
+BASELINE_JAR=${LOAD_BASELINE_JAR:-}
 TESTS=set,get
 REDIS_PORT=${LOAD_REDIS_PORT:-7390}
 TWEMPROXY_PORT=${LOAD_TWEMPROXY_PORT:-7391}
@@ -56,10 +64,11 @@ MOONSHARD_PORT=${LOAD_MOONSHARD_PORT:-7393}
 REDIS_CLUSTER_PORT_LIST=${LOAD_REDIS_CLUSTER_PORTS:-7394 7395 7396}
 MSC_REDIS_PORT_LIST=${LOAD_MOONSHARD_CLUSTER_REDIS_PORTS:-7397 7398 7399}
 MSC_PROXY_PORT_LIST=${LOAD_MOONSHARD_CLUSTER_PROXY_PORTS:-7400 7401 7402}
+BASELINE_PORT=${LOAD_MOONSHARD_BASELINE_PORT:-7403}
 MSC_NAME=loadcluster
 OUT=""
 HOST=127.0.0.1
-PROXY_PATTERN=moonshard-proxy.jar
+PROXY_PATTERN=moonshard-proxy.jar # in the name of both jar copies: cleanup stops only pids whose command has it
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
@@ -71,12 +80,16 @@ while [ $# -gt 0 ]; do
     --threads) THREADS=$2; shift 2 ;;
     --workloads) WORKLOAD_LIST=$2; shift 2 ;;
     --targets) TARGET_LIST=$2; shift 2 ;;
+    --baseline-jar) BASELINE_JAR=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
 done
 
+if [ -z "$TARGET_LIST" ]; then
+  TARGET_LIST="direct twemproxy moonshard${BASELINE_JAR:+ moonshard-baseline} redis-cluster moonshard-cluster"
+fi
 read -r -a TARGETS <<<"$TARGET_LIST"
 read -r -a WORKLOADS <<<"$WORKLOAD_LIST"
 read -r -a REDIS_CLUSTER_PORTS <<<"$REDIS_CLUSTER_PORT_LIST"
@@ -87,7 +100,7 @@ read -r -a MSC_PROXY_PORTS <<<"$MSC_PROXY_PORT_LIST"
 [ "${#WORKLOADS[@]}" -ge 1 ] || die "no workloads"
 for t in "${TARGETS[@]}"; do
   case "$t" in
-    direct | twemproxy | moonshard | redis-cluster | moonshard-cluster) ;;
+    direct | twemproxy | moonshard | moonshard-baseline | redis-cluster | moonshard-cluster) ;;
     *) die "unknown target '$t' (LOAD_TARGETS / --targets)" ;;
   esac
 done
@@ -106,6 +119,13 @@ if [ "${#MSC_REDIS_PORTS[@]}" -lt 1 ] || [ "${#MSC_REDIS_PORTS[@]}" -ne "${#MSC_
 fi
 
 has_target() { [[ " ${TARGETS[*]} " == *" $1 "* ]]; }
+if has_target moonshard-baseline; then
+  [ -n "$BASELINE_JAR" ] ||
+    die "target moonshard-baseline needs the jar to compare with: LOAD_BASELINE_JAR=<path> or --baseline-jar PATH"
+  [ -f "$BASELINE_JAR" ] || die "the baseline jar $BASELINE_JAR (LOAD_BASELINE_JAR / --baseline-jar) is not a file"
+elif [ -n "$BASELINE_JAR" ]; then
+  log "note: the baseline jar $BASELINE_JAR is not used: moonshard-baseline is not among the targets"
+fi
 is_cluster_target() { [ "$1" = redis-cluster ] || [ "$1" = moonshard-cluster ]; }
 
 # workload ID -> "CLIENTS PIPELINE VALUE_BYTES CLUSTER_TOO LABEL..." (LABEL names it in tables and the chart,
@@ -135,6 +155,7 @@ port_of() {
     direct) echo "$REDIS_PORT" ;;
     twemproxy) echo "$TWEMPROXY_PORT" ;;
     moonshard) echo "$MOONSHARD_PORT" ;;
+    moonshard-baseline) echo "$BASELINE_PORT" ;;
     redis-cluster) echo "${REDIS_CLUSTER_PORTS[0]}" ;;
     moonshard-cluster) echo "${MSC_PROXY_PORTS[0]}" ;;
   esac
@@ -142,7 +163,7 @@ port_of() {
 # the redis-servers that hold target $1's data (flushed before every run)
 backends_of() {
   case "$1" in
-    direct | twemproxy | moonshard) echo "$REDIS_PORT" ;;
+    direct | twemproxy | moonshard | moonshard-baseline) echo "$REDIS_PORT" ;;
     redis-cluster) echo "${REDIS_CLUSTER_PORTS[*]}" ;;
     moonshard-cluster) echo "${MSC_REDIS_PORTS[*]}" ;;
   esac
@@ -150,7 +171,9 @@ backends_of() {
 
 # ---------------------------------------------------------------- set-up and clean-up
 NEED_REDIS="" NEED_TWEMPROXY=""
-if has_target direct || has_target twemproxy || has_target moonshard; then NEED_REDIS=1; fi
+if has_target direct || has_target twemproxy || has_target moonshard || has_target moonshard-baseline; then
+  NEED_REDIS=1
+fi
 if has_target twemproxy; then NEED_TWEMPROXY=1; fi
 if [ -n "$NEED_TWEMPROXY" ]; then
   ensure_packages redis-server=redis-server redis-cli=redis-tools redis-benchmark=redis-tools \
@@ -185,6 +208,7 @@ ports=()
 [ -n "$NEED_REDIS" ] && ports+=("$REDIS_PORT")
 if has_target twemproxy; then ports+=("$TWEMPROXY_PORT" "$TWEMPROXY_STATS_PORT"); fi
 if has_target moonshard; then ports+=("$MOONSHARD_PORT"); fi
+if has_target moonshard-baseline; then ports+=("$BASELINE_PORT"); fi
 if has_target redis-cluster; then
   for p in "${REDIS_CLUSTER_PORTS[@]}"; do ports+=("$p" "$((p + 10000))"); done
 fi
@@ -206,6 +230,11 @@ OUT=$(cd "$OUT" && pwd)
 if [ -n "$NEED_JAR" ]; then
   cp "$SOURCE_JAR" "$OUT/moonshard-proxy.jar"
   MOONSHARD_JAR="$OUT/moonshard-proxy.jar"
+fi
+if has_target moonshard-baseline; then
+  SOURCE_BASELINE_JAR=$BASELINE_JAR
+  BASELINE_JAR="$OUT/baseline-moonshard-proxy.jar"
+  cp "$SOURCE_BASELINE_JAR" "$BASELINE_JAR"
 fi
 RAW="$OUT/raw.csv"
 SUMMARY="$OUT/summary.csv"
@@ -273,13 +302,13 @@ start_redis() { # start_redis PORT NAME [redis-server options...]: in the backgr
   REDIS_PIDS+=($!)
 }
 
-start_proxy() { # start_proxy PORT LOG: one Moonshard proxy in the background, pid in PROXY_PIDS
+start_proxy() { # start_proxy PORT LOG [JAR]: one Moonshard proxy in the background, pid in PROXY_PIDS
   local args=(--address "$HOST:$1" --announce-address "$HOST:$1")
   if [ -n "$THREADS" ]; then
     args+=(--thread-number "$THREADS")
   fi
   # shellcheck disable=SC2086 # MOONSHARD_JAVA_OPTS is a list of JVM options
-  java ${MOONSHARD_JAVA_OPTS:-} -jar "$MOONSHARD_JAR" "${args[@]}" >"$2" 2>&1 </dev/null &
+  java ${MOONSHARD_JAVA_OPTS:-} -jar "${3:-$MOONSHARD_JAR}" "${args[@]}" >"$2" 2>&1 </dev/null &
   PROXY_PIDS+=($!)
   LAST_PID=$!
 }
@@ -287,6 +316,16 @@ start_proxy() { # start_proxy PORT LOG: one Moonshard proxy in the background, p
 wait_proxy() { # wait_proxy PORT PID LOG
   wait_until 60 answers_or_died "$1" "$2" || die "the Moonshard proxy on port $1 does not answer PING (see $3)"
   kill -0 "$2" 2>/dev/null || die "the Moonshard proxy on port $1 exited (see $3)"
+}
+
+# setup_single_proxy PORT PID LOG NAME: waits for the proxy, gives it all 16384 slots on the one
+# redis-server, and waits until it serves SET
+setup_single_proxy() {
+  local reply
+  wait_proxy "$1" "$2" "$3"
+  reply=$(cli "$1" UMCTL SETCLUSTER v2 1 NOFLAGS load "$HOST:$REDIS_PORT" 1 0-16383 2>&1) || true
+  [ "$reply" = OK ] || die "UMCTL SETCLUSTER to $4 (port $1) answered: $reply"
+  wait_until 30 answers_set "$1" || die "$4 (port $1) does not serve SET (see $3)"
 }
 
 # The SETCLUSTER arguments for moonshard-cluster proxy number $1, as scripts/moonshard-cluster.sh
@@ -329,6 +368,11 @@ if has_target moonshard; then
   start_proxy "$MOONSHARD_PORT" "$OUT/moonshard.log"
   MOONSHARD_PID=$LAST_PID
 fi
+BASELINE_PID=""
+if has_target moonshard-baseline; then
+  start_proxy "$BASELINE_PORT" "$OUT/moonshard-baseline.log" "$BASELINE_JAR"
+  BASELINE_PID=$LAST_PID
+fi
 if has_target redis-cluster; then
   for p in "${REDIS_CLUSTER_PORTS[@]}"; do
     start_redis "$p" "redis-cluster-$p" --cluster-enabled yes \
@@ -353,10 +397,10 @@ if has_target twemproxy; then
   wait_until 30 answers_set "$TWEMPROXY_PORT" || die "twemproxy does not answer (see $OUT/twemproxy.log)"
 fi
 if has_target moonshard; then
-  wait_proxy "$MOONSHARD_PORT" "$MOONSHARD_PID" "$OUT/moonshard.log"
-  reply=$(cli "$MOONSHARD_PORT" UMCTL SETCLUSTER v2 1 NOFLAGS load "$HOST:$REDIS_PORT" 1 0-16383 2>&1) || true
-  [ "$reply" = OK ] || die "UMCTL SETCLUSTER answered: $reply"
-  wait_until 30 answers_set "$MOONSHARD_PORT" || die "Moonshard does not serve SET (see $OUT/moonshard.log)"
+  setup_single_proxy "$MOONSHARD_PORT" "$MOONSHARD_PID" "$OUT/moonshard.log" Moonshard
+fi
+if has_target moonshard-baseline; then
+  setup_single_proxy "$BASELINE_PORT" "$BASELINE_PID" "$OUT/moonshard-baseline.log" "the baseline Moonshard"
 fi
 if has_target redis-cluster; then
   nodes=()
@@ -410,6 +454,12 @@ bench_command() { # bench_command WORKLOAD: the redis-benchmark arguments after 
     echo "moonshard:   $(java -jar "$MOONSHARD_JAR" --version 2>/dev/null | head -n 1) ($SOURCE_JAR," \
       "$(date -u -r "$SOURCE_JAR" +%Y-%m-%dT%H:%M:%SZ)), thread_number=${THREADS:-default (one per core)} on every proxy"
   fi
+  if has_target moonshard-baseline; then
+    # timeout: a jar that does not know --version might start a proxy instead
+    echo "baseline:    $(timeout 20 java -jar "$BASELINE_JAR" --version 2>/dev/null </dev/null | head -n 1)" \
+      "($SOURCE_BASELINE_JAR, $(date -u -r "$SOURCE_BASELINE_JAR" +%Y-%m-%dT%H:%M:%SZ))," \
+      "thread_number=${THREADS:-default (one per core)}"
+  fi
   echo "redis:       $(redis-server --version | head -n 1)"
   echo "benchmark:   $(redis-benchmark --version 2>/dev/null | head -n 1)"
   if [ -n "$NUTCRACKER" ]; then
@@ -419,6 +469,8 @@ bench_command() { # bench_command WORKLOAD: the redis-benchmark arguments after 
   has_target direct && echo "  direct             redis-server $HOST:$REDIS_PORT (--save '' --appendonly no)"
   has_target twemproxy && echo "  twemproxy          nutcracker $HOST:$TWEMPROXY_PORT -> $HOST:$REDIS_PORT (one pool, server_connections 1)"
   has_target moonshard && echo "  moonshard          proxy $HOST:$MOONSHARD_PORT, all 16384 slots -> $HOST:$REDIS_PORT"
+  has_target moonshard-baseline &&
+    echo "  moonshard-baseline proxy $HOST:$BASELINE_PORT (baseline jar), all 16384 slots -> $HOST:$REDIS_PORT"
   if has_target redis-cluster; then
     echo "  redis-cluster      redis-server --cluster-enabled yes on ${REDIS_CLUSTER_PORTS[*]}, redis-cli --cluster create" \
       "--cluster-replicas 0; redis-benchmark --cluster via $HOST:${REDIS_CLUSTER_PORTS[0]}"
@@ -519,7 +571,7 @@ ratio() { # ratio A B: A/B with two decimals; nan when B is missing or 0
   awk -v a="$1" -v b="$2" 'BEGIN { if (b == "" || b == "nan" || b + 0 == 0 || a == "nan") print "nan"; else printf "%.2f", a / b }'
 }
 
-echo "workload,label,test,clients,pipeline,value_bytes,target,rounds,rps_median,p50_ms_median,p99_ms_median,rps_vs_direct,rps_vs_twemproxy,rps_vs_redis_cluster" >"$SUMMARY"
+echo "workload,label,test,clients,pipeline,value_bytes,target,rounds,rps_median,p50_ms_median,p99_ms_median,rps_vs_direct,rps_vs_twemproxy,rps_vs_redis_cluster,rps_vs_moonshard_baseline,p50_vs_moonshard_baseline,p99_vs_moonshard_baseline" >"$SUMMARY"
 row_format='%-16s %-18s %12s %8s %8s %10s %13s %17s\n'
 # shellcheck disable=SC2059 # the format is a variable on purpose
 printf "$row_format" workload target rps_median p50_ms p99_ms vs_direct vs_twemproxy vs_redis_cluster
@@ -535,24 +587,32 @@ for w in "${WORKLOADS[@]}"; do
       p99[$target]=$(column_median "$w" "$target" "$test_name" 14)
     done
     for target in "${wtargets[@]}"; do
-      vs_direct="" vs_twemproxy="" vs_cluster=""
+      vs_direct="" vs_twemproxy="" vs_cluster="" vs_base_rps="" vs_base_p50="" vs_base_p99=""
       if is_cluster_target "$target"; then
         vs_cluster=$(ratio "${rps[$target]}" "${rps[redis-cluster]:-}")
       else
         vs_direct=$(ratio "${rps[$target]}" "${rps[direct]:-}")
         vs_twemproxy=$(ratio "${rps[$target]}" "${rps[twemproxy]:-}")
+        vs_base_rps=$(ratio "${rps[$target]}" "${rps[moonshard-baseline]:-}")
+        vs_base_p50=$(ratio "${p50[$target]}" "${p50[moonshard-baseline]:-}")
+        vs_base_p99=$(ratio "${p99[$target]}" "${p99[moonshard-baseline]:-}")
       fi
       # shellcheck disable=SC2059
       printf "$row_format" "$test_name $label" "$target" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}" \
         "$vs_direct" "$vs_twemproxy" "$vs_cluster"
-      printf '%s,%s %s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$test_name" "$label" "$test_name" "$clients" \
-        "$pipeline" "$bytes" "$target" "$ROUNDS" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}" \
-        "$vs_direct" "$vs_twemproxy" "$vs_cluster" >>"$SUMMARY"
+      printf '%s,%s %s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$test_name" "$label" "$test_name" \
+        "$clients" "$pipeline" "$bytes" "$target" "$ROUNDS" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}" \
+        "$vs_direct" "$vs_twemproxy" "$vs_cluster" "$vs_base_rps" "$vs_base_p50" "$vs_base_p99" >>"$SUMMARY"
     done
     ratios=()
     if [ -n "${rps[moonshard]:-}" ]; then
       [ -n "${rps[direct]:-}" ] && ratios+=("moonshard/direct = $(ratio "${rps[moonshard]}" "${rps[direct]}")")
       [ -n "${rps[twemproxy]:-}" ] && ratios+=("moonshard/twemproxy = $(ratio "${rps[moonshard]}" "${rps[twemproxy]}")")
+      # old against new: rps above 1 is faster than the baseline, p50 and p99 above 1 slower
+      [ -n "${rps[moonshard-baseline]:-}" ] && ratios+=("moonshard/moonshard-baseline = $(
+        ratio "${rps[moonshard]}" "${rps[moonshard-baseline]}") (p50 $(
+        ratio "${p50[moonshard]}" "${p50[moonshard-baseline]}"), p99 $(
+        ratio "${p99[moonshard]}" "${p99[moonshard-baseline]}"))")
     fi
     if [ -n "${rps[moonshard-cluster]:-}" ] && [ -n "${rps[redis-cluster]:-}" ]; then
       ratios+=("moonshard-cluster/redis-cluster = $(ratio "${rps[moonshard-cluster]}" "${rps[redis-cluster]}")")

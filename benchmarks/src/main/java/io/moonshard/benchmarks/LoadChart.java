@@ -56,7 +56,8 @@ public final class LoadChart {
             "twemproxy", PALETTE[1],
             "moonshard", PALETTE[2],
             "redis-cluster", PALETTE[3],
-            "moonshard-cluster", PALETTE[4]);
+            "moonshard-cluster", PALETTE[4],
+            "moonshard-baseline", PALETTE[5]);
 
     private static Color colorOf(String target, int index) {
         Color known = KNOWN.get(target);
