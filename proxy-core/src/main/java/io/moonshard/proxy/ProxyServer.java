@@ -1,6 +1,7 @@
 package io.moonshard.proxy;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.moonshard.proxy.internal.runtime.ProxyRuntime;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -24,11 +25,11 @@ import java.util.concurrent.CompletableFuture;
 public final class ProxyServer implements AutoCloseable {
 
     private final ProxyConfig config;
-    private final io.moonshard.proxy.internal.ProxyRuntime runtime;
+    private final ProxyRuntime runtime;
 
     private ProxyServer(ProxyConfig config, LogLevelControl logLevelControl) {
         this.config = config;
-        this.runtime = new io.moonshard.proxy.internal.ProxyRuntime(config, logLevelControl);
+        this.runtime = new ProxyRuntime(config, logLevelControl);
     }
 
     public static Builder builder() {

@@ -51,7 +51,7 @@ class LogbackLevelControlTest {
             assertThat(client.call("CONFIG", "SET", "moonshard-loglevel", "debug")).isEqualTo("+OK\r\n");
 
             assertThat(root.getLevel()).isEqualTo(Level.DEBUG);
-            assertThat(LoggerFactory.getLogger("io.moonshard.proxy.internal.BackendConnection").isDebugEnabled()).isTrue();
+            assertThat(LoggerFactory.getLogger("io.moonshard.proxy.internal.backend.BackendConnection").isDebugEnabled()).isTrue();
             assertThat(client.call("CONFIG", "GET", "moonshard-loglevel"))
                     .isEqualTo("*2\r\n$18\r\nmoonshard-loglevel\r\n$5\r\ndebug\r\n");
             assertThat(client.call("CONFIG", "SET", "moonshard-loglevel", "chatty"))

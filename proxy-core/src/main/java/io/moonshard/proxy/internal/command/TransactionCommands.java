@@ -1,0 +1,270 @@
+package io.moonshard.proxy.internal.command;
+
+import io.moonshard.cluster.command.CommandSpec;
+import io.moonshard.cluster.command.FanOut;
+import io.moonshard.cluster.command.KeyPositions;
+import io.moonshard.cluster.route.RouteDecision;
+import io.moonshard.cluster.route.Router;
+import io.moonshard.cluster.topology.ClusterSnapshot;
+import io.moonshard.proxy.internal.backend.BackendConnection;
+import io.moonshard.proxy.internal.backend.ReplyTarget;
+import io.moonshard.proxy.internal.route.CommandPolicy;
+import io.moonshard.proxy.internal.route.Forwarder;
+import io.moonshard.proxy.internal.route.ScriptUsers;
+import io.moonshard.proxy.internal.session.ClientSession;
+import io.moonshard.proxy.internal.session.ReplySlot;
+import io.moonshard.proxy.internal.session.Transaction;
+import io.moonshard.resp.RespCommand;
+import io.moonshard.resp.RespCommands;
+import io.moonshard.resp.RespReplies;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * MULTI / EXEC / DISCARD / WATCH / UNWATCH with Redis Cluster's rules: each command is judged alone
+ * while queueing (a slot of another proxy gets {@code MOVED} and makes EXEC answer {@code EXECABORT});
+ * EXEC is judged by all the queued keys together ({@code CROSSSLOT} when they span several slots), as
+ * a Redis Cluster node does.
+ *
+ * <p>How it runs: the proxy answers MULTI and each {@code QUEUED} itself, checking each command as it
+ * is queued (unknown, wrong arity, slot); EXEC then writes {@code MULTI, the commands, EXEC} in one go
+ * to the slot's backend and hands the client only the EXEC reply. The writes are contiguous on the
+ * connection (one event loop writes them back to back), so a shared connection serves too. WATCH needs
+ * the watched keys to stay watched between round trips, so it moves the client onto a dedicated
+ * connection to the keys' backend, where its EXEC then runs.
+ */
+final class TransactionCommands {
+
+    private static final AsciiString PAUSE = AsciiString.cached("PAUSE");
+    private static final AsciiString UNPAUSE = AsciiString.cached("UNPAUSE");
+
+    /** Commands a client in MULTI runs at once instead of queueing, as in Redis's processCommand. */
+    static final Set<String> NOT_QUEUED = Set.of("exec", "discard", "multi", "watch", "quit", "reset");
+
+    private static final byte[] MULTI = RespCommands.encode("MULTI");
+    private static final byte[] EXEC = RespCommands.encode("EXEC");
+    private static final byte[] UNWATCH = RespCommands.encode("UNWATCH");
+
+    private final ProxyContext proxy;
+    private final Forwarder forwarder;
+
+    TransactionCommands(ProxyContext proxy, Forwarder forwarder) {
+        this.proxy = proxy;
+        this.forwarder = forwarder;
+    }
+
+    void multi(ClientSession s, ReplySlot slot, RespCommand command) {
+        if (s.transaction != null) {
+            s.replyError(slot, "ERR MULTI calls can not be nested");
+            return;
+        }
+        s.transaction = new Transaction();
+        s.reply(slot, RespReplies.ok());
+    }
+
+    /** A command sent while in MULTI (not one of {@link #NOT_QUEUED}): checked, kept, answered QUEUED. */
+    /**
+     * Commands the proxy answers itself because they act on the client's connection or on the proxy's
+     * users (AUTH, HELLO, ACL, CLIENT REPLY/KILL/TRACKING/...): inside MULTI they would run at EXEC on
+     * the backend connection, changing its user, protocol or replies for every client sharing it, or
+     * the backend's own users. CLIENT PAUSE/UNPAUSE are the exception: they are meant for the backends.
+     */
+    private static boolean proxyStateInTransaction(String topName, RespCommand command) {
+        return switch (topName) {
+            case "acl", "auth", "hello" -> true;
+            case "client" -> command.argCount() < 2
+                    || !(command.argEqualsIgnoreCase(1, PAUSE) || command.argEqualsIgnoreCase(1, UNPAUSE));
+            default -> false;
+        };
+    }
+
+    void queue(ClientSession s, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
+        Transaction tx = s.transaction;
+        if (spec.has(io.moonshard.cluster.command.CommandFlag.NO_MULTI)) {
+            tx.dirty = true; // SAVE, SHUTDOWN, SYNC...: Redis refuses them in a transaction before anything else
+            s.replyError(slot, "ERR Command not allowed inside a transaction");
+            return;
+        }
+        String topName = spec.containerName() != null ? spec.containerName() : spec.name();
+        String refusal = CommandPolicy.refusal(topName, command);
+        if (refusal == null && proxyStateInTransaction(topName, command)) {
+            refusal = "ERR '" + spec.name() + "' inside MULTI is not supported by this proxy: it acts on the "
+                    + "proxy's connection or users, which EXEC would change at the backend instead";
+        }
+        if (refusal == null && topName.equals("config")) {
+            refusal = ProtectedConfig.transactionRefusal(command); // EXEC's reply could not be filtered
+        }
+        if (refusal != null) {
+            tx.dirty = true;
+            s.replyError(slot, refusal);
+            return;
+        }
+        KeyPositions keys = s.pool.keyPositions;
+        int keyCount = spec.findSlotArguments(command, keys);
+        ClusterSnapshot snapshot = proxy.cluster().snapshot();
+        RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, FanOut.NONE);
+        switch (decision.kind()) {
+            case LOCAL, KEY_CHECK -> {
+                // each command is judged alone while queueing; several slots fail EXEC, as in Redis
+                if (tx.slot < 0) {
+                    tx.slot = decision.slot();
+                } else if (tx.slot != decision.slot()) {
+                    tx.crossSlot = true;
+                }
+            }
+            case NO_KEYS, INVALID_ARGS -> {
+                // runs wherever the transaction runs; Redis itself judges the arguments at EXEC
+            }
+            default -> {
+                tx.dirty = true;
+                forwarder.replyRouteError(s, slot, decision, "CROSSSLOT Keys in request don't hash to the same slot");
+                return;
+            }
+        }
+        tx.queue(command.frame().retainedDuplicate());
+        tx.hasScript |= Forwarder.SCRIPTS.contains(spec.name());
+        if (spec.name().startsWith("client")) { // "client", or "client|pause" where the table has subcommands
+            tx.clientCommands.add(command.retain()); // CLIENT PAUSE takes effect at EXEC: noted then
+        }
+        s.reply(slot, RespReplies.queued());
+    }
+
+    void exec(ClientSession s, ReplySlot slot, RespCommand command) {
+        Transaction tx = s.transaction;
+        if (tx == null) {
+            s.replyError(slot, "ERR EXEC without MULTI");
+            return;
+        }
+        s.transaction = null;
+        String watched = s.watchBackend;
+        s.watchBackend = null; // EXEC unwatches everything, whatever happens
+        try {
+            // Redis routes EXEC by every queued key first (CROSSSLOT, MOVED), then EXEC itself aborts
+            // on queueing errors
+            if (tx.crossSlot) {
+                unwatch(s, watched);
+                s.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
+                return;
+            }
+            ClusterSnapshot snapshot = proxy.cluster().snapshot();
+            if (tx.dirty && (tx.slot < 0 || snapshot.localOwner(tx.slot) != null)) {
+                unwatch(s, watched);
+                s.replyError(slot, "EXECABORT Transaction discarded because of previous errors.");
+                return;
+            }
+            String backend;
+            if (tx.slot >= 0) {
+                // ownership may have changed since the commands were queued: decide again, like EXEC in Redis
+                backend = snapshot.localOwner(tx.slot);
+                if (backend == null) {
+                    unwatch(s, watched);
+                    String peer = snapshot.redirectOwner(tx.slot);
+                    s.replyError(slot, peer != null ? "MOVED " + tx.slot + " " + peer : "CLUSTERDOWN Hash slot not served");
+                    return;
+                }
+            } else if (watched != null) {
+                backend = watched;
+            } else {
+                backend = forwarder.defaultBackend(snapshot);
+                if (backend == null) {
+                    s.replyError(slot, snapshot.isConfigured() ? "CLUSTERDOWN Hash slot not served"
+                            : "CLUSTERDOWN The cluster is down");
+                    return;
+                }
+            }
+            if (watched != null && !watched.equals(backend)) {
+                // the watched keys live on another backend, which cannot see this transaction's writes
+                unwatch(s, watched);
+                s.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
+                return;
+            }
+            if (tx.hasScript && !s.user.unrestricted()) {
+                BackendConnection own = s.dedicatedConnection(backend);
+                if (own == null) {
+                    unwatch(s, watched);
+                    s.replyError(slot, forwarder.dedicatedLimitError());
+                    return;
+                }
+                // the whole transaction runs as the mirror: every command in it passed the same rules here
+                List<ByteBuf> before = new ArrayList<>(tx.queued.size() + 1);
+                before.add(Unpooled.wrappedBuffer(MULTI));
+                before.addAll(tx.queued);
+                tx.queued.clear(); // ownership passed to ScriptUsers
+                ScriptUsers.send(s, slot, own, before, Unpooled.wrappedBuffer(EXEC));
+                tx.clientCommands.forEach(client -> CommandDispatcher.notePause(proxy, client));
+                return;
+            }
+            BackendConnection connection = s.connectionFor(backend);
+            connection.send(ReplyTarget.discard(), Unpooled.wrappedBuffer(MULTI));
+            for (ByteBuf frame : tx.queued) {
+                connection.send(ReplyTarget.discard(), frame);
+            }
+            tx.queued.clear(); // ownership passed to the connection
+            connection.send(slot, Unpooled.wrappedBuffer(EXEC));
+            tx.clientCommands.forEach(client -> CommandDispatcher.notePause(proxy, client));
+            connection.pauseIfSaturated(s);
+        } finally {
+            tx.release();
+        }
+    }
+
+    void discard(ClientSession s, ReplySlot slot, RespCommand command) {
+        Transaction tx = s.transaction;
+        if (tx == null) {
+            s.replyError(slot, "ERR DISCARD without MULTI");
+            return;
+        }
+        s.transaction = null;
+        tx.release();
+        unwatch(s, s.watchBackend);
+        s.watchBackend = null;
+        s.reply(slot, RespReplies.ok());
+    }
+
+    void watch(ClientSession s, ReplySlot slot, RespCommand command, CommandSpec spec) {
+        if (s.transaction != null) {
+            s.replyError(slot, "ERR WATCH inside MULTI is not allowed");
+            return;
+        }
+        KeyPositions keys = s.pool.keyPositions;
+        int keyCount = spec.findSlotArguments(command, keys);
+        RouteDecision decision = Router.route(proxy.cluster().snapshot(), command, keyCount, keys);
+        if (decision.kind() != RouteDecision.Kind.LOCAL && decision.kind() != RouteDecision.Kind.KEY_CHECK) {
+            forwarder.replyRouteError(s, slot, decision, decision.errorLine());
+            return;
+        }
+        if (s.watchBackend != null && !s.watchBackend.equals(decision.backend())) {
+            s.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
+            return;
+        }
+        BackendConnection own = s.dedicatedConnection(decision.backend());
+        if (own == null) {
+            s.replyError(slot, forwarder.dedicatedLimitError());
+            return;
+        }
+        s.watchBackend = decision.backend();
+        own.send(slot, command.frame().retainedDuplicate());
+        own.pauseIfSaturated(s);
+    }
+
+    void unwatch(ClientSession s, ReplySlot slot, RespCommand command) {
+        String watched = s.watchBackend;
+        s.watchBackend = null;
+        if (watched == null) {
+            s.reply(slot, RespReplies.ok());
+            return;
+        }
+        s.connectionFor(watched).send(slot, command.frame().retainedDuplicate());
+    }
+
+    /** Forgets WATCHed keys on their backend (EXEC that never reached it, DISCARD); the reply is dropped. */
+    private static void unwatch(ClientSession s, String watched) {
+        if (watched != null) {
+            s.connectionFor(watched).send(ReplyTarget.discard(), Unpooled.wrappedBuffer(UNWATCH));
+        }
+    }
+}

@@ -1,0 +1,280 @@
+package io.moonshard.proxy.internal.route;
+
+import io.moonshard.cluster.command.CommandSpec;
+import io.moonshard.cluster.command.FanOut;
+import io.moonshard.cluster.command.KeyPositions;
+import io.moonshard.cluster.route.RouteDecision;
+import io.moonshard.cluster.route.Router;
+import io.moonshard.cluster.topology.ClusterSnapshot;
+import io.moonshard.proxy.internal.backend.BackendConnection;
+import io.moonshard.proxy.internal.backend.ReplyTarget;
+import io.moonshard.proxy.internal.command.ProxyContext;
+import io.moonshard.proxy.internal.session.ClientSession;
+import io.moonshard.proxy.internal.session.ReplySlot;
+import io.moonshard.resp.RespCommand;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Routes a data command by its keys with the pure {@link Router} and carries out the decision: the
+ * request frame goes unchanged to the local backend that owns the slot, or the client gets the
+ * redirect or error a Redis Cluster node would give.
+ */
+public final class Forwarder {
+
+    private final ProxyContext proxy;
+
+    public Forwarder(ProxyContext proxy) {
+        this.proxy = proxy;
+    }
+
+    public void forward(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
+        ClusterSnapshot snapshot = proxy.cluster().snapshot(); // read once: one command, one view
+        KeyPositions keys = session.pool.keyPositions;
+        int keyCount = spec.findSlotArguments(command, keys);
+        // Redis Cluster's rule unless the operator opted in to splitting keys over the local backends
+        FanOut fanOut = proxy.config().allowCrossSlotLocal() ? spec.fanOut() : FanOut.NONE;
+        RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, fanOut);
+        switch (decision.kind()) {
+            case LOCAL -> sendOrBlock(session, slot, command, spec, decision.backend());
+            // An open slot. Keys move only when a migration engine moves them, and this version has
+            // none, so every key of a slot being migrated away is still at its backend: serving it
+            // there is what Router.afterKeyCheck would decide. The existence check comes with the engine.
+            case KEY_CHECK -> sendOrBlock(session, slot, command, spec, decision.backend());
+            case NO_KEYS -> {
+                if (DEBUG_KEY_SUBCOMMANDS.contains(debugSubcommand(spec, command))) {
+                    forwardByArgument(session, slot, command, snapshot, 2);
+                } else {
+                    forwardKeyless(session, slot, command, spec, snapshot);
+                }
+            }
+            case INVALID_ARGS -> {
+                // Redis rejects these arguments itself; any local backend gives its exact error
+                if (!sendToAnyBackend(session, slot, command)) {
+                    session.replyError(slot, "CLUSTERDOWN The cluster is down");
+                }
+            }
+            case FAN_OUT -> MultiBackendCommands.split(session, slot, command, decision.fanOutPlan());
+            default -> replyRouteError(session, slot, decision, decision.errorLine());
+        }
+    }
+
+    /** Scripts and functions: run on the client's dedicated connection when one is available. */
+    public static final Set<String> SCRIPTS =
+            Set.of("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro");
+
+    /** DEBUG subcommands whose argument 2 is a key (Redis's table declares no keys for DEBUG). */
+    private static final Set<String> DEBUG_KEY_SUBCOMMANDS =
+            Set.of("object", "digest-value", "listpack", "ziplist", "sdslen", "quicklist-packed-threshold");
+
+    private static String debugSubcommand(CommandSpec spec, RespCommand command) {
+        return spec.name().equals("debug") && command.argCount() >= 3
+                ? command.argString(1).toLowerCase(Locale.ROOT) : "";
+    }
+
+    /** Routes by the slot of argument {@code index} as if it were the command's key. */
+    private void forwardByArgument(ClientSession session, ReplySlot slot, RespCommand command, ClusterSnapshot snapshot,
+                                   int index) {
+        int keySlot = io.moonshard.cluster.slot.SlotHash.slot(command.frame(), command.argOffset(index),
+                command.argLength(index));
+        String backend = snapshot.localOwner(keySlot);
+        if (backend != null) {
+            send(session, slot, command, backend);
+            return;
+        }
+        String peer = snapshot.redirectOwner(keySlot);
+        session.replyError(slot, peer != null ? "MOVED " + keySlot + " " + peer : "CLUSTERDOWN Hash slot not served");
+    }
+
+    /**
+     * Answers a decision that is not served here (MOVED, ASK, CROSSSLOT, CLUSTERDOWN, TRYAGAIN) with
+     * its error line, or {@code fallback} when it has none; redirects are counted.
+     */
+    public void replyRouteError(ClientSession session, ReplySlot slot, RouteDecision decision, String fallback) {
+        if (decision.isRedirect()) {
+            proxy.metrics().redirected();
+        }
+        session.replyError(slot, decision.errorLine() != null ? decision.errorLine() : fallback);
+    }
+
+    /** Sends the frame as it came from the client to {@code backend}. */
+    public void send(ClientSession session, ReplySlot slot, RespCommand command, String backend) {
+        BackendConnection connection = session.connectionFor(backend);
+        connection.send(slot, command.frame().retainedDuplicate());
+        connection.pauseIfSaturated(session);
+    }
+
+    /**
+     * As {@link #send}, except that a command which may block (BLPOP, XREAD ... BLOCK, WAIT, ...) goes
+     * on the client's dedicated connection to {@code backend}: blocking a shared connection would stall
+     * every other client on it. It waits there as long as Redis makes it wait (the backend timeout does
+     * not apply), and ends when the client disconnects, which closes that connection.
+     */
+    private void sendOrBlock(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec,
+                             String backend) {
+        if (!BlockingCommands.mayBlock(spec, command)) {
+            if (SCRIPTS.contains(spec.name())) {
+                // a script may run for seconds; on the client's own connection it does not hold up the
+                // other clients sharing a connection (they get BUSY from Redis, as from a node)
+                BackendConnection own = session.dedicatedConnection(backend);
+                if (!session.user.unrestricted()) {
+                    // the commands it calls are checked by Redis against the user it runs as
+                    if (own == null) {
+                        session.replyError(slot, dedicatedLimitError());
+                    } else {
+                        ScriptUsers.send(session, slot, own, List.of(), command.frame().retainedDuplicate());
+                    }
+                    return;
+                }
+                if (own != null) {
+                    own.send(slot, command.frame().retainedDuplicate());
+                    own.pauseIfSaturated(session);
+                    return;
+                }
+            }
+            send(session, slot, command, backend);
+            return;
+        }
+        BackendConnection own = session.dedicatedConnection(backend);
+        if (own == null) {
+            session.replyError(slot, dedicatedLimitError());
+            return;
+        }
+        slot.mayBlock = true;
+        session.blockingCommandStarted();
+        own.send(slot, command.frame().retainedDuplicate());
+        own.pauseIfSaturated(session);
+    }
+
+    public String dedicatedLimitError() {
+        return dedicatedLimitError(proxy);
+    }
+
+    public static String dedicatedLimitError(ProxyContext proxy) {
+        return "ERR max number of dedicated backend connections reached (max_dedicated_connections "
+                + proxy.live().maxDedicatedConnections() + "); blocking commands, WATCH and pub/sub need one";
+    }
+
+    /**
+     * Where a command that touches no key runs when one backend must be picked (zero-key scripts,
+     * transactions without keys, WAIT): the first local backend in SETCLUSTER order. Null when none.
+     */
+    public String defaultBackend(ClusterSnapshot snapshot) {
+        var backends = snapshot.localBackends();
+        return backends.isEmpty() ? null : backends.iterator().next();
+    }
+
+    /**
+     * A command without keys (DBSIZE, KEYS, SCAN, FLUSHALL, SCRIPT, CONFIG, ...). A Redis Cluster node
+     * runs it on its own data; with one local backend that is what forwarding does. Over several,
+     * the commands Redis tags as all-shards go to each and their replies merge
+     * ({@link MultiBackendCommands}); the rest (CONFIG GET, TIME, zero-key EVAL, ...) run on the first.
+     */
+    private void forwardKeyless(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec,
+                                ClusterSnapshot snapshot) {
+        if (!snapshot.isConfigured()) {
+            session.replyError(slot, "CLUSTERDOWN The cluster is down");
+            return;
+        }
+        var backends = snapshot.localBackends();
+        if (backends.isEmpty()) {
+            session.replyError(slot, "CLUSTERDOWN Hash slot not served");
+            return;
+        }
+        if (backends.size() > 1) {
+            if (spec.name().equals("scan")) {
+                MultiBackendCommands.scan(session, slot, command, List.copyOf(backends));
+                return;
+            }
+            MultiBackendCommands.Merge merge = MultiBackendCommands.broadcastMerge(spec);
+            if (merge != null) {
+                MultiBackendCommands.broadcast(session, slot, command, merge, List.copyOf(backends));
+                return;
+            }
+        }
+        sendOrBlock(session, slot, command, spec, backends.iterator().next());
+    }
+
+    /** Sends a keyless command to any local backend (COMMAND INFO/DOCS); false when there is none. */
+    public boolean sendToAnyBackend(ClientSession session, ReplySlot slot, RespCommand command) {
+        var backends = proxy.cluster().snapshot().localBackends();
+        if (backends.isEmpty()) {
+            return false;
+        }
+        send(session, slot, command, backends.iterator().next());
+        return true;
+    }
+
+    /**
+     * SCRIPT KILL / FUNCTION KILL: sent to every local backend, each on a new connection closed after
+     * its reply (the busy backend may be running the script on this client's shared connection, behind
+     * which a KILL would wait forever). The client gets OK when some backend stopped a script, else
+     * the error of a backend running one (BUSY, UNKILLABLE), else NOTBUSY ({@link AnyOkMerge}).
+     */
+    public void sendOnFreshConnection(ClientSession session, ReplySlot slot, RespCommand command) {
+        var backends = proxy.cluster().snapshot().localBackends();
+        if (backends.isEmpty()) {
+            session.replyError(slot, "CLUSTERDOWN Hash slot not served");
+            return;
+        }
+        AnyOkMerge merge = new AnyOkMerge(slot, backends.size());
+        for (String backend : backends) {
+            BackendConnection fresh = session.pool.dedicatedConnection(backend, session.protocol);
+            fresh.send(new ReplyTarget() {
+                @Override
+                public void complete(io.netty.buffer.ByteBuf reply) {
+                    fresh.drain();
+                    merge.part(reply);
+                }
+            }, command.frame().retainedDuplicate());
+        }
+    }
+
+    /**
+     * Merges replies of several backends into one, as the one node that runs the script would answer:
+     * {@code +OK} (a backend stopped a script) over any other error (BUSY, UNKILLABLE: a backend runs
+     * a script that cannot be stopped this way) over NOTBUSY (nothing runs there), whatever order they
+     * arrive in.
+     */
+    private static final class AnyOkMerge {
+        private final ReplySlot slot;
+        private int remaining;
+        private io.netty.buffer.ByteBuf chosen;
+        private int chosenRank = -1;
+
+        AnyOkMerge(ReplySlot slot, int parts) {
+            this.slot = slot;
+            this.remaining = parts;
+        }
+
+        private static int rank(io.netty.buffer.ByteBuf reply) {
+            if (!reply.isReadable()) {
+                return 0;
+            }
+            byte type = reply.getByte(reply.readerIndex());
+            if (type == '+') {
+                return 3;
+            }
+            boolean notBusy = reply.readableBytes() >= 8
+                    && reply.toString(reply.readerIndex(), 8, java.nio.charset.StandardCharsets.US_ASCII).equals("-NOTBUSY");
+            return notBusy ? 1 : 2;
+        }
+
+        void part(io.netty.buffer.ByteBuf reply) {
+            int rank = rank(reply);
+            if (rank > chosenRank) {
+                if (chosen != null) {
+                    chosen.release();
+                }
+                chosen = reply;
+                chosenRank = rank;
+            } else {
+                reply.release();
+            }
+            if (--remaining == 0) {
+                slot.complete(chosen);
+            }
+        }
+    }
+}

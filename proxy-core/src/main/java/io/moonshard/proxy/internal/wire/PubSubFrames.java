@@ -1,0 +1,71 @@
+package io.moonshard.proxy.internal.wire;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads the subscription count out of the confirmations Redis sends on a pub/sub connection
+ * ({@code [subscribe, channel, 3]}, as a RESP2 array or a RESP3 push), so the proxy knows when the
+ * client leaves subscribed mode. Messages and anything else are left alone.
+ */
+public final class PubSubFrames {
+
+    /** What a confirmation counts: channels and patterns together, or shard channels (Redis 7.0). */
+    public enum Kind { CLASSIC, SHARD }
+
+    private PubSubFrames() {
+    }
+
+    /** The confirmation's kind, or null when {@code frame} is not a (un)subscribe confirmation. */
+    public static Kind confirmationKind(ByteBuf frame) {
+        int i = frame.readerIndex();
+        if (frame.readableBytes() < 12) {
+            return null;
+        }
+        byte type = frame.getByte(i);
+        if ((type != '*' && type != '>') || frame.getByte(i + 1) != '3' || frame.getByte(i + 2) != '\r'
+                || frame.getByte(i + 4) != '$') {
+            return null;
+        }
+        int lengthEnd = frame.indexOf(i + 5, Math.min(i + 8, frame.writerIndex()), (byte) '\r');
+        if (lengthEnd < 0) {
+            return null;
+        }
+        int length;
+        try {
+            length = Integer.parseInt(frame.toString(i + 5, lengthEnd - i - 5, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (length < 9 || length > 12 || lengthEnd + 2 + length > frame.writerIndex()) {
+            return null;
+        }
+        String name = frame.toString(lengthEnd + 2, length, StandardCharsets.US_ASCII).toLowerCase(java.util.Locale.ROOT);
+        return switch (name) {
+            case "subscribe", "unsubscribe", "psubscribe", "punsubscribe" -> Kind.CLASSIC;
+            case "ssubscribe", "sunsubscribe" -> Kind.SHARD;
+            default -> null;
+        };
+    }
+
+    /** The count a confirmation ends with ({@code :<n>\r\n}, its last element), or -1. */
+    public static long trailingCount(ByteBuf frame) {
+        int end = frame.writerIndex() - 2; // before the final CRLF
+        int start = end - 1;
+        while (start > frame.readerIndex() && frame.getByte(start) != ':') {
+            byte b = frame.getByte(start);
+            if (b < '0' || b > '9') {
+                return -1;
+            }
+            start--;
+        }
+        if (start <= frame.readerIndex() || frame.getByte(start - 1) != '\n' || start + 1 >= end) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(frame.toString(start + 1, end - start - 1, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}
