@@ -1,7 +1,5 @@
 package io.moonshard.proxy.internal.backend;
 
-import io.moonshard.proxy.internal.command.ProxyContext;
-import io.moonshard.proxy.internal.wire.Replies;
 import io.moonshard.resp.RespReplyDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -23,11 +21,9 @@ final class BackendChannelInitializer extends ChannelInitializer<Channel> {
      */
     private static final int BACKEND_MAX_NESTING = 1 << 20;
 
-    private final ProxyContext proxy;
     private final BackendConnection connection;
 
-    BackendChannelInitializer(ProxyContext proxy, BackendConnection connection) {
-        this.proxy = proxy;
+    BackendChannelInitializer(BackendConnection connection) {
         this.connection = connection;
     }
 

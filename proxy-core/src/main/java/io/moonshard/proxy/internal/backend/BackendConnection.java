@@ -2,11 +2,8 @@ package io.moonshard.proxy.internal.backend;
 
 import io.moonshard.proxy.HostPort;
 import io.moonshard.proxy.ProxyConfig;
-import io.moonshard.proxy.internal.command.ProxyContext;
 import io.moonshard.proxy.internal.metrics.LoopStats;
 import io.moonshard.proxy.internal.metrics.ProxyMeters;
-import io.moonshard.proxy.internal.route.ScriptUsers;
-import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.wire.FlatArrays;
 import io.moonshard.proxy.internal.wire.PubSubFrames;
 import io.moonshard.proxy.internal.wire.Replies;
@@ -58,7 +55,7 @@ public final class BackendConnection {
     private final HostPort hostPort;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
-    private final ProxyContext proxy;
+    private final BackendEnvironment env;
     /** This loop's counts (bytes, backend latency). */
     private final LoopStats stats;
     /** The connection-state gauges of this address, shared by every loop: changed on state changes only. */
@@ -79,13 +76,13 @@ public final class BackendConnection {
     private long timeoutCheckPeriodNanos;
     /** Set when this address left the cluster metadata: close as soon as nothing is in flight. */
     private boolean draining;
-    private final List<ClientSession> waiters = new ArrayList<>();
+    private final List<ConnectionOwner> waiters = new ArrayList<>();
     /**
      * Set when this is a client's pub/sub connection: the backend then sends frames nobody asked for
      * (messages), so once the proxy's own handshake is answered every frame goes to this client as it
      * comes, and requests sent here get no reply slot of their own.
      */
-    private ClientSession pushSink;
+    private ConnectionOwner pushSink;
     /** Dedicated connections learn their client id at the backend (CLIENT UNBLOCK needs it); else -1. */
     private boolean wantsClientId;
     private volatile long backendClientId = -1;
@@ -95,7 +92,7 @@ public final class BackendConnection {
      * The client whose dedicated connection this is (null for pooled connections and spares): frames
      * the backend pushes on its own ({@code >} frames of RESP3: tracking invalidations) go to it.
      */
-    private ClientSession owner;
+    private ConnectionOwner owner;
     /** Requests held back while {@link #hold} is in force: target, frame, target, frame, ... */
     private ArrayDeque<Object> held;
     /** When bytes last arrived from the backend: a reply still streaming in is not a timeout. */
@@ -105,14 +102,14 @@ public final class BackendConnection {
     /** A pub/sub connection switched protocol: the HELLO reply among its frames is dropped. */
     private boolean swallowHelloReply;
     /**
-     * The script user ({@link ScriptUsers}) this connection installed at the backend and logged in to,
+     * The script user ({@code ScriptUsers} of the route layer) this connection installed at the backend and logged in to,
      * or null; forgotten on every new channel, as a backend that restarted has lost it.
      */
     public String scriptUser;
 
-    BackendConnection(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap, LoopStats stats, String address,
+    BackendConnection(BackendEnvironment env, EventLoop loop, Bootstrap bootstrap, LoopStats stats, String address,
                       int protocol) {
-        this.proxy = proxy;
+        this.env = env;
         this.loop = loop;
         this.bootstrap = bootstrap;
         this.stats = stats;
@@ -166,7 +163,7 @@ public final class BackendConnection {
         if (target != NO_REPLY) {
             inFlight.addLast(target);
         }
-        proxy.metrics().backendRequestSent();
+        env.metrics().backendRequestSent();
         stats.add(LoopStats.BACKEND_SENT_BYTES, frame.readableBytes());
         if (wantsClientId && target.mayBlock) {
             // a blocking command on a client's own connection: out at once, not at the end of the
@@ -197,7 +194,7 @@ public final class BackendConnection {
      * Back-pressure: when this backend cannot take more bytes, the client that fed it stops reading
      * until the backend drains below its low-water mark.
      */
-    public void pauseIfSaturated(ClientSession session) {
+    public void pauseIfSaturated(ConnectionOwner session) {
         if (state == State.CONNECTED && !channel.isWritable() && !waiters.contains(session)) {
             waiters.add(session);
             session.pauseReading();
@@ -205,7 +202,7 @@ public final class BackendConnection {
     }
 
     private void resumeWaiters() {
-        for (ClientSession session : waiters) {
+        for (ConnectionOwner session : waiters) {
             session.resumeReading();
         }
         waiters.clear();
@@ -217,7 +214,7 @@ public final class BackendConnection {
         }
         setState(State.CONNECTING);
         ChannelFuture future = bootstrap.clone(loop)
-                .handler(new BackendChannelInitializer(proxy, this))
+                .handler(new BackendChannelInitializer(this))
                 .connect(hostPort.host(), hostPort.port());
         future.addListener(f -> onConnectResult(future));
     }
@@ -246,7 +243,7 @@ public final class BackendConnection {
             log.warn("event=backend_connect_failed backend={} cause=\"{}\"", address, lastFailure);
             failQueued(unreachableError());
             if (pushSink != null) {
-                pushSink.channel().close(); // its subscribe requests cannot be answered
+                pushSink.pushConnectionLost(); // its subscribe requests cannot be answered
             }
             notifyClientId(-1);
         }
@@ -261,8 +258,8 @@ public final class BackendConnection {
      */
     private void writeHandshake() {
         scriptUser = null;
-        ProxyConfig config = proxy.config();
-        if (proxy.cluster().snapshot().peers().containsKey(address)) {
+        ProxyConfig config = env.config();
+        if (env.isPeerProxy(address)) {
             // a peer proxy, not a Redis: it knows the cluster secret, not the backends' password
             if (config.clusterSecret() != null) {
                 write(new ReplyTarget() {
@@ -385,13 +382,13 @@ public final class BackendConnection {
         if (pushSink != null) {
             // the client's subscriptions died with the connection; like a Redis node going away, the
             // client sees its connection close and subscribes again
-            pushSink.channel().close();
+            pushSink.pushConnectionLost();
         }
         notifyClientId(-1);
     }
 
     /** Turns this (dedicated) connection into {@code session}'s pub/sub connection; see {@link #pushSink}. */
-    public void enablePush(ClientSession session) {
+    public void enablePush(ConnectionOwner session) {
         pushSink = session;
     }
 
@@ -403,7 +400,7 @@ public final class BackendConnection {
      * Makes this (dedicated) connection {@code session}'s pub/sub connection subscribed to
      * {@code channel}, without the client seeing the confirmation: the client did not ask for it here.
      */
-    public void subscribeHidden(ClientSession session, String channel) {
+    public void subscribeHidden(ConnectionOwner session, String channel) {
         enablePush(session);
         hiddenConfirmations++;
         send(ReplyTarget.discard(), Unpooled.wrappedBuffer(RespCommands.encode("SUBSCRIBE", channel)));
@@ -417,12 +414,12 @@ public final class BackendConnection {
     }
 
     private void failTarget(ReplyTarget target, String error) {
-        proxy.metrics().backendError();
-        target.complete(Replies.error(proxy.allocator(), error));
+        env.metrics().backendError();
+        target.complete(Replies.error(env.allocator(), error));
     }
 
     private void scheduleTimeoutCheck() {
-        long period = checkPeriod(proxy.live().backendTimeoutNanos());
+        long period = checkPeriod(env.limits().backendTimeoutNanos());
         timeoutCheckPeriodNanos = period;
         timeoutCheck = loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.NANOSECONDS);
     }
@@ -434,7 +431,7 @@ public final class BackendConnection {
     private void checkTimeout() {
         // the backend timeout may change at run time (CONFIG SET moonshard-backend-timeout): read it per
         // check, a volatile read every quarter timeout, nothing on the request path
-        long timeoutNanos = proxy.live().backendTimeoutNanos();
+        long timeoutNanos = env.limits().backendTimeoutNanos();
         if (checkPeriod(timeoutNanos) != timeoutCheckPeriodNanos && timeoutCheck != null) {
             timeoutCheck.cancel(false); // keep checking at a quarter of the new timeout
             scheduleTimeoutCheck();
@@ -564,7 +561,7 @@ public final class BackendConnection {
     }
 
     /** Marks this dedicated connection as {@code session}'s: see {@link #owner}. */
-    public void setOwner(ClientSession session) {
+    public void setOwner(ConnectionOwner session) {
         owner = session;
     }
 

@@ -1,6 +1,6 @@
 package io.moonshard.proxy.internal.backend;
 
-import io.moonshard.proxy.internal.command.ProxyContext;
+import io.moonshard.cluster.command.KeyPositions;
 import io.moonshard.proxy.internal.metrics.LoopStats;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The backend connections of one event loop: {@code backend_conn_num} connections per backend
@@ -20,7 +21,9 @@ import java.util.Set;
  */
 public final class BackendPool {
 
-    private final ProxyContext proxy;
+    private final BackendEnvironment env;
+    /** Every loop's pool: a first dedicated connection here warms the others' spares. */
+    private final BackendPools pools;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final int connectionsPerBackend;
@@ -33,16 +36,27 @@ public final class BackendPool {
     /** Enough for a burst of clients that block at once (a test suite, a worker pool starting up). */
     private static final int SPARES_PER_BACKEND = 4;
     /** Reused by every command routed on this loop: key extraction allocates nothing. */
-    public final io.moonshard.cluster.command.KeyPositions keyPositions = new io.moonshard.cluster.command.KeyPositions();
+    private final KeyPositions keyPositions = new KeyPositions();
     /** This loop's counts for the metrics, written by this loop's sessions and backend connections only. */
-    public final LoopStats stats;
+    private final LoopStats stats;
 
-    public BackendPool(ProxyContext proxy, EventLoop loop, Bootstrap bootstrap) {
-        this.proxy = proxy;
+    BackendPool(BackendEnvironment env, BackendPools pools, EventLoop loop, Bootstrap bootstrap) {
+        this.env = env;
+        this.pools = pools;
         this.loop = loop;
         this.bootstrap = bootstrap;
-        this.connectionsPerBackend = proxy.config().backendConnNum();
-        this.stats = proxy.meters().newLoop();
+        this.connectionsPerBackend = env.config().backendConnNum();
+        this.stats = env.meters().newLoop();
+    }
+
+    /** Reused by every command routed on this loop: key extraction allocates nothing. */
+    public KeyPositions keyPositions() {
+        return keyPositions;
+    }
+
+    /** This loop's counts for the metrics, written by this loop's sessions and backend connections only. */
+    public LoopStats stats() {
+        return stats;
     }
 
     /**
@@ -60,7 +74,7 @@ public final class BackendPool {
         int index = (int) Long.remainderUnsigned(sessionId, connectionsPerBackend);
         BackendConnection connection = connections[index];
         if (connection == null || connection.isClosed()) {
-            connection = new BackendConnection(proxy, loop, bootstrap, stats, address, protocol);
+            connection = new BackendConnection(env, loop, bootstrap, stats, address, protocol);
             connections[index] = connection;
         }
         return connection;
@@ -81,7 +95,7 @@ public final class BackendPool {
             // so the next client that blocks finds spares wherever its connection landed
             ready = new ArrayDeque<>(SPARES_PER_BACKEND);
             map.put(address, ready);
-            proxy.warmSpares(address, protocol, this);
+            pools.warmSpares(address, protocol, this);
         }
         BackendConnection taken = null;
         while (taken == null && !ready.isEmpty()) {
@@ -93,11 +107,11 @@ public final class BackendPool {
             }
         }
         if (taken == null) {
-            taken = new BackendConnection(proxy, loop, bootstrap, stats, address, protocol);
+            taken = new BackendConnection(env, loop, bootstrap, stats, address, protocol);
             taken.markDedicated();
         }
         while (ready.size() < SPARES_PER_BACKEND) {
-            BackendConnection next = new BackendConnection(proxy, loop, bootstrap, stats, address, protocol);
+            BackendConnection next = new BackendConnection(env, loop, bootstrap, stats, address, protocol);
             next.markDedicated();
             next.connectNow();
             ready.addLast(next);
@@ -106,7 +120,7 @@ public final class BackendPool {
     }
 
     /** Opens this loop's spares for {@code address} if it has none yet. Runs on this pool's loop. */
-    public void warmSpares(String address, int protocol) {
+    void warmSpares(String address, int protocol) {
         Map<String, ArrayDeque<BackendConnection>> map = protocol == 3 ? resp3Spares : spares;
         if (map.containsKey(address)) {
             return;
@@ -114,7 +128,7 @@ public final class BackendPool {
         ArrayDeque<BackendConnection> ready = new ArrayDeque<>(SPARES_PER_BACKEND);
         map.put(address, ready);
         while (ready.size() < SPARES_PER_BACKEND) {
-            BackendConnection next = new BackendConnection(proxy, loop, bootstrap, stats, address, protocol);
+            BackendConnection next = new BackendConnection(env, loop, bootstrap, stats, address, protocol);
             next.markDedicated();
             next.connectNow();
             ready.addLast(next);
@@ -156,7 +170,7 @@ public final class BackendPool {
     }
 
     /** Closes every connection (shutdown). */
-    public void closeAll() {
+    void closeAll() {
         forEach(BackendConnection::close);
         byAddress.clear();
         resp3ByAddress.clear();
@@ -172,7 +186,7 @@ public final class BackendPool {
         return total[0];
     }
 
-    private void forEach(java.util.function.Consumer<BackendConnection> action) {
+    private void forEach(Consumer<BackendConnection> action) {
         for (Map<String, BackendConnection[]> map : List.of(byAddress, resp3ByAddress)) {
             for (BackendConnection[] connections : map.values()) {
                 for (BackendConnection connection : connections) {

@@ -77,7 +77,7 @@ final class AclCommands {
      * closed) gets an error and is closed.
      */
     static boolean permits(ClientSession s, ReplySlot slot, RespCommand command, CommandSpec spec) {
-        AclUser user = s.user;
+        AclUser user = s.state().user();
         if (user.deleted()) {
             s.replyAndClose(slot, Replies.error(s.channel().alloc(), "ERR the user of this connection was deleted"));
             return false;
@@ -91,10 +91,10 @@ final class AclCommands {
         }
         String object = check.reason() == AclCheck.DENIED_CMD ? spec.name()
                 : new String(command.argBytes(check.argPos()), StandardCharsets.ISO_8859_1);
-        s.proxy.acl().log(check.reason(), s.transaction != null ? "multi" : "toplevel", object, user.name(),
+        s.proxy.acl().log(check.reason(), s.state().inMulti() ? "multi" : "toplevel", object, user.name(),
                 ConnectionCommands.describe(s));
-        if (s.transaction != null) {
-            s.transaction.dirty = true;
+        if (s.state().inMulti()) {
+            s.state().markTransactionDirty();
         }
         s.proxy.metrics().errorReply();
         s.replyError(slot, check.error(spec.name()));
@@ -105,12 +105,11 @@ final class AclCommands {
     static boolean authenticate(ClientSession s, RespCommand cmd, String name, byte[] password) {
         AclUser user = s.proxy.acl().authenticate(name, password);
         if (user == null) {
-            s.proxy.acl().log(AclCheck.DENIED_AUTH, s.transaction != null ? "multi" : "toplevel",
+            s.proxy.acl().log(AclCheck.DENIED_AUTH, s.state().inMulti() ? "multi" : "toplevel",
                     cmd.argString(0), name, ConnectionCommands.describe(s));
             return false;
         }
-        s.user = user;
-        s.authenticated = true;
+        s.state().logIn(user);
         return true;
     }
 
@@ -159,7 +158,7 @@ final class AclCommands {
                         bulk(out, line);
                     }
                 }
-                case "whoami" -> bulk(out, s.user.name());
+                case "whoami" -> bulk(out, s.state().user().name());
                 case "load", "save" -> loadOrSave(acl, sub, out);
                 case "cat" -> cat(cmd, argc, out);
                 case "genpass" -> genpass(cmd, argc, out);
@@ -186,7 +185,7 @@ final class AclCommands {
      */
     private void closeClientsOfDeletedUsers() {
         for (ClientSession other : proxy.clients().all()) {
-            if (other.user.deleted()) {
+            if (other.state().user().deleted()) {
                 other.channel().eventLoop().execute(() -> other.channel().close());
             }
         }
@@ -194,17 +193,17 @@ final class AclCommands {
 
     private static void getUser(ClientSession s, AclUser user, ByteBuf out) {
         if (user == null) {
-            if (s.protocol == 3) {
+            if (s.state().protocol() == 3) {
                 out.writeBytes("_\r\n".getBytes(StandardCharsets.US_ASCII));
             } else {
                 RespWriter.nullBulk(out);
             }
             return;
         }
-        RespWriter.mapHeader(out, 6, s.protocol);
+        RespWriter.mapHeader(out, 6, s.state().protocol());
         bulk(out, "flags");
         List<String> flags = Acl.flags(user);
-        setHeader(out, flags.size(), s.protocol);
+        setHeader(out, flags.size(), s.state().protocol());
         for (String f : flags) {
             bulk(out, f);
         }
@@ -219,7 +218,7 @@ final class AclCommands {
         int count = Acl.selectorCount(user);
         RespWriter.arrayHeader(out, count - 1);
         for (int i = 1; i < count; i++) {
-            RespWriter.mapHeader(out, 3, s.protocol);
+            RespWriter.mapHeader(out, 3, s.state().protocol());
             selector(out, Acl.describeSelector(user, i));
         }
     }
@@ -328,7 +327,7 @@ final class AclCommands {
         long now = System.currentTimeMillis();
         RespWriter.arrayHeader(out, entries.size());
         for (Acl.LogEntry e : entries) {
-            RespWriter.mapHeader(out, 7, s.protocol);
+            RespWriter.mapHeader(out, 7, s.state().protocol());
             bulk(out, "count");
             RespWriter.integer(out, e.count());
             bulk(out, "reason");
@@ -341,7 +340,7 @@ final class AclCommands {
             bulk(out, e.username());
             bulk(out, "age-seconds");
             String age = formatDouble((now - e.millis()) / 1000.0);
-            if (s.protocol == 3) {
+            if (s.state().protocol() == 3) {
                 out.writeByte(',').writeBytes(age.getBytes(StandardCharsets.US_ASCII)).writeByte('\r').writeByte('\n');
             } else {
                 bulk(out, age);

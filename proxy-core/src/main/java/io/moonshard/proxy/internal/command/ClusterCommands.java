@@ -32,7 +32,7 @@ final class ClusterCommands {
     }
 
     void handle(ClientSession s, ReplySlot slot, RespCommand cmd) {
-        ClusterView view = proxy.cluster().view(s.tls);
+        ClusterView view = proxy.cluster().view(s.state().isTls());
         String sub = cmd.argString(1).toLowerCase(Locale.ROOT);
         switch (sub) {
             case "nodes" -> s.reply(slot, Replies.bulk(s.channel().alloc(), view.clusterNodes()));
@@ -86,13 +86,13 @@ final class ClusterCommands {
             return;
         }
         ClusterState.Current current = proxy.cluster().published(); // one read: the view and its times agree
-        ClusterView view = s.tls ? current.tlsView() : current.view();
+        ClusterView view = s.state().isTls() ? current.tlsView() : current.view();
         List<ClusterView.Node> nodes = view.nodes();
         List<String> peerAddresses = new ArrayList<>(view.snapshot().peers().keySet());
         ByteBuf out = s.channel().alloc().buffer();
         RespWriter.arrayHeader(out, nodes.size() - 1);
         for (int i = 1; i < nodes.size(); i++) { // nodes: this proxy, then each peer in SETCLUSTER order
-            RespWriter.mapHeader(out, 6, s.protocol);
+            RespWriter.mapHeader(out, 6, s.state().protocol());
             RespWriter.bulk(out, "direction");
             RespWriter.bulk(out, "to");
             RespWriter.bulk(out, "node");

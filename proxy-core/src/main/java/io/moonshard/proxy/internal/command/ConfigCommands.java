@@ -88,7 +88,7 @@ final class ConfigCommands {
         own.addAll(ProtectedConfig.nodeView(patterns, proxy.config().address()));
         if (!backendNeeded) {
             ByteBuf out = s.channel().alloc().buffer();
-            RespWriter.mapHeader(out, own.size(), s.protocol);
+            RespWriter.mapHeader(out, own.size(), s.state().protocol());
             writePairs(out, own);
             s.reply(slot, out);
             return;
@@ -103,7 +103,7 @@ final class ConfigCommands {
         BackendConnection connection = s.connectionFor(backend);
         if (connection.isPush()) {
             // a pub/sub connection passes its replies straight to the client, and this one must be read
-            connection = s.pool.connection(backend, s.id, s.protocol);
+            connection = s.pool.connection(backend, s.id, s.state().protocol());
         }
         connection.send(new ReplyTarget() {
             @Override
@@ -182,7 +182,7 @@ final class ConfigCommands {
             s.replyError(slot, "ERR syntax error"); // as Redis: the pairs are counted before anything else
             return;
         }
-        if (!s.admin && proxy.config().adminPassword() != null) {
+        if (!s.state().isAdmin() && proxy.config().adminPassword() != null) {
             s.replyError(slot, "NOAUTH CONFIG SET of the proxy's settings needs the admin password (UMCTL AUTH)");
             return;
         }

@@ -1,6 +1,7 @@
 package io.moonshard.proxy.internal.command;
 
 import io.moonshard.proxy.internal.session.ClientSession;
+import io.moonshard.proxy.internal.session.ClientState;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.proxy.internal.wire.Replies;
 import io.moonshard.resp.RespCommand;
@@ -48,7 +49,7 @@ final class ConnectionCommands {
         ByteBufAllocator alloc = s.channel().alloc();
         if (cmd.argCount() > 2) {
             s.replyError(slot, "ERR wrong number of arguments for 'ping' command"); // pingCommand's own check
-        } else if (s.protocol == 2 && s.inSubscribedMode()) {
+        } else if (s.state().protocol() == 2 && s.inSubscribedMode()) {
             // a subscribed RESP2 client gets PING's answer in the shape of a message: [pong, <arg or "">]
             ByteBuf out = alloc.buffer(32);
             RespWriter.arrayHeader(out, 2);
@@ -92,17 +93,17 @@ final class ConnectionCommands {
     }
 
     static void asking(ClientSession s, ReplySlot slot, RespCommand cmd) {
-        s.asking = true;
+        s.state().askNext();
         s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
     }
 
     static void readonly(ClientSession s, ReplySlot slot, RespCommand cmd) {
-        s.readonly = true;
+        s.state().readOnly(true);
         s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
     }
 
     static void readwrite(ClientSession s, ReplySlot slot, RespCommand cmd) {
-        s.readonly = false;
+        s.state().readOnly(false);
         s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
     }
 
@@ -133,7 +134,7 @@ final class ConnectionCommands {
      */
     static void hello(ClientSession s, ReplySlot slot, RespCommand cmd) {
         int argc = cmd.argCount();
-        long version = s.protocol; // HELLO without a version keeps the connection's protocol
+        long version = s.state().protocol(); // HELLO without a version keeps the connection's protocol
         int next = 1;
         if (argc >= 2) {
             try {
@@ -170,7 +171,7 @@ final class ConnectionCommands {
                 return;
             }
         }
-        if (!s.authenticated && !s.proxy.credentials().openByDefault()) {
+        if (!s.state().isAuthenticated() && !s.proxy.credentials().openByDefault()) {
             s.replyError(slot, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
                     + "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select "
                     + "the RESP protocol version at the same time");
@@ -182,13 +183,13 @@ final class ConnectionCommands {
                 s.replyError(slot, error);
                 return;
             }
-            s.name = setName;
+            s.state().rename(setName);
         }
-        if (s.protocol != version) {
+        if (s.state().protocol() != version) {
             s.switchProtocol((int) version);
         }
         ByteBuf out = s.channel().alloc().buffer(160);
-        RespWriter.mapHeader(out, 7, s.protocol);
+        RespWriter.mapHeader(out, 7, s.state().protocol());
         RespWriter.bulk(out, "server");
         RespWriter.bulk(out, "redis");
         RespWriter.bulk(out, "version");
@@ -229,20 +230,20 @@ final class ConnectionCommands {
                 s.replyError(slot, error);
                 return;
             }
-            s.name = name;
+            s.state().rename(name);
             s.reply(slot, Replies.simple(alloc, "OK"));
         } else if (cmd.argEqualsIgnoreCase(1, GETNAME) && argc == 2) {
-            s.reply(slot, s.name.isEmpty() ? Replies.nullBulk(alloc) : Replies.bulk(alloc, s.name));
+            s.reply(slot, s.state().name().isEmpty() ? Replies.nullBulk(alloc) : Replies.bulk(alloc, s.state().name()));
         } else if (cmd.argEqualsIgnoreCase(1, SETINFO) && argc == 4) {
             String value = cmd.argString(3);
             if (value.indexOf(' ') >= 0 || value.indexOf('\n') >= 0) {
                 s.replyError(slot, "ERR " + cmd.argString(2).toUpperCase(Locale.ROOT)
                         + " cannot contain spaces, newlines or special characters.");
             } else if (cmd.argEqualsIgnoreCase(2, LIB_NAME)) {
-                s.libName = value;
+                s.state().libName(value);
                 s.reply(slot, Replies.simple(alloc, "OK"));
             } else if (cmd.argEqualsIgnoreCase(2, LIB_VER)) {
-                s.libVersion = value;
+                s.state().libVersion(value);
                 s.reply(slot, Replies.simple(alloc, "OK"));
             } else {
                 s.replyError(slot, "ERR Unrecognized option '" + cmd.argString(2) + "'");
@@ -347,17 +348,17 @@ final class ConnectionCommands {
         String mode = cmd.argString(2).toUpperCase(Locale.ROOT);
         switch (mode) {
             case "ON" -> {
-                s.replyOff = false;
+                s.state().replyMode(ClientState.ReplyMode.ON);
                 slot.suppressed = false;
                 s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
             }
             case "OFF" -> {
-                s.replyOff = true;
+                s.state().replyMode(ClientState.ReplyMode.OFF);
                 slot.suppressed = true;
                 s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
             }
             case "SKIP" -> {
-                s.skipNextReply = !s.replyOff;
+                s.state().replyMode(ClientState.ReplyMode.SKIP_NEXT);
                 slot.suppressed = true;
                 s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
             }
@@ -449,7 +450,7 @@ final class ConnectionCommands {
                 if ((id != null && other.id != id) || (addr != null && !addr.equals(other.remoteAddress()))
                         || (laddr != null && !laddr.equals(other.localAddress())) || (skipMe && other == s)
                         || (type != null && typeOf(other) != type)
-                        || (killUser != null && !killUser.equals(other.user.name()))) {
+                        || (killUser != null && !killUser.equals(other.state().user().name()))) {
                     continue;
                 }
                 closeLater(s, other);
@@ -496,11 +497,11 @@ final class ConnectionCommands {
     static String describe(ClientSession c) {
         long now = System.currentTimeMillis();
         return "id=" + c.id + " addr=" + c.remoteAddress() + " laddr=" + c.localAddress() + " fd=-1"
-                + " name=" + c.name + " age=" + (now - c.createdAtMillis) / 1000
-                + " idle=" + (now - c.lastInteractionMillis) / 1000 + " flags=" + (typeOf(c) == ClientType.PUBSUB ? "P" : "N")
+                + " name=" + c.state().name() + " age=" + (now - c.state().createdAtMillis()) / 1000
+                + " idle=" + (now - c.state().lastInteractionMillis()) / 1000 + " flags=" + (typeOf(c) == ClientType.PUBSUB ? "P" : "N")
                 + " db=0 sub=0 psub=0 ssub=0"
                 + " multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0"
-                + " tot-mem=0 events=r cmd=" + c.lastCommand + " user=" + c.user.name() + " redir=-1 resp=" + c.protocol
-                + " lib-name=" + c.libName + " lib-ver=" + c.libVersion;
+                + " tot-mem=0 events=r cmd=" + c.state().lastCommand() + " user=" + c.state().user().name() + " redir=-1 resp=" + c.state().protocol()
+                + " lib-name=" + c.state().libName() + " lib-ver=" + c.state().libVersion();
     }
 }

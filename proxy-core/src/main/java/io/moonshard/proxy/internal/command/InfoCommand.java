@@ -29,17 +29,20 @@ import java.util.Set;
  */
 final class InfoCommand {
 
-    private InfoCommand() {
+    private final ProxyContext proxy;
+
+    InfoCommand(ProxyContext proxy) {
+        this.proxy = proxy;
     }
 
-    static void handle(ClientSession s, ReplySlot slot, RespCommand cmd) {
+    void handle(ClientSession s, ReplySlot slot, RespCommand cmd) {
         Set<String> wanted = new LinkedHashSet<>();
         for (int i = 1; i < cmd.argCount(); i++) {
             wanted.add(cmd.argString(i).toLowerCase(Locale.ROOT));
         }
         boolean everything = wanted.isEmpty() || wanted.contains("default") || wanted.contains("all")
                 || wanted.contains("everything");
-        List<String> backends = new ArrayList<>(s.proxy.cluster().snapshot().localBackends());
+        List<String> backends = new ArrayList<>(proxy.cluster().snapshot().localBackends());
         if (backends.isEmpty()) {
             Map<String, List<String>> own = new LinkedHashMap<>();
             for (String section : new String[] {"server", "clients", "stats", "replication", "cluster"}) {
@@ -74,7 +77,7 @@ final class InfoCommand {
                 || wanted.contains("proxy-latencystats");
     }
 
-    private static void merged(ClientSession s, ReplySlot slot, String[] texts, boolean withProxySection,
+    private void merged(ClientSession s, ReplySlot slot, String[] texts, boolean withProxySection,
                                boolean withProxyStats) {
         List<Map<String, List<String>>> parsed = new ArrayList<>();
         for (String text : texts) {
@@ -102,16 +105,16 @@ final class InfoCommand {
         finish(s, slot, sections, withProxySection, withProxyStats);
     }
 
-    private static void finish(ClientSession s, ReplySlot slot, Map<String, List<String>> sections, boolean withProxy,
+    private void finish(ClientSession s, ReplySlot slot, Map<String, List<String>> sections, boolean withProxy,
                                boolean withProxyStats) {
         if (withProxy) {
-            sections.put("Proxy", InfoMerge.lines(proxySection(s.proxy)));
+            sections.put("Proxy", InfoMerge.lines(proxySection(proxy)));
         }
         if (withProxyStats) {
-            sections.put("Proxy-commandstats", proxyCommandStats(s.proxy.meters()));
-            sections.put("Proxy-latencystats", proxyLatencyStats(s.proxy.meters()));
+            sections.put("Proxy-commandstats", proxyCommandStats(proxy.meters()));
+            sections.put("Proxy-latencystats", proxyLatencyStats(proxy.meters()));
         }
-        s.reply(slot, reply(s.channel().alloc(), InfoMerge.render(sections), s.protocol));
+        s.reply(slot, reply(s.channel().alloc(), InfoMerge.render(sections), s.state().protocol()));
     }
 
     /**
@@ -200,8 +203,8 @@ final class InfoCommand {
     }
 
     /** The fields the proxy answers itself in {@code section} (lower case); empty for data sections. */
-    private static Map<String, String> proxyFields(ClientSession s, String section) {
-        ProxyContext p = s.proxy;
+    private Map<String, String> proxyFields(ClientSession s, String section) {
+        ProxyContext p = proxy;
         ServerInfo info = p.serverInfo();
         Map<String, String> f = new LinkedHashMap<>();
         switch (section) {

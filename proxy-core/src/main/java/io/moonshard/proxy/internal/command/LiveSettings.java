@@ -5,6 +5,7 @@ import io.moonshard.proxy.LogLevelControl;
 import io.moonshard.proxy.ProxyConfig;
 import io.moonshard.proxy.RedisMemoryUnits;
 import io.moonshard.proxy.internal.config.Credentials;
+import io.moonshard.proxy.internal.config.LiveLimits;
 import io.moonshard.proxy.internal.metrics.SlowLog;
 import io.moonshard.proxy.internal.session.ClientRegistry;
 import io.moonshard.proxy.internal.session.QueryBuffers;
@@ -51,7 +52,7 @@ import java.util.regex.Pattern;
 public final class LiveSettings {
 
     static final String PREFIX = "moonshard-";
-    public static final String PASSWORD = "moonshard-password";
+    public static final String PASSWORD = Credentials.PASSWORD_SETTING;
     static final String SLOWLOG_LOG_SLOWER_THAN = "moonshard-slowlog-log-slower-than";
     static final String SLOWLOG_MAX_LEN = "moonshard-slowlog-max-len";
     static final String MAX_CLIENTS = "moonshard-max-clients";
@@ -75,18 +76,16 @@ public final class LiveSettings {
 
     private final List<Setting> settings = new ArrayList<>();
     private final Map<String, Setting> byName = new LinkedHashMap<>();
-    private volatile long backendTimeoutNanos;
-    private volatile int maxDedicatedConnections;
-    private volatile ClientOutputBufferLimits outputLimits;
+    /** Where the limits below the command layer read live: the backend timeout, dedicated connections, output limits. */
+    private final LiveLimits limits;
 
     /**
      * @param proxy    the owner of the other settings; only stored here (it is still being built)
+     * @param limits   where the backend timeout, the dedicated connection limit and the output limits live
      * @param logLevel the log level hook, or null: no {@code moonshard-loglevel}
      */
-    LiveSettings(ProxyContext proxy, ProxyConfig config, LogLevelControl logLevel) {
-        this.backendTimeoutNanos = config.backendTimeout().toNanos();
-        this.maxDedicatedConnections = config.maxDedicatedConnections();
-        this.outputLimits = config.clientOutputBufferLimit();
+    LiveSettings(ProxyContext proxy, LiveLimits limits, LogLevelControl logLevel) {
+        this.limits = limits;
         add(new Setting(PASSWORD, true,
                 () -> nullToEmpty(proxy.credentials().password()),
                 text -> text,
@@ -106,17 +105,17 @@ public final class LiveSettings {
                 text -> (int) integer(text, 1, Integer.MAX_VALUE),
                 v -> proxy.clients().maxClients((Integer) v)));
         add(new Setting(BACKEND_TIMEOUT, false,
-                () -> Long.toString(backendTimeoutNanos / 1_000_000),
+                () -> Long.toString(limits.backendTimeoutNanos() / 1_000_000),
                 text -> integer(text, 1, Integer.MAX_VALUE),
-                v -> backendTimeoutNanos = (Long) v * 1_000_000));
+                v -> limits.backendTimeoutNanos((Long) v * 1_000_000)));
         add(new Setting(MAX_DEDICATED_CONNECTIONS, false,
-                () -> Integer.toString(maxDedicatedConnections),
+                () -> Integer.toString(limits.maxDedicatedConnections()),
                 text -> (int) integer(text, 0, Integer.MAX_VALUE),
-                v -> maxDedicatedConnections = (Integer) v));
+                v -> limits.maxDedicatedConnections((Integer) v)));
         add(new Setting(CLIENT_OUTPUT_BUFFER_LIMIT, false,
-                () -> outputLimits.format(),
-                text -> outputLimits.with(text),
-                v -> outputLimits = (ClientOutputBufferLimits) v));
+                () -> limits.outputLimits().format(),
+                text -> limits.outputLimits().with(text),
+                v -> limits.outputLimits((ClientOutputBufferLimits) v)));
         add(new Setting(CLIENT_QUERY_BUFFER_LIMIT, false,
                 () -> Long.toString(proxy.queryBuffers().clientLimit()),
                 text -> memory(text, ProxyConfig.MIN_CLIENT_QUERY_BUFFER_LIMIT, Long.MAX_VALUE),
@@ -138,19 +137,14 @@ public final class LiveSettings {
         byName.put(setting.name(), setting);
     }
 
-    /** The backend timeout now ({@code moonshard-backend-timeout}); read per timeout check. */
+    /** The backend timeout now; the value lives in {@link LiveLimits}, where the layers below read it. */
     public long backendTimeoutNanos() {
-        return backendTimeoutNanos;
+        return limits.backendTimeoutNanos();
     }
 
-    /** The limit of client-dedicated backend connections now ({@code moonshard-max-dedicated-connections}). */
+    /** The dedicated connection limit now; the value lives in {@link LiveLimits}. */
     public int maxDedicatedConnections() {
-        return maxDedicatedConnections;
-    }
-
-    /** The client output buffer limits now ({@code client-output-buffer-limit}); read per reply due. */
-    public ClientOutputBufferLimits outputLimits() {
-        return outputLimits;
+        return limits.maxDedicatedConnections();
     }
 
     /** Every setting's name, in catalogue order. */

@@ -1,41 +1,49 @@
 package io.moonshard.proxy.internal.command;
 
 import io.moonshard.proxy.HostPort;
+import io.moonshard.proxy.LogLevelControl;
 import io.moonshard.proxy.ProxyConfig;
 import io.moonshard.proxy.acl.Acl;
+import io.moonshard.proxy.internal.backend.BackendEnvironment;
 import io.moonshard.proxy.internal.backend.BackendPool;
+import io.moonshard.proxy.internal.backend.BackendPools;
 import io.moonshard.proxy.internal.config.Credentials;
+import io.moonshard.proxy.internal.config.LiveLimits;
+import io.moonshard.proxy.internal.engine.BackgroundEngine;
+import io.moonshard.proxy.internal.engine.EngineHost;
+import io.moonshard.proxy.internal.engine.RetiredBackends;
 import io.moonshard.proxy.internal.metadata.ClusterState;
 import io.moonshard.proxy.internal.metrics.ProxyMeters;
 import io.moonshard.proxy.internal.metrics.ProxyMetrics;
 import io.moonshard.proxy.internal.metrics.SlowLog;
-import io.moonshard.proxy.internal.runtime.ProxyRuntime;
 import io.moonshard.proxy.internal.session.ClientRegistry;
 import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.session.QueryBuffers;
+import io.moonshard.proxy.internal.session.SessionEnvironment;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
 import java.nio.file.Path;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What every session of one proxy shares: the config, the cluster metadata, the dispatcher, the
- * per-event-loop backend pools and the counters.
+ * What every session and command of one proxy shares: the config, the cluster metadata, the
+ * dispatcher, the per-event-loop backend pools and the counters. The layers below see only the part
+ * they need: {@link SessionEnvironment} (sessions), {@link BackendEnvironment} (backend connections).
  *
  * <p>The cluster metadata is the only shared mutable state; it lives in {@link ClusterState} as one
  * immutable snapshot behind one reference.
  */
-public final class ProxyContext {
+public final class ProxyContext implements SessionEnvironment {
 
     private final ProxyConfig config;
     private final HostPort announce;
-    private final Bootstrap backendBootstrap;
-    private final ConcurrentHashMap<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
+    private final LiveLimits limits;
+    private final BackendPools backends;
     private final ClientRegistry clients;
     private final ProxyMetrics metrics = new ProxyMetrics();
     private final ServerInfo serverInfo = new ServerInfo();
@@ -44,13 +52,13 @@ public final class ProxyContext {
     private final Runnable shutdownRequest;
     private volatile Credentials credentials;
     private final Acl acl;
-    private final java.util.concurrent.atomic.AtomicInteger dedicatedConnections = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicInteger blockedClients = new java.util.concurrent.atomic.AtomicInteger();
     private final SlowLog slowlog;
     private final QueryBuffers queryBuffers;
     private final LiveSettings live;
-    /** The runtime's, set before any loop or scrape sees this context; a context of its own in unit tests. */
-    private ProxyMeters meters = new ProxyMeters();
+    private final ProxyMeters meters;
+    /** The proxy's background work, each given only an {@link EngineHost}; a new engine is one more line here. */
+    private final List<BackgroundEngine> engines = List.of(
+            new RetiredBackends());
 
     public ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest) {
         this(config, backendBootstrap, shutdownRequest, null);
@@ -58,37 +66,57 @@ public final class ProxyContext {
 
     /** @param logLevelControl for {@code CONFIG SET moonshard-loglevel}, or null: no such setting */
     public ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest,
-                 io.moonshard.proxy.LogLevelControl logLevelControl) {
+                        LogLevelControl logLevelControl) {
+        this(config, backendBootstrap, shutdownRequest, logLevelControl, new ProxyMeters(), List.of());
+    }
+
+    /**
+     * @param meters     the runtime's counts, which outlive this context (a registry may be bound before start)
+     * @param eventLoops the runtime's event loops, handed to the background engines
+     */
+    public ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest,
+                        LogLevelControl logLevelControl, ProxyMeters meters, List<EventLoop> eventLoops) {
         this.config = config;
+        this.meters = meters;
         this.announce = HostPort.parse(config.announceAddress());
-        this.backendBootstrap = backendBootstrap;
+        this.limits = new LiveLimits(config);
         this.clients = new ClientRegistry(config.maxClients());
-        this.cluster = new ClusterState(config, this::onBackendsChanged);
+        this.cluster = new ClusterState(config);
+        this.backends = new BackendPools(new BackendEnvironment(config, limits, cluster, metrics, meters),
+                backendBootstrap);
         this.slowlog = new SlowLog(config.slowlogLogSlowerThan(), config.slowlogMaxLen());
         this.queryBuffers = new QueryBuffers(config);
-        this.live = new LiveSettings(this, config, logLevelControl);
+        this.live = new LiveSettings(this, limits, logLevelControl);
         this.dispatcher = new CommandDispatcher(this);
         this.shutdownRequest = shutdownRequest;
         this.acl = new Acl(config.password(), config.users(),
                 config.aclFile() == null ? null : Path.of(config.aclFile()));
         this.credentials = new Credentials(config.password(), config.users(), acl);
+        EngineHost host = new EngineHost(cluster, backends, clients, eventLoops);
+        engines.forEach(engine -> engine.start(host));
     }
 
     /**
      * The configuration the proxy started with. Settings that {@code CONFIG SET moonshard-...} changes at
-     * run time are read from their owners instead ({@link #live()}, {@link #slowlog()}, {@link #clients()},
+     * run time are read from their owners instead ({@link #limits()}, {@link #slowlog()}, {@link #clients()},
      * {@link #credentials()}).
      */
+    @Override
     public ProxyConfig config() {
         return config;
     }
 
-    /** The settings {@code CONFIG SET moonshard-...} changes at run time. */
+    /** The settings {@code CONFIG SET moonshard-...} changes at run time, by name. */
     public LiveSettings live() {
         return live;
     }
 
-    /** The passwords clients log in with; replaced whole when rotated at run time. */
+    @Override
+    public LiveLimits limits() {
+        return limits;
+    }
+
+    @Override
     public Credentials credentials() {
         return credentials;
     }
@@ -100,45 +128,47 @@ public final class ProxyContext {
     }
 
     /** The users and their permissions ({@code ACL SETUSER}, {@code AUTH user pass}). */
+    @Override
     public Acl acl() {
         return acl;
     }
 
-    HostPort announce() {
+    public HostPort announce() {
         return announce;
     }
 
+    @Override
     public ClientRegistry clients() {
         return clients;
     }
 
+    @Override
     public ProxyMetrics metrics() {
         return metrics;
     }
 
     /** Per-loop counts, latency histograms and backend connection states behind the metrics and INFO. */
+    @Override
     public ProxyMeters meters() {
         return meters;
     }
 
-    /** Called once by {@link ProxyRuntime#start()}, before the context is used: meters outlive the context. */
-    public void meters(ProxyMeters runtimeMeters) {
-        this.meters = runtimeMeters;
-    }
-
-    ServerInfo serverInfo() {
+    public ServerInfo serverInfo() {
         return serverInfo;
     }
 
+    @Override
     public ClusterState cluster() {
         return cluster;
     }
 
+    @Override
     public CommandDispatcher dispatcher() {
         return dispatcher;
     }
 
     /** The proxy's SLOWLOG, shared by every event loop. */
+    @Override
     public SlowLog slowlog() {
         return slowlog;
     }
@@ -148,15 +178,20 @@ public final class ProxyContext {
         return queryBuffers;
     }
 
+    @Override
+    public BackendPools backends() {
+        return backends;
+    }
+
     public ByteBufAllocator allocator() {
         return PooledByteBufAllocator.DEFAULT;
     }
 
-    String transportName() {
+    public String transportName() {
         return Epoll.isAvailable() ? "epoll" : "nio";
     }
 
-    String clusterName() {
+    public String clusterName() {
         return cluster.snapshot().name();
     }
 
@@ -166,25 +201,16 @@ public final class ProxyContext {
 
     /** The backend pool of {@code loop}, created on first use. */
     public BackendPool poolFor(EventLoop loop) {
-        return pools.computeIfAbsent(loop, l -> new BackendPool(this, l, backendBootstrap));
+        return backends.poolFor(loop);
     }
 
     /** Counts one more client-dedicated backend connection; false (nothing counted) over the limit. */
     public boolean tryAcquireDedicatedConnection() {
-        int limit = live.maxDedicatedConnections();
-        while (true) {
-            int now = dedicatedConnections.get();
-            if (now >= limit) {
-                return false;
-            }
-            if (dedicatedConnections.compareAndSet(now, now + 1)) {
-                return true;
-            }
-        }
+        return backends.tryAcquireDedicatedConnection();
     }
 
-    public void releaseDedicatedConnection() {
-        dedicatedConnections.decrementAndGet();
+    public int dedicatedConnectionCount() {
+        return backends.dedicatedConnectionCount();
     }
 
     /**
@@ -204,36 +230,19 @@ public final class ProxyContext {
     }
 
     /** A CLIENT PAUSE may be holding the backends' clients (one volatile read when none is). */
+    @Override
     public boolean clientsMayBePaused() {
         long until = pausedUntilNanos;
         return until != 0 && System.nanoTime() - until < 0;
     }
 
     /** Clients waiting in a blocking command (BLPOP, XREAD BLOCK, WAIT, ...): INFO's blocked_clients. */
-    public java.util.concurrent.atomic.AtomicInteger blockedClients() {
-        return blockedClients;
+    public AtomicInteger blockedClients() {
+        return clients.blockedClients();
     }
 
-    public int dedicatedConnectionCount() {
-        return dedicatedConnections.get();
-    }
-
-    /** Every other loop opens its spare dedicated connections to {@code address} (see {@link BackendPool}). */
-    public void warmSpares(String address, int protocol, BackendPool except) {
-        pools.forEach((loop, pool) -> {
-            if (pool != except) {
-                loop.execute(() -> pool.warmSpares(address, protocol));
-            }
-        });
-    }
-
-    void requestShutdown() {
+    public void requestShutdown() {
         shutdownRequest.run();
-    }
-
-    /** A new snapshot changed the set of local backends: each loop drains connections to removed ones. */
-    private void onBackendsChanged(Set<String> backendAddresses) {
-        pools.forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(backendAddresses)));
     }
 
     /** Applies the {@code initial_setcluster} line at start; returns the reply line. */
@@ -254,6 +263,7 @@ public final class ProxyContext {
         for (ClientSession session : clients.all()) {
             session.channel().close();
         }
-        pools.forEach((loop, pool) -> loop.execute(pool::closeAll));
+        engines.forEach(BackgroundEngine::close);
+        backends.closeAll();
     }
 }

@@ -73,7 +73,7 @@ final class PubSubCommands {
 
     /** SSUBSCRIBE, SUNSUBSCRIBE: by the channels' slot; SUNSUBSCRIBE alone leaves every shard channel. */
     void shard(ClientSession s, ReplySlot slot, RespCommand command, CommandSpec spec) {
-        KeyPositions keys = s.pool.keyPositions;
+        KeyPositions keys = s.pool.keyPositions();
         int keyCount = spec.findSlotArguments(command, keys);
         ClusterSnapshot snapshot = proxy.cluster().snapshot();
         if (keyCount == 0) {

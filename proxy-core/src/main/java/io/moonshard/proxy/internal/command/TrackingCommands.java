@@ -4,6 +4,7 @@ import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
 import io.moonshard.proxy.internal.route.Forwarder;
 import io.moonshard.proxy.internal.session.ClientSession;
+import io.moonshard.proxy.internal.session.ClientTracking;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.proxy.internal.wire.Replies;
 import io.moonshard.resp.RespCommand;
@@ -36,10 +37,6 @@ import java.util.Locale;
  * {@code TRACKINGINFO} show the proxy id the client gave.
  */
 public final class TrackingCommands {
-
-    /** A client's tracking as the proxy sees it (the backends hold the rest: prefixes, caching, broken redirect). */
-    public record Tracking(long redirectId, boolean optIn, boolean optOut) {
-    }
 
     private static final byte[] CLIENT = "CLIENT".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRACKING = "TRACKING".getBytes(StandardCharsets.US_ASCII);
@@ -110,8 +107,7 @@ public final class TrackingCommands {
                 @Override
                 public void complete(ByteBuf reply) {
                     if (isOk(reply)) {
-                        s.tracking = on ? new Tracking(redirectId, in, out) : off ? null : s.tracking;
-                        s.pendingCaching = null;
+                        s.state().trackingChanged(on ? new ClientTracking(redirectId, in, out) : off ? null : s.state().tracking());
                     }
                     slot.complete(reply);
                 }
@@ -159,7 +155,7 @@ public final class TrackingCommands {
      * backends only the proxy knows which backend that command goes to.
      */
     static void caching(ClientSession s, ReplySlot slot, RespCommand cmd) {
-        Tracking tracking = s.tracking;
+        ClientTracking tracking = s.state().tracking();
         if (tracking == null) {
             s.replyError(slot, "ERR CLIENT CACHING can be called only when the client is in tracking mode with "
                     + "OPTIN or OPTOUT mode enabled");
@@ -173,7 +169,7 @@ public final class TrackingCommands {
         } else if (!option.equals("yes") && !option.equals("no")) {
             s.replyError(slot, "ERR syntax error");
         } else {
-            s.pendingCaching = option.equals("yes") ? CACHING_YES : CACHING_NO;
+            s.state().holdCaching(option.equals("yes") ? CACHING_YES : CACHING_NO);
             s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
         }
     }
@@ -181,21 +177,14 @@ public final class TrackingCommands {
     private static final byte[] CACHING_YES = io.moonshard.resp.RespCommands.encode("CLIENT", "CACHING", "yes");
     private static final byte[] CACHING_NO = io.moonshard.resp.RespCommands.encode("CLIENT", "CACHING", "no");
 
-    /** Sends a held CLIENT CACHING on {@code connection}, ahead of the command about to go there. */
-    public static void sendPendingCaching(ClientSession s, BackendConnection connection) {
-        byte[] caching = s.pendingCaching;
-        s.pendingCaching = null;
-        connection.send(ReplyTarget.discard(), io.netty.buffer.Unpooled.wrappedBuffer(caching));
-    }
-
     /** {@code CLIENT GETREDIR}: the proxy id the client redirects to, 0 without a redirect, -1 when not tracking. */
     static void getRedirect(ClientSession s, ReplySlot slot) {
-        s.reply(slot, Replies.integer(s.channel().alloc(), s.tracking == null ? -1 : s.tracking.redirectId()));
+        s.reply(slot, Replies.integer(s.channel().alloc(), s.state().tracking() == null ? -1 : s.state().tracking().redirectId()));
     }
 
     /** {@code CLIENT TRACKINGINFO}: the first backend's answer, its redirect shown as the proxy id. */
     static void trackingInfo(ClientSession s, ReplySlot slot, RespCommand cmd) {
-        Tracking tracking = s.tracking;
+        ClientTracking tracking = s.state().tracking();
         if (tracking == null) {
             s.reply(slot, offInfo(s));
             return;
@@ -207,7 +196,7 @@ public final class TrackingCommands {
         // every backend has the same flags but one: broken_redirect is set only on the backends where
         // an invalidation found the redirect client gone, so the client sees it if any has it
         // a CLIENT CACHING still held for the next command shows as Redis shows it
-        String pending = s.pendingCaching == CACHING_YES ? "caching-yes" : s.pendingCaching == CACHING_NO ? "caching-no" : null;
+        String pending = s.state().pendingCaching() == CACHING_YES ? "caching-yes" : s.state().pendingCaching() == CACHING_NO ? "caching-no" : null;
         ByteBuf[] replies = new ByteBuf[connections.size()];
         int[] missing = {connections.size()};
         for (int i = 0; i < connections.size(); i++) {
@@ -275,7 +264,7 @@ public final class TrackingCommands {
     /** Redis's TRACKINGINFO for a client without tracking. */
     static ByteBuf offInfo(ClientSession s) {
         ByteBuf out = s.channel().alloc().buffer(64);
-        io.moonshard.resp.RespWriter.mapHeader(out, 3, s.protocol);
+        io.moonshard.resp.RespWriter.mapHeader(out, 3, s.state().protocol());
         io.moonshard.resp.RespWriter.bulk(out, "flags");
         io.moonshard.resp.RespWriter.arrayHeader(out, 1);
         io.moonshard.resp.RespWriter.bulk(out, "off");

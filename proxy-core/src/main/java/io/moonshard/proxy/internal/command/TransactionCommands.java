@@ -58,11 +58,11 @@ final class TransactionCommands {
     }
 
     void multi(ClientSession s, ReplySlot slot, RespCommand command) {
-        if (s.transaction != null) {
+        if (s.state().inMulti()) {
             s.replyError(slot, "ERR MULTI calls can not be nested");
             return;
         }
-        s.transaction = new Transaction();
+        s.state().enterMulti();
         s.reply(slot, RespReplies.ok());
     }
 
@@ -83,7 +83,7 @@ final class TransactionCommands {
     }
 
     void queue(ClientSession s, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
-        Transaction tx = s.transaction;
+        Transaction tx = s.state().transaction();
         if (spec.has(io.moonshard.cluster.command.CommandFlag.NO_MULTI)) {
             tx.dirty = true; // SAVE, SHUTDOWN, SYNC...: Redis refuses them in a transaction before anything else
             s.replyError(slot, "ERR Command not allowed inside a transaction");
@@ -103,7 +103,7 @@ final class TransactionCommands {
             s.replyError(slot, refusal);
             return;
         }
-        KeyPositions keys = s.pool.keyPositions;
+        KeyPositions keys = s.pool.keyPositions();
         int keyCount = spec.findSlotArguments(command, keys);
         ClusterSnapshot snapshot = proxy.cluster().snapshot();
         RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, FanOut.NONE);
@@ -134,14 +134,13 @@ final class TransactionCommands {
     }
 
     void exec(ClientSession s, ReplySlot slot, RespCommand command) {
-        Transaction tx = s.transaction;
+        Transaction tx = s.state().transaction();
         if (tx == null) {
             s.replyError(slot, "ERR EXEC without MULTI");
             return;
         }
-        s.transaction = null;
-        String watched = s.watchBackend;
-        s.watchBackend = null; // EXEC unwatches everything, whatever happens
+        s.state().exitMulti();
+        String watched = s.state().unwatch(); // EXEC unwatches everything, whatever happens
         try {
             // Redis routes EXEC by every queued key first (CROSSSLOT, MOVED), then EXEC itself aborts
             // on queueing errors
@@ -182,7 +181,7 @@ final class TransactionCommands {
                 s.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
                 return;
             }
-            if (tx.hasScript && !s.user.unrestricted()) {
+            if (tx.hasScript && !s.state().user().unrestricted()) {
                 BackendConnection own = s.dedicatedConnection(backend);
                 if (own == null) {
                     unwatch(s, watched);
@@ -195,7 +194,7 @@ final class TransactionCommands {
                 before.addAll(tx.queued);
                 tx.queued.clear(); // ownership passed to ScriptUsers
                 ScriptUsers.send(s, slot, own, before, Unpooled.wrappedBuffer(EXEC));
-                tx.clientCommands.forEach(client -> CommandDispatcher.notePause(proxy, client));
+                tx.clientCommands.forEach(client -> ClientCommand.notePause(proxy, client));
                 return;
             }
             BackendConnection connection = s.connectionFor(backend);
@@ -205,7 +204,7 @@ final class TransactionCommands {
             }
             tx.queued.clear(); // ownership passed to the connection
             connection.send(slot, Unpooled.wrappedBuffer(EXEC));
-            tx.clientCommands.forEach(client -> CommandDispatcher.notePause(proxy, client));
+            tx.clientCommands.forEach(client -> ClientCommand.notePause(proxy, client));
             connection.pauseIfSaturated(s);
         } finally {
             tx.release();
@@ -213,31 +212,30 @@ final class TransactionCommands {
     }
 
     void discard(ClientSession s, ReplySlot slot, RespCommand command) {
-        Transaction tx = s.transaction;
+        Transaction tx = s.state().transaction();
         if (tx == null) {
             s.replyError(slot, "ERR DISCARD without MULTI");
             return;
         }
-        s.transaction = null;
+        s.state().exitMulti();
         tx.release();
-        unwatch(s, s.watchBackend);
-        s.watchBackend = null;
+        unwatch(s, s.state().unwatch());
         s.reply(slot, RespReplies.ok());
     }
 
     void watch(ClientSession s, ReplySlot slot, RespCommand command, CommandSpec spec) {
-        if (s.transaction != null) {
+        if (s.state().inMulti()) {
             s.replyError(slot, "ERR WATCH inside MULTI is not allowed");
             return;
         }
-        KeyPositions keys = s.pool.keyPositions;
+        KeyPositions keys = s.pool.keyPositions();
         int keyCount = spec.findSlotArguments(command, keys);
         RouteDecision decision = Router.route(proxy.cluster().snapshot(), command, keyCount, keys);
         if (decision.kind() != RouteDecision.Kind.LOCAL && decision.kind() != RouteDecision.Kind.KEY_CHECK) {
             forwarder.replyRouteError(s, slot, decision, decision.errorLine());
             return;
         }
-        if (s.watchBackend != null && !s.watchBackend.equals(decision.backend())) {
+        if (s.state().watchBackend() != null && !s.state().watchBackend().equals(decision.backend())) {
             s.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
             return;
         }
@@ -246,14 +244,13 @@ final class TransactionCommands {
             s.replyError(slot, forwarder.dedicatedLimitError());
             return;
         }
-        s.watchBackend = decision.backend();
+        s.state().watchingAt(decision.backend());
         own.send(slot, command.frame().retainedDuplicate());
         own.pauseIfSaturated(s);
     }
 
     void unwatch(ClientSession s, ReplySlot slot, RespCommand command) {
-        String watched = s.watchBackend;
-        s.watchBackend = null;
+        String watched = s.state().unwatch();
         if (watched == null) {
             s.reply(slot, RespReplies.ok());
             return;

@@ -7,7 +7,7 @@ import io.moonshard.cluster.umctl.SetClusterParser;
 import io.moonshard.cluster.umctl.SetReplRequest;
 import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.metadata.ClusterState;
-import io.moonshard.proxy.internal.replication.ReplicationState;
+import io.moonshard.proxy.internal.metadata.ReplicationState;
 import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.proxy.internal.wire.Replies;
@@ -210,12 +210,12 @@ public final class UmctlCommands {
         if (PEER.contains(sub)) {
             return peerRefusal(s, sub);
         }
-        if (!s.authenticated && !s.admin && !proxy.credentials().openByDefault()) {
+        if (!s.state().isAuthenticated() && !s.state().isAdmin() && !proxy.credentials().openByDefault()) {
             return "NOAUTH Authentication required.";
         }
         // UMCTL is the proxy's administration (its slow log holds every user's arguments): an ACL user
         // with restricted rules may not run it, unless the connection also proved the admin password
-        if (!s.admin && !s.user.unrestricted()) {
+        if (!s.state().isAdmin() && !s.state().user().unrestricted()) {
             return "NOPERM this user has no permissions to run the 'umctl' command";
         }
         // UMCTL SHUTDOWN <admin_password> carries the password itself, which shutdown() checks
@@ -227,7 +227,7 @@ public final class UmctlCommands {
     }
 
     private String peerRefusal(ClientSession s, String sub) {
-        if (s.peer) {
+        if (s.state().isPeer()) {
             return null;
         }
         String secret = proxy.config().clusterSecret();
@@ -245,7 +245,7 @@ public final class UmctlCommands {
 
     /** With an {@code admin_password} configured, only sessions that sent it may change the metadata. */
     private boolean isAdmin(ClientSession s) {
-        return s.admin || proxy.config().adminPassword() == null;
+        return s.state().isAdmin() || proxy.config().adminPassword() == null;
     }
 
     /** {@code UMCTL AUTH <admin_password>}: this connection may then run every UMCTL command but the peers'. */
@@ -258,7 +258,7 @@ public final class UmctlCommands {
         } else if (!MessageDigest.isEqual(required.getBytes(StandardCharsets.UTF_8), cmd.argBytes(2))) {
             s.replyError(slot, "WRONGPASS invalid admin password");
         } else {
-            s.admin = true;
+            s.state().grantAdmin();
             s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
         }
     }
@@ -277,7 +277,7 @@ public final class UmctlCommands {
         } else if (!MessageDigest.isEqual(secret.getBytes(StandardCharsets.UTF_8), cmd.argBytes(2))) {
             s.replyError(slot, "WRONGPASS invalid cluster secret");
         } else {
-            s.peer = true;
+            s.state().markPeer();
             s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
         }
     }
@@ -288,7 +288,7 @@ public final class UmctlCommands {
      */
     private void shutdown(ClientSession s, ReplySlot slot, RespCommand cmd) {
         String required = proxy.config().adminPassword();
-        if (required != null && !s.admin
+        if (required != null && !s.state().isAdmin()
                 && !MessageDigest.isEqual(required.getBytes(StandardCharsets.UTF_8), cmd.argBytes(2))) {
             s.replyError(slot, "WRONGPASS invalid admin password");
             return;

@@ -14,6 +14,9 @@ import java.util.Map;
  */
 public record Credentials(String password, Map<String, String> users, Acl acl) {
 
+    /** The CONFIG SET name that rotates the default user's password (the proxy's {@code requirepass}). */
+    public static final String PASSWORD_SETTING = "moonshard-password";
+
     public Credentials {
         users = Map.copyOf(users);
     }

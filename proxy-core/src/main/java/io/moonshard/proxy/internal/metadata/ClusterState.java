@@ -9,11 +9,10 @@ import io.moonshard.cluster.umctl.SetClusterRequest;
 import io.moonshard.cluster.umctl.SlotMapCheck;
 import io.moonshard.proxy.HostPort;
 import io.moonshard.proxy.ProxyConfig;
-import io.moonshard.proxy.internal.replication.ReplicationState;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -58,7 +57,8 @@ public final class ClusterState {
     private final NodeIdStyle style;
     private final boolean busPort;
     private final int tlsPortOffset;
-    private final Consumer<Set<String>> onBackendsChanged;
+    /** Told of every snapshot published, in order, on the thread that published it. */
+    private final List<SnapshotListener> listeners = new CopyOnWriteArrayList<>();
     private final ReplicationState replication;
     /** Snapshots published (UMCTL SETCLUSTER and initial_setcluster answered +OK); read by the metrics. */
     private final LongAdder applied = new LongAdder();
@@ -68,13 +68,12 @@ public final class ClusterState {
     private final Object lane = new Object();
     private int queued;
 
-    public ClusterState(ProxyConfig config, Consumer<Set<String>> onBackendsChanged) {
+    public ClusterState(ProxyConfig config) {
         this.announce = config.announceAddress();
         this.announceHost = HostPort.parse(announce).host();
         this.style = NodeIdStyle.valueOf(config.nodeIdFormat().name());
         this.busPort = config.clusterBusPort();
         this.tlsPortOffset = config.tlsPortOffset();
-        this.onBackendsChanged = onBackendsChanged;
         this.current = new AtomicReference<>(current(ClusterSnapshot.empty(), null));
         this.replication = new ReplicationState(announceHost);
         this.applier = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -100,6 +99,17 @@ public final class ClusterState {
     }
 
     /** The current snapshot with its views and peer times, read at once. */
+    /** A snapshot replaced {@code previous}; called on the publishing thread, never on an event loop's behalf. */
+    @FunctionalInterface
+    public interface SnapshotListener {
+        void published(ClusterSnapshot previous, ClusterSnapshot next);
+    }
+
+    /** {@code listener} hears of every snapshot published from now on (SETCLUSTER, initial_setcluster). */
+    public void onPublished(SnapshotListener listener) {
+        listeners.add(listener);
+    }
+
     public Current published() {
         return current.get();
     }
@@ -221,8 +231,8 @@ public final class ClusterState {
         ClusterSnapshot snapshot = request.snapshot();
         log.info("event=setcluster cluster={} epoch={} force={} local={} peers={}", snapshot.name(), snapshot.epoch(),
                 request.force(), snapshot.localBackends(), snapshot.peers().keySet());
-        if (!previous.snapshot().localBackends().equals(snapshot.localBackends())) {
-            onBackendsChanged.accept(snapshot.localBackends());
+        for (SnapshotListener listener : listeners) {
+            listener.published(previous.snapshot(), snapshot);
         }
         return "+" + request.okReply();
     }

@@ -1,7 +1,6 @@
 package io.moonshard.proxy.internal.metrics;
 
-import io.moonshard.proxy.internal.command.LiveSettings;
-import io.moonshard.proxy.internal.session.ClientSession;
+import io.moonshard.proxy.internal.config.Credentials;
 import io.moonshard.resp.RespCommand;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +14,7 @@ import java.util.Set;
 
 /**
  * The proxy's slow log: Redis's SLOWLOG for commands as the proxy sees them, from the moment a request
- * is decoded to the moment its reply is complete (see {@link ClientSession}), with the part of that
+ * is decoded to the moment its reply is complete (see {@code ClientSession}), with the part of that
  * spent waiting for a backend kept apart.
  *
  * <p>A bounded ring, newest entry first, ids increasing from 0 and never reused (RESET keeps the
@@ -45,10 +44,10 @@ public final class SlowLog {
     private static final AsciiString PEERAUTH = AsciiString.cached("PEERAUTH");
     /**
      * Redis 7.0's {@code SENSITIVE_CONFIG} parameters, and the proxy's own password setting
-     * ({@link LiveSettings}): CONFIG SET hides their values.
+     * ({@link Credentials#PASSWORD_SETTING}): CONFIG SET hides their values.
      */
     private static final Set<String> SENSITIVE_CONFIGS = Set.of("masteruser", "masterauth", "requirepass",
-            LiveSettings.PASSWORD);
+            Credentials.PASSWORD_SETTING);
 
     /**
      * One slow command.

@@ -8,9 +8,9 @@ import io.moonshard.cluster.route.Router;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
-import io.moonshard.proxy.internal.command.ProxyContext;
 import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.session.ReplySlot;
+import io.moonshard.proxy.internal.session.SessionEnvironment;
 import io.moonshard.resp.RespCommand;
 import java.util.List;
 import java.util.Locale;
@@ -23,15 +23,15 @@ import java.util.Set;
  */
 public final class Forwarder {
 
-    private final ProxyContext proxy;
+    private final SessionEnvironment proxy;
 
-    public Forwarder(ProxyContext proxy) {
+    public Forwarder(SessionEnvironment proxy) {
         this.proxy = proxy;
     }
 
     public void forward(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
         ClusterSnapshot snapshot = proxy.cluster().snapshot(); // read once: one command, one view
-        KeyPositions keys = session.pool.keyPositions;
+        KeyPositions keys = session.pool.keyPositions();
         int keyCount = spec.findSlotArguments(command, keys);
         // Redis Cluster's rule unless the operator opted in to splitting keys over the local backends
         FanOut fanOut = proxy.config().allowCrossSlotLocal() ? spec.fanOut() : FanOut.NONE;
@@ -118,7 +118,7 @@ public final class Forwarder {
                 // a script may run for seconds; on the client's own connection it does not hold up the
                 // other clients sharing a connection (they get BUSY from Redis, as from a node)
                 BackendConnection own = session.dedicatedConnection(backend);
-                if (!session.user.unrestricted()) {
+                if (!session.state().user().unrestricted()) {
                     // the commands it calls are checked by Redis against the user it runs as
                     if (own == null) {
                         session.replyError(slot, dedicatedLimitError());
@@ -151,9 +151,9 @@ public final class Forwarder {
         return dedicatedLimitError(proxy);
     }
 
-    public static String dedicatedLimitError(ProxyContext proxy) {
+    public static String dedicatedLimitError(SessionEnvironment proxy) {
         return "ERR max number of dedicated backend connections reached (max_dedicated_connections "
-                + proxy.live().maxDedicatedConnections() + "); blocking commands, WATCH and pub/sub need one";
+                + proxy.limits().maxDedicatedConnections() + "); blocking commands, WATCH and pub/sub need one";
     }
 
     /**
@@ -220,7 +220,7 @@ public final class Forwarder {
         }
         AnyOkMerge merge = new AnyOkMerge(slot, backends.size());
         for (String backend : backends) {
-            BackendConnection fresh = session.pool.dedicatedConnection(backend, session.protocol);
+            BackendConnection fresh = session.pool.dedicatedConnection(backend, session.state().protocol());
             fresh.send(new ReplyTarget() {
                 @Override
                 public void complete(io.netty.buffer.ByteBuf reply) {

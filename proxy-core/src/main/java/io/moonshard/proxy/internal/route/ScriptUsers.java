@@ -65,7 +65,7 @@ public final class ScriptUsers {
      * cannot be installed or logged in to, nothing is sent and the client gets an error.
      */
     public static void send(ClientSession s, ReplySlot slot, BackendConnection own, List<ByteBuf> before, ByteBuf last) {
-        AclUser user = s.user;
+        AclUser user = s.state().user();
         if (own.isPush()) {
             // on a pub/sub connection the replies of AUTH would go to the client as pushed frames
             release(before, last);

@@ -62,9 +62,11 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
         long id = proxy.clients().nextId();
         ClientSession session = new ClientSession(proxy, proxy.poolFor(ch.eventLoop()), id);
         ch.pipeline().addLast("request-decoder",
-                new RespRequestDecoder(limits, proxy.queryBuffers().guardFor(id, () -> session.authenticated
-                        || session.admin || session.peer || proxy.credentials().openByDefault())));
-        session.tls = tls != null;
+                new RespRequestDecoder(limits, proxy.queryBuffers().guardFor(id, () -> session.state().hasLoggedIn()
+                        || proxy.credentials().openByDefault())));
+        if (tls != null) {
+            session.state().markTls();
+        }
         ch.pipeline().addLast("session", session);
     }
 

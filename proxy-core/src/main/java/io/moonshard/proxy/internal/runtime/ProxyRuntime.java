@@ -11,6 +11,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -25,6 +26,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -82,9 +85,9 @@ public final class ProxyRuntime {
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20));
-        ProxyContext created = new ProxyContext(config, backendBootstrap, this::requestShutdown, logLevelControl);
-        created.meters(meters); // before anything else sees the context
-        context = created;
+        List<EventLoop> loops = new ArrayList<>();
+        group.forEach(executor -> loops.add((EventLoop) executor));
+        context = new ProxyContext(config, backendBootstrap, this::requestShutdown, logLevelControl, meters, loops);
 
         HostPort listen = HostPort.parse(config.address());
         ServerBootstrap server = new ServerBootstrap()
@@ -194,7 +197,7 @@ public final class ProxyRuntime {
                 tlsServerChannel.close().awaitUninterruptibly();
             }
             if (context != null) {
-                long deadline = System.nanoTime() + context.live().backendTimeoutNanos();
+                long deadline = System.nanoTime() + context.limits().backendTimeoutNanos();
                 while (context.hasInFlightWork() && System.nanoTime() < deadline) {
                     // in-flight state lives on the event loops; poll it gently until it drains or time is up
                     java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));

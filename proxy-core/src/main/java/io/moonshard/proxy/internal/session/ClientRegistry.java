@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal.session;
 
+import io.netty.channel.Channel;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,6 +15,8 @@ public final class ClientRegistry {
     private final AtomicInteger admitted = new AtomicInteger();
     private final AtomicLong totalConnections = new AtomicLong();
     private final ConcurrentHashMap<Long, ClientSession> sessions = new ConcurrentHashMap<>();
+    /** Clients waiting in a blocking command (BLPOP, XREAD BLOCK, WAIT, ...): INFO's blocked_clients. */
+    private final AtomicInteger blockedClients = new AtomicInteger();
 
     public ClientRegistry(int maxClients) {
         this.maxClients = maxClients;
@@ -28,6 +31,11 @@ public final class ClientRegistry {
         maxClients = limit;
     }
 
+    /** Clients waiting in a blocking command (BLPOP, XREAD BLOCK, WAIT, ...): INFO's blocked_clients. */
+    public AtomicInteger blockedClients() {
+        return blockedClients;
+    }
+
     public long nextId() {
         return ids.incrementAndGet();
     }
@@ -36,7 +44,7 @@ public final class ClientRegistry {
      * Reserves room for one more client; false when {@code max_clients} are connected. The room is
      * given back when {@code channel} closes, however it closes.
      */
-    public boolean tryAdmit(io.netty.channel.Channel channel) {
+    public boolean tryAdmit(Channel channel) {
         int limit = maxClients;
         while (true) {
             int current = admitted.get();

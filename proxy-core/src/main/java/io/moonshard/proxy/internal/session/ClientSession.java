@@ -1,23 +1,21 @@
 package io.moonshard.proxy.internal.session;
 
 import io.moonshard.proxy.ClientOutputBufferLimits;
-import io.moonshard.proxy.acl.AclUser;
 import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.backend.BackendPool;
+import io.moonshard.proxy.internal.backend.ConnectionOwner;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
-import io.moonshard.proxy.internal.command.CommandDispatcher;
-import io.moonshard.proxy.internal.command.ProxyContext;
-import io.moonshard.proxy.internal.command.TrackingCommands;
 import io.moonshard.proxy.internal.metadata.TransportAddresses;
 import io.moonshard.proxy.internal.metrics.CommandOutcome;
 import io.moonshard.proxy.internal.metrics.LoopStats;
 import io.moonshard.proxy.internal.metrics.SlowLog;
-import io.moonshard.proxy.internal.route.ScriptUsers;
 import io.moonshard.proxy.internal.wire.PubSubFrames;
 import io.moonshard.proxy.internal.wire.Replies;
 import io.moonshard.resp.RespCommand;
+import io.moonshard.resp.RespCommands;
 import io.moonshard.resp.RespProtocolError;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,15 +27,18 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One client connection: turns decoded requests into reply slots in arrival order, hands each to the
- * {@link CommandDispatcher}, and writes replies strictly in request order however they complete.
+ * {@link CommandHandler} (the command layer's dispatcher), and writes replies strictly in request order however they complete.
  *
  * <p>Confined to the client channel's event loop, which also runs every backend connection this
  * session uses, so nothing here is synchronised. Back-pressure: over {@code max_pending_commands}
@@ -51,17 +52,17 @@ import org.slf4j.LoggerFactory;
  * of its class (normal or pubsub), or over {@code max_client_output_bytes}, the client is disconnected as
  * Redis disconnects it, and its replies still to come are released as they arrive.
  */
-public final class ClientSession extends ChannelInboundHandlerAdapter {
+public final class ClientSession extends ChannelInboundHandlerAdapter implements ConnectionOwner {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     private static final long REDIS_FIXED_REPLY_BUFFER = 16 * 1024;
     /** Replies due beyond which a client counts as not reading them (see {@link #onSlotCompleted}). */
     private static final long LAGGING_BYTES = 1 << 20;
 
-    public final ProxyContext proxy;
+    /** The proxy this client belongs to, as sessions and the commands acting on one see it. */
+    public final SessionEnvironment proxy;
     public final BackendPool pool;
     public final long id;
-    public final long createdAtMillis = System.currentTimeMillis();
     private Channel channel;
 
     private final ArrayDeque<ReplySlot> pending = new ArrayDeque<>();
@@ -80,33 +81,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** The check that disconnects a client still over its soft limit once its seconds are up, or null. */
     private ScheduledFuture<?> softLimitCheck;
 
-    // client-visible state, read by CLIENT LIST from other threads (informational only)
-    public volatile String name = "";
-    public volatile String libName = "";
-    public volatile String libVersion = "";
-    public volatile String lastCommand = "NULL";
-    public volatile long lastInteractionMillis = createdAtMillis;
-    public boolean authenticated;
-    /** Sent {@code UMCTL AUTH <admin_password>}: may change the cluster metadata (when an admin password is set). */
-    public boolean admin;
-    /** Sent {@code UMCTL PEERAUTH <cluster_secret>}: a peer proxy, which may run the peer commands (UMCTL PUBLISH). */
-    public boolean peer;
-    /** One-shot: set by ASKING, consumed by the next command. */
-    public boolean asking;
-    public boolean readonly;
-    public int protocol = 2;
-    /** Connected to the TLS listener: MOVED/ASK and CLUSTER replies show TLS ports. Set once by the initializer. */
-    public boolean tls;
-    /** CLIENT REPLY OFF: replies are dropped until CLIENT REPLY ON. */
-    public boolean replyOff;
-    /** CLIENT REPLY SKIP: the next command's reply is dropped. */
-    public boolean skipNextReply;
-    /** The ACL user this connection runs as: {@code default} until AUTH or HELLO ... AUTH names another. */
-    public volatile AclUser user;
-    /** MULTI state, or null outside a transaction. */
-    public Transaction transaction;
-    /** The backend holding this client's WATCHed keys (on its dedicated connection), or null. */
-    public String watchBackend;
+    /** What this client told the proxy about itself and what it is in the middle of (MULTI, WATCH, ...). */
+    private final ClientState state;
 
     /**
      * This client's own backend connections, by address, null until the first: blocking commands,
@@ -114,30 +90,26 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
      * all its commands to that backend use it, so they keep their order.
      */
     private Map<String, BackendConnection> dedicated;
-    /** Commands that may block, sent and not yet answered. */
-    private int blockingCommands;
-    /** CLIENT TRACKING state, or null when tracking is off; see {@link TrackingCommands}. */
-    public TrackingCommands.Tracking tracking;
-    /** A CLIENT CACHING yes/no (its encoded request) held for this client's next backend command; null when none. */
-    public byte[] pendingCaching;
     /**
      * Set while one of this client's commands finishes elsewhere and must take effect before the next
      * runs (a SETCLUSTER on the applier thread; a restricted user's script waiting for its backend login,
-     * {@link ScriptUsers}): commands read meanwhile wait here, with their slots,
+     * the route layer's {@code ScriptUsers}): commands read meanwhile wait here, with their slots,
      * in order. Bounded by {@code max_pending_commands}, as their slots count as pending.
      */
     private boolean dispatchHeld;
     private ArrayDeque<ReplySlot> heldSlots;
     private ArrayDeque<RespCommand> heldCommands;
-    /** Active subscription counts by "backend#classic" / "backend#shard", from Redis's confirmations. */
-    private final Map<String, Long> subscriptions = new HashMap<>(2);
 
-    public ClientSession(ProxyContext proxy, BackendPool pool, long id) {
+    public ClientSession(SessionEnvironment proxy, BackendPool pool, long id) {
         this.proxy = proxy;
         this.pool = pool;
         this.id = id;
-        this.authenticated = proxy.credentials().openByDefault();
-        this.user = proxy.acl().defaultUser();
+        this.state = new ClientState(proxy.credentials().openByDefault(), proxy.acl().defaultUser());
+    }
+
+    /** This client's state: login, protocol, MULTI, WATCH, tracking, subscriptions, blocking commands. */
+    public ClientState state() {
+        return state;
     }
 
     public Channel channel() {
@@ -149,8 +121,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (dedicated != null) {
             BackendConnection own = dedicated.get(backend);
             if (own != null && !own.isClosed()) {
-                if (pendingCaching != null) {
-                    TrackingCommands.sendPendingCaching(this, own); // it applies to this next command
+                byte[] caching = state.takePendingCaching();
+                if (caching != null) {
+                    // CLIENT CACHING applies to this next command, so it goes just before it
+                    own.send(ReplyTarget.discard(), Unpooled.wrappedBuffer(caching));
                 }
                 return own;
             }
@@ -161,7 +135,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 return own;
             }
         }
-        return pool.connection(backend, id, protocol);
+        return pool.connection(backend, id, state.protocol());
     }
 
     /**
@@ -178,12 +152,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         if (own != null) {
             dedicated.remove(backend);
-            proxy.releaseDedicatedConnection();
+            proxy.backends().releaseDedicatedConnection();
         }
-        if (!proxy.tryAcquireDedicatedConnection()) {
+        if (!proxy.backends().tryAcquireDedicatedConnection()) {
             return null;
         }
-        own = pool.dedicatedConnection(backend, protocol);
+        own = pool.dedicatedConnection(backend, state.protocol());
         own.setOwner(this);
         dedicated.put(backend, own);
         return own;
@@ -194,13 +168,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
      * connection there (opened now if it has none), or -1 when there is none. Other clients name this
      * one in CLIENT TRACKING ... REDIRECT by its proxy id; the backend knows it by that id.
      */
-    public void backendIdFor(String backend, java.util.function.LongConsumer done) {
+    public void backendIdFor(String backend, LongConsumer done) {
         BackendConnection own = closed ? null : dedicatedConnection(backend);
         if (own == null) {
             done.accept(-1);
             return;
         }
-        if (protocol == 2 && inSubscribedMode() && !own.isPush()) {
+        if (state.protocol() == 2 && state.isSubscribed() && !own.isPush()) {
             // Redis sends a RESP2 redirect client the invalidations only while it is in Pub/Sub mode:
             // this client subscribed on the proxy's pub/sub backend, so it subscribes here too
             own.subscribeHidden(this, "__redis__:invalidate");
@@ -221,7 +195,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-        protocol = version;
+        state.protocol(version);
     }
 
     /**
@@ -238,7 +212,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             BackendConnection own = it.next();
             if (own.inFlightCount() == 0) {
                 own.closeForOwner();
-                proxy.releaseDedicatedConnection();
+                proxy.backends().releaseDedicatedConnection();
                 it.remove();
             }
         }
@@ -253,7 +227,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     public void deliverOutOfBand(ByteBuf frame, ReplyTarget next) {
         if (next instanceof ReplySlot slot && slot.session == this && slot.reply == null && !discarding) {
             if (slot.pushedBefore == null) {
-                slot.pushedBefore = new java.util.ArrayList<>(1);
+                slot.pushedBefore = new ArrayList<>(1);
             }
             slot.pushedBefore.add(frame);
             queuedReplyBytes += frame.readableBytes();
@@ -270,13 +244,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         for (BackendConnection own : dedicated.values()) {
             own.close();
-            proxy.releaseDedicatedConnection();
+            proxy.backends().releaseDedicatedConnection();
         }
         dedicated.clear();
-        watchBackend = null;
-        subscriptions.clear();
-        tracking = null;
-        pendingCaching = null;
+        state.dedicatedConnectionsClosed();
     }
 
     /**
@@ -300,11 +271,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (kind != null) {
             long count = PubSubFrames.trailingCount(frame);
             if (count >= 0) {
-                subscriptions.put(from.address + (kind == PubSubFrames.Kind.SHARD ? "#shard" : "#classic"), count);
-                subscriptions.values().removeIf(n -> n == 0);
+                state.subscriptionsConfirmed(from.address, kind == PubSubFrames.Kind.SHARD, count);
             }
         }
         onSlotCompleted(reserveSlot(), frame);
+    }
+
+    @Override
+    public void pushConnectionLost() {
+        channel.close();
     }
 
     /**
@@ -312,19 +287,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
      * commands, PING, QUIT and RESET are allowed.
      */
     public boolean inSubscribedMode() {
-        return !subscriptions.isEmpty();
+        return state.isSubscribed();
     }
 
     /** A command that may block was sent for this client (INFO's blocked_clients counts such clients). */
     public void blockingCommandStarted() {
-        if (blockingCommands++ == 0) {
-            proxy.blockedClients().incrementAndGet();
+        if (state.blockingStarted()) {
+            proxy.clients().blockedClients().incrementAndGet();
         }
     }
 
     void blockingCommandEnded() {
-        if (blockingCommands > 0 && --blockingCommands == 0) {
-            proxy.blockedClients().decrementAndGet();
+        if (state.blockingEnded()) {
+            proxy.clients().blockedClients().decrementAndGet();
         }
     }
 
@@ -332,8 +307,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
      * CLIENT UNBLOCK of this client, on its event loop: asks the backend where its blocking command
      * waits to unblock it; {@code done} gets the reply (the backend's 1, or 0 when nothing blocks).
      */
-    public void unblockBlockedCommand(String reason, java.util.function.Consumer<ByteBuf> done) {
-        if (blockingCommands > 0 && dedicated != null) {
+    public void unblockBlockedCommand(String reason, Consumer<ByteBuf> done) {
+        if (state.isBlocked() && dedicated != null) {
             for (BackendConnection own : dedicated.values()) {
                 long backendId = own.backendClientId();
                 if (own.inFlightCount() > 0 && backendId >= 0) {
@@ -345,7 +320,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                         public void complete(ByteBuf reply) {
                             done.accept(reply);
                         }
-                    }, io.moonshard.resp.RespCommands.encodeToBuffer(args));
+                    }, RespCommands.encodeToBuffer(args));
                     return;
                 }
             }
@@ -370,13 +345,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        lastInteractionMillis = System.currentTimeMillis();
+        state.touched(System.currentTimeMillis());
         if (msg instanceof RespCommand command) {
             try {
                 ReplySlot slot = reserveSlot();
                 // every command is timed, decoded to reply complete: the latency histogram and the slow log
                 slot.receivedAtNanos = System.nanoTime();
-                pool.stats.add(LoopStats.CLIENT_RECEIVED_BYTES, command.frame().readableBytes());
+                pool.stats().add(LoopStats.CLIENT_RECEIVED_BYTES, command.frame().readableBytes());
                 if (proxy.slowlog().enabled()) {
                     // Slow log: whether this command is slow is known only when its reply is complete,
                     // after the request was released. Cheapest way to still have its arguments then:
@@ -387,9 +362,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                     // until its reply, as they mostly do anyway while the forwarded copy is in flight.
                     slot.request = command.retain();
                 }
-                if (replyOff || skipNextReply) {
+                if (state.takeReplySuppression()) {
                     slot.suppressed = true; // CLIENT REPLY OFF / SKIP: the command runs, its reply is dropped
-                    skipNextReply = false;
                 }
                 if (dispatchHeld) {
                     heldSlots.addLast(slot);
@@ -446,7 +420,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private ReplySlot reserveSlot() {
         ReplySlot slot = new ReplySlot(this);
         pending.addLast(slot);
-        pool.stats.add(LoopStats.PENDING, 1);
+        pool.stats().add(LoopStats.PENDING, 1);
         return slot;
     }
 
@@ -485,13 +459,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         ReplySlot head;
         while ((head = pending.peekFirst()) != null && head.reply != null) {
             pending.pollFirst();
-            pool.stats.add(LoopStats.PENDING, -1);
+            pool.stats().add(LoopStats.PENDING, -1);
             ByteBuf out = head.reply;
             head.reply = null;
             if (head.pushedBefore != null) {
                 for (ByteBuf pushed : head.pushedBefore) {
                     queuedReplyBytes -= pushed.readableBytes();
-                    pool.stats.add(LoopStats.CLIENT_SENT_BYTES, pushed.readableBytes());
+                    pool.stats().add(LoopStats.CLIENT_SENT_BYTES, pushed.readableBytes());
                     channel.write(pushed, channel.voidPromise());
                 }
                 head.pushedBefore = null;
@@ -502,7 +476,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 out.release();
                 continue;
             }
-            pool.stats.add(LoopStats.CLIENT_SENT_BYTES, out.readableBytes());
+            pool.stats().add(LoopStats.CLIENT_SENT_BYTES, out.readableBytes());
             channel.write(out, channel.voidPromise());
             flushNeeded = true;
             if (head.closeAfter) {
@@ -537,7 +511,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         long due = replyBytesDue();
         // Redis counts only what overflows a client's fixed 16 KB reply buffer (PROTO_REPLY_CHUNK_BYTES)
         long counted = Math.max(0, due - REDIS_FIXED_REPLY_BUFFER);
-        ClientOutputBufferLimits limits = proxy.live().outputLimits();
+        ClientOutputBufferLimits limits = proxy.limits().outputLimits();
         int clientClass = inSubscribedMode() ? ClientOutputBufferLimits.PUBSUB
                 : ClientOutputBufferLimits.NORMAL;
         long hard = limits.hard(clientClass);
@@ -605,7 +579,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
      * is not latency). A few plain stores into this loop's {@link LoopStats}.
      */
     private void countCompleted(ReplySlot slot, ByteBuf reply, long now) {
-        LoopStats stats = pool.stats;
+        LoopStats stats = pool.stats();
         stats.command(slot.command, CommandOutcome.of(reply));
         if (!slot.mayBlock) {
             stats.commandLatency(now - slot.receivedAtNanos);
@@ -627,7 +601,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             SlowLog slowlog = proxy.slowlog();
             if (slowlog.isSlow(micros) && !slot.mayBlock) {
                 long backendMicros = slot.sentAtNanos == 0 ? 0 : (now - slot.sentAtNanos) / 1000;
-                slowlog.add(request, micros, backendMicros, remoteAddress(), name, id);
+                slowlog.add(request, micros, backendMicros, remoteAddress(), state.name(), id);
             }
         } finally {
             request.release();
@@ -640,7 +614,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     public void replyError(ReplySlot slot, CharSequence error) {
-        if (tls) {
+        if (state.isTls()) {
             error = TransportAddresses.redirect(error, proxy.cluster().tlsPortOffset()); // MOVED/ASK: the TLS port
         }
         onSlotCompleted(slot, Replies.error(channel.alloc(), error));
@@ -657,7 +631,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private void closeAfterFlush() {
         closing = true;
         flushNeeded = false;
-        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         releasePending();
     }
 
@@ -738,13 +712,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             softLimitCheck = null;
         }
         closeDedicatedConnections();
-        if (blockingCommands > 0) {
-            blockingCommands = 0;
-            proxy.blockedClients().decrementAndGet();
+        if (state.clearBlocking()) {
+            proxy.clients().blockedClients().decrementAndGet();
         }
-        if (transaction != null) {
-            transaction.release();
-            transaction = null;
+        Transaction unfinished = state.exitMulti();
+        if (unfinished != null) {
+            unfinished.release();
         }
         proxy.clients().unregister(this);
         super.channelInactive(ctx);
@@ -757,7 +730,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             heldCommands.clear();
             heldSlots.clear();
         }
-        pool.stats.add(LoopStats.PENDING, -pending.size());
+        pool.stats().add(LoopStats.PENDING, -pending.size());
         for (ReplySlot slot : pending) {
             if (slot.reply != null) {
                 slot.reply.release();

@@ -1,4 +1,4 @@
-package io.moonshard.proxy.internal.replication;
+package io.moonshard.proxy.internal.metadata;
 
 import io.moonshard.cluster.umctl.ParseResult;
 import io.moonshard.cluster.umctl.SetReplParser;

@@ -1,0 +1,64 @@
+package io.moonshard.proxy.internal.engine;
+
+import io.moonshard.cluster.topology.ClusterSnapshot;
+import io.moonshard.proxy.internal.backend.BackendPool;
+import io.moonshard.proxy.internal.backend.BackendPools;
+import io.moonshard.proxy.internal.metadata.ClusterState;
+import io.moonshard.proxy.internal.session.ClientRegistry;
+import io.netty.channel.EventLoop;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * All a background engine is given of the proxy: the event loops and their backend pools, the cluster
+ * snapshot and its changes, and the clients with their state. A pool, and every session and backend
+ * connection of a loop, is confined to that loop, so an engine touches them only from a task it runs
+ * there ({@link #forEachPool}, or {@link EventLoop#execute} on one of {@link #eventLoops()}).
+ */
+public final class EngineHost {
+
+    private final ClusterState cluster;
+    private final BackendPools backends;
+    private final ClientRegistry clients;
+    private final List<EventLoop> eventLoops;
+
+    public EngineHost(ClusterState cluster, BackendPools backends, ClientRegistry clients, List<EventLoop> eventLoops) {
+        this.cluster = cluster;
+        this.backends = backends;
+        this.clients = clients;
+        this.eventLoops = List.copyOf(eventLoops);
+    }
+
+    /** The cluster metadata now: one immutable snapshot; read it once per decision. */
+    public ClusterSnapshot snapshot() {
+        return cluster.snapshot();
+    }
+
+    /** {@code listener} hears of every snapshot published from now on, on the publishing thread. */
+    public void onPublished(ClusterState.SnapshotListener listener) {
+        cluster.onPublished(listener);
+    }
+
+    /** The proxy's event loops (none when the proxy runs without a runtime, as in unit tests). */
+    public List<EventLoop> eventLoops() {
+        return eventLoops;
+    }
+
+    /** The backend pool of {@code loop}; use it on that loop only. */
+    public BackendPool poolFor(EventLoop loop) {
+        return backends.poolFor(loop);
+    }
+
+    /** Runs {@code action} on each loop that has a pool, with that pool, on the loop itself. */
+    public void forEachPool(BiConsumer<EventLoop, BackendPool> action) {
+        backends.forEachOnItsLoop(action);
+    }
+
+    /**
+     * Every connected client; each one's {@code state()} says whether it is blocked, which backend
+     * holds its WATCHed keys, and its subscriptions per backend (read them on the client's loop).
+     */
+    public ClientRegistry clients() {
+        return clients;
+    }
+}

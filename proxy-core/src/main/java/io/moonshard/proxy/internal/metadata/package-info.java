@@ -1,0 +1,7 @@
+/**
+ * The cluster metadata: the immutable snapshot that {@code UMCTL SETCLUSTER} publishes
+ * ({@link io.moonshard.proxy.internal.metadata.ClusterState}, one reference swapped atomically, with
+ * listeners told of each new one), the replication roles {@code SETREPL} sets, and the address
+ * rewriting TLS clients see. May use {@code config} and {@code wire}.
+ */
+package io.moonshard.proxy.internal.metadata;
