@@ -2,6 +2,7 @@ package io.moonshard.proxy;
 
 import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -82,6 +83,8 @@ import java.util.Objects;
  *                         serving clients that are not cluster-aware); false by default, Redis Cluster's rule
  * @param aclFile          {@code aclfile}: users in Redis's ACL file format, loaded at start (when the file
  *                         exists) and by {@code ACL LOAD}, written by {@code ACL SAVE}; null for none
+ *
+ * <p>Its length is the start options themselves, each with its default and its check in one place.
  */
 public record ProxyConfig(
         String address,
@@ -111,7 +114,7 @@ public record ProxyConfig(
         boolean tlsOnly,
         long slowlogLogSlowerThan,
         int slowlogMaxLen,
-        java.util.Map<String, String> users,
+        Map<String, String> users,
         boolean allowDangerousCommands,
         String clusterSecret,
         ClientOutputBufferLimits clientOutputBufferLimit,
@@ -153,7 +156,7 @@ public record ProxyConfig(
         Objects.requireNonNull(clientOutputBufferLimit, "client_output_buffer_limit");
         requireAtLeast("client_query_buffer_limit", clientQueryBufferLimit, MIN_CLIENT_QUERY_BUFFER_LIMIT);
         requireAtLeast("max_total_query_buffer_bytes", maxTotalQueryBufferBytes, 0);
-        users = users == null ? java.util.Map.of() : java.util.Map.copyOf(users);
+        users = users == null ? Map.of() : Map.copyOf(users);
         if (users.containsKey("default")) {
             throw new IllegalArgumentException("users: the default user's password is 'password'");
         }
@@ -337,7 +340,7 @@ public record ProxyConfig(
         private boolean tlsOnly;
         private long slowlogLogSlowerThan = 10_000;
         private int slowlogMaxLen = 128;
-        private java.util.Map<String, String> users = java.util.Map.of();
+        private Map<String, String> users = Map.of();
         private boolean allowDangerousCommands;
         private String clusterSecret;
         private String clientOutputBufferLimit = "";
@@ -377,7 +380,7 @@ public record ProxyConfig(
         public Builder tlsOnly(boolean v) { tlsOnly = v; return this; }
         public Builder slowlogLogSlowerThan(long v) { slowlogLogSlowerThan = v; return this; }
         public Builder slowlogMaxLen(int v) { slowlogMaxLen = v; return this; }
-        public Builder users(java.util.Map<String, String> v) { users = v; return this; }
+        public Builder users(Map<String, String> v) { users = v; return this; }
         public Builder allowDangerousCommands(boolean v) { allowDangerousCommands = v; return this; }
         public Builder clusterSecret(String v) { clusterSecret = v; return this; }
         /** Redis's {@code client-output-buffer-limit} value, applied over Redis's defaults ({@link ClientOutputBufferLimits#with}). */

@@ -3,6 +3,7 @@ package io.moonshard.proxy;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.moonshard.proxy.internal.runtime.ProxyRuntime;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -112,7 +113,7 @@ public final class ProxyServer implements AutoCloseable {
      * request from write to reply), commands that may block left out of both. For an exporter that renders
      * histogram buckets (see {@link LatencyHistogram}); counts since start, 0 before it. Any thread.
      */
-    public java.util.List<LatencyHistogram> latencyHistograms() {
+    public List<LatencyHistogram> latencyHistograms() {
         return runtime.latencyHistograms();
     }
 

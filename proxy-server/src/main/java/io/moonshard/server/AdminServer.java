@@ -29,9 +29,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -135,7 +137,7 @@ final class AdminServer implements AutoCloseable {
     }
 
     /** One reply, built only for a GET or HEAD of exactly {@code path}. */
-    private void serve(HttpExchange exchange, String path, java.util.function.Supplier<Reply> handler)
+    private void serve(HttpExchange exchange, String path, Supplier<Reply> handler)
             throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
@@ -204,7 +206,7 @@ final class AdminServer implements AutoCloseable {
         }
     }
 
-    private static java.util.concurrent.ThreadFactory daemonThreads() {
+    private static ThreadFactory daemonThreads() {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, "moonshard-admin-" + n.incrementAndGet());

@@ -3,6 +3,7 @@ package io.moonshard.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -77,7 +78,7 @@ final class ConfigLoader {
     private static String undermoonAliasEnvName(String key) {
         for (Map.Entry<String, String> alias : ConfigOptions.UNDERMOON_ALIASES.entrySet()) {
             if (alias.getValue().equals(key)) {
-                return "UNDERMOON_" + alias.getKey().toUpperCase(java.util.Locale.ROOT);
+                return "UNDERMOON_" + alias.getKey().toUpperCase(Locale.ROOT);
             }
         }
         return null;
@@ -159,7 +160,7 @@ final class ConfigLoader {
         } else if (node.isObject()) {
             return "a table";
         }
-        return "a " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        return "a " + node.getNodeType().name().toLowerCase(Locale.ROOT);
     }
 
     /** {@code " (did you mean 'address'?)"} for a near miss, else empty. */

@@ -2,8 +2,10 @@ package io.moonshard.server;
 
 import io.moonshard.proxy.HostPort;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
@@ -183,8 +185,8 @@ record ConfigOption(
      * {@code alice:pw1,bob:pw2} into an ordered map; empty text means no users. Messages never quote
      * the text (it holds passwords), only user names once a pair is well-formed.
      */
-    private static java.util.Map<String, String> parseUsers(String text) {
-        java.util.Map<String, String> users = new java.util.LinkedHashMap<>();
+    private static Map<String, String> parseUsers(String text) {
+        Map<String, String> users = new LinkedHashMap<>();
         if (text.isBlank()) {
             return users;
         }
@@ -202,8 +204,8 @@ record ConfigOption(
      * A TOML table {@code user = "password"} of the config file into an ordered map, with the checks of
      * the text form.
      */
-    static java.util.Map<String, String> usersFromTable(java.util.Map<String, String> table) {
-        java.util.Map<String, String> users = new java.util.LinkedHashMap<>();
+    static Map<String, String> usersFromTable(Map<String, String> table) {
+        Map<String, String> users = new LinkedHashMap<>();
         table.forEach((user, password) -> checkUser(users, user, password));
         return users;
     }
@@ -211,7 +213,7 @@ record ConfigOption(
     private static final String USERS_FORMAT =
             "expected user:password pairs separated by commas (e.g. alice:pw1,bob:pw2)";
 
-    private static void checkUser(java.util.Map<String, String> users, String user, String password) {
+    private static void checkUser(Map<String, String> users, String user, String password) {
         if (user.isEmpty() || password.isEmpty()) {
             throw new IllegalArgumentException(USERS_FORMAT + ", with a non-empty user and password");
         }

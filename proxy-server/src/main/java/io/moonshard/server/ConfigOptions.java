@@ -4,6 +4,7 @@ import io.moonshard.proxy.ProxyConfig;
 import io.moonshard.proxy.ProxyConfig.NodeIdStyle;
 import io.moonshard.server.ConfigOption.Kind;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -217,7 +218,7 @@ final class ConfigOptions {
     }
 
     private static Map<String, ConfigOption> index() {
-        Map<String, ConfigOption> map = new java.util.LinkedHashMap<>();
+        Map<String, ConfigOption> map = new LinkedHashMap<>();
         for (ConfigOption o : ALL) {
             if (map.put(o.key(), o) != null) {
                 throw new AssertionError("duplicate option " + o.key());

@@ -5,6 +5,7 @@ import ch.qos.logback.classic.LoggerContext;
 import io.moonshard.proxy.ProxyServer;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -168,7 +169,7 @@ final class ProxyLauncher {
     private static void awaitQuietly(CompletableFuture<Void> termination) {
         try {
             termination.join();
-        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        } catch (CompletionException | CancellationException e) {
             log.atWarn().setMessage("proxy terminated with an error").setCause(e.getCause()).log();
         }
     }

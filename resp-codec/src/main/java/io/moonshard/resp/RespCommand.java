@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCounted;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
  * One client request: a retained slice of its whole RESP frame plus the position of every argument
@@ -149,7 +150,7 @@ public final class RespCommand implements ReferenceCounted {
 
     /** The command name in lower case, as Redis prints it in error messages. */
     public String name() {
-        return argString(0).toLowerCase(java.util.Locale.ROOT);
+        return argString(0).toLowerCase(Locale.ROOT);
     }
 
     @Override

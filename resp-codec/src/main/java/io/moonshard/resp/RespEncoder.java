@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -109,10 +110,10 @@ public final class RespEncoder {
         String text;
         if (exponent < -4 || exponent >= 17) {
             BigDecimal mantissa = rounded.movePointLeft(exponent);
-            text = stripZeros(mantissa.setScale(16, java.math.RoundingMode.HALF_EVEN).toPlainString())
+            text = stripZeros(mantissa.setScale(16, RoundingMode.HALF_EVEN).toPlainString())
                     + "e" + (exponent < 0 ? "-" : "+") + (Math.abs(exponent) < 10 ? "0" : "") + Math.abs(exponent);
         } else {
-            text = stripZeros(rounded.setScale(Math.max(0, 16 - exponent), java.math.RoundingMode.HALF_EVEN).toPlainString());
+            text = stripZeros(rounded.setScale(Math.max(0, 16 - exponent), RoundingMode.HALF_EVEN).toPlainString());
         }
         return text;
     }

@@ -1,5 +1,6 @@
 package io.moonshard.resp;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -41,7 +42,7 @@ public final class RespFormatter {
             return aggregate(s.elements(), '~', "(empty set)\n", prefix, false);
         } else {
             List<Map.Entry<RespValue, RespValue>> entries = ((RespValue.MapValue) value).entries();
-            List<RespValue> flat = new java.util.ArrayList<>();
+            List<RespValue> flat = new ArrayList<>();
             for (Map.Entry<RespValue, RespValue> e : entries) {
                 flat.add(e.getKey());
                 flat.add(e.getValue());

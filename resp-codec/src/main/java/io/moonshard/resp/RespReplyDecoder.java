@@ -3,6 +3,7 @@ package io.moonshard.resp;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
@@ -168,7 +169,7 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
         try {
             return RespNumbers.parseLong(in, from, to - from);
         } catch (NumberFormatException e) {
-            throw malformed("bad length '" + in.toString(from, Math.min(to - from, 32), java.nio.charset.StandardCharsets.US_ASCII) + "'");
+            throw malformed("bad length '" + in.toString(from, Math.min(to - from, 32), StandardCharsets.US_ASCII) + "'");
         }
     }
 

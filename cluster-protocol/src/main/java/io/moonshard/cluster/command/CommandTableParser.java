@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -82,7 +83,7 @@ final class CommandTableParser {
     private static Line parseLine(String line) {
         String[] fields = line.split(" +");
         String name = fields[0];
-        if (!name.equals(name.toLowerCase(java.util.Locale.ROOT))) {
+        if (!name.equals(name.toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException("name must be lower case");
         }
         Integer arity = null;

@@ -14,6 +14,9 @@ import java.util.Map;
  * first arguments allowed of otherwise denied commands, key patterns and channel patterns. The root
  * selector of a user is written outside parentheses, the others inside {@code (...)}.
  * Mutable while rules are applied; published (inside an {@link AclUser}) only once built.
+ *
+ * <p>Its length is Redis's selector grammar ({@code ACLSetSelector}) and the checks of one request
+ * against it, kept together so the two cannot disagree.
  */
 final class AclSelector {
 

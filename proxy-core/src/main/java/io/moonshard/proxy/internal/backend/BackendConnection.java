@@ -17,10 +17,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * error at once until the next reconnect attempt, which backs off exponentially.
  *
  * <p>Confined to its event loop.
+ *
+ * <p>Why one class of this length: the connection's states, the FIFO of requests in flight, the
+ * handshake, the timeout check and the pub/sub pass-through all act on one channel and one in-flight
+ * queue, and each failure rule above needs all of them at once.
  */
 public final class BackendConnection {
 
@@ -87,7 +93,7 @@ public final class BackendConnection {
     private boolean wantsClientId;
     private volatile long backendClientId = -1;
     /** Waiting for {@link #backendClientId} to be known (or for -1 when it never will be). */
-    private List<java.util.function.LongConsumer> clientIdWaiters;
+    private List<LongConsumer> clientIdWaiters;
     /**
      * The client whose dedicated connection this is (null for pooled connections and spares): frames
      * the backend pushes on its own ({@code >} frames of RESP3: tracking invalidations) go to it.
@@ -267,7 +273,7 @@ public final class BackendConnection {
                     public void complete(ByteBuf reply) {
                         if (FlatArrays.isError(reply)) {
                             log.error("event=peer_auth_failed peer={} reply=\"{}\"", address,
-                                    reply.toString(java.nio.charset.StandardCharsets.UTF_8).trim());
+                                    reply.toString(StandardCharsets.UTF_8).trim());
                         }
                         reply.release();
                     }
@@ -282,7 +288,7 @@ public final class BackendConnection {
                 public void complete(ByteBuf reply) {
                     if (reply.isReadable() && reply.getByte(reply.readerIndex()) == '-') {
                         log.error("event=backend_auth_failed backend={} reply=\"{}\"", address,
-                                reply.toString(java.nio.charset.StandardCharsets.UTF_8).trim());
+                                reply.toString(StandardCharsets.UTF_8).trim());
                     }
                     reply.release();
                 }
@@ -297,7 +303,7 @@ public final class BackendConnection {
                 public void complete(ByteBuf reply) {
                     if (reply.isReadable() && reply.getByte(reply.readerIndex()) == ':') {
                         backendClientId = Long.parseLong(reply.toString(reply.readerIndex() + 1,
-                                reply.readableBytes() - 3, java.nio.charset.StandardCharsets.US_ASCII));
+                                reply.readableBytes() - 3, StandardCharsets.US_ASCII));
                     }
                     reply.release();
                     notifyClientId(backendClientId);
@@ -539,7 +545,7 @@ public final class BackendConnection {
      * Calls {@code done} with this dedicated connection's id at the backend once it is known (at once
      * when it is), or with -1 when it never will be (the connection failed or closed).
      */
-    public void whenClientIdKnown(java.util.function.LongConsumer done) {
+    public void whenClientIdKnown(LongConsumer done) {
         assert loop.inEventLoop();
         if (backendClientId >= 0 || !wantsClientId || state == State.CLOSED) {
             done.accept(backendClientId);
@@ -553,7 +559,7 @@ public final class BackendConnection {
     }
 
     private void notifyClientId(long id) {
-        List<java.util.function.LongConsumer> waiting = clientIdWaiters;
+        List<LongConsumer> waiting = clientIdWaiters;
         if (waiting != null) {
             clientIdWaiters = null;
             waiting.forEach(done -> done.accept(id));

@@ -27,6 +27,9 @@ import java.util.Locale;
  * The proxy's access control: the permission check of every command ({@link #permits}), AUTH against
  * the ACL users ({@link #authenticate}) and the {@code ACL} command, answered as Redis 7.0's
  * {@code aclCommand}. The backends are not involved: their own users stay as configured.
+ *
+ * <p>Its length is the ACL command's thirteen subcommands, each a few lines of Redis's reply shapes;
+ * the rules themselves live in {@code io.moonshard.proxy.acl}.
  */
 final class AclCommands {
 
@@ -92,10 +95,8 @@ final class AclCommands {
         String object = check.reason() == AclCheck.DENIED_CMD ? spec.name()
                 : new String(command.argBytes(check.argPos()), StandardCharsets.ISO_8859_1);
         s.proxy.acl().log(check.reason(), s.state().inMulti() ? "multi" : "toplevel", object, user.name(),
-                ConnectionCommands.describe(s));
-        if (s.state().inMulti()) {
-            s.state().markTransactionDirty();
-        }
+                ClientCommand.describe(s));
+        s.state().markTransactionDirty();
         s.proxy.metrics().errorReply();
         s.replyError(slot, check.error(spec.name()));
         return false;
@@ -106,7 +107,7 @@ final class AclCommands {
         AclUser user = s.proxy.acl().authenticate(name, password);
         if (user == null) {
             s.proxy.acl().log(AclCheck.DENIED_AUTH, s.state().inMulti() ? "multi" : "toplevel",
-                    cmd.argString(0), name, ConnectionCommands.describe(s));
+                    cmd.argString(0), name, ClientCommand.describe(s));
             return false;
         }
         s.state().logIn(user);

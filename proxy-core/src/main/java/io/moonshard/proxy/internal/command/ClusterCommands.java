@@ -146,7 +146,7 @@ final class ClusterCommands {
         String backend = proxy.cluster().snapshot().localOwner((int) hashSlot);
         if (backend == null) {
             ByteBuf out = s.channel().alloc().buffer(4);
-            io.moonshard.resp.RespWriter.arrayHeader(out, 0);
+            RespWriter.arrayHeader(out, 0);
             s.reply(slot, out);
             return;
         }

@@ -12,6 +12,7 @@ import io.moonshard.proxy.internal.session.CommandHandler;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.resp.RespCommand;
 import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 
@@ -75,11 +76,9 @@ public final class CommandDispatcher implements CommandHandler {
         boolean localSubcommand = handler != null && spec.isContainer() && command.argCount() > 1;
         byte[] rejection = localSubcommand ? null : CommandErrors.rejection(spec, command);
         if (rejection != null) {
-            if (session.state().inMulti()) {
-                session.state().markTransactionDirty(); // as Redis's rejectCommand: EXEC will abort
-            }
+            session.state().markTransactionDirty(); // as Redis's rejectCommand: EXEC will abort
             proxy.metrics().errorReply();
-            session.replyError(slot, new String(rejection, java.nio.charset.StandardCharsets.UTF_8));
+            session.replyError(slot, new String(rejection, StandardCharsets.UTF_8));
             return;
         }
         session.state().commandStarted(spec.name());
@@ -87,9 +86,7 @@ public final class CommandDispatcher implements CommandHandler {
         // the password may have been removed since this client connected (CONFIG SET moonshard-password ""):
         // then, as in Redis, it needs no AUTH any more (read only for clients that have not authenticated)
         if (!session.state().isAuthenticated() && !NO_AUTH.contains(topName) && !proxy.credentials().openByDefault()) {
-            if (session.state().inMulti()) {
-                session.state().markTransactionDirty();
-            }
+            session.state().markTransactionDirty();
             session.replyError(slot, "NOAUTH Authentication required.");
             return;
         }

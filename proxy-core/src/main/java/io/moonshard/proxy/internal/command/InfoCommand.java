@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal.command;
 
+import io.moonshard.proxy.LatencyHistogram;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
 import io.moonshard.proxy.internal.metrics.CommandOutcome;
 import io.moonshard.proxy.internal.metrics.LoopStats;
@@ -143,7 +144,7 @@ final class InfoCommand {
     /** Percentiles of the proxy's latency histograms, as bucket upper bounds in microseconds. */
     static List<String> proxyLatencyStats(ProxyMeters m) {
         List<String> lines = new ArrayList<>();
-        for (io.moonshard.proxy.LatencyHistogram h : List.of(m.commandLatency(), m.backendLatency())) {
+        for (LatencyHistogram h : List.of(m.commandLatency(), m.backendLatency())) {
             StringBuilder line = new StringBuilder(h.name().replace('.', '_')).append(":count=").append(h.count());
             for (double p : new double[] {50, 99, 99.9}) {
                 line.append(",p").append(p == 99.9 ? "99.9" : Integer.toString((int) p)).append("_usec=")
@@ -154,7 +155,7 @@ final class InfoCommand {
         return lines;
     }
 
-    private static String percentileMicros(io.moonshard.proxy.LatencyHistogram h, double percentile) {
+    private static String percentileMicros(LatencyHistogram h, double percentile) {
         long count = h.count();
         if (count == 0) {
             return "0";

@@ -48,6 +48,9 @@ import java.util.regex.Pattern;
  * <p>Each value has one owner and is read where it is used, through a volatile field (a plain load on
  * the usual hardware), so a change is seen by every event loop from its next use on; nothing is copied
  * into connections. Nothing here is written back to a file ({@code CONFIG REWRITE} is Redis's).
+ *
+ * <p>Its length is the catalogue and Redis's CONFIG GET and SET rules (globs, integers, memory units):
+ * one table, read top to bottom.
  */
 public final class LiveSettings {
 

@@ -8,13 +8,17 @@ import io.moonshard.proxy.internal.session.ClientTracking;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.proxy.internal.wire.Replies;
 import io.moonshard.resp.RespCommand;
+import io.moonshard.resp.RespCommands;
+import io.moonshard.resp.RespWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongConsumer;
 
 /**
  * Client-side caching ({@code CLIENT TRACKING | CACHING | GETREDIR | TRACKINGINFO}) through the proxy.
@@ -134,7 +138,7 @@ public final class TrackingCommands {
 
     /** Finds {@code target}'s backend id for {@code backend} on its loop, then continues on {@code s}'s. */
     private static void lookUpBackendId(ClientSession s, ClientSession target, String backend,
-                                        java.util.function.LongConsumer then) {
+                                        LongConsumer then) {
         if (target.channel() == null) {
             then.accept(-1);
             return;
@@ -174,8 +178,8 @@ public final class TrackingCommands {
         }
     }
 
-    private static final byte[] CACHING_YES = io.moonshard.resp.RespCommands.encode("CLIENT", "CACHING", "yes");
-    private static final byte[] CACHING_NO = io.moonshard.resp.RespCommands.encode("CLIENT", "CACHING", "no");
+    private static final byte[] CACHING_YES = RespCommands.encode("CLIENT", "CACHING", "yes");
+    private static final byte[] CACHING_NO = RespCommands.encode("CLIENT", "CACHING", "no");
 
     /** {@code CLIENT GETREDIR}: the proxy id the client redirects to, 0 without a redirect, -1 when not tracking. */
     static void getRedirect(ClientSession s, ReplySlot slot) {
@@ -222,8 +226,8 @@ public final class TrackingCommands {
      * field, as Redis lists caching-yes/no after optin/optout. Ownership of {@code reply} passes here.
      */
     static ByteBuf withFlag(ByteBuf reply, String flag) {
-        int flags = ByteBufUtil.indexOf(io.netty.buffer.Unpooled.wrappedBuffer(FLAGS_FIELD), reply);
-        int redirect = ByteBufUtil.indexOf(io.netty.buffer.Unpooled.wrappedBuffer(REDIRECT_KEY), reply);
+        int flags = ByteBufUtil.indexOf(Unpooled.wrappedBuffer(FLAGS_FIELD), reply);
+        int redirect = ByteBufUtil.indexOf(Unpooled.wrappedBuffer(REDIRECT_KEY), reply);
         if (flags < 0 || redirect < 0) {
             return reply;
         }
@@ -234,9 +238,9 @@ public final class TrackingCommands {
         String bulk = "$" + flag.length() + "\r\n" + flag + "\r\n";
         CompositeByteBuf out = reply.alloc().compositeBuffer(5);
         out.addComponent(true, reply.retainedSlice(reply.readerIndex(), header - reply.readerIndex()));
-        out.addComponent(true, io.netty.buffer.Unpooled.copiedBuffer(newHeader, StandardCharsets.US_ASCII));
+        out.addComponent(true, Unpooled.copiedBuffer(newHeader, StandardCharsets.US_ASCII));
         out.addComponent(true, reply.retainedSlice(headerEnd, redirect - headerEnd));
-        out.addComponent(true, io.netty.buffer.Unpooled.copiedBuffer(bulk, StandardCharsets.US_ASCII));
+        out.addComponent(true, Unpooled.copiedBuffer(bulk, StandardCharsets.US_ASCII));
         out.addComponent(true, reply.retainedSlice(redirect, reply.writerIndex() - redirect));
         reply.release();
         return out;
@@ -248,7 +252,7 @@ public final class TrackingCommands {
     private static ByteBuf pickBrokenOrFirst(ByteBuf[] replies) {
         int chosen = 0;
         for (int i = 0; i < replies.length; i++) {
-            if (ByteBufUtil.indexOf(io.netty.buffer.Unpooled.wrappedBuffer(BROKEN_REDIRECT), replies[i]) >= 0) {
+            if (ByteBufUtil.indexOf(Unpooled.wrappedBuffer(BROKEN_REDIRECT), replies[i]) >= 0) {
                 chosen = i;
                 break;
             }
@@ -264,14 +268,14 @@ public final class TrackingCommands {
     /** Redis's TRACKINGINFO for a client without tracking. */
     static ByteBuf offInfo(ClientSession s) {
         ByteBuf out = s.channel().alloc().buffer(64);
-        io.moonshard.resp.RespWriter.mapHeader(out, 3, s.state().protocol());
-        io.moonshard.resp.RespWriter.bulk(out, "flags");
-        io.moonshard.resp.RespWriter.arrayHeader(out, 1);
-        io.moonshard.resp.RespWriter.bulk(out, "off");
-        io.moonshard.resp.RespWriter.bulk(out, "redirect");
-        io.moonshard.resp.RespWriter.integer(out, -1);
-        io.moonshard.resp.RespWriter.bulk(out, "prefixes");
-        io.moonshard.resp.RespWriter.arrayHeader(out, 0);
+        RespWriter.mapHeader(out, 3, s.state().protocol());
+        RespWriter.bulk(out, "flags");
+        RespWriter.arrayHeader(out, 1);
+        RespWriter.bulk(out, "off");
+        RespWriter.bulk(out, "redirect");
+        RespWriter.integer(out, -1);
+        RespWriter.bulk(out, "prefixes");
+        RespWriter.arrayHeader(out, 0);
         return out;
     }
 
@@ -280,7 +284,7 @@ public final class TrackingCommands {
      * connection) by the proxy id the client named. Ownership of {@code reply} passes here.
      */
     static ByteBuf withRedirect(ByteBuf reply, long proxyId) {
-        int field = ByteBufUtil.indexOf(io.netty.buffer.Unpooled.wrappedBuffer(REDIRECT_FIELD), reply);
+        int field = ByteBufUtil.indexOf(Unpooled.wrappedBuffer(REDIRECT_FIELD), reply);
         if (field < 0 || proxyId <= 0) {
             return reply;
         }
@@ -291,7 +295,7 @@ public final class TrackingCommands {
         }
         CompositeByteBuf out = reply.alloc().compositeBuffer(3);
         out.addComponent(true, reply.retainedSlice(reply.readerIndex(), numberStart - reply.readerIndex()));
-        out.addComponent(true, io.netty.buffer.Unpooled.copiedBuffer(Long.toString(proxyId), StandardCharsets.US_ASCII));
+        out.addComponent(true, Unpooled.copiedBuffer(Long.toString(proxyId), StandardCharsets.US_ASCII));
         out.addComponent(true, reply.retainedSlice(numberEnd, reply.writerIndex() - numberEnd));
         reply.release();
         return out;

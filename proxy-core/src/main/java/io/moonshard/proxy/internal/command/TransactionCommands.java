@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal.command;
 
+import io.moonshard.cluster.command.CommandFlag;
 import io.moonshard.cluster.command.CommandSpec;
 import io.moonshard.cluster.command.FanOut;
 import io.moonshard.cluster.command.KeyPositions;
@@ -84,8 +85,8 @@ final class TransactionCommands {
 
     void queue(ClientSession s, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
         Transaction tx = s.state().transaction();
-        if (spec.has(io.moonshard.cluster.command.CommandFlag.NO_MULTI)) {
-            tx.dirty = true; // SAVE, SHUTDOWN, SYNC...: Redis refuses them in a transaction before anything else
+        if (spec.has(CommandFlag.NO_MULTI)) {
+            tx.markDirty(); // SAVE, SHUTDOWN, SYNC...: Redis refuses them in a transaction before anything else
             s.replyError(slot, "ERR Command not allowed inside a transaction");
             return;
         }
@@ -99,7 +100,7 @@ final class TransactionCommands {
             refusal = ProtectedConfig.transactionRefusal(command); // EXEC's reply could not be filtered
         }
         if (refusal != null) {
-            tx.dirty = true;
+            tx.markDirty();
             s.replyError(slot, refusal);
             return;
         }
@@ -110,25 +111,23 @@ final class TransactionCommands {
         switch (decision.kind()) {
             case LOCAL, KEY_CHECK -> {
                 // each command is judged alone while queueing; several slots fail EXEC, as in Redis
-                if (tx.slot < 0) {
-                    tx.slot = decision.slot();
-                } else if (tx.slot != decision.slot()) {
-                    tx.crossSlot = true;
-                }
+                tx.keyedCommandIn(decision.slot());
             }
             case NO_KEYS, INVALID_ARGS -> {
                 // runs wherever the transaction runs; Redis itself judges the arguments at EXEC
             }
             default -> {
-                tx.dirty = true;
+                tx.markDirty();
                 forwarder.replyRouteError(s, slot, decision, "CROSSSLOT Keys in request don't hash to the same slot");
                 return;
             }
         }
         tx.queue(command.frame().retainedDuplicate());
-        tx.hasScript |= Forwarder.SCRIPTS.contains(spec.name());
+        if (Forwarder.SCRIPTS.contains(spec.name())) {
+            tx.scriptQueued();
+        }
         if (spec.name().startsWith("client")) { // "client", or "client|pause" where the table has subcommands
-            tx.clientCommands.add(command.retain()); // CLIENT PAUSE takes effect at EXEC: noted then
+            tx.clientCommandQueued(command.retain()); // CLIENT PAUSE takes effect at EXEC: noted then
         }
         s.reply(slot, RespReplies.queued());
     }
@@ -144,25 +143,25 @@ final class TransactionCommands {
         try {
             // Redis routes EXEC by every queued key first (CROSSSLOT, MOVED), then EXEC itself aborts
             // on queueing errors
-            if (tx.crossSlot) {
+            if (tx.isCrossSlot()) {
                 unwatch(s, watched);
                 s.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
                 return;
             }
             ClusterSnapshot snapshot = proxy.cluster().snapshot();
-            if (tx.dirty && (tx.slot < 0 || snapshot.localOwner(tx.slot) != null)) {
+            if (tx.isDirty() && (tx.slot() < 0 || snapshot.localOwner(tx.slot()) != null)) {
                 unwatch(s, watched);
                 s.replyError(slot, "EXECABORT Transaction discarded because of previous errors.");
                 return;
             }
             String backend;
-            if (tx.slot >= 0) {
+            if (tx.slot() >= 0) {
                 // ownership may have changed since the commands were queued: decide again, like EXEC in Redis
-                backend = snapshot.localOwner(tx.slot);
+                backend = snapshot.localOwner(tx.slot());
                 if (backend == null) {
                     unwatch(s, watched);
-                    String peer = snapshot.redirectOwner(tx.slot);
-                    s.replyError(slot, peer != null ? "MOVED " + tx.slot + " " + peer : "CLUSTERDOWN Hash slot not served");
+                    String peer = snapshot.redirectOwner(tx.slot());
+                    s.replyError(slot, peer != null ? "MOVED " + tx.slot() + " " + peer : "CLUSTERDOWN Hash slot not served");
                     return;
                 }
             } else if (watched != null) {
@@ -181,7 +180,7 @@ final class TransactionCommands {
                 s.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
                 return;
             }
-            if (tx.hasScript && !s.state().user().unrestricted()) {
+            if (tx.hasScript() && !s.state().user().unrestricted()) {
                 BackendConnection own = s.dedicatedConnection(backend);
                 if (own == null) {
                     unwatch(s, watched);
@@ -189,22 +188,20 @@ final class TransactionCommands {
                     return;
                 }
                 // the whole transaction runs as the mirror: every command in it passed the same rules here
-                List<ByteBuf> before = new ArrayList<>(tx.queued.size() + 1);
+                List<ByteBuf> before = new ArrayList<>(tx.queuedCount() + 1);
                 before.add(Unpooled.wrappedBuffer(MULTI));
-                before.addAll(tx.queued);
-                tx.queued.clear(); // ownership passed to ScriptUsers
+                before.addAll(tx.takeQueued()); // ownership passed to ScriptUsers
                 ScriptUsers.send(s, slot, own, before, Unpooled.wrappedBuffer(EXEC));
-                tx.clientCommands.forEach(client -> ClientCommand.notePause(proxy, client));
+                tx.clientCommands().forEach(client -> ClientCommand.notePause(proxy, client));
                 return;
             }
             BackendConnection connection = s.connectionFor(backend);
             connection.send(ReplyTarget.discard(), Unpooled.wrappedBuffer(MULTI));
-            for (ByteBuf frame : tx.queued) {
-                connection.send(ReplyTarget.discard(), frame);
+            for (ByteBuf frame : tx.takeQueued()) {
+                connection.send(ReplyTarget.discard(), frame); // ownership passed to the connection
             }
-            tx.queued.clear(); // ownership passed to the connection
             connection.send(slot, Unpooled.wrappedBuffer(EXEC));
-            tx.clientCommands.forEach(client -> ClientCommand.notePause(proxy, client));
+            tx.clientCommands().forEach(client -> ClientCommand.notePause(proxy, client));
             connection.pauseIfSaturated(s);
         } finally {
             tx.release();

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The replication metadata of {@code UMCTL SETREPL}: stored, with its own epoch, and shown by
- * {@code UMCTL INFOREPL}. Enforcing the roles on the local Redis nodes is not done by this version.
+ * {@code UMCTL INFOREPL}. The roles are recorded here only; nothing applies them to the local Redis nodes.
  */
 public final class ReplicationState {
 

@@ -1,13 +1,12 @@
 package io.moonshard.proxy.internal.metrics;
 
-import io.moonshard.proxy.internal.backend.BackendPool;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
  * The figures one event loop counts for the metrics: commands by name and outcome, the two latency
  * histograms, bytes in and out, reply slots pending. One instance per loop (held by its
- * {@link BackendPool}); only that loop writes it, so a count is a plain read and an <em>opaque</em>
+ * {@code BackendPool}); only that loop writes it, so a count is a plain read and an <em>opaque</em>
  * store: no lock, no atomic read-modify-write, no cache line shared with another loop (the array is
  * padded at both ends). Any thread may read at scrape time; {@link ProxyMeters} sums every loop's
  * copy. A reader may see a loop a few counts behind, never a torn or lost count.

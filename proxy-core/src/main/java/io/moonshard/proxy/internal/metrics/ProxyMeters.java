@@ -1,8 +1,6 @@
 package io.moonshard.proxy.internal.metrics;
 
 import io.moonshard.proxy.LatencyHistogram;
-import io.moonshard.proxy.internal.backend.BackendPool;
-import io.moonshard.proxy.internal.runtime.ProxyRuntime;
 import io.moonshard.proxy.internal.wire.Replies;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The metrics side of one proxy, from construction of its {@link ProxyRuntime} on (so a registry may
+ * The metrics side of one proxy, from construction of its {@code ProxyRuntime} on (so a registry may
  * be bound before start): every loop's {@link LoopStats}, summed at read time; the backend connections
  * by address and state; and the series that exist only once seen.
  *
@@ -41,7 +39,7 @@ public final class ProxyMeters {
     private final Map<String, BackendStats> backends = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
-    /** A new event loop's counts (see {@link BackendPool}). */
+    /** A new event loop's counts (see {@code BackendPool}). */
     public LoopStats newLoop() {
         LoopStats stats = new LoopStats(this);
         loops.add(stats);

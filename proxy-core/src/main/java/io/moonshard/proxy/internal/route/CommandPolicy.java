@@ -6,8 +6,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Commands the proxy refuses instead of forwarding: they change a connection's mode in ways not
- * supported yet (SUBSCRIBE, MONITOR), reach beyond database 0 (MOVE, SWAPDB), or act on the backend as
+ * Commands the proxy refuses instead of forwarding: they change a connection's mode in ways the proxy
+ * does not support (MONITOR), reach beyond database 0 (MOVE, SWAPDB), or act on the backend as
  * a server the proxy manages (SHUTDOWN, REPLICAOF, DEBUG SEGFAULT). Refusals name the command.
  */
 public final class CommandPolicy {

@@ -5,6 +5,7 @@ import io.moonshard.cluster.command.FanOut;
 import io.moonshard.cluster.command.KeyPositions;
 import io.moonshard.cluster.route.RouteDecision;
 import io.moonshard.cluster.route.Router;
+import io.moonshard.cluster.slot.SlotHash;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
@@ -12,6 +13,8 @@ import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.proxy.internal.session.SessionEnvironment;
 import io.moonshard.resp.RespCommand;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -38,9 +41,9 @@ public final class Forwarder {
         RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, fanOut);
         switch (decision.kind()) {
             case LOCAL -> sendOrBlock(session, slot, command, spec, decision.backend());
-            // An open slot. Keys move only when a migration engine moves them, and this version has
-            // none, so every key of a slot being migrated away is still at its backend: serving it
-            // there is what Router.afterKeyCheck would decide. The existence check comes with the engine.
+            // An open slot (migrating away). The proxy moves no keys itself, so every key of such a slot
+            // is still at its backend: serving it there is what Router.afterKeyCheck decides for a key
+            // that exists here, and no existence check is made.
             case KEY_CHECK -> sendOrBlock(session, slot, command, spec, decision.backend());
             case NO_KEYS -> {
                 if (DEBUG_KEY_SUBCOMMANDS.contains(debugSubcommand(spec, command))) {
@@ -76,7 +79,7 @@ public final class Forwarder {
     /** Routes by the slot of argument {@code index} as if it were the command's key. */
     private void forwardByArgument(ClientSession session, ReplySlot slot, RespCommand command, ClusterSnapshot snapshot,
                                    int index) {
-        int keySlot = io.moonshard.cluster.slot.SlotHash.slot(command.frame(), command.argOffset(index),
+        int keySlot = SlotHash.slot(command.frame(), command.argOffset(index),
                 command.argLength(index));
         String backend = snapshot.localOwner(keySlot);
         if (backend != null) {
@@ -223,7 +226,7 @@ public final class Forwarder {
             BackendConnection fresh = session.pool.dedicatedConnection(backend, session.state().protocol());
             fresh.send(new ReplyTarget() {
                 @Override
-                public void complete(io.netty.buffer.ByteBuf reply) {
+                public void complete(ByteBuf reply) {
                     fresh.drain();
                     merge.part(reply);
                 }
@@ -240,7 +243,7 @@ public final class Forwarder {
     private static final class AnyOkMerge {
         private final ReplySlot slot;
         private int remaining;
-        private io.netty.buffer.ByteBuf chosen;
+        private ByteBuf chosen;
         private int chosenRank = -1;
 
         AnyOkMerge(ReplySlot slot, int parts) {
@@ -248,7 +251,7 @@ public final class Forwarder {
             this.remaining = parts;
         }
 
-        private static int rank(io.netty.buffer.ByteBuf reply) {
+        private static int rank(ByteBuf reply) {
             if (!reply.isReadable()) {
                 return 0;
             }
@@ -257,11 +260,11 @@ public final class Forwarder {
                 return 3;
             }
             boolean notBusy = reply.readableBytes() >= 8
-                    && reply.toString(reply.readerIndex(), 8, java.nio.charset.StandardCharsets.US_ASCII).equals("-NOTBUSY");
+                    && reply.toString(reply.readerIndex(), 8, StandardCharsets.US_ASCII).equals("-NOTBUSY");
             return notBusy ? 1 : 2;
         }
 
-        void part(io.netty.buffer.ByteBuf reply) {
+        void part(ByteBuf reply) {
             int rank = rank(reply);
             if (rank > chosenRank) {
                 if (chosen != null) {

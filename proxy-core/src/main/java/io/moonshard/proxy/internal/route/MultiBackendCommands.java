@@ -3,7 +3,6 @@ package io.moonshard.proxy.internal.route;
 import io.moonshard.cluster.command.CommandSpec;
 import io.moonshard.cluster.route.FanOutPlan;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
-import io.moonshard.proxy.internal.command.SlowlogCommands;
 import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.proxy.internal.wire.FlatArrays;
@@ -12,7 +11,9 @@ import io.moonshard.resp.RespCommand;
 import io.moonshard.resp.RespWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -170,7 +171,7 @@ public final class MultiBackendCommands {
             return null;
         }
         int headerEnd = reply.indexOf(start, reply.writerIndex(), (byte) '\r');
-        int len = Integer.parseInt(reply.toString(start + 1, headerEnd - start - 1, java.nio.charset.StandardCharsets.US_ASCII));
+        int len = Integer.parseInt(reply.toString(start + 1, headerEnd - start - 1, StandardCharsets.US_ASCII));
         return new int[] {start, headerEnd + 2 + len + 2};
     }
 
@@ -255,7 +256,7 @@ public final class MultiBackendCommands {
                     }
                     int count = first.length / 2;
                     boolean[] all = new boolean[count];
-                    java.util.Arrays.fill(all, true);
+                    Arrays.fill(all, true);
                     for (ByteBuf part : parts) {
                         int[] e = FlatArrays.elements(part);
                         for (int i = 0; i < count && e != null && i < e.length / 2; i++) {

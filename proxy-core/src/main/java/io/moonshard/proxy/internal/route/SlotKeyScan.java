@@ -10,6 +10,7 @@ import io.moonshard.resp.RespCommand;
 import io.moonshard.resp.RespWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -110,7 +111,7 @@ public final class SlotKeyScan extends ReplyTarget {
         i = skipLine(reply, i);
         int cursorLen = parseLength(reply, i);
         i = skipLine(reply, i);
-        String cursor = reply.toString(i, cursorLen, java.nio.charset.StandardCharsets.US_ASCII);
+        String cursor = reply.toString(i, cursorLen, StandardCharsets.US_ASCII);
         i += cursorLen + 2;
         int n = parseLength(reply, i);
         i = skipLine(reply, i);

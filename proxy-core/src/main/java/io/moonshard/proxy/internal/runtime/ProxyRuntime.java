@@ -2,6 +2,8 @@ package io.moonshard.proxy.internal.runtime;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.moonshard.proxy.HostPort;
+import io.moonshard.proxy.LatencyHistogram;
+import io.moonshard.proxy.LogLevelControl;
 import io.moonshard.proxy.ProxyConfig;
 import io.moonshard.proxy.internal.command.ProxyContext;
 import io.moonshard.proxy.internal.command.UmctlCommands;
@@ -30,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +46,7 @@ public final class ProxyRuntime {
 
     private final ProxyConfig config;
     /** For {@code CONFIG SET moonshard-loglevel}, or null. */
-    private final io.moonshard.proxy.LogLevelControl logLevelControl;
+    private final LogLevelControl logLevelControl;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private EventLoopGroup group;
     private Channel serverChannel;
@@ -60,7 +63,7 @@ public final class ProxyRuntime {
     }
 
     /** @param logLevelControl how {@code CONFIG SET moonshard-loglevel} sets the level, or null: no such setting */
-    public ProxyRuntime(ProxyConfig config, io.moonshard.proxy.LogLevelControl logLevelControl) {
+    public ProxyRuntime(ProxyConfig config, LogLevelControl logLevelControl) {
         this.config = config;
         this.logLevelControl = logLevelControl;
     }
@@ -165,8 +168,8 @@ public final class ProxyRuntime {
     }
 
     /** Snapshots of the latency histograms: proxy-side command latency, then backend round trips. */
-    public java.util.List<io.moonshard.proxy.LatencyHistogram> latencyHistograms() {
-        return java.util.List.of(meters.commandLatency(), meters.backendLatency());
+    public List<LatencyHistogram> latencyHistograms() {
+        return List.of(meters.commandLatency(), meters.backendLatency());
     }
 
     /** The shared context, or null before {@link #start()}. */
@@ -200,7 +203,7 @@ public final class ProxyRuntime {
                 long deadline = System.nanoTime() + context.limits().backendTimeoutNanos();
                 while (context.hasInFlightWork() && System.nanoTime() < deadline) {
                     // in-flight state lives on the event loops; poll it gently until it drains or time is up
-                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
                 }
                 context.closeAllConnections();
             }

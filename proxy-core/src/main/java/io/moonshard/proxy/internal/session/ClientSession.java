@@ -26,6 +26,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,6 +52,11 @@ import org.slf4j.LoggerFactory;
  * taken off it as it arrives and counts against its client. Over Redis's {@code client-output-buffer-limit}
  * of its class (normal or pubsub), or over {@code max_client_output_bytes}, the client is disconnected as
  * Redis disconnects it, and its replies still to come are released as they arrive.
+ *
+ * <p>Why one class of this length: the reply order, the bytes due, back-pressure (auto-read) and the
+ * output limits are one mechanism over the same few fields, changed on every reply; split up, each part
+ * would read and write the others' fields. What the client has told the proxy is kept apart, in
+ * {@link ClientState}.
  */
 public final class ClientSession extends ChannelInboundHandlerAdapter implements ConnectionOwner {
 
@@ -775,7 +781,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         return format(channel == null ? null : channel.localAddress());
     }
 
-    private static String format(java.net.SocketAddress address) {
+    private static String format(SocketAddress address) {
         if (address instanceof InetSocketAddress inet) {
             return inet.getAddress().getHostAddress() + ":" + inet.getPort();
         }

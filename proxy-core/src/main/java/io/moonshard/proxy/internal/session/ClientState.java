@@ -244,7 +244,7 @@ public final class ClientState {
     /** A command was refused while queueing (Redis's {@code CLIENT_DIRTY_EXEC}): EXEC will abort. */
     public void markTransactionDirty() {
         if (transaction != null) {
-            transaction.dirty = true;
+            transaction.markDirty();
         }
     }
 

@@ -2,7 +2,9 @@ package io.moonshard.proxy.internal.session;
 
 import io.moonshard.proxy.internal.backend.ReplyTarget;
 import io.moonshard.proxy.internal.metrics.CommandOutcome;
+import io.moonshard.resp.RespCommand;
 import io.netty.buffer.ByteBuf;
+import java.util.List;
 
 /**
  * One client request's place in that client's reply order. Reserved when the request is decoded,
@@ -30,12 +32,12 @@ public final class ReplySlot extends ReplyTarget {
      * can be copied then. Only an extra reference to the frame the decoder already made (no copy, no
      * allocation); see {@link ClientSession#channelRead}. Null when the slow log is off.
      */
-    io.moonshard.resp.RespCommand request;
+    RespCommand request;
     /**
      * Frames the backend pushed before this slot's reply (RESP3 tracking invalidations), written just
      * before it, even when the reply itself is suppressed; null when none. Owned by this slot.
      */
-    java.util.List<ByteBuf> pushedBefore;
+    List<ByteBuf> pushedBefore;
 
     ReplySlot(ClientSession session) {
         this.session = session;

@@ -1,8 +1,9 @@
 package io.moonshard.proxy.internal.session;
 
-import io.moonshard.proxy.internal.route.ScriptUsers;
+import io.moonshard.resp.RespCommand;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -15,21 +16,78 @@ import java.util.List;
 public final class Transaction {
 
     /** Request frames in order; owned here until sent or released. */
-    public final List<ByteBuf> queued = new ArrayList<>();
+    private final List<ByteBuf> queued = new ArrayList<>();
     /** An error while queueing (Redis's {@code CLIENT_DIRTY_EXEC}): EXEC answers EXECABORT. */
-    public boolean dirty;
+    private boolean dirty;
     /** The slot of the first keyed command, or -1 while none had keys. */
-    public int slot = -1;
+    private int slot = -1;
     /** Queued commands touch several slots: EXEC answers CROSSSLOT. */
-    public boolean crossSlot;
+    private boolean crossSlot;
     /** The queued CLIENT commands (retained): a CLIENT PAUSE among them is noted when EXEC runs it. */
-    public final List<io.moonshard.resp.RespCommand> clientCommands = new ArrayList<>(0);
+    private final List<RespCommand> clientCommands = new ArrayList<>(0);
+    /** A script is queued: a restricted user's EXEC then runs as that user's mirror ({@code ScriptUsers}). */
+    private boolean hasScript;
 
-    /** A script is queued: a restricted user's EXEC then runs as that user's mirror ({@link ScriptUsers}). */
-    public boolean hasScript;
-
+    /** Queues one request frame; ownership of {@code frame} passes here. */
     public void queue(ByteBuf frame) {
         queued.add(frame);
+    }
+
+    /** A command was refused while queueing: EXEC will answer EXECABORT. */
+    public void markDirty() {
+        dirty = true;
+    }
+
+    public boolean isDirty() {
+        return dirty;
+    }
+
+    /** A keyed command of {@code keySlot} was queued: the first sets the transaction's slot, another one makes it cross-slot. */
+    public void keyedCommandIn(int keySlot) {
+        if (slot < 0) {
+            slot = keySlot;
+        } else if (slot != keySlot) {
+            crossSlot = true;
+        }
+    }
+
+    /** The slot of the first keyed command, or -1 while none had keys. */
+    public int slot() {
+        return slot;
+    }
+
+    public boolean isCrossSlot() {
+        return crossSlot;
+    }
+
+    /** A script (EVAL, FCALL, ...) was queued. */
+    public void scriptQueued() {
+        hasScript = true;
+    }
+
+    public boolean hasScript() {
+        return hasScript;
+    }
+
+    /** Keeps a queued CLIENT command (the caller's reference passes here) to note a CLIENT PAUSE at EXEC. */
+    public void clientCommandQueued(RespCommand command) {
+        clientCommands.add(command);
+    }
+
+    /** The queued CLIENT commands, for EXEC to note a pause among them; still owned here. */
+    public List<RespCommand> clientCommands() {
+        return Collections.unmodifiableList(clientCommands);
+    }
+
+    public int queuedCount() {
+        return queued.size();
+    }
+
+    /** EXEC: the queued frames, in order, and their ownership, to the caller; none stay queued here. */
+    public List<ByteBuf> takeQueued() {
+        List<ByteBuf> taken = new ArrayList<>(queued);
+        queued.clear();
+        return taken;
     }
 
     /** Drops everything queued (DISCARD, EXECABORT, the client left). */
@@ -38,7 +96,7 @@ public final class Transaction {
             frame.release();
         }
         queued.clear();
-        clientCommands.forEach(io.moonshard.resp.RespCommand::release);
+        clientCommands.forEach(RespCommand::release);
         clientCommands.clear();
     }
 }

@@ -2,6 +2,7 @@ package io.moonshard.proxy.internal.wire;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
  * Reads the subscription count out of the confirmations Redis sends on a pub/sub connection
@@ -40,7 +41,7 @@ public final class PubSubFrames {
         if (length < 9 || length > 12 || lengthEnd + 2 + length > frame.writerIndex()) {
             return null;
         }
-        String name = frame.toString(lengthEnd + 2, length, StandardCharsets.US_ASCII).toLowerCase(java.util.Locale.ROOT);
+        String name = frame.toString(lengthEnd + 2, length, StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
         return switch (name) {
             case "subscribe", "unsubscribe", "psubscribe", "punsubscribe" -> Kind.CLASSIC;
             case "ssubscribe", "sunsubscribe" -> Kind.SHARD;
