@@ -8,8 +8,8 @@
 #   redis-cluster      a real 3-node Redis Cluster (cluster-enabled, replicas 0), redis-benchmark --cluster
 #   moonshard-cluster  3 Moonshard proxies over 3 plain redis-servers (UMCTL SETCLUSTER, one PEER
 #                      section each), redis-benchmark --cluster
-# interleaved in one run (round 1: every workload against every target, round 2: ...), so drift of
-# the machine hits all targets alike. Prints, per workload, the median rps, p50 and p99 over the
+# interleaved in one run (round 1: every workload against every target, round 2: ..., the targets in
+# reverse order in even rounds), so drift of the machine hits all targets alike. Prints, per workload, the median rps, p50 and p99 over the
 # rounds, the ratios (of rps) moonshard/direct, moonshard/twemproxy and moonshard-cluster/redis-cluster,
 # and moonshard/moonshard-baseline of rps, p50 and p99, and writes raw.csv, summary.csv,
 # environment.txt and chart.png to a scratch directory.
@@ -540,6 +540,10 @@ for round in $(seq 1 "$ROUNDS"); do
   for w in "${WORKLOADS[@]}"; do
     read -r clients pipeline bytes cluster_too label <<<"$(workload_spec "$w")"
     mapfile -t wtargets < <(workload_targets "$w")
+    if [ $((round % 2)) -eq 0 ]; then
+      # even rounds run the targets in reverse, so no target is always first (or last) after another
+      mapfile -t wtargets < <(printf '%s\n' "${wtargets[@]}" | tac)
+    fi
     for target in "${wtargets[@]}"; do
       log "round $round/$ROUNDS: $w ($label) against $target"
       flush_backends "$target"

@@ -12,6 +12,8 @@ import java.util.Objects;
  * <p>Build one with {@link #builder()}; {@link #defaults()} reproduces the original design note
  * (listen and announce {@code 127.0.0.1:5299}).
  *
+ * <p>Its length is the start options themselves, each with its default and its check in one place.
+ *
  * @param address          {@code address}: host:port to listen on
  * @param announceAddress  {@code announce_address}: host:port shown in CLUSTER NODES/SLOTS and MOVED;
  *                         its host must equal the host of every local Redis in SETCLUSTER
@@ -83,8 +85,6 @@ import java.util.Objects;
  *                         serving clients that are not cluster-aware); false by default, Redis Cluster's rule
  * @param aclFile          {@code aclfile}: users in Redis's ACL file format, loaded at start (when the file
  *                         exists) and by {@code ACL LOAD}, written by {@code ACL SAVE}; null for none
- *
- * <p>Its length is the start options themselves, each with its default and its check in one place.
  */
 public record ProxyConfig(
         String address,

@@ -23,10 +23,6 @@ public final class BackendPools {
         this.bootstrap = bootstrap;
     }
 
-    public BackendEnvironment environment() {
-        return env;
-    }
-
     /** The backend pool of {@code loop}, created on first use. */
     public BackendPool poolFor(EventLoop loop) {
         return pools.computeIfAbsent(loop, l -> new BackendPool(env, this, l, bootstrap));
@@ -61,9 +57,9 @@ public final class BackendPools {
 
     /** Every other loop opens its spare dedicated connections to {@code address} (see {@link BackendPool}). */
     void warmSpares(String address, int protocol, BackendPool except) {
-        forEachOnItsLoop((loop, pool) -> {
+        pools.forEach((loop, pool) -> {
             if (pool != except) {
-                pool.warmSpares(address, protocol);
+                loop.execute(() -> pool.warmSpares(address, protocol));
             }
         });
     }

@@ -2,7 +2,6 @@ package io.moonshard.proxy.internal.command;
 
 import io.moonshard.proxy.internal.route.MultiBackendCommands;
 import io.moonshard.proxy.internal.session.ClientSession;
-import io.moonshard.proxy.internal.session.ClientState;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.proxy.internal.wire.Replies;
 import io.moonshard.resp.RespCommand;
@@ -41,6 +40,7 @@ final class ClientCommand implements LocalCommand {
     private static final AsciiString NO_EVICT = AsciiString.cached("NO-EVICT");
     private static final AsciiString TYPE = AsciiString.cached("TYPE");
 
+    /** Redis's client types (CLIENT LIST/KILL TYPE); the proxy has no replication links, so none is a master or replica. */
     enum ClientType { NORMAL, MASTER, REPLICA, PUBSUB }
 
     private final ProxyContext proxy;
@@ -212,17 +212,17 @@ final class ClientCommand implements LocalCommand {
         String mode = cmd.argString(2).toUpperCase(Locale.ROOT);
         switch (mode) {
             case "ON" -> {
-                s.state().replyMode(ClientState.ReplyMode.ON);
+                s.state().replyOn();
                 slot.suppressed = false;
                 s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
             }
             case "OFF" -> {
-                s.state().replyMode(ClientState.ReplyMode.OFF);
+                s.state().replyOff();
                 slot.suppressed = true;
                 s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
             }
             case "SKIP" -> {
-                s.state().replyMode(ClientState.ReplyMode.SKIP_NEXT);
+                s.state().skipNextReply();
                 slot.suppressed = true;
                 s.reply(slot, Replies.simple(s.channel().alloc(), "OK"));
             }

@@ -18,11 +18,6 @@ final class ConnectionCommands {
 
     private static final AsciiString AUTH = AsciiString.cached("AUTH");
     private static final AsciiString SETNAME = AsciiString.cached("SETNAME");
-    private static final AsciiString LIST = AsciiString.cached("LIST");
-    private static final AsciiString KILL = AsciiString.cached("KILL");
-    private static final AsciiString TYPE = AsciiString.cached("TYPE");
-    /** Redis's client types (CLIENT LIST/KILL TYPE); the proxy has no replication links, so none is a master or replica. */
-
 
     private ConnectionCommands() {
     }

@@ -10,7 +10,7 @@ import io.moonshard.resp.RespCommand;
  * of this shape and one line in {@link LocalCommands}.
  */
 @FunctionalInterface
-public interface LocalCommand {
+interface LocalCommand {
 
     /** The caller keeps ownership of {@code command} and releases it after this returns. */
     void handle(ClientSession session, ReplySlot slot, RespCommand command);

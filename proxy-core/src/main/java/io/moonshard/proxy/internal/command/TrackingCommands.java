@@ -40,7 +40,7 @@ import java.util.function.LongConsumer;
  * {@code GETREDIR} and the redirect of
  * {@code TRACKINGINFO} show the proxy id the client gave.
  */
-public final class TrackingCommands {
+final class TrackingCommands {
 
     private static final byte[] CLIENT = "CLIENT".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRACKING = "TRACKING".getBytes(StandardCharsets.US_ASCII);

@@ -98,7 +98,6 @@ public final class ClusterState {
                 Map.copyOf(since));
     }
 
-    /** The current snapshot with its views and peer times, read at once. */
     /** A snapshot replaced {@code previous}; called on the publishing thread, never on an event loop's behalf. */
     @FunctionalInterface
     public interface SnapshotListener {
@@ -110,6 +109,7 @@ public final class ClusterState {
         listeners.add(listener);
     }
 
+    /** The current snapshot with its views and peer times, read at once. */
     public Current published() {
         return current.get();
     }

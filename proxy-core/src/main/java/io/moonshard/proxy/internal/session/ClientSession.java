@@ -276,6 +276,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         PubSubFrames.Kind kind = PubSubFrames.confirmationKind(frame);
         if (kind != null) {
             long count = PubSubFrames.trailingCount(frame);
+            if (kind == PubSubFrames.Kind.SHARD) {
+                PubSubFrames.ShardConfirmation shard = PubSubFrames.shardConfirmation(frame);
+                if (shard != null) {
+                    state.shardChannelConfirmed(from.address, shard.subscribed(), shard.channel(), shard.slot());
+                }
+            }
             if (count >= 0) {
                 state.subscriptionsConfirmed(from.address, kind == PubSubFrames.Kind.SHARD, count);
             }

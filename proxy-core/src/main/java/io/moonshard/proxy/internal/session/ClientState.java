@@ -11,16 +11,14 @@ import java.util.Map;
  *
  * <p>The state a migration or a failover has to act on is here too, one call each: {@link #isBlocked()}
  * (a blocking command waits at a backend), {@link #watchBackend()} (the backend holding its WATCHed
- * keys), {@link #subscriptionsAt(String)} (its classic and shard subscriptions per backend). Every
+ * keys), {@link #subscriptionsAt(String)} (its classic and shard subscriptions per backend),
+ * {@link #shardSubscriptionsIn(int)} (its shard channels in a slot). Every
  * client's state is reached from {@link ClientRegistry#all()}.
  *
  * <p>Confined to the client's event loop, except the few volatile fields CLIENT LIST and INFO read
  * from other threads (informational only).
  */
 public final class ClientState {
-
-    /** CLIENT REPLY: whether replies are written, dropped, or the next one dropped. */
-    public enum ReplyMode { ON, OFF, SKIP_NEXT }
 
     private final long createdAtMillis = System.currentTimeMillis();
     private volatile String name = "";
@@ -42,7 +40,10 @@ public final class ClientState {
     /** One-shot: set by ASKING, consumed by the next command. */
     private boolean asking;
     private boolean readonly;
-    private ReplyMode replyMode = ReplyMode.ON;
+    /** CLIENT REPLY OFF: replies are dropped until CLIENT REPLY ON. */
+    private boolean replyOff;
+    /** CLIENT REPLY SKIP: the next command's reply is dropped. */
+    private boolean skipNextReply;
 
     /** MULTI state, or null outside a transaction. */
     private Transaction transaction;
@@ -57,6 +58,8 @@ public final class ClientState {
     private int blockingCommands;
     /** Active subscription counts by "backend#classic" / "backend#shard", from Redis's confirmations. */
     private final Map<String, Long> subscriptions = new HashMap<>(2);
+    /** Shard channels subscribed to, by backend: channel (Latin-1, one char per byte) to its slot; null until one. */
+    private Map<String, Map<String, Integer>> shardChannels;
 
     ClientState(boolean authenticated, AclUser user) {
         this.authenticated = authenticated;
@@ -193,28 +196,28 @@ public final class ClientState {
         readonly = on;
     }
 
-    public ReplyMode replyMode() {
-        return replyMode;
+    /** CLIENT REPLY ON: replies are written again (a SKIP not yet used still applies to the next command). */
+    public void replyOn() {
+        replyOff = false;
     }
 
-    /** CLIENT REPLY ON | OFF | SKIP; SKIP while OFF changes nothing, as in Redis. */
-    public void replyMode(ReplyMode mode) {
-        if (mode == ReplyMode.SKIP_NEXT && replyMode == ReplyMode.OFF) {
-            return;
-        }
-        replyMode = mode;
+    /** CLIENT REPLY OFF: replies are dropped until CLIENT REPLY ON. */
+    public void replyOff() {
+        replyOff = true;
+    }
+
+    /** CLIENT REPLY SKIP: the next command's reply is dropped; nothing changes while replies are off. */
+    public void skipNextReply() {
+        skipNextReply = !replyOff;
     }
 
     /** Whether the reply of the command just read is dropped; a SKIP applies to that one command only. */
     boolean takeReplySuppression() {
-        return switch (replyMode) {
-            case ON -> false;
-            case OFF -> true;
-            case SKIP_NEXT -> {
-                replyMode = ReplyMode.ON;
-                yield true;
-            }
-        };
+        if (replyOff || skipNextReply) {
+            skipNextReply = false;
+            return true;
+        }
+        return false;
     }
 
     // ---- MULTI / WATCH
@@ -331,6 +334,43 @@ public final class ClientState {
     void subscriptionsConfirmed(String backend, boolean shard, long count) {
         subscriptions.put(backend + (shard ? "#shard" : "#classic"), count);
         subscriptions.values().removeIf(n -> n == 0);
+        if (shard && count == 0 && shardChannels != null) {
+            shardChannels.remove(backend); // none left there, whatever the confirmations named
+        }
+    }
+
+    /** Redis confirmed an SSUBSCRIBE or SUNSUBSCRIBE of {@code channel} (in {@code slot}) at {@code backend}. */
+    void shardChannelConfirmed(String backend, boolean subscribed, String channel, int slot) {
+        if (subscribed) {
+            if (shardChannels == null) {
+                shardChannels = new HashMap<>(2);
+            }
+            shardChannels.computeIfAbsent(backend, b -> new HashMap<>()).put(channel, slot);
+        } else if (shardChannels != null) {
+            Map<String, Integer> channels = shardChannels.get(backend);
+            if (channels != null) {
+                channels.remove(channel);
+                if (channels.isEmpty()) {
+                    shardChannels.remove(backend);
+                }
+            }
+        }
+    }
+
+    /** The shard channels of {@code slot} this client is subscribed to (what a slot's move must act on). */
+    public int shardSubscriptionsIn(int slot) {
+        if (shardChannels == null) {
+            return 0;
+        }
+        int count = 0;
+        for (Map<String, Integer> channels : shardChannels.values()) {
+            for (int channelSlot : channels.values()) {
+                if (channelSlot == slot) {
+                    count++;
+                }
+            }
+        }
+        return count;
     }
 
     /** This client's active subscriptions at {@code backend}: classic ones, then shard ones. */
@@ -343,6 +383,7 @@ public final class ClientState {
     void dedicatedConnectionsClosed() {
         watchBackend = null;
         subscriptions.clear();
+        shardChannels = null;
         tracking = null;
         pendingCaching = null;
     }

@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal.wire;
 
+import io.moonshard.cluster.slot.SlotHash;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -7,14 +8,58 @@ import java.util.Locale;
 /**
  * Reads the subscription count out of the confirmations Redis sends on a pub/sub connection
  * ({@code [subscribe, channel, 3]}, as a RESP2 array or a RESP3 push), so the proxy knows when the
- * client leaves subscribed mode. Messages and anything else are left alone.
+ * client leaves subscribed mode, and the channel of a shard confirmation, so it knows each client's
+ * shard subscriptions per slot. Messages and anything else are left alone.
  */
 public final class PubSubFrames {
 
     /** What a confirmation counts: channels and patterns together, or shard channels (Redis 7.0). */
     public enum Kind { CLASSIC, SHARD }
 
+    /**
+     * A shard channel confirmation: {@code subscribed} (SSUBSCRIBE) or not (SUNSUBSCRIBE), the channel's
+     * bytes as a Latin-1 string (one char per byte), and its hash slot.
+     */
+    public record ShardConfirmation(boolean subscribed, String channel, int slot) {
+    }
+
     private PubSubFrames() {
+    }
+
+    /**
+     * The channel and slot of an SSUBSCRIBE / SUNSUBSCRIBE confirmation ({@code [ssubscribe, channel, n]});
+     * null for any other frame, or when it names no channel (SUNSUBSCRIBE with nothing subscribed).
+     */
+    public static ShardConfirmation shardConfirmation(ByteBuf frame) {
+        if (confirmationKind(frame) != Kind.SHARD) {
+            return null;
+        }
+        int i = frame.readerIndex();
+        int nameLengthEnd = frame.indexOf(i + 5, frame.writerIndex(), (byte) '\r');
+        int nameLength = Integer.parseInt(frame.toString(i + 5, nameLengthEnd - i - 5, StandardCharsets.US_ASCII));
+        boolean subscribed = nameLength == "ssubscribe".length();
+        int channelHeader = nameLengthEnd + 2 + nameLength + 2;
+        if (channelHeader >= frame.writerIndex() || frame.getByte(channelHeader) != '$') {
+            return null;
+        }
+        int channelLengthEnd = frame.indexOf(channelHeader + 1, frame.writerIndex(), (byte) '\r');
+        if (channelLengthEnd < 0) {
+            return null;
+        }
+        int channelLength;
+        try {
+            channelLength = Integer.parseInt(frame.toString(channelHeader + 1, channelLengthEnd - channelHeader - 1,
+                    StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        int channelStart = channelLengthEnd + 2;
+        if (channelLength < 0 || channelStart + channelLength > frame.writerIndex()) {
+            return null;
+        }
+        return new ShardConfirmation(subscribed,
+                frame.toString(channelStart, channelLength, StandardCharsets.ISO_8859_1),
+                SlotHash.slot(frame, channelStart, channelLength));
     }
 
     /** The confirmation's kind, or null when {@code frame} is not a (un)subscribe confirmation. */
