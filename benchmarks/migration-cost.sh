@@ -8,6 +8,11 @@
 #   migrate:B     SCAN, then MIGRATE ... COPY REPLACE KEYS of B keys at a time (Redis to Redis)
 #   dump:B        SCAN, then B pipelined DUMP+PTTL at the source, B pipelined RESTORE REPLACE at the destination
 #   mgetset:B     SCAN, then MGET of B keys at the source, one MSET at the destination (strings only)
+#   slotkeys:B    no SCAN: the source is restarted as a cluster-enabled Redis owning every slot (the opt-in
+#                 that gives CLUSTER GETKEYSINSLOT), refilled, and each slot's keys are copied as mgetset:B;
+#                 runs after the other ways
+#   rdb           redis-cli --rdb: the source forks and streams a snapshot of every key over the replication
+#                 protocol, written to a file; the cost of the snapshot a proxy-side PSYNC reader would get
 #   replicaof     the destination becomes a replica of the source (diskless full sync) and the time to
 #                 master_link_status:up is taken (diskless, loaded from the socket as the destination is
 #                 empty): every key, not only the slots', for an empty destination
@@ -20,7 +25,8 @@
 #   --keys N          keys in the source (default 2097152: undermoon's 1 GB data set with V = 512)
 #   --value-bytes V   bytes per value (default 512)
 #   --slots A-B       the slots to move (default 8192-16383, half of them)
-#   --ways "W ..."    subset of the ways above (default "scan migrate:200 migrate:1000 dump:1000 mgetset:1000 replicaof")
+#   --ways "W ..."    subset of the ways above (default "scan migrate:200 migrate:1000 dump:1000 mgetset:1000 rdb replicaof
+#                     slotkeys:1000")
 #   --out DIR         where summary.txt and the logs go (default: a new ${TMPDIR:-/tmp}/moonshard-migration-cost.XXXXXX)
 # Env MIGCOST_SRC_PORT (7611), MIGCOST_DST_PORT (7612). Installs redis-server and redis-tools when
 # missing; builds the benchmarks module when its classes are missing. Stops both servers on exit.
@@ -33,7 +39,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
 KEYS=2097152
 VALUE_BYTES=512
 SLOTS=8192-16383
-WAYS="scan migrate:200 migrate:1000 dump:1000 mgetset:1000 replicaof"
+WAYS="scan migrate:200 migrate:1000 dump:1000 mgetset:1000 rdb replicaof slotkeys:1000"
 OUT=""
 SRC_HOST=127.0.0.1
 DST_HOST=127.0.0.2
@@ -90,32 +96,73 @@ usec() {
   local host=$1 port=$2
   shift 2
   redis-cli -h "$host" -p "$port" INFO commandstats | tr -d '\r' | awk -F'[:,=]' -v names=" $* " '
-    $1 ~ /^cmdstat_/ { name = substr($1, 9); if (index(names, " " name " ")) { for (i = 2; i <= NF; i++) if ($i == "usec") total += $(i + 1) } }
+    $1 ~ /^cmdstat_/ { name = substr($1, 9); sub(/\|.*/, "", name) # cluster|getkeysinslot counts as cluster
+      if (index(names, " " name " ")) { for (i = 2; i <= NF; i++) if ($i == "usec") total += $(i + 1) } }
     END { print total + 0 }'
 }
 
-redis-server --port "$SRC_PORT" --bind "$SRC_HOST" --save "" --appendonly no --enable-debug-command yes \
-  --repl-diskless-sync yes --repl-diskless-sync-delay 0 --dir "$OUT/src" --logfile "$OUT/src.log" </dev/null &
-SRC_PID=$!
+# start_source [cluster]: the source redis-server, plain or cluster-enabled owning every slot, filled
+start_source() {
+  local extra=()
+  if [ "${1:-}" = cluster ]; then
+    extra=(--cluster-enabled yes --cluster-config-file "$OUT/src/nodes.conf")
+  fi
+  # shellcheck disable=SC2086 # MIGCOST_SRC_OPTS is a list of redis-server options
+  redis-server --port "$SRC_PORT" --bind "$SRC_HOST" --save "" --appendonly no --enable-debug-command yes \
+    --repl-diskless-sync yes --repl-diskless-sync-delay 0 --dir "$OUT/src" --logfile "$OUT/src.log" \
+    "${extra[@]}" ${MIGCOST_SRC_OPTS:-} </dev/null &
+  SRC_PID=$!
+  wait_until 30 answers "$SRC_HOST" "$SRC_PORT" || die "the source redis-server does not answer (see $OUT/src.log)"
+  if [ "${1:-}" = cluster ]; then
+    src CLUSTER ADDSLOTSRANGE 0 16383 >/dev/null
+    cluster_ok() { src CLUSTER INFO | tr -d '\r' | grep -q '^cluster_state:ok'; }
+    wait_until 30 cluster_ok || die "the cluster-enabled source does not reach cluster_state:ok"
+  fi
+  log "filling the source: DEBUG POPULATE $KEYS key $VALUE_BYTES"
+  src DEBUG POPULATE "$KEYS" key "$VALUE_BYTES" >/dev/null
+  [ "$(src DBSIZE)" -eq "$KEYS" ] || die "the source holds $(src DBSIZE) keys, not $KEYS"
+}
+
 redis-server --port "$DST_PORT" --bind "$DST_HOST" --save "" --appendonly no --repl-diskless-load on-empty-db \
   --dir "$OUT/dst" --logfile "$OUT/dst.log" </dev/null &
 DST_PID=$!
-wait_until 30 answers "$SRC_HOST" "$SRC_PORT" || die "the source redis-server does not answer (see $OUT/src.log)"
 wait_until 30 answers "$DST_HOST" "$DST_PORT" || die "the destination redis-server does not answer (see $OUT/dst.log)"
-log "filling the source: DEBUG POPULATE $KEYS key $VALUE_BYTES"
-src DEBUG POPULATE "$KEYS" key "$VALUE_BYTES" >/dev/null
-[ "$(src DBSIZE)" -eq "$KEYS" ] || die "the source holds $(src DBSIZE) keys, not $KEYS"
+# the plain ways first, then (one restart) the cluster-enabled one
+ordered=()
+for way in $WAYS; do [ "${way%%:*}" = slotkeys ] || ordered+=("$way"); done
+for way in $WAYS; do [ "${way%%:*}" != slotkeys ] || ordered+=("$way"); done
+source_kind=""
 
 SUMMARY="$OUT/summary.txt"
 format='%-13s %9s %10s %12s %10s %15s %15s\n'
 # shellcheck disable=SC2059 # the format is a variable on purpose
 printf "$format" way moved wall_s keys_per_s batch_ms src_us_per_key dst_us_per_key | tee "$SUMMARY"
-for way in $WAYS; do
+for way in "${ordered[@]}"; do
   mode=${way%%:*} batch=${way#*:}
+  kind=plain
+  [ "$mode" != slotkeys ] || kind=cluster
+  if [ "$kind" != "$source_kind" ]; then
+    stop_pid "$SRC_PID" redis-server 10
+    rm -f "$OUT/src/nodes.conf"
+    start_source "$kind"
+    source_kind=$kind
+  fi
   [ "$batch" != "$way" ] || batch=1000
   dst FLUSHALL >/dev/null
   src CONFIG RESETSTAT >/dev/null
   dst CONFIG RESETSTAT >/dev/null
+  if [ "$mode" = rdb ]; then
+    started=$(date +%s%N)
+    src --rdb "$OUT/snapshot.rdb" >>"$OUT/rdb.log" 2>&1 || die "redis-cli --rdb failed (see $OUT/rdb.log)"
+    wall_ns=$(( $(date +%s%N) - started ))
+    bytes=$(stat -c %s "$OUT/snapshot.rdb")
+    rm -f "$OUT/snapshot.rdb"
+    log "rdb: $bytes bytes"
+    # shellcheck disable=SC2059
+    printf "$format" "$way" "$KEYS" "$(awk -v n="$wall_ns" 'BEGIN { printf "%.2f", n / 1e9 }')" \
+      "$(awk -v n="$wall_ns" -v k="$KEYS" 'BEGIN { printf "%.0f", k / (n / 1e9) }')" - - - | tee -a "$SUMMARY"
+    continue
+  fi
   if [ "$mode" = replicaof ]; then
     started=$(date +%s%N)
     dst REPLICAOF "$SRC_HOST" "$SRC_PORT" >/dev/null
@@ -134,7 +181,7 @@ for way in $WAYS; do
   printf '%s %s\n' "$way" "$line" >>"$OUT/probe.log"
   field() { printf '%s\n' "$line" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
   moved=$(field moved)
-  src_usec=$(usec "$SRC_HOST" "$SRC_PORT" scan migrate dump pttl mget)
+  src_usec=$(usec "$SRC_HOST" "$SRC_PORT" scan migrate dump pttl mget cluster)
   dst_usec=$(usec "$DST_HOST" "$DST_PORT" restore mset restore-asking)
   per_key() { awk -v u="$1" -v k="$moved" 'BEGIN { if (k == 0) print "-"; else printf "%.2f", u / k }'; }
   if [ "$mode" = scan ]; then

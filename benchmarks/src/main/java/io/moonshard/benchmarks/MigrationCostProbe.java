@@ -22,7 +22,9 @@ import redis.clients.jedis.resps.ScanResult;
  *   <li>{@code migrate}: {@code MIGRATE host port "" 0 timeout COPY REPLACE KEYS ...} (Redis to Redis);</li>
  *   <li>{@code dump}: pipelined {@code DUMP} + {@code PTTL} at the source, then pipelined
  *       {@code RESTORE ... REPLACE} at the destination;</li>
- *   <li>{@code mgetset}: {@code MGET} at the source, {@code MSET} at the destination (strings only).</li>
+ *   <li>{@code mgetset}: {@code MGET} at the source, {@code MSET} at the destination (strings only);</li>
+ *   <li>{@code slotkeys}: no SCAN; the source is a cluster-enabled Redis owning every slot, asked
+ *       {@code CLUSTER GETKEYSINSLOT} slot by slot, each slot's keys then copied as {@code mgetset}.</li>
  * </ul>
  * Prints one line of {@code name=value} pairs: keys scanned and moved, wall time, and the longest batch.
  *
@@ -47,6 +49,22 @@ public final class MigrationCostProbe {
         try (Jedis src = new Jedis(args[1], Integer.parseInt(args[2]), 60_000);
              Jedis dst = new Jedis(dstHost, dstPort, 60_000)) {
             long start = System.nanoTime();
+            if (mode.equals("slotkeys")) {
+                long moved = 0;
+                long longestBatch = 0;
+                for (int slot = firstSlot; slot <= lastSlot; slot++) {
+                    List<byte[]> keys = src.clusterGetKeysInSlotBinary(slot, Integer.MAX_VALUE);
+                    for (int from = 0; from < keys.size(); from += batch) {
+                        List<byte[]> part = keys.subList(from, Math.min(keys.size(), from + batch));
+                        long batchStart = System.nanoTime();
+                        move("mgetset", src, dst, dstHost, dstPort, part);
+                        longestBatch = Math.max(longestBatch, System.nanoTime() - batchStart);
+                        moved += part.size();
+                    }
+                }
+                report(mode, batch, scanCount, 0, moved, start, longestBatch, dst);
+                return;
+            }
             byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
             ScanParams params = new ScanParams().count(scanCount);
             List<byte[]> pending = new ArrayList<>();
@@ -74,11 +92,16 @@ public final class MigrationCostProbe {
                     moved += keys.size();
                 }
             } while (!done);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("mode=%s batch=%d scan_count=%d scanned=%d moved=%d wall_s=%.2f keys_per_s=%.0f"
-                            + " longest_batch_ms=%.1f dst_dbsize=%d%n", mode, batch, scanCount, scanned, moved, seconds,
-                    moved / seconds, longestBatch / 1e6, dst.dbSize());
+            report(mode, batch, scanCount, scanned, moved, start, longestBatch, dst);
         }
+    }
+
+    private static void report(String mode, int batch, int scanCount, long scanned, long moved, long startNanos,
+                               long longestBatchNanos, Jedis dst) {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        System.out.printf("mode=%s batch=%d scan_count=%d scanned=%d moved=%d wall_s=%.2f keys_per_s=%.0f"
+                        + " longest_batch_ms=%.1f dst_dbsize=%d%n", mode, batch, scanCount, scanned, moved, seconds,
+                moved / seconds, longestBatchNanos / 1e6, dst.dbSize());
     }
 
     private static void move(String mode, Jedis src, Jedis dst, String dstHost, int dstPort, List<byte[]> keys) {
