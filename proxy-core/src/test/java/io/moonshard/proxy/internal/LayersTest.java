@@ -9,6 +9,8 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.Architectures.LayeredArchitecture;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,40 +35,40 @@ class LayersTest {
     private static final String ROOT = "io.moonshard.proxy.internal";
     private static final String FIXTURE = "io.moonshard.layersfixture.internal";
 
-    /** The layer rule for the role packages under {@code root}. */
+    /**
+     * The role packages, top tier first. A package may use the packages of every lower tier; packages
+     * of one tier do not use each other.
+     */
+    private static final List<List<String>> TIERS = List.of(
+            List.of("runtime"),
+            List.of("command"),
+            List.of("migration", "replication"),
+            List.of("engine"),
+            List.of("route"),
+            List.of("session"),
+            List.of("backend"),
+            List.of("metadata", "metrics"),
+            List.of("config", "wire"));
+
+    /** The layer rule for the role packages under {@code root}, derived from {@link #TIERS}. */
     static ArchRule layers(String root) {
-        return layeredArchitecture()
+        LayeredArchitecture architecture = layeredArchitecture()
                 .consideringOnlyDependenciesInLayers()
-                .withOptionalLayers(true)
-                .layer("wire").definedBy(root + ".wire..")
-                .layer("config").definedBy(root + ".config..")
-                .layer("metrics").definedBy(root + ".metrics..")
-                .layer("metadata").definedBy(root + ".metadata..")
-                .layer("backend").definedBy(root + ".backend..")
-                .layer("session").definedBy(root + ".session..")
-                .layer("route").definedBy(root + ".route..")
-                .layer("engine").definedBy(root + ".engine..")
-                .layer("migration").definedBy(root + ".migration..")
-                .layer("replication").definedBy(root + ".replication..")
-                .layer("command").definedBy(root + ".command..")
-                .layer("runtime").definedBy(root + ".runtime..")
-                .whereLayer("wire").mayNotAccessAnyLayer()
-                .whereLayer("config").mayNotAccessAnyLayer()
-                .whereLayer("metrics").mayOnlyAccessLayers("config", "wire")
-                .whereLayer("metadata").mayOnlyAccessLayers("config", "wire")
-                .whereLayer("backend").mayOnlyAccessLayers("metadata", "metrics", "config", "wire")
-                .whereLayer("session").mayOnlyAccessLayers("backend", "metadata", "metrics", "config", "wire")
-                .whereLayer("route").mayOnlyAccessLayers("session", "backend", "metadata", "metrics", "config", "wire")
-                .whereLayer("engine").mayOnlyAccessLayers("route", "session", "backend", "metadata", "metrics",
-                        "config", "wire")
-                .whereLayer("migration").mayOnlyAccessLayers("engine", "route", "session", "backend", "metadata",
-                        "metrics", "config", "wire")
-                .whereLayer("replication").mayOnlyAccessLayers("engine", "route", "session", "backend", "metadata",
-                        "metrics", "config", "wire")
-                .whereLayer("command").mayOnlyAccessLayers("migration", "replication", "engine", "route", "session",
-                        "backend", "metadata", "metrics", "config", "wire")
-                .whereLayer("runtime").mayOnlyAccessLayers("command", "migration", "replication", "engine", "route",
-                        "session", "backend", "metadata", "metrics", "config", "wire");
+                .withOptionalLayers(true);
+        for (List<String> tier : TIERS) {
+            for (String role : tier) {
+                architecture = architecture.layer(role).definedBy(root + "." + role + "..");
+            }
+        }
+        for (int t = 0; t < TIERS.size(); t++) {
+            String[] below = TIERS.subList(t + 1, TIERS.size()).stream().flatMap(List::stream).toArray(String[]::new);
+            for (String role : TIERS.get(t)) {
+                architecture = below.length == 0
+                        ? architecture.whereLayer(role).mayNotAccessAnyLayer()
+                        : architecture.whereLayer(role).mayOnlyAccessLayers(below);
+            }
+        }
+        return architecture;
     }
 
     /** No two role packages under {@code root} depend on each other, directly or around a loop. */
@@ -96,8 +98,7 @@ class LayersTest {
     @Test
     void everyRolePackageSaysWhatItOwns() {
         JavaClasses classes = engine();
-        for (String role : new String[] {"wire", "config", "metrics", "metadata", "backend", "session", "route",
-                "engine", "migration", "replication", "command", "runtime"}) {
+        for (String role : TIERS.stream().flatMap(List::stream).toList()) {
             assertThat(classes.containPackage(ROOT + "." + role)).as(role).isTrue();
             assertThat(classes.getPackage(ROOT + "." + role).tryGetPackageInfo()).as(role + " package-info").isPresent();
         }
