@@ -1,0 +1,413 @@
+package io.moonshard.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAddArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.moonshard.testkit.RawRedisClient;
+import io.moonshard.testkit.RedisProcess;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Online slot migration (issue 14) driven the way undermoon's coordinator drives it (mgr-0.2, spec
+ * §9.1): tagged SETCLUSTER pushes, INFOMGR polling, the commit or cancel push. Two proxies, each
+ * with one Redis: A (node 0) starts with every slot, B (node 1) with none, and slots 8192-16383 move.
+ */
+class SlotMigrationIT {
+
+    private static final int[] R = {8192, 16383};
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration TRIM_TIMEOUT = Duration.ofSeconds(30);
+    private static final int A = 0;
+    private static final int B = 1;
+
+    /** A owns every slot, B none (it is in the cluster as a peer with 0 slots). */
+    private static MigrationCoordinator allAtA(LocalMoonshardCluster cluster) {
+        MigrationCoordinator coordinator = MigrationCoordinator.of(cluster);
+        coordinator.assign(A, new int[] {0, 16383});
+        coordinator.pushLayout();
+        return coordinator;
+    }
+
+    private static RedisProcess backend(LocalMoonshardCluster cluster, int node) {
+        return cluster.backends.get(node).get(0);
+    }
+
+    private static long dbsize(RawRedisClient client) {
+        String reply = client.call("DBSIZE");
+        assertThat(reply).startsWith(":");
+        return Long.parseLong(reply.substring(1).trim());
+    }
+
+    private static long dbsize(RedisProcess redis) {
+        try (RawRedisClient client = new RawRedisClient(redis.port())) {
+            return dbsize(client);
+        }
+    }
+
+    private static String bulk(String value) {
+        return "$" + value.length() + "\r\n" + value + "\r\n";
+    }
+
+    // ---- the data of every type ---------------------------------------------------------------
+
+    private enum Kind { STRING, HASH, LIST, SET, ZSET, STREAM }
+
+    private static final long TTL_MS = 600_000;
+
+    private static Kind kind(int i) {
+        return Kind.values()[i % Kind.values().length];
+    }
+
+    private static boolean hasTtl(int i) {
+        return (i / Kind.values().length) % 2 == 0;
+    }
+
+    /** Key i's element count: small collections for most keys; six in every 1000 (one per type) are big (a chunked copy). */
+    private static int elements(int i) {
+        return i % 1000 < 6 ? 2000 + i % 1000 : 3;
+    }
+
+    private static void write(RedisAsyncCommands<String, String> redis, String key, int i, List<RedisFuture<?>> out) {
+        int n = elements(i);
+        switch (kind(i)) {
+            case STRING -> out.add(redis.set(key, "s" + i + "-".repeat(i % 50)));
+            case HASH -> {
+                Map<String, String> fields = new LinkedHashMap<>();
+                for (int f = 0; f < n; f++) {
+                    fields.put("f" + f, "v" + i + ":" + f);
+                }
+                out.add(redis.hset(key, fields));
+            }
+            case LIST -> {
+                List<String> items = new ArrayList<>();
+                for (int f = 0; f < n; f++) {
+                    items.add(f % 2 == 0 ? "x" : "y" + i + ":" + f);
+                }
+                out.add(redis.rpush(key, items.toArray(String[]::new)));
+            }
+            case SET -> {
+                List<String> members = new ArrayList<>();
+                for (int f = 0; f < n; f++) {
+                    members.add("m" + i + ":" + f);
+                }
+                out.add(redis.sadd(key, members.toArray(String[]::new)));
+            }
+            case ZSET -> {
+                List<ScoredValue<String>> members = new ArrayList<>();
+                for (int f = 0; f < n; f++) {
+                    members.add(ScoredValue.just(f * 1.5 + i, "z" + f));
+                }
+                @SuppressWarnings("unchecked")
+                ScoredValue<String>[] array = members.toArray(ScoredValue[]::new);
+                out.add(redis.zadd(key, array));
+            }
+            case STREAM -> {
+                for (int f = 0; f < Math.min(n, 50); f++) {
+                    out.add(redis.xadd(key, new XAddArgs().id("7-" + (f + 1)), Map.of("f", "v" + i + ":" + f)));
+                }
+            }
+            default -> throw new IllegalStateException();
+        }
+        if (hasTtl(i)) {
+            out.add(redis.pexpire(key, TTL_MS));
+        }
+    }
+
+    /** Checks key i through {@code redis}: its type, value and its TTL (as set, less the time since the writes began). */
+    private static void verify(RedisCommands<String, String> redis, String key, int i, long writeStartNanos) {
+        int n = elements(i);
+        assertThat(redis.type(key)).as("type of %s", key).isEqualTo(kind(i).name().toLowerCase(java.util.Locale.ROOT));
+        switch (kind(i)) {
+            case STRING -> assertThat(redis.get(key)).as(key).isEqualTo("s" + i + "-".repeat(i % 50));
+            case HASH -> {
+                Map<String, String> fields = new HashMap<>();
+                for (int f = 0; f < n; f++) {
+                    fields.put("f" + f, "v" + i + ":" + f);
+                }
+                assertThat(redis.hgetall(key)).as(key).isEqualTo(fields);
+            }
+            case LIST -> {
+                List<String> items = new ArrayList<>();
+                for (int f = 0; f < n; f++) {
+                    items.add(f % 2 == 0 ? "x" : "y" + i + ":" + f);
+                }
+                assertThat(redis.lrange(key, 0, -1)).as(key).isEqualTo(items);
+            }
+            case SET -> {
+                Set<String> members = new HashSet<>();
+                for (int f = 0; f < n; f++) {
+                    members.add("m" + i + ":" + f);
+                }
+                assertThat(redis.smembers(key)).as(key).isEqualTo(members);
+            }
+            case ZSET -> {
+                Map<String, Double> expected = new HashMap<>();
+                for (int f = 0; f < n; f++) {
+                    expected.put("z" + f, f * 1.5 + i);
+                }
+                Map<String, Double> actual = new HashMap<>();
+                for (ScoredValue<String> sv : redis.zrangeWithScores(key, 0, -1)) {
+                    actual.put(sv.getValue(), sv.getScore());
+                }
+                assertThat(actual).as(key).isEqualTo(expected);
+            }
+            case STREAM -> {
+                List<StreamMessage<String, String>> messages = redis.xrange(key, Range.unbounded());
+                assertThat(messages).as(key).hasSize(Math.min(n, 50));
+                for (int f = 0; f < messages.size(); f++) {
+                    assertThat(messages.get(f).getId()).isEqualTo("7-" + (f + 1));
+                    assertThat(messages.get(f).getBody()).isEqualTo(Map.of("f", "v" + i + ":" + f));
+                }
+            }
+            default -> throw new IllegalStateException();
+        }
+        long pttl = redis.pttl(key);
+        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - writeStartNanos);
+        if (hasTtl(i)) {
+            assertThat(pttl).as("PTTL of %s", key).isBetween(TTL_MS - elapsedMs - 2_000, TTL_MS);
+        } else {
+            assertThat(pttl).as("PTTL of %s", key).isEqualTo(-1);
+        }
+    }
+
+    // ---- tests -------------------------------------------------------------------------------
+
+    @Test
+    void coordinatorSequenceMovesKeysOfEveryType() throws Exception {
+        int keys = 5_000;
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
+            MigrationCoordinator coordinator = allAtA(cluster);
+            List<String> names = AckLedger.keysInSlots("typed", keys, R);
+            RedisClient lettuce = RedisClient.create();
+            long writeStart = System.nanoTime();
+            try {
+                try (StatefulRedisConnection<String, String> toA =
+                             lettuce.connect(RedisURI.create("127.0.0.1", cluster.port(A)))) {
+                    List<RedisFuture<?>> futures = new ArrayList<>();
+                    for (int i = 0; i < keys; i++) {
+                        write(toA.async(), names.get(i), i, futures);
+                    }
+                    assertThat(LettuceFutures.awaitAll(60, TimeUnit.SECONDS, futures.toArray(RedisFuture[]::new))).isTrue();
+                    for (RedisFuture<?> f : futures) {
+                        assertThat(f.getError()).isNull();
+                    }
+                }
+                RedisProcess a = backend(cluster, A);
+                RedisProcess b = backend(cluster, B);
+                assertThat(dbsize(a)).isEqualTo(keys);
+                long e = coordinator.epoch();
+
+                coordinator.startMove(A, B, R);
+                // until B lists the task, its DBSIZE must not count what it has staged in Redis b
+                long hiddenSamples = 0;
+                try (RawRedisClient rawB = new RawRedisClient(b.port());
+                     RawRedisClient proxyB = new RawRedisClient(cluster.port(B))) {
+                    long deadline = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
+                    for (int sample = 0; sample < 20_000 && System.nanoTime() < deadline; sample++) {
+                        long staged = dbsize(rawB);
+                        long shown = dbsize(proxyB);
+                        if (coordinator.infoMgr(B).contains(coordinator.importingLine())) {
+                            break;
+                        }
+                        assertThat(shown).as("DBSIZE at B while %d keys are staged in its Redis", staged).isZero();
+                        if (staged > 0) {
+                            hiddenSamples++;
+                        }
+                    }
+                }
+                System.out.println("DBSIZE at B sampled while keys were staged and hidden: " + hiddenSamples + " times");
+
+                coordinator.awaitCommitted(COMMIT_TIMEOUT);
+                String tail = "1 8192-16383 " + (e + 1) + " " + cluster.proxyAddresses.get(A) + " " + a.address() + " "
+                        + cluster.proxyAddresses.get(B) + " " + b.address();
+                assertThat(coordinator.infoMgrRaw(A)).isEqualTo("*1\r\n" + bulk("testcluster MIGRATING " + tail));
+                assertThat(coordinator.infoMgrRaw(B)).isEqualTo("*1\r\n" + bulk("testcluster IMPORTING " + tail));
+
+                coordinator.commit();
+                await("INFOMGR empty after the commit").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(25))
+                        .until(() -> coordinator.infoMgrRaw(A).equals("*0\r\n") && coordinator.infoMgrRaw(B).equals("*0\r\n"));
+
+                try (StatefulRedisConnection<String, String> toB =
+                             lettuce.connect(RedisURI.create("127.0.0.1", cluster.port(B)))) {
+                    for (int i = 0; i < keys; i++) {
+                        verify(toB.sync(), names.get(i), i, writeStart);
+                    }
+                    assertThat(toB.sync().dbsize()).isEqualTo(keys);
+                }
+                assertThat(dbsize(b)).isEqualTo(keys);
+                await("the moved keys trimmed from Redis a").atMost(TRIM_TIMEOUT).pollInterval(Duration.ofMillis(50))
+                        .until(() -> dbsize(a) == 0);
+            } finally {
+                lettuce.shutdown(Duration.ZERO, Duration.ofSeconds(5));
+            }
+        }
+    }
+
+    @Test
+    void writesDuringTheMoveAreNotLost() {
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
+            MigrationCoordinator coordinator = allAtA(cluster);
+            // filler, so the copy takes a while: ~10,000 keys in the moving range (the proxy keeps no key state)
+            assertThat(backend(cluster, A).rawCommand("DEBUG", "POPULATE", "20000", "fill", "64")).isEqualTo("+OK\r\n");
+            try (AckLedger ledger = AckLedgerIT.ledger(cluster, "move")) {
+                ledger.start(Duration.ofSeconds(60));
+                ledger.awaitMoreAcknowledged(500, Duration.ofSeconds(20));
+                coordinator.startMove(A, B, R);
+                coordinator.awaitCommitted(COMMIT_TIMEOUT);
+                ledger.awaitMoreAcknowledged(300, Duration.ofSeconds(20)); // flipped, not yet committed by SETCLUSTER
+                coordinator.commit();
+                ledger.awaitMoreAcknowledged(500, Duration.ofSeconds(20));
+                ledger.stop();
+                AckLedger.Summary summary = ledger.check();
+                System.out.println(summary.describe());
+                assertThat(summary.violations()).as(summary.describe()).isEmpty();
+                assertThat(summary.acknowledged()).isPositive();
+            }
+        }
+    }
+
+    @Test
+    void cancelBeforeCommitKeepsOwnershipAtTheSource() {
+        int tracked = 1_000;
+        int filler = 400_000; // ~200,000 in the moving range: the copy takes far longer than the cancel
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
+            MigrationCoordinator coordinator = allAtA(cluster);
+            RedisProcess a = backend(cluster, A);
+            RedisProcess b = backend(cluster, B);
+            assertThat(a.rawCommand("DEBUG", "POPULATE", Integer.toString(filler), "fill", "32")).isEqualTo("+OK\r\n");
+            List<String> names = AckLedger.keysInSlots("kept", tracked, R);
+            try (RawRedisClient toA = new RawRedisClient(cluster.port(A))) {
+                for (int i = 0; i < tracked; i++) {
+                    toA.send("SET", names.get(i), "value-" + i);
+                }
+                for (int i = 0; i < tracked; i++) {
+                    assertThat(toA.readReply()).isEqualTo("+OK\r\n");
+                }
+            }
+
+            coordinator.startMove(A, B, R);
+            // cancel as soon as the copy has begun (some key staged in Redis b), long before it can finish
+            await("the copy to begin").atMost(COMMIT_TIMEOUT).pollInterval(Duration.ofMillis(5))
+                    .until(() -> dbsize(b) > 0 || coordinator.infoMgr(B).contains(coordinator.importingLine()));
+            try (RawRedisClient proxyB = new RawRedisClient(cluster.port(B))) {
+                long shown = dbsize(proxyB);
+                if (!coordinator.infoMgr(B).contains(coordinator.importingLine())) {
+                    assertThat(shown).as("DBSIZE at B while its Redis holds staged keys").isZero();
+                }
+            }
+            MigrationCoordinator.CancelOutcome outcome = coordinator.cancel();
+
+            if (outcome == MigrationCoordinator.CancelOutcome.COMMITTED_INSTEAD) {
+                // the copy won the race: the move happened, so check it did, completely
+                System.out.println("the move committed before the cancel; checking the committed move instead");
+                try (RawRedisClient toB = new RawRedisClient(cluster.port(B))) {
+                    for (int i = 0; i < tracked; i++) {
+                        assertThat(toB.call("GET", names.get(i))).isEqualTo(bulk("value-" + i));
+                    }
+                }
+                await("the moved keys trimmed from Redis a").atMost(TRIM_TIMEOUT).pollInterval(Duration.ofMillis(50))
+                        .until(() -> names.stream().noneMatch(k -> a.rawCommand("EXISTS", k).equals(":1\r\n")));
+                return;
+            }
+
+            assertThat(coordinator.owner(R[0])).isEqualTo(A);
+            try (RawRedisClient toA = new RawRedisClient(cluster.port(A));
+                 RawRedisClient toB = new RawRedisClient(cluster.port(B))) {
+                for (int i = 0; i < tracked; i++) {
+                    assertThat(toA.call("GET", names.get(i))).as("served by A").isEqualTo(bulk("value-" + i));
+                }
+                String first = names.get(0);
+                assertThat(toB.call("GET", first))
+                        .isEqualTo("-MOVED " + Slots.slotOf(first) + " " + cluster.proxyAddresses.get(A) + "\r\n");
+                assertThat(dbsize(toA)).as("DBSIZE through A").isEqualTo(filler + tracked);
+            }
+            assertThat(dbsize(a)).as("nothing left Redis a").isEqualTo(filler + tracked);
+            await("Redis b to discard what it staged").atMost(TRIM_TIMEOUT).pollInterval(Duration.ofMillis(50))
+                    .until(() -> dbsize(b) == 0);
+            await("INFOMGR empty after the cancel").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(25))
+                    .until(() -> coordinator.infoMgrRaw(A).equals("*0\r\n") && coordinator.infoMgrRaw(B).equals("*0\r\n"));
+        }
+    }
+
+    @Test
+    void backAndForthMovesUnderLoad() {
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
+            MigrationCoordinator coordinator = allAtA(cluster);
+            assertThat(backend(cluster, A).rawCommand("DEBUG", "POPULATE", "10000", "fill", "64")).isEqualTo("+OK\r\n");
+            try (AckLedger ledger = AckLedgerIT.ledger(cluster, "pingpong")) {
+                ledger.start(Duration.ofSeconds(70));
+                ledger.awaitMoreAcknowledged(300, Duration.ofSeconds(20));
+                for (int round = 0; round < 4; round++) {
+                    coordinator.startMove(A, B, R);
+                    coordinator.awaitCommitted(COMMIT_TIMEOUT);
+                    coordinator.commit();
+                    ledger.awaitMoreAcknowledged(200, Duration.ofSeconds(20));
+                    coordinator.startMove(B, A, R);
+                    coordinator.awaitCommitted(COMMIT_TIMEOUT);
+                    coordinator.commit();
+                    ledger.awaitMoreAcknowledged(200, Duration.ofSeconds(20));
+                }
+                ledger.stop();
+                AckLedger.Summary summary = ledger.check();
+                System.out.println(summary.describe());
+                assertThat(summary.violations()).as(summary.describe()).isEmpty();
+                assertThat(summary.acknowledged()).isPositive();
+            }
+            assertThat(coordinator.owner(R[0])).isEqualTo(A);
+            await("Redis b emptied after the last move back").atMost(TRIM_TIMEOUT).pollInterval(Duration.ofMillis(50))
+                    .until(() -> dbsize(backend(cluster, B)) == 0);
+        }
+    }
+
+    @Test
+    void flipAnswersMovedBeforeTheCommit() {
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
+            MigrationCoordinator coordinator = allAtA(cluster);
+            List<String> names = AckLedger.keysInSlots("flip", 100, R);
+            try (RawRedisClient toA = new RawRedisClient(cluster.port(A))) {
+                for (int i = 0; i < names.size(); i++) {
+                    assertThat(toA.call("SET", names.get(i), "value-" + i)).isEqualTo("+OK\r\n");
+                }
+            }
+            coordinator.startMove(A, B, R);
+            coordinator.awaitCommitted(COMMIT_TIMEOUT);
+            String dst = cluster.proxyAddresses.get(B);
+            try (RawRedisClient toA = new RawRedisClient(cluster.port(A));
+                 RawRedisClient toB = new RawRedisClient(cluster.port(B))) {
+                for (int i = 0; i < names.size(); i++) {
+                    String key = names.get(i);
+                    assertThat(toA.call("GET", key)).as("A, flipped before the commit SETCLUSTER")
+                            .isEqualTo("-MOVED " + Slots.slotOf(key) + " " + dst + "\r\n");
+                    assertThat(toB.call("GET", key)).as("B, committed").isEqualTo(bulk("value-" + i));
+                }
+            }
+            coordinator.commit();
+            try (RawRedisClient toA = new RawRedisClient(cluster.port(A));
+                 RawRedisClient toB = new RawRedisClient(cluster.port(B))) {
+                String key = names.get(0);
+                assertThat(toA.call("GET", key)).isEqualTo("-MOVED " + Slots.slotOf(key) + " " + dst + "\r\n");
+                assertThat(toB.call("GET", key)).isEqualTo(bulk("value-0"));
+            }
+        }
+    }
+}
