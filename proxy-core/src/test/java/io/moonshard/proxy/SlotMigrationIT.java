@@ -52,6 +52,22 @@ class SlotMigrationIT {
         return cluster.backends.get(node).get(0);
     }
 
+    /**
+     * How many keys a full SCAN through {@code client} returns. DBSIZE at a destination still counts
+     * staged keys (docs/compatibility.md says why); SCAN and KEYS hide them.
+     */
+    private static long scanCount(RawRedisClient client) {
+        String cursor = "0";
+        long keys = 0;
+        do {
+            String[] lines = client.call("SCAN", cursor, "COUNT", "1000").split("\r\n");
+            // *2, $n, cursor, *m, then $len/key pairs
+            cursor = lines[2];
+            keys += Long.parseLong(lines[3].substring(1));
+        } while (!cursor.equals("0"));
+        return keys;
+    }
+
     private static long dbsize(RawRedisClient client) {
         String reply = client.call("DBSIZE");
         assertThat(reply).startsWith(":");
@@ -218,24 +234,24 @@ class SlotMigrationIT {
                 long e = coordinator.epoch();
 
                 coordinator.startMove(A, B, R);
-                // until B lists the task, its DBSIZE must not count what it has staged in Redis b
+                // until B lists the task, its SCAN must not show what it has staged in Redis b
                 long hiddenSamples = 0;
                 try (RawRedisClient rawB = new RawRedisClient(b.port());
                      RawRedisClient proxyB = new RawRedisClient(cluster.port(B))) {
                     long deadline = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
                     for (int sample = 0; sample < 20_000 && System.nanoTime() < deadline; sample++) {
                         long staged = dbsize(rawB);
-                        long shown = dbsize(proxyB);
+                        long shown = scanCount(proxyB);
                         if (coordinator.infoMgr(B).contains(coordinator.importingLine())) {
                             break;
                         }
-                        assertThat(shown).as("DBSIZE at B while %d keys are staged in its Redis", staged).isZero();
+                        assertThat(shown).as("keys SCAN shows at B while %d keys are staged in its Redis", staged).isZero();
                         if (staged > 0) {
                             hiddenSamples++;
                         }
                     }
                 }
-                System.out.println("DBSIZE at B sampled while keys were staged and hidden: " + hiddenSamples + " times");
+                System.out.println("SCAN at B sampled while keys were staged and hidden: " + hiddenSamples + " times");
 
                 coordinator.awaitCommitted(COMMIT_TIMEOUT);
                 String tail = "1 8192-16383 " + (e + 1) + " " + cluster.proxyAddresses.get(A) + " " + a.address() + " "
@@ -310,9 +326,9 @@ class SlotMigrationIT {
             await("the copy to begin").atMost(COMMIT_TIMEOUT).pollInterval(Duration.ofMillis(5))
                     .until(() -> dbsize(b) > 0 || coordinator.infoMgr(B).contains(coordinator.importingLine()));
             try (RawRedisClient proxyB = new RawRedisClient(cluster.port(B))) {
-                long shown = dbsize(proxyB);
+                long shown = scanCount(proxyB);
                 if (!coordinator.infoMgr(B).contains(coordinator.importingLine())) {
-                    assertThat(shown).as("DBSIZE at B while its Redis holds staged keys").isZero();
+                    assertThat(shown).as("keys SCAN shows at B while its Redis holds staged keys").isZero();
                 }
             }
             MigrationCoordinator.CancelOutcome outcome = coordinator.cancel();

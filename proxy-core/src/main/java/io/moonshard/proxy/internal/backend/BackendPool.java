@@ -80,6 +80,20 @@ public final class BackendPool {
         return connection;
     }
 
+    /** Each shared (pooled) connection of this loop to {@code address}, both protocols; dedicated ones are not here. */
+    public void forEachConnectionTo(String address, Consumer<BackendConnection> action) {
+        for (Map<String, BackendConnection[]> map : List.of(byAddress, resp3ByAddress)) {
+            BackendConnection[] connections = map.get(address);
+            if (connections != null) {
+                for (BackendConnection c : connections) {
+                    if (c != null && !c.isClosed()) {
+                        action.accept(c);
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * A connection owned by the caller from now on (a client's dedicated connection); not kept in the
      * pool. Taken from a few spares opened in advance, so a client's first blocking command is written

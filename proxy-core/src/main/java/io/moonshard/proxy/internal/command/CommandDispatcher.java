@@ -49,7 +49,7 @@ public final class CommandDispatcher implements CommandHandler {
 
     CommandDispatcher(ProxyContext proxy) {
         this.proxy = proxy;
-        this.forwarder = new Forwarder(proxy);
+        this.forwarder = new Forwarder(proxy, proxy.migrationGate());
         this.transactions = new TransactionCommands(proxy, forwarder);
         this.pubsub = new PubSubCommands(proxy, forwarder);
         this.umctl = new UmctlCommands(proxy, pubsub);

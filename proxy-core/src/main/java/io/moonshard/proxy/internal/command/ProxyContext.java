@@ -13,6 +13,9 @@ import io.moonshard.proxy.internal.engine.BackgroundEngine;
 import io.moonshard.proxy.internal.engine.EngineHost;
 import io.moonshard.proxy.internal.engine.RetiredBackends;
 import io.moonshard.proxy.internal.metadata.ClusterState;
+import io.moonshard.proxy.internal.migration.MigrationEngine;
+import io.moonshard.proxy.internal.migration.MigrationSettings;
+import io.moonshard.proxy.internal.route.MigrationGate;
 import io.moonshard.proxy.internal.metrics.ProxyMeters;
 import io.moonshard.proxy.internal.metrics.ProxyMetrics;
 import io.moonshard.proxy.internal.metrics.SlowLog;
@@ -57,8 +60,11 @@ public final class ProxyContext implements SessionEnvironment {
     private final LiveSettings live;
     private final ProxyMeters meters;
     /** The proxy's background work, each given only an {@link EngineHost}; a new engine is one more line here. */
+    private final MigrationGate migrationGate = new MigrationGate();
+    private final MigrationEngine migration = new MigrationEngine(migrationGate, new MigrationSettings());
     private final List<BackgroundEngine> engines = List.of(
-            new RetiredBackends());
+            new RetiredBackends(),
+            migration);
 
     public ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest) {
         this(config, backendBootstrap, shutdownRequest, null);
@@ -92,7 +98,7 @@ public final class ProxyContext implements SessionEnvironment {
         this.acl = new Acl(config.password(), config.users(),
                 config.aclFile() == null ? null : Path.of(config.aclFile()));
         this.credentials = new Credentials(config.password(), config.users(), acl);
-        EngineHost host = new EngineHost(cluster, backends, clients, eventLoops);
+        EngineHost host = new EngineHost(config, cluster, backends, clients, eventLoops);
         engines.forEach(engine -> engine.start(host));
     }
 
@@ -131,6 +137,16 @@ public final class ProxyContext implements SessionEnvironment {
     @Override
     public Acl acl() {
         return acl;
+    }
+
+    /** What the slot migration engine tells the forwarder about moving slots. */
+    public MigrationGate migrationGate() {
+        return migrationGate;
+    }
+
+    /** Online slot migration: the tasks, the handshake's peer side, INFOMGR. */
+    public MigrationEngine migration() {
+        return migration;
     }
 
     public HostPort announce() {

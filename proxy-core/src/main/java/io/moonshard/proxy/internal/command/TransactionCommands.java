@@ -11,6 +11,7 @@ import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
 import io.moonshard.proxy.internal.route.CommandPolicy;
 import io.moonshard.proxy.internal.route.Forwarder;
+import io.moonshard.proxy.internal.route.MigrationGate;
 import io.moonshard.proxy.internal.route.ScriptUsers;
 import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.session.ReplySlot;
@@ -112,11 +113,18 @@ final class TransactionCommands {
             case LOCAL, KEY_CHECK -> {
                 // each command is judged alone while queueing; several slots fail EXEC, as in Redis
                 tx.keyedCommandIn(decision.slot());
+                noteWrites(tx, command, spec, keys, keyCount);
             }
             case NO_KEYS, INVALID_ARGS -> {
                 // runs wherever the transaction runs; Redis itself judges the arguments at EXEC
             }
             default -> {
+                if (decision.slot() >= 0
+                        && forwarder.gate().table().verdict(decision.slot()) == MigrationGate.Verdict.SERVE_IMPORTED) {
+                    // this proxy committed an imported slot before the coordinator's SETCLUSTER said so
+                    tx.keyedCommandIn(decision.slot());
+                    break;
+                }
                 tx.markDirty();
                 forwarder.replyRouteError(s, slot, decision, "CROSSSLOT Keys in request don't hash to the same slot");
                 return;
@@ -132,10 +140,36 @@ final class TransactionCommands {
         s.reply(slot, RespReplies.queued());
     }
 
+    /**
+     * The keys a queued command may write, kept in case its slot is moving when EXEC runs: the
+     * migration must copy them again. Copies only for commands not flagged read-only, inside MULTI.
+     */
+    private static void noteWrites(Transaction tx, RespCommand command, CommandSpec spec, KeyPositions keys, int keyCount) {
+        if (!spec.isReadOnly()) {
+            for (int i = 0; i < keyCount; i++) {
+                tx.mayWrite(command.argBytes(keys.get(i)));
+            }
+        }
+    }
+
     void exec(ClientSession s, ReplySlot slot, RespCommand command) {
         Transaction tx = s.state().transaction();
         if (tx == null) {
             s.replyError(slot, "ERR EXEC without MULTI");
+            return;
+        }
+        MigrationGate.Table moving = forwarder.gate().table();
+        MigrationGate.Verdict verdict = tx.slot() >= 0 && !tx.isCrossSlot() ? moving.verdict(tx.slot()) : null;
+        if (verdict == MigrationGate.Verdict.HOLD) {
+            // the slot is fenced: EXEC waits, with the transaction, until the move is decided
+            command.retain();
+            forwarder.gate().hold(s, () -> {
+                try {
+                    exec(s, slot, command);
+                } finally {
+                    command.release();
+                }
+            });
             return;
         }
         s.state().exitMulti();
@@ -155,7 +189,15 @@ final class TransactionCommands {
                 return;
             }
             String backend;
-            if (tx.slot() >= 0) {
+            if (verdict == MigrationGate.Verdict.REDIRECT) {
+                unwatch(s, watched);
+                proxy.metrics().redirected();
+                s.replyError(slot, "MOVED " + tx.slot() + " " + moving.target(tx.slot()));
+                return;
+            }
+            if (verdict == MigrationGate.Verdict.SERVE_IMPORTED) {
+                backend = moving.target(tx.slot());
+            } else if (tx.slot() >= 0) {
                 // ownership may have changed since the commands were queued: decide again, like EXEC in Redis
                 backend = snapshot.localOwner(tx.slot());
                 if (backend == null) {
@@ -179,6 +221,15 @@ final class TransactionCommands {
                 unwatch(s, watched);
                 s.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
                 return;
+            }
+            if (verdict == MigrationGate.Verdict.TRACK) {
+                MigrationGate.Watcher watcher = moving.watcher(tx.slot());
+                List<byte[]> written = List.copyOf(tx.writtenKeys());
+                watcher.sent();
+                slot.completion = reply -> {
+                    watcher.completed(written);
+                    return reply;
+                };
             }
             if (tx.hasScript() && !s.state().user().unrestricted()) {
                 BackendConnection own = s.dedicatedConnection(backend);

@@ -52,8 +52,8 @@ public final class UmctlCommands {
      * migration or replication command joins this list.
      */
     static final Set<String> CLUSTER_CHANGING = Set.of("SETCLUSTER", "SETREPL", "SHUTDOWN");
-    /** Sent by a peer proxy: need the cluster secret. The migration handshake joins this list. */
-    static final Set<String> PEER = Set.of("PUBLISH");
+    /** Sent by a peer proxy: need the cluster secret. The relay of PUBLISH, and the migration handshake. */
+    static final Set<String> PEER = Set.of("PUBLISH", "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT");
 
     private final ProxyContext proxy;
     private final SlowlogCommands slowlog;
@@ -95,17 +95,38 @@ public final class UmctlCommands {
             }
             case "READY" -> s.reply(slot, Replies.integer(s.channel().alloc(), isReady(cluster.snapshot()) ? 1 : 0));
             case "INFOREPL" -> infoRepl(s, slot, cluster.replication());
-            case "INFOMGR" -> {
-                // migration tasks that reached SWITCH_COMMITTED: none, as this version moves no data
-                ByteBuf out = s.channel().alloc().buffer(4);
-                RespWriter.arrayHeader(out, 0);
-                s.reply(slot, out);
-            }
+            case "INFOMGR" -> infoMgr(s, slot, cmd);
+            case "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT" -> migrationSwitch(s, slot, cmd, sub);
             case "INFO" -> info(s, slot, cluster);
             case "SLOWLOG" -> slowlog.umctl(s, slot, cmd);
             case "SHUTDOWN" -> shutdown(s, slot, cmd);
             default -> s.replyError(slot, "Invalid sub command");
         }
+    }
+
+    /**
+     * undermoon's INFOMGR: one line per task that reached the commit, the coordinator's cue to commit
+     * it. {@code UMCTL INFOMGR PROGRESS} (Moonshard's) lists every task with its progress instead.
+     */
+    private void infoMgr(ClientSession s, ReplySlot slot, RespCommand cmd) {
+        boolean progress = cmd.argCount() > 2 && cmd.argString(2).equalsIgnoreCase("PROGRESS");
+        List<String> lines = progress ? proxy.migration().progressLines() : proxy.migration().committedLines();
+        ByteBuf out = s.channel().alloc().buffer();
+        RespWriter.arrayHeader(out, lines.size());
+        for (String line : lines) {
+            RespWriter.bulk(out, line);
+        }
+        s.reply(slot, out);
+    }
+
+    /** The handshake's destination side: answered by the migration engine off the event loop. */
+    private void migrationSwitch(ClientSession s, ReplySlot slot, RespCommand cmd, String sub) {
+        List<String> args = utf8Args(cmd, 2);
+        if (args == null) {
+            s.replyError(slot, "failed to parse migration switch arguments");
+            return;
+        }
+        proxy.migration().peerCommand(sub, args, line -> s.channel().eventLoop().execute(() -> replyLine(s, slot, line)));
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.moonshard.proxy.internal.engine;
 
 import io.moonshard.cluster.topology.ClusterSnapshot;
+import io.moonshard.proxy.ProxyConfig;
 import io.moonshard.proxy.internal.backend.BackendPool;
 import io.moonshard.proxy.internal.backend.BackendPools;
 import io.moonshard.proxy.internal.metadata.ClusterState;
@@ -17,16 +18,24 @@ import java.util.function.BiConsumer;
  */
 public final class EngineHost {
 
+    private final ProxyConfig config;
     private final ClusterState cluster;
     private final BackendPools backends;
     private final ClientRegistry clients;
     private final List<EventLoop> eventLoops;
 
-    public EngineHost(ClusterState cluster, BackendPools backends, ClientRegistry clients, List<EventLoop> eventLoops) {
+    public EngineHost(ProxyConfig config, ClusterState cluster, BackendPools backends, ClientRegistry clients,
+                      List<EventLoop> eventLoops) {
+        this.config = config;
         this.cluster = cluster;
         this.backends = backends;
         this.clients = clients;
         this.eventLoops = List.copyOf(eventLoops);
+    }
+
+    /** The configuration the proxy started with: backend credentials, the cluster secret, addresses. */
+    public ProxyConfig config() {
+        return config;
     }
 
     /** The cluster metadata now: one immutable snapshot; read it once per decision. */

@@ -12,9 +12,11 @@ import io.moonshard.proxy.internal.backend.ReplyTarget;
 import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.proxy.internal.session.SessionEnvironment;
+import io.moonshard.proxy.internal.wire.Replies;
 import io.moonshard.resp.RespCommand;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -27,9 +29,21 @@ import java.util.Set;
 public final class Forwarder {
 
     private final SessionEnvironment proxy;
+    private final MigrationGate gate;
 
     public Forwarder(SessionEnvironment proxy) {
+        this(proxy, new MigrationGate());
+    }
+
+    /** @param gate what the slot migration engine says about the slots it is moving */
+    public Forwarder(SessionEnvironment proxy, MigrationGate gate) {
         this.proxy = proxy;
+        this.gate = gate;
+    }
+
+    /** The migration engine's verdicts, consulted for every keyed command. */
+    public MigrationGate gate() {
+        return gate;
     }
 
     public void forward(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
@@ -39,6 +53,11 @@ public final class Forwarder {
         // Redis Cluster's rule unless the operator opted in to splitting keys over the local backends
         FanOut fanOut = proxy.config().allowCrossSlotLocal() ? spec.fanOut() : FanOut.NONE;
         RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, fanOut);
+        MigrationGate.Table moving = gate.table();
+        if (moving != MigrationGate.Table.NONE
+                && gated(moving, session, slot, command, spec, asking, decision, keys, keyCount)) {
+            return;
+        }
         switch (decision.kind()) {
             case LOCAL -> sendOrBlock(session, slot, command, spec, decision.backend());
             // An open slot (migrating away). The proxy moves no keys itself, so every key of such a slot
@@ -61,6 +80,122 @@ public final class Forwarder {
             case FAN_OUT -> MultiBackendCommands.split(session, slot, command, decision.fanOutPlan());
             default -> replyRouteError(session, slot, decision, decision.errorLine());
         }
+    }
+
+    /**
+     * Where a slot migration decides instead of the snapshot (the one place a move changes routing):
+     * true when the command was handled here. A tracked command is served as usual, counted in flight
+     * until its reply, and its keys are noted as written when it may write, so the mover copies them
+     * again; a held one waits in the gate and is routed again once the task decided.
+     */
+    private boolean gated(MigrationGate.Table moving, ClientSession session, ReplySlot slot, RespCommand command,
+                          CommandSpec spec, boolean asking, RouteDecision decision, KeyPositions keys, int keyCount) {
+        if (decision.kind() == RouteDecision.Kind.FAN_OUT) {
+            return gatedFanOut(moving, session, slot, command, spec, asking, decision, keys, keyCount);
+        }
+        int keySlot = decision.slot();
+        MigrationGate.Verdict verdict = keySlot < 0 ? null : moving.verdict(keySlot);
+        if (verdict == null) {
+            return false;
+        }
+        switch (verdict) {
+            case TRACK -> {
+                if (decision.kind() != RouteDecision.Kind.LOCAL && decision.kind() != RouteDecision.Kind.KEY_CHECK) {
+                    return false;
+                }
+                track(moving.watcher(keySlot), session, slot, command, spec, keys, keyCount, decision.backend(), keySlot);
+                sendOrBlock(session, slot, command, spec, decision.backend());
+            }
+            case HOLD -> hold(session, slot, command, spec, asking);
+            case REDIRECT -> {
+                proxy.metrics().redirected();
+                session.replyError(slot, "MOVED " + keySlot + " " + moving.target(keySlot));
+            }
+            case SERVE_IMPORTED -> sendOrBlock(session, slot, command, spec, moving.target(keySlot));
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A command split over local backends (allow_cross_slot_local) with a key in a moving slot: held
+     * while any of its slots is held, tracked as one command while they are all tracked, and refused
+     * with Redis Cluster's CROSSSLOT once some of its keys live on another proxy.
+     */
+    private boolean gatedFanOut(MigrationGate.Table moving, ClientSession session, ReplySlot slot, RespCommand command,
+                                CommandSpec spec, boolean asking, RouteDecision decision, KeyPositions keys,
+                                int keyCount) {
+        MigrationGate.Watcher watcher = null;
+        boolean anyGated = false;
+        for (int i = 0; i < keyCount; i++) {
+            int keySlot = SlotHash.slot(command.frame(), command.argOffset(keys.get(i)), command.argLength(keys.get(i)));
+            MigrationGate.Verdict verdict = moving.verdict(keySlot);
+            if (verdict == null) {
+                continue;
+            }
+            anyGated = true;
+            if (verdict == MigrationGate.Verdict.HOLD) {
+                hold(session, slot, command, spec, asking);
+                return true;
+            }
+            if (verdict != MigrationGate.Verdict.TRACK || (watcher != null && watcher != moving.watcher(keySlot))) {
+                session.replyError(slot, "CROSSSLOT Keys in request don't hash to the same slot");
+                return true;
+            }
+            watcher = moving.watcher(keySlot);
+        }
+        if (!anyGated) {
+            return false;
+        }
+        track(watcher, session, slot, command, spec, keys, keyCount, null, -1);
+        MultiBackendCommands.split(session, slot, command, decision.fanOutPlan());
+        return true;
+    }
+
+    private static void track(MigrationGate.Watcher watcher, ClientSession session, ReplySlot slot, RespCommand command,
+                              CommandSpec spec, KeyPositions keys, int keyCount, String backend, int keySlot) {
+        MigrationGate.BlockedCommand blocked = BlockingCommands.mayBlock(spec, command)
+                ? new MigrationGate.BlockedCommand(session, backend, keySlot) : null;
+        List<byte[]> written;
+        if (spec.isReadOnly()) {
+            written = List.of();
+        } else {
+            byte[][] copies = new byte[keyCount][];
+            for (int i = 0; i < keyCount; i++) {
+                copies[i] = command.argBytes(keys.get(i));
+            }
+            written = Arrays.asList(copies);
+        }
+        if (blocked != null) {
+            watcher.blockingSent(blocked);
+            slot.completion = reply -> {
+                watcher.blockingCompleted(blocked, written);
+                if (blocked.moved != null && reply.isReadable() && reply.getByte(reply.readerIndex()) == '-') {
+                    reply.release(); // unblocked because the slot moved: answered as Redis 7 does
+                    return Replies.error(session.channel().alloc(), blocked.moved);
+                }
+                return reply;
+            };
+        } else {
+            watcher.sent();
+            slot.completion = reply -> {
+                watcher.completed(written);
+                return reply;
+            };
+        }
+    }
+
+    private void hold(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
+        command.retain(); // kept until it is routed again
+        gate.hold(session, () -> {
+            try {
+                forward(session, slot, command, spec, asking);
+            } finally {
+                command.release();
+            }
+        });
     }
 
     /** Scripts and functions: run on the client's dedicated connection when one is available. */
@@ -176,6 +311,10 @@ public final class Forwarder {
      */
     private void forwardKeyless(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec,
                                 ClusterSnapshot snapshot) {
+        if (gate.table() != MigrationGate.Table.NONE && (spec.name().equals("scan") || spec.name().equals("keys"))) {
+            boolean scan = spec.name().equals("scan");
+            slot.completion = reply -> HiddenKeys.filter(reply, gate.table(), scan, session.channel().alloc());
+        }
         if (!snapshot.isConfigured()) {
             session.replyError(slot, "CLUSTERDOWN The cluster is down");
             return;

@@ -144,6 +144,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         return pool.connection(backend, id, state.protocol());
     }
 
+    /** This client's own connection to {@code backend}, or null when it has none (never opens one). */
+    public BackendConnection dedicatedConnectionIfAny(String backend) {
+        BackendConnection own = dedicated == null ? null : dedicated.get(backend);
+        return own == null || own.isClosed() ? null : own;
+    }
+
     /**
      * This client's dedicated connection to {@code backend}, opened on first use; null when the proxy
      * already holds {@code max_dedicated_connections} of them.

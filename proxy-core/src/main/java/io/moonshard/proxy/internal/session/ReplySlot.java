@@ -38,6 +38,20 @@ public final class ReplySlot extends ReplyTarget {
      * before it, even when the reply itself is suppressed; null when none. Owned by this slot.
      */
     List<ByteBuf> pushedBefore;
+    /**
+     * Told when the reply exists, before it is written: a slot migration counts the command as no
+     * longer in flight and notes the keys it wrote. Null for almost every command.
+     */
+    public Completion completion;
+
+    /**
+     * Hears that a command's reply exists (the backend has executed it, or the proxy answered it), and
+     * may answer another reply instead (a blocked command whose slot moved gets MOVED).
+     */
+    public interface Completion {
+        /** @return the reply to write: {@code reply}, or another one after releasing {@code reply} */
+        ByteBuf completed(ByteBuf reply);
+    }
 
     ReplySlot(ClientSession session) {
         this.session = session;
@@ -59,6 +73,11 @@ public final class ReplySlot extends ReplyTarget {
     public void complete(ByteBuf reply) {
         if (mayBlock) {
             session.blockingCommandEnded();
+        }
+        if (completion != null) {
+            Completion observer = completion;
+            completion = null; // once, whatever completes the slot
+            reply = observer.completed(reply);
         }
         session.onSlotCompleted(this, reply);
     }

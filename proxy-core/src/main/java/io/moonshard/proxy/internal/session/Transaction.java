@@ -28,6 +28,19 @@ public final class Transaction {
     /** A script is queued: a restricted user's EXEC then runs as that user's mirror ({@code ScriptUsers}). */
     private boolean hasScript;
 
+    /** Keys of the queued commands that may write: a slot migration copies them again after EXEC. */
+    private final List<byte[]> writtenKeys = new ArrayList<>(0);
+
+    /** A queued command may write {@code key}. */
+    public void mayWrite(byte[] key) {
+        writtenKeys.add(key);
+    }
+
+    /** Keys the queued commands may write. */
+    public List<byte[]> writtenKeys() {
+        return writtenKeys;
+    }
+
     /** Queues one request frame; ownership of {@code frame} passes here. */
     public void queue(ByteBuf frame) {
         queued.add(frame);

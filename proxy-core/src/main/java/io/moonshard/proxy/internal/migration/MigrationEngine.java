@@ -1,0 +1,429 @@
+package io.moonshard.proxy.internal.migration;
+
+import io.moonshard.cluster.slot.SlotRange;
+import io.moonshard.cluster.slot.SlotSet;
+import io.moonshard.cluster.topology.ClusterSnapshot;
+import io.moonshard.cluster.topology.RangeTag;
+import io.moonshard.cluster.topology.SlotAssignment;
+import io.moonshard.proxy.ProxyConfig;
+import io.moonshard.proxy.internal.backend.BackendConnection;
+import io.moonshard.proxy.internal.backend.ReplyTarget;
+import io.moonshard.proxy.internal.engine.BackgroundEngine;
+import io.moonshard.proxy.internal.engine.EngineHost;
+import io.moonshard.proxy.internal.route.MigrationGate;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Online slot migration: starts and ends the tasks that the {@code MIGRATING}/{@code IMPORTING} tags
+ * of each new snapshot name ({@link #reconcile}, the one place a move begins or ends), keeps the
+ * gate's table of moving slots, and answers the peer commands of the handshake. Where a slot's move
+ * is decided: {@link SlotMigration} (source) and {@link SlotImport} (destination).
+ */
+public final class MigrationEngine implements BackgroundEngine {
+
+    private static final Logger log = LoggerFactory.getLogger(MigrationEngine.class);
+    private static final byte[] PING = "*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final MigrationGate gate;
+    private final MigrationSettings settings;
+    private final Map<MigrationTaskId, SlotMigration> outgoing = new LinkedHashMap<>();
+    private final Map<MigrationTaskId, SlotImport> incoming = new LinkedHashMap<>();
+    /** Flipped tasks still trimming, by source node: an import of the same slots there stops their trim. */
+    private final Set<SlotMigration> trimCancelled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private MigrationGate.Table table = MigrationGate.Table.NONE;
+    /** Tasks whose thread has not finished, in start order, with their slots: a newer one on the same slots waits. */
+    private final Map<Object, SlotSet> live = new LinkedHashMap<>();
+    private EngineHost host;
+    private ProxyConfig config;
+    /** Runs the destination's side of the handshake, which reads and writes its Redis (never on an event loop). */
+    private ExecutorService peerWork;
+    /** The peer thread's connections to local Redis nodes, by address; used on that thread only. */
+    private final Map<String, RedisLink> peerLinks = new LinkedHashMap<>();
+
+    public MigrationEngine(MigrationGate gate, MigrationSettings settings) {
+        this.gate = gate;
+        this.settings = settings;
+    }
+
+    public MigrationSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void start(EngineHost host) {
+        this.host = host;
+        this.config = host.config();
+        this.peerWork = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "moonshard-migration-peer");
+            t.setDaemon(true);
+            return t;
+        });
+        host.onPublished(this::reconcile);
+    }
+
+    @Override
+    public synchronized void close() {
+        outgoing.values().forEach(t -> t.requestStop(SlotMigration.Stop.SHUTDOWN));
+        incoming.values().forEach(t -> t.requestStop(SlotMigration.Stop.SHUTDOWN));
+        if (peerWork != null) {
+            peerWork.shutdownNow();
+        }
+    }
+
+    /**
+     * A new snapshot: tasks whose tag is gone end (committed when the slots' owner changed, cancelled
+     * otherwise); tags without a task start one. A task whose tag is repeated unchanged goes on.
+     */
+    synchronized void reconcile(ClusterSnapshot previous, ClusterSnapshot next) {
+        Set<MigrationTaskId> migrating = tagged(next, RangeTag.MIGRATING);
+        Set<MigrationTaskId> importing = tagged(next, RangeTag.IMPORTING);
+        for (SlotMigration task : List.copyOf(outgoing.values())) {
+            if (!migrating.contains(task.id())) {
+                if (task.state() == SlotMigration.State.ABORTED) {
+                    outgoing.remove(task.id());
+                    continue;
+                }
+                int first = task.id().slots().ranges().get(0).start();
+                boolean moved = next.localOwner(first) == null;
+                // committed: the task keeps redirecting (and hiding the keys it trims) until the trim is done
+                task.requestStop(moved ? SlotMigration.Stop.COMMITTED : SlotMigration.Stop.CANCELLED);
+            }
+        }
+        for (SlotImport task : List.copyOf(incoming.values())) {
+            if (!importing.contains(task.id())) {
+                int first = task.id().slots().ranges().get(0).start();
+                boolean owned = next.localOwner(first) != null;
+                task.requestStop(owned ? SlotMigration.Stop.COMMITTED : SlotMigration.Stop.CANCELLED);
+            }
+        }
+        for (MigrationTaskId id : importing) {
+            if (!incoming.containsKey(id)) {
+                for (SlotMigration trimming : outgoing.values()) {
+                    if (trimming.id().meta().srcNode().equals(id.meta().dstNode())
+                            && !trimming.id().slots().minus(id.slots()).equals(trimming.id().slots())) {
+                        trimCancelled.add(trimming); // the slots come back: the import cleans them itself
+                    }
+                }
+                SlotImport task = new SlotImport(id, this, settings);
+                incoming.put(id, task);
+                live.put(task, id.slots());
+                publish(task, MigrationGate.Verdict.REDIRECT, id.meta().srcProxy());
+                log.info("event=import_started task=\"{}\"", id.infoLine("IMPORTING"));
+                task.start();
+            }
+        }
+        for (MigrationTaskId id : migrating) {
+            if (!outgoing.containsKey(id)) {
+                SlotMigration task = new SlotMigration(id, this, settings);
+                outgoing.put(id, task);
+                live.put(task, id.slots());
+                // held until the task has read its register: after a restart mid-fence the destination may own them
+                publish(task, MigrationGate.Verdict.HOLD, null);
+                log.info("event=migration_started task=\"{}\"", id.infoLine("MIGRATING"));
+                task.start();
+            }
+        }
+    }
+
+    private static Set<MigrationTaskId> tagged(ClusterSnapshot snapshot, RangeTag tag) {
+        Set<MigrationTaskId> out = new LinkedHashSet<>();
+        for (List<SlotAssignment> list : snapshot.local().values()) {
+            for (SlotAssignment a : list) {
+                if (a.tag() == tag && !a.slots().isEmpty()) {
+                    out.add(new MigrationTaskId(snapshot.name(), a.slots(), a.meta()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Waits until every task started before {@code task} on any of the same slots (on this proxy, either
+     * side) has finished: a cancelled move cleans up before the next move of those slots copies.
+     */
+    synchronized void awaitTurn(Object task) throws InterruptedException {
+        SlotSet mine = live.get(task);
+        while (mine != null) {
+            boolean earlierOverlap = false;
+            for (Map.Entry<Object, SlotSet> e : live.entrySet()) {
+                if (e.getKey() == task) {
+                    break; // only tasks started before this one count
+                }
+                if (!e.getValue().minus(mine).equals(e.getValue())) {
+                    earlierOverlap = true;
+                    break;
+                }
+            }
+            if (!earlierOverlap) {
+                return;
+            }
+            wait(100); // woken by finished()
+        }
+    }
+
+    synchronized void finished(SlotMigration task) {
+        live.remove(task);
+        notifyAll();
+        // an aborted task stays listed (its state shows in INFOMGR PROGRESS) until its tag goes, so
+        // the same SETCLUSTER pushed again does not start it over; a new epoch names a new task
+        if (outgoing.get(task.id()) == task && task.state() != SlotMigration.State.ABORTED) {
+            outgoing.remove(task.id());
+        }
+        trimCancelled.remove(task);
+        if (task.state() != SlotMigration.State.FLIPPED) {
+            publish(task, null, null); // FLIPPED ends only at shutdown or a cancel after the flip: keep redirecting
+        }
+    }
+
+    synchronized void finished(SlotImport task) {
+        live.remove(task);
+        notifyAll();
+        if (incoming.get(task.id()) == task) {
+            incoming.remove(task.id());
+            publish(task, null, null);
+        }
+    }
+
+    boolean trimCancelled(SlotMigration task) {
+        return trimCancelled.contains(task);
+    }
+
+    void publish(SlotMigration task, MigrationGate.Verdict verdict, String target) {
+        publish(task.id(), verdict, target, task, task);
+    }
+
+    void publish(SlotImport task, MigrationGate.Verdict verdict, String target) {
+        publish(task.id(), verdict, target, null, task);
+    }
+
+    /** Sets (or, with a null verdict, clears) the task's slots in the gate; a task only clears its own entries. */
+    private synchronized void publish(MigrationTaskId id, MigrationGate.Verdict verdict, String target,
+                                      MigrationGate.Watcher watcher, Object task) {
+        table = table.with(id.rangePairs(), verdict, target, watcher, task);
+        gate.publish(table);
+        if (verdict != MigrationGate.Verdict.HOLD) {
+            gate.releaseHeld();
+        }
+    }
+
+    // ---- barriers on the event loops ----
+
+    /** Returns once every event loop has finished what it was doing: commands routed before now are counted. */
+    void awaitEventLoops() throws InterruptedException {
+        List<EventLoop> loops = host.eventLoops();
+        CountDownLatch done = new CountDownLatch(loops.size());
+        loops.forEach(loop -> loop.execute(done::countDown));
+        if (!done.await(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("event loops did not answer in 10 s");
+        }
+    }
+
+    /**
+     * Returns once every command sent to {@code backend} before now has executed: a PING on each of
+     * the loops' shared connections to it has answered (Redis answers a connection in order).
+     */
+    void drainEventLoops(String backend) throws InterruptedException {
+        awaitEventLoops();
+        List<EventLoop> loops = host.eventLoops();
+        CountDownLatch done = new CountDownLatch(loops.size());
+        host.forEachPool((loop, pool) -> {
+            List<BackendConnection> connections = new ArrayList<>();
+            pool.forEachConnectionTo(backend, connections::add);
+            AtomicInteger left = new AtomicInteger(connections.size());
+            if (connections.isEmpty()) {
+                done.countDown();
+                return;
+            }
+            for (BackendConnection c : connections) {
+                c.send(new ReplyTarget() {
+                    @Override
+                    public void complete(ByteBuf reply) {
+                        reply.release();
+                        if (left.decrementAndGet() == 0) {
+                            done.countDown();
+                        }
+                    }
+                }, Unpooled.wrappedBuffer(PING));
+            }
+        });
+        if (!done.await(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("backend connections did not answer a PING in 10 s");
+        }
+    }
+
+    // ---- connections ----
+
+    RedisLink connectBackend(String address, int timeoutMillis) throws IOException {
+        return RedisLink.connect(address, config.backendUser(), config.backendPassword(), timeoutMillis);
+    }
+
+    RedisLink connectPeer(String address, int timeoutMillis) throws IOException {
+        RedisLink link = RedisLink.connect(address, null, null, timeoutMillis);
+        if (config.clusterSecret() != null) {
+            Object reply = link.call("UMCTL", "PEERAUTH", config.clusterSecret());
+            if (!"OK".equals(reply)) {
+                link.close();
+                throw new IOException("UMCTL PEERAUTH refused by " + address + ": " + reply);
+            }
+        }
+        return link;
+    }
+
+    // ---- the destination's side of the handshake ----
+
+    /**
+     * {@code UMCTL PRECHECK|PRESWITCH|FINALSWITCH|MGRABORT mgr-0.2 ...} from the source proxy; the
+     * reply line goes to {@code reply}, from the peer thread.
+     */
+    public void peerCommand(String sub, List<String> args, Consumer<String> reply) {
+        MigrationTaskId.Parsed parsed;
+        try {
+            parsed = MigrationTaskId.parseSwitch(args);
+        } catch (IllegalArgumentException e) {
+            reply.accept("-" + e.getMessage());
+            return;
+        }
+        peerWork.execute(() -> {
+            String answer;
+            try {
+                answer = answer(sub, parsed);
+            } catch (IOException | RuntimeException e) {
+                RedisLink broken = peerLinks.remove(parsed.id().meta().dstNode());
+                if (broken != null) {
+                    broken.close();
+                }
+                answer = "-ERR migration peer command failed: " + e.getMessage();
+            }
+            reply.accept(answer);
+        });
+    }
+
+    private String answer(String sub, MigrationTaskId.Parsed parsed) throws IOException {
+        MigrationTaskId id = parsed.id();
+        ClusterSnapshot snapshot = host.snapshot();
+        if (sub.equals("MGRABORT")) {
+            // answered from the register even when no task exists: a restarted proxy still knows
+            if (!snapshot.localBackends().contains(id.meta().dstNode()) || parsed.attempt() < 0) {
+                return "-TASK_NOT_FOUND";
+            }
+            SlotImport task = importTask(id);
+            if (task != null) {
+                synchronized (task) {
+                    return abortAnswer(SlotImport.decide(peerLink(id), id.registerKey(), parsed.attempt(), "refuse"));
+                }
+            }
+            return abortAnswer(SlotImport.decide(peerLink(id), id.registerKey(), parsed.attempt(), "refuse"));
+        }
+        if (snapshot.epoch() < id.meta().epoch()) {
+            return "-NOT_READY_FOR_SWITCHING";
+        }
+        SlotImport task = importTask(id);
+        if (task == null) {
+            return outgoingTask(id) ? "-Peer Not Migrating" : "-TASK_NOT_FOUND";
+        }
+        return switch (sub) {
+            case "PRECHECK", "PRESWITCH" -> task.precheck();
+            case "FINALSWITCH" -> parsed.attempt() < 0 ? "-ERR FINALSWITCH needs ATTEMPT <n> (Moonshard's fenced handshake)"
+                    : task.finalSwitch(parsed.attempt(), peerLink(id));
+            default -> "-Invalid sub command";
+        };
+    }
+
+    private static String abortAnswer(String standing) {
+        return standing.equals("commit") ? "-ALREADY_COMMITTED" : standing.equals("refuse") ? "+OK"
+                : "-ERR the destination could not record the refusal";
+    }
+
+    private synchronized SlotImport importTask(MigrationTaskId id) {
+        return incoming.get(id);
+    }
+
+    private synchronized boolean outgoingTask(MigrationTaskId id) {
+        return outgoing.containsKey(id);
+    }
+
+    private RedisLink peerLink(MigrationTaskId id) throws IOException {
+        String node = id.meta().dstNode();
+        RedisLink link = peerLinks.get(node);
+        if (link == null) {
+            link = connectBackend(node, 5_000);
+            peerLinks.put(node, link);
+        }
+        return link;
+    }
+
+    // ---- what operators see ----
+
+    /** undermoon's INFOMGR lines: tasks that reached the commit (source flipped, destination committed). */
+    public synchronized List<String> committedLines() {
+        List<String> lines = new ArrayList<>();
+        for (SlotMigration t : outgoing.values()) {
+            if (t.state() == SlotMigration.State.FLIPPED) {
+                lines.add(t.id().infoLine("MIGRATING"));
+            }
+        }
+        for (SlotImport t : incoming.values()) {
+            if (t.state() == SlotImport.State.COMMITTED) {
+                lines.add(t.id().infoLine("IMPORTING"));
+            }
+        }
+        return lines;
+    }
+
+    /** One line per running task: undermoon's fields, then Moonshard's {@code key=value} progress. */
+    public synchronized List<String> progressLines() {
+        List<String> lines = new ArrayList<>();
+        long now = System.nanoTime();
+        for (SlotMigration t : outgoing.values()) {
+            Progress p = t.progress();
+            lines.add(t.id().infoLine("MIGRATING") + " state=" + t.state() + " attempt=" + t.attempt()
+                    + common(p, now) + " dirty=" + t.dirtyCount() + " fence_us=" + p.lastFenceMicros
+                    + " fences_refused=" + p.refusedFences + " keys_trimmed=" + p.keysTrimmed);
+        }
+        for (SlotImport t : incoming.values()) {
+            Progress p = t.progress();
+            lines.add(t.id().infoLine("IMPORTING") + " state=" + t.state() + " attempt=" + t.committedAttempt()
+                    + common(p, now));
+        }
+        return lines;
+    }
+
+    private static String common(Progress p, long now) {
+        return " keys_copied=" + p.keysCopied + " keys_deleted=" + p.keysDeleted + " bytes=" + p.bytesCopied
+                + " chunked_keys=" + p.chunkedKeys + " rounds=" + p.rounds
+                + " longest_round_trip_us=" + p.longestRoundTripMicros
+                + " elapsed_ms=" + TimeUnit.NANOSECONDS.toMillis(now - p.startedNanos);
+    }
+
+    /** How many tasks run, by side: for the metrics. */
+    public synchronized int[] taskCounts() {
+        return new int[] {outgoing.size(), incoming.size()};
+    }
+
+    /** The slot ranges of {@code set} as text, for logs. */
+    static String ranges(SlotSet set) {
+        StringBuilder sb = new StringBuilder();
+        for (SlotRange r : set.ranges()) {
+            sb.append(sb.isEmpty() ? "" : " ").append(r.start()).append('-').append(r.end());
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,36 @@
+package io.moonshard.proxy.internal.migration;
+
+/**
+ * How migrations run, shared by every task of one proxy. The budget is read before every batch, so
+ * {@code CONFIG SET moonshard-migration-keys-per-second} takes effect at once on running tasks.
+ */
+public final class MigrationSettings {
+
+    /** Keys per SCAN round and per copy batch. */
+    volatile int batchKeys = 1000;
+    /** Catch-up rounds end when this few keys are left dirty: the rest is copied inside the fence. */
+    volatile int fenceDirtyKeys = 1000;
+    /** A fence that has not drained its slots and copied the last keys by then is aborted (the attempt only). */
+    volatile long fenceTimeoutMillis = 100;
+    /** Attempts at the fence before the whole task is aborted. */
+    volatile int maxAttempts = 20;
+    /** Catch-up rounds before a fence is tried anyway. */
+    volatile int maxRounds = 30;
+    /** Collections with more elements than this are copied in pages, never by one DUMP. */
+    volatile int chunkThreshold = 512;
+    volatile int chunkSize = 512;
+    /** Copy budget in keys per second for all of one task's copying and trimming; 0: no limit. */
+    private volatile long keysPerSecond;
+
+    public long keysPerSecond() {
+        return keysPerSecond;
+    }
+
+    /** @throws IllegalArgumentException for a negative budget */
+    public void keysPerSecond(long value) {
+        if (value < 0) {
+            throw new IllegalArgumentException("the migration budget is keys per second, 0 for no limit");
+        }
+        keysPerSecond = value;
+    }
+}

@@ -1,0 +1,423 @@
+package io.moonshard.proxy.internal.migration;
+
+import io.moonshard.proxy.internal.route.MigrationGate;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The source side of one migration: copies the moving slots' keys to the destination while serving
+ * them, then moves ownership in one fenced, numbered handshake. Runs on its own thread; event loops
+ * only call the {@link MigrationGate.Watcher} methods.
+ *
+ * <pre>
+ * RESOLVING ─► PRECHECK ─► COPYING ─► CATCHING_UP ─► FENCED(attempt) ─► FLIPPED ─► TRIMMING ─► DONE
+ *                 │           │            │   ▲            │
+ *                 └───────────┴────────────┴───┴─ refused ──┘ (attempt + 1)      ─► ABORTED
+ * </pre>
+ * <ul>
+ *   <li>RESOLVING: this task may have fenced before (the proxy restarted mid-fence): its slots are held
+ *       until the destination says whether it committed that attempt.</li>
+ *   <li>COPYING: one pass over the source's keys; every write the proxy sends meanwhile to the moving
+ *       slots marks its keys dirty.</li>
+ *   <li>CATCHING_UP: rounds that copy the dirty keys again until few are left.</li>
+ *   <li>FENCED: new commands for the moving slots wait; once the ones in flight answered, the last
+ *       dirty keys are copied and the destination is asked to commit this attempt. It is the only
+ *       way ownership moves: the source serves the slots again only after the destination has
+ *       refused the attempt, and it never goes ahead on its own.</li>
+ *   <li>FLIPPED: the source answers {@code MOVED} for the slots; INFOMGR lists the task until the
+ *       coordinator's commit SETCLUSTER.</li>
+ *   <li>TRIMMING: the moved keys are deleted at the source in budgeted batches.</li>
+ * </ul>
+ */
+final class SlotMigration implements MigrationGate.Watcher, Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(SlotMigration.class);
+
+    enum State { RESOLVING, PRECHECK, COPYING, CATCHING_UP, FENCED, FLIPPED, TRIMMING, DONE, ABORTED }
+
+    /** Why the task is asked to end. */
+    enum Stop { NONE, COMMITTED, CANCELLED, SHUTDOWN }
+
+    private final MigrationTaskId id;
+    private final MigrationEngine engine;
+    private final MigrationSettings settings;
+    private final DirtyKeys dirty = new DirtyKeys();
+    private final AtomicLong inFlight = new AtomicLong();
+    /** Commands that may block on the moving slots, sent and not answered yet. */
+    private final java.util.Set<MigrationGate.BlockedCommand> blocked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Progress progress = new Progress();
+    private volatile State state = State.RESOLVING;
+    private volatile Stop stop = Stop.NONE;
+    private volatile Thread thread;
+    /** The task's connections while it runs (its thread only). */
+    private Links links;
+    private long attempt = 1;
+    private long keysSinceBudget;
+    private long budgetStartNanos = System.nanoTime();
+
+    SlotMigration(MigrationTaskId id, MigrationEngine engine, MigrationSettings settings) {
+        this.id = id;
+        this.engine = engine;
+        this.settings = settings;
+    }
+
+    MigrationTaskId id() {
+        return id;
+    }
+
+    State state() {
+        return state;
+    }
+
+    Progress progress() {
+        return progress;
+    }
+
+    int dirtyCount() {
+        return dirty.size();
+    }
+
+    long attempt() {
+        return attempt;
+    }
+
+    @Override
+    public void sent() {
+        inFlight.incrementAndGet();
+    }
+
+    @Override
+    public void completed(List<byte[]> writtenKeys) {
+        if (!writtenKeys.isEmpty()) {
+            dirty.add(writtenKeys);
+        }
+        inFlight.decrementAndGet();
+    }
+
+    @Override
+    public void blockingSent(MigrationGate.BlockedCommand command) {
+        blocked.add(command);
+    }
+
+    @Override
+    public void blockingCompleted(MigrationGate.BlockedCommand command, List<byte[]> writtenKeys) {
+        blocked.remove(command);
+        dirty.add(writtenKeys);
+    }
+
+    /** At the flip: clients blocked on the moved slots are unblocked and answered MOVED, as Redis 7 does. */
+    private void unblockMovedClients() {
+        for (MigrationGate.BlockedCommand b : blocked) {
+            b.session.channel().eventLoop().execute(() -> b.slotMoved(id.meta().dstProxy()));
+        }
+    }
+
+    void start() {
+        Thread t = new Thread(this, "moonshard-migrate-" + id.slots());
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    /** The SETCLUSTER that ended the task: commit (the slots went to the destination), cancel, or shutdown. */
+    void requestStop(Stop why) {
+        stop = why;
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    @Override
+    public void run() {
+        try {
+            runStates();
+        } catch (RuntimeException | IOException e) {
+            log.error("event=migration_failed task=\"{}\" state={}", id.infoLine("MIGRATING"), state, e);
+            abortTask();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abortTask();
+        } finally {
+            engine.finished(this);
+        }
+    }
+
+    private void runStates() throws IOException, InterruptedException {
+        engine.awaitTurn(this);
+        try (Links links = Links.open(engine, id)) {
+            this.links = links;
+            if (!resolveEarlierAttempt(links)) {
+                return; // flipped before the restart, or stopped
+            }
+            engine.publish(this, MigrationGate.Verdict.TRACK, null);
+            engine.drainEventLoops(id.meta().srcNode()); // writes routed before tracking began have executed
+            enter(State.PRECHECK);
+            while (!peerOk(links, "PRECHECK", -1)) {
+                if (stopped()) {
+                    abortTask();
+                    return;
+                }
+                park(10);
+            }
+            enter(State.COPYING);
+            progress.copyStartedNanos = System.nanoTime();
+            SlotKeyScanner scanner = new SlotKeyScanner(links.source(), id.slots(), settings.batchKeys);
+            KeyCopier copier = links.copier(settings);
+            while (!scanner.done()) {
+                if (stopped()) {
+                    abortTask();
+                    return;
+                }
+                copy(copier, scanner.next());
+            }
+            while (true) {
+                enter(State.CATCHING_UP);
+                int rounds = 0;
+                while (dirty.size() > settings.fenceDirtyKeys && rounds < settings.maxRounds) {
+                    if (stopped()) {
+                        abortTask();
+                        return;
+                    }
+                    copy(copier, dirty.drain());
+                    rounds++;
+                    progress.rounds++;
+                }
+                if (stopped()) {
+                    abortTask();
+                    return;
+                }
+                switch (fence(links, copier)) {
+                    case COMMITTED -> {
+                        flipped(links);
+                        return;
+                    }
+                    case REFUSED -> {
+                        if (++attempt > settings.maxAttempts) {
+                            log.warn("event=migration_aborted task=\"{}\" reason=\"{} fence attempts refused\"",
+                                    id.infoLine("MIGRATING"), settings.maxAttempts);
+                            abortTask();
+                            return;
+                        }
+                    }
+                    default -> throw new IllegalStateException();
+                }
+            }
+        }
+    }
+
+    private enum Outcome { COMMITTED, REFUSED }
+
+    /**
+     * A restarted proxy may have fenced this task before: its register in the source Redis says which
+     * attempt. Until the destination answers for that attempt the slots stay held (the reconcile
+     * published HOLD), because the destination may already serve them.
+     *
+     * @return true to go on copying, false when the task ended here (already flipped, or stopped)
+     */
+    private boolean resolveEarlierAttempt(Links links) throws IOException, InterruptedException {
+        Object fenced = Registers.call(links.source(), "HGET", id.registerKey(), "fence");
+        if (!(fenced instanceof byte[] bytes)) {
+            return true;
+        }
+        long earlier = Long.parseLong(new String(bytes, java.nio.charset.StandardCharsets.US_ASCII));
+        log.info("event=migration_resolving task=\"{}\" attempt={}", id.infoLine("MIGRATING"), earlier);
+        while (true) {
+            String answer = links.peer("MGRABORT", earlier);
+            if ("+OK".equals(answer)) {
+                attempt = earlier + 1;
+                return true;
+            }
+            if (answer != null && answer.startsWith("-ALREADY_COMMITTED")) {
+                attempt = earlier;
+                flipped(links);
+                return false;
+            }
+            if (stop == Stop.SHUTDOWN) {
+                return false;
+            }
+            park(10);
+        }
+    }
+
+    /**
+     * One fence attempt: hold the slots, let what is in flight answer, copy the last dirty keys, ask
+     * the destination to commit. Any doubt (a timeout, an error, no answer) becomes a refusal that the
+     * destination itself confirms before the slots are served here again.
+     */
+    private Outcome fence(Links links, KeyCopier copier) throws IOException, InterruptedException {
+        enter(State.FENCED);
+        Registers.call(links.source(), "HSET", id.registerKey(), "fence", Long.toString(attempt));
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(settings.fenceTimeoutMillis);
+        engine.publish(this, MigrationGate.Verdict.HOLD, null);
+        engine.awaitEventLoops(); // every command routed with the old verdict has been counted
+        boolean drained = awaitDrained(deadline);
+        String answer = null;
+        if (drained) {
+            copy(copier, dirty.drain());
+            if (System.nanoTime() - deadline < 0) {
+                answer = links.peer("FINALSWITCH", attempt);
+            }
+        }
+        progress.lastFenceMicros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
+        if ("+OK".equals(answer)) {
+            progress.fences++;
+            return Outcome.COMMITTED;
+        }
+        // not committed as far as we know: only the destination's refusal lets the source serve again
+        while (true) {
+            String refusal = links.peer("MGRABORT", attempt);
+            if ("+OK".equals(refusal)) {
+                break;
+            }
+            if (refusal != null && refusal.startsWith("-ALREADY_COMMITTED")) {
+                progress.fences++;
+                return Outcome.COMMITTED;
+            }
+            park(10);
+        }
+        log.info("event=migration_fence_refused task=\"{}\" attempt={} drained={} answer=\"{}\" fence_us={}",
+                id.infoLine("MIGRATING"), attempt, drained, answer, progress.lastFenceMicros);
+        progress.refusedFences++;
+        engine.publish(this, MigrationGate.Verdict.TRACK, null);
+        return Outcome.REFUSED;
+    }
+
+    private boolean awaitDrained(long deadlineNanos) {
+        while (inFlight.get() > 0) {
+            if (System.nanoTime() - deadlineNanos >= 0) {
+                return false;
+            }
+            LockSupport.parkNanos(50_000); // the replies come from Redis on event loops: nothing to wait on
+        }
+        return true;
+    }
+
+    /** The destination serves the slots: the source redirects, and trims once the coordinator committed. */
+    private void flipped(Links links) throws IOException, InterruptedException {
+        engine.publish(this, MigrationGate.Verdict.REDIRECT, id.meta().dstProxy());
+        enter(State.FLIPPED);
+        unblockMovedClients();
+        log.info("event=migration_flipped task=\"{}\" attempt={} fence_us={} keys={} rounds={}",
+                id.infoLine("MIGRATING"), attempt, progress.lastFenceMicros, progress.keysCopied, progress.rounds);
+        while (stop == Stop.NONE) {
+            park(100);
+        }
+        if (stop == Stop.CANCELLED) {
+            // a cancel after the destination committed: the destination has the only current copy
+            log.error("event=migration_cancel_after_flip task=\"{}\": the destination owns the slots; "
+                    + "this proxy keeps redirecting to it", id.infoLine("MIGRATING"));
+            return;
+        }
+        if (stop == Stop.SHUTDOWN) {
+            return;
+        }
+        enter(State.TRIMMING);
+        SlotKeyScanner scanner = new SlotKeyScanner(links.source(), id.slots(), settings.batchKeys);
+        while (!scanner.done()) {
+            if (engine.trimCancelled(this)) {
+                return; // the slots are coming back to this node: the import cleans them itself
+            }
+            List<byte[]> keys = scanner.next();
+            if (!keys.isEmpty()) {
+                links.source().send(command("UNLINK", keys));
+                links.source().read();
+                progress.keysTrimmed += keys.size();
+                pace(keys.size());
+            }
+        }
+        Registers.call(links.source(), "DEL", id.registerKey());
+        enter(State.DONE);
+    }
+
+    private static byte[][] command(String name, List<byte[]> keys) {
+        byte[][] args = new byte[keys.size() + 1][];
+        args[0] = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (int i = 0; i < keys.size(); i++) {
+            args[i + 1] = keys.get(i);
+        }
+        return args;
+    }
+
+    private void copy(KeyCopier copier, List<byte[]> keys) throws IOException {
+        if (keys.isEmpty()) {
+            return;
+        }
+        KeyCopier.CopyStats stats = copier.copy(keys);
+        progress.add(stats);
+        pace(keys.size());
+    }
+
+    /** Keeps the task under its keys-per-second budget, if one is set. */
+    private void pace(int keys) {
+        long budget = settings.keysPerSecond();
+        if (budget <= 0) {
+            return;
+        }
+        keysSinceBudget += keys;
+        long due = budgetStartNanos + keysSinceBudget * 1_000_000_000L / budget;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+            LockSupport.parkNanos(wait); // rate limiting: the wait is the point
+        }
+        if (keysSinceBudget > budget) {
+            keysSinceBudget = 0;
+            budgetStartNanos = System.nanoTime();
+        }
+    }
+
+    private boolean stopped() {
+        return stop != Stop.NONE;
+    }
+
+    /**
+     * Ownership stays here: the slots are routed by the snapshot again, and what this task copied to
+     * the destination is deleted there (the destination does the same when it gets the cancel; this
+     * pass also catches a batch that was in flight then).
+     */
+    private void abortTask() {
+        if (state == State.ABORTED || state == State.FLIPPED || state == State.TRIMMING || state == State.DONE) {
+            return;
+        }
+        boolean copied = state != State.RESOLVING && state != State.PRECHECK;
+        enter(State.ABORTED);
+        engine.publish(this, null, null);
+        if (copied && links != null && stop != Stop.SHUTDOWN) {
+            try {
+                SlotKeyScanner scanner = new SlotKeyScanner(links.destination(), id.slots(), settings.batchKeys);
+                while (!scanner.done()) {
+                    List<byte[]> keys = scanner.next();
+                    if (!keys.isEmpty()) {
+                        links.destination().send(SlotImport.unlink(keys));
+                        links.destination().read();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("event=migration_abort_cleanup_failed task=\"{}\" error=\"{}\"", id.infoLine("MIGRATING"),
+                        e.toString());
+            }
+        }
+    }
+
+    private void enter(State next) {
+        state = next;
+        progress.stateSinceNanos = System.nanoTime();
+    }
+
+    private static void park(long millis) throws InterruptedException {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis)); // a retry interval, woken early by requestStop
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+    }
+
+    private boolean peerOk(Links links, String sub, long attemptNumber) throws IOException {
+        return "+OK".equals(links.peer(sub, attemptNumber));
+    }
+}

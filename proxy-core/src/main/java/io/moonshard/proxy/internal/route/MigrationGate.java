@@ -1,0 +1,226 @@
+package io.moonshard.proxy.internal.route;
+
+import io.moonshard.cluster.slot.SlotHash;
+import io.moonshard.proxy.internal.session.ClientSession;
+import io.netty.channel.EventLoop;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the slot migration engine tells the forwarder about the slots it is moving: one immutable
+ * {@link Table} behind one volatile reference, swapped whole by the engine, read once per command.
+ * Slots no migration holds have no entry and are routed by the cluster snapshot alone; that is every
+ * slot almost always, so the forwarder's cost outside a move is one volatile read.
+ *
+ * <p>Commands for a {@link Verdict#HOLD} slot wait here, per event loop, until the engine decides
+ * (their client's later commands wait behind them, so one client's commands keep their order); the
+ * engine then {@link #releaseHeld() releases} them and they are routed again.
+ *
+ * <p>This class lives in {@code route} so the forwarder needs nothing from {@code migration}; the
+ * engine (a layer above) fills it.
+ */
+public final class MigrationGate {
+
+    /** What to do with a command whose key is in a slot a migration task holds. */
+    public enum Verdict {
+        /** Served here as usual; the task counts it in flight and notes the keys it writes (source, copying). */
+        TRACK,
+        /** Waits until the task decides (source during the fence, or while a restarted task resolves its last attempt). */
+        HOLD,
+        /** {@code MOVED <slot> <target>}: the slot is served elsewhere (source after the flip; destination while staging). */
+        REDIRECT,
+        /** Served by the local node importing the slot (destination, once it has committed the move). */
+        SERVE_IMPORTED
+    }
+
+    /** One task's view of the commands on its slots; implemented by the migration engine, called on event loops. */
+    public interface Watcher {
+        /** A command on one of the task's slots was sent to the backend ({@link Verdict#TRACK}). */
+        void sent();
+
+        /**
+         * Its reply exists: the backend executed it. {@code writtenKeys} are the keys of a command that
+         * may write (every command not flagged read-only: scripts included), else empty.
+         */
+        void completed(List<byte[]> writtenKeys);
+
+        /**
+         * A command that may block (BLPOP, XREAD BLOCK, ...) answered: its keys are noted as written.
+         * It is not counted in flight: a fence cannot wait for a client blocked for minutes.
+         */
+        void blockingCompleted(BlockedCommand command, List<byte[]> writtenKeys);
+
+        /** A command that may block was sent on its client's own connection ({@link BlockedCommand}). */
+        void blockingSent(BlockedCommand command);
+    }
+
+    /**
+     * A command that may block on a moving slot, sent on its client's own connection: when the slot
+     * moves, the engine unblocks it at the backend ({@code CLIENT UNBLOCK <id> ERROR}) and its client
+     * gets {@code MOVED} instead of the UNBLOCKED error, as Redis 7 answers clients blocked on a slot
+     * that moved. Touched on its session's loop, apart from {@link #moved}.
+     */
+    public static final class BlockedCommand {
+        public final ClientSession session;
+        public final String backend;
+        public final int slot;
+        /** Set by the engine, on the session's loop, once the slot moved: the error line to answer. */
+        public String moved;
+
+        BlockedCommand(ClientSession session, String backend, int slot) {
+            this.session = session;
+            this.backend = backend;
+            this.slot = slot;
+        }
+
+        /** On the session's loop: the slot moved to {@code address}; unblocks the command at the backend. */
+        public void slotMoved(String address) {
+            moved = "MOVED " + slot + " " + address;
+            var own = session.dedicatedConnectionIfAny(backend);
+            long id = own == null ? -1 : own.backendClientId();
+            if (id >= 0) {
+                session.pool.connection(backend, 0, 2).send(io.moonshard.proxy.internal.backend.ReplyTarget.discard(),
+                        io.netty.buffer.Unpooled.wrappedBuffer(io.moonshard.resp.RespCommands.encode(
+                                "CLIENT", "UNBLOCK", Long.toString(id), "ERROR")));
+            }
+        }
+    }
+
+    /** Per slot: the verdict, the redirect target or importing node, the task's watcher and the task. Immutable. */
+    public static final class Table {
+        public static final Table NONE = new Table(new Verdict[SlotHash.SLOT_COUNT], new String[SlotHash.SLOT_COUNT],
+                new Watcher[SlotHash.SLOT_COUNT], new Object[SlotHash.SLOT_COUNT], 0);
+
+        private final Verdict[] verdicts;
+        private final String[] targets;
+        private final Watcher[] watchers;
+        /** The task that set each slot's entry: only it may clear it (a newer task may own the slot by then). */
+        private final Object[] owners;
+        private final int entries;
+
+        private Table(Verdict[] verdicts, String[] targets, Watcher[] watchers, Object[] owners, int entries) {
+            this.verdicts = verdicts;
+            this.targets = targets;
+            this.watchers = watchers;
+            this.owners = owners;
+            this.entries = entries;
+        }
+
+        /**
+         * This table with {@code slotRanges} given {@code verdict} by {@code owner}; {@code target} is the
+         * redirect address or the importing node. A null verdict clears the slots {@code owner} set.
+         */
+        public Table with(Iterable<int[]> slotRanges, Verdict verdict, String target, Watcher watcher, Object owner) {
+            Verdict[] v = verdicts.clone();
+            String[] t = targets.clone();
+            Watcher[] w = watchers.clone();
+            Object[] o = owners.clone();
+            int count = entries;
+            for (int[] r : slotRanges) {
+                for (int s = r[0]; s <= r[1]; s++) {
+                    if (verdict == null && o[s] != owner) {
+                        continue; // another task's entry now
+                    }
+                    count += (verdict != null ? 1 : 0) - (v[s] != null ? 1 : 0);
+                    v[s] = verdict;
+                    t[s] = verdict == null ? null : target;
+                    w[s] = verdict == null ? null : watcher;
+                    o[s] = verdict == null ? null : owner;
+                }
+            }
+            return count == 0 ? NONE : new Table(v, t, w, o, count);
+        }
+
+        /** The verdict for {@code slot}, or null when no migration holds it. */
+        public Verdict verdict(int slot) {
+            return verdicts[slot];
+        }
+
+        public String target(int slot) {
+            return targets[slot];
+        }
+
+        public Watcher watcher(int slot) {
+            return watchers[slot];
+        }
+
+        /** How many slots have an entry. */
+        public int size() {
+            return entries;
+        }
+
+        /**
+         * Whether a key of {@code slot} is hidden from this proxy's clients (SCAN, KEYS): it lives here
+         * but is served elsewhere (staged copies at a destination, moved keys still being trimmed at the
+         * source).
+         */
+        public boolean hides(int slot) {
+            return verdicts[slot] == Verdict.REDIRECT;
+        }
+
+        @Override
+        public String toString() {
+            return "MigrationGate.Table(" + entries + " slots)";
+        }
+    }
+
+    /** A command waiting for a held slot, with what routes it again. */
+    private record Held(ClientSession session, Runnable reroute) {
+    }
+
+    private volatile Table table = Table.NONE;
+    /** Held commands by event loop; each deque is touched on its own loop only. */
+    private final Map<EventLoop, ArrayDeque<Held>> held = new ConcurrentHashMap<>();
+
+    /** The table now; read it once per command. */
+    public Table table() {
+        return table;
+    }
+
+    /** Replaces the table (the engine's thread). Commands routed from now on see the new verdicts. */
+    public void publish(Table next) {
+        table = next;
+    }
+
+    /**
+     * On the session's loop: {@code reroute} runs again once the engine {@link #releaseHeld releases}
+     * held commands; the session dispatches nothing else meanwhile, so its order holds.
+     */
+    public void hold(ClientSession session, Runnable reroute) {
+        session.holdDispatch();
+        held.computeIfAbsent(session.channel().eventLoop(), loop -> new ArrayDeque<>()).addLast(new Held(session, reroute));
+    }
+
+    /**
+     * Routes every held command again, on its own loop, in the order it arrived (call after publishing
+     * the table that decides them); then each of their sessions goes on with the commands it read since.
+     */
+    public void releaseHeld() {
+        for (Map.Entry<EventLoop, ArrayDeque<Held>> entry : held.entrySet()) {
+            ArrayDeque<Held> queue = entry.getValue();
+            entry.getKey().execute(() -> {
+                List<Held> due = new ArrayList<>(queue);
+                queue.clear();
+                for (Held h : due) {
+                    h.reroute().run();
+                    if (!isHeld(queue, h.session())) { // held again by a newer decision: it stays held
+                        h.session().resumeDispatch();
+                    }
+                }
+            });
+        }
+    }
+
+    private static boolean isHeld(ArrayDeque<Held> queue, ClientSession session) {
+        for (Held h : queue) {
+            if (h.session() == session) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
