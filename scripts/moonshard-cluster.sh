@@ -5,6 +5,11 @@
 #   scripts/moonshard-cluster.sh start    install what is missing, build the jar if needed, start, print how to connect
 #   scripts/moonshard-cluster.sh status   what runs (exit 0 when everything does, 3 otherwise)
 #   scripts/moonshard-cluster.sh stop     stop exactly what start started (by pid file)
+#   scripts/moonshard-cluster.sh reshard FROM TO RANGE...
+#                                         move slot ranges (e.g. 0-999) and their keys online from the proxy
+#                                         on port FROM to the one on port TO, as undermoon's coordinator would:
+#                                         tag the ranges (destination first), wait for both proxies' UMCTL
+#                                         INFOMGR, then push the new owner (destination first)
 #
 # Settings (environment):
 #   MOONSHARD_CLUSTER_REDIS_PORTS  default "7001 7002 7003"
@@ -26,7 +31,7 @@ HOST=127.0.0.1
 PROXY_PATTERN=moonshard-proxy.jar
 
 usage() {
-  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 check_settings() {
@@ -71,6 +76,156 @@ setcluster_args() {
     [ "$i" -eq "$me" ] && continue
     printf '%s\n' "$HOST:${PROXY_PORTS[$i]}" 1 "${ranges[$i]}"
   done
+}
+
+layout_file() { printf '%s/layout\n' "$CLUSTER_DIR"; }
+epoch_file() { printf '%s/epoch\n' "$CLUSTER_DIR"; }
+
+# OWNER[slot] = index of the proxy owning it, from the layout file (lines "<index> <s-e>...")
+load_owners() {
+  OWNER=()
+  local index range s e x
+  local -a line
+  while read -r -a line; do
+    index=${line[0]}
+    for range in "${line[@]:1}"; do
+      s=${range%-*} e=${range#*-}
+      for ((x = s; x <= e; x++)); do OWNER[x]=$index; done
+    done
+  done <"$(layout_file)"
+}
+
+# ranges_of INDEX [SKIP_FILE]: the ranges proxy INDEX owns, as "s-e" words; slots marked in SKIP[] left out
+ranges_of() {
+  local want=$1 x start=-1 out=()
+  for ((x = 0; x <= 16384; x++)); do
+    if [ "$x" -lt 16384 ] && [ "${OWNER[x]}" = "$want" ] && [ -z "${SKIP[x]:-}" ]; then
+      [ "$start" -lt 0 ] && start=$x
+    elif [ "$start" -ge 0 ]; then
+      out+=("$start-$((x - 1))")
+      start=-1
+    fi
+  done
+  printf '%s\n' "${out[@]}"
+}
+
+# entry ADDRESS INDEX: "<address> <n> <ranges>" for the stable ranges of proxy INDEX
+entry() {
+  local -a r
+  mapfile -t r < <(ranges_of "$2")
+  [ -z "${r[0]:-}" ] && r=()
+  printf '%s\n' "$1" "${#r[@]}" "${r[@]}"
+}
+
+# move_args ME EPOCH FROM TO MOVING...: the SETCLUSTER of proxy ME while MOVING goes FROM -> TO
+# (FROM empty: no move, the plain layout)
+move_args() {
+  local me=$1 epoch=$2 from=$3 to=$4 i tag
+  shift 4
+  local -a moving=("$@")
+  local meta=""
+  [ -n "$from" ] && meta="$epoch $HOST:${PROXY_PORTS[$from]} $HOST:${REDIS_PORTS[$from]} $HOST:${PROXY_PORTS[$to]} $HOST:${REDIS_PORTS[$to]}"
+  printf '%s\n' UMCTL SETCLUSTER v2 "$epoch" NOFLAGS "$CLUSTER_NAME"
+  entry "$HOST:${REDIS_PORTS[$me]}" "$me"
+  for i in "$from" "$to"; do
+    [ -n "$i" ] && [ "$i" = "$me" ] || continue
+    tag=MIGRATING && [ "$i" = "$to" ] && tag=IMPORTING
+    # shellcheck disable=SC2086 # meta is a list of words
+    printf '%s\n' "$HOST:${REDIS_PORTS[$me]}" "$tag" "${#moving[@]}" "${moving[@]}" $meta
+  done
+  printf '%s\n' PEER
+  for i in "${!PROXY_PORTS[@]}"; do
+    [ "$i" -eq "$me" ] && continue
+    entry "$HOST:${PROXY_PORTS[$i]}" "$i"
+    if [ -n "$from" ] && { [ "$i" = "$from" ] || [ "$i" = "$to" ]; }; then
+      tag=MIGRATING && [ "$i" = "$to" ] && tag=IMPORTING
+      # shellcheck disable=SC2086
+      printf '%s\n' "$HOST:${PROXY_PORTS[$i]}" "$tag" "${#moving[@]}" "${moving[@]}" $meta
+    fi
+  done
+}
+
+index_of_port() {
+  local i
+  for i in "${!PROXY_PORTS[@]}"; do
+    [ "${PROXY_PORTS[$i]}" = "$1" ] && { echo "$i"; return 0; }
+  done
+  die "no proxy of this cluster listens on port $1 (proxies: ${PROXY_PORTS[*]})"
+}
+
+# push_all EPOCH FROM TO MOVING...: SETCLUSTER to TO first, then the others, then FROM
+push_all() {
+  local epoch=$1 from=$2 to=$3 i reply
+  shift 3
+  local -a args order=("$to")
+  for i in "${!PROXY_PORTS[@]}"; do
+    [ "$i" != "$from" ] && [ "$i" != "$to" ] && order+=("$i")
+  done
+  order+=("$from")
+  for i in "${order[@]}"; do
+    if [ "$#" -gt 0 ]; then
+      mapfile -t args < <(move_args "$i" "$epoch" "$from" "$to" "$@")
+    else
+      mapfile -t args < <(move_args "$i" "$epoch" "" "")
+    fi
+    reply=$(cli "${PROXY_PORTS[$i]}" "${args[@]}" 2>&1) || true
+    [ "$reply" = OK ] || die "UMCTL SETCLUSTER to port ${PROXY_PORTS[$i]} answered: $reply"
+  done
+}
+
+do_reshard() {
+  [ "$#" -ge 3 ] || die "usage: $0 reshard FROM_PORT TO_PORT RANGE..."
+  [ -f "$(layout_file)" ] || die "no cluster layout in $CLUSTER_DIR: start the cluster first"
+  local from to range s e x epoch
+  from=$(index_of_port "$1")
+  to=$(index_of_port "$2")
+  [ "$from" != "$to" ] || die "FROM and TO are the same proxy"
+  shift 2
+  local -a moving=("$@")
+  load_owners
+  SKIP=()
+  for range in "${moving[@]}"; do
+    [[ "$range" =~ ^[0-9]+-[0-9]+$ ]] || die "not a slot range (s-e): $range"
+    s=${range%-*} e=${range#*-}
+    [ "$s" -le "$e" ] && [ "$e" -le 16383 ] || die "bad slot range: $range"
+    for ((x = s; x <= e; x++)); do
+      [ "${OWNER[x]}" = "$from" ] || die "slot $x is not on the proxy at port ${PROXY_PORTS[$from]}"
+      SKIP[x]=1
+    done
+  done
+  epoch=$(($(cat "$(epoch_file)") + 1))
+  local started=$SECONDS
+  echo "epoch $epoch: tagging ${moving[*]} MIGRATING at :${PROXY_PORTS[$from]}, IMPORTING at :${PROXY_PORTS[$to]}"
+  push_all "$epoch" "$from" "$to" "${moving[@]}"
+  echo "$epoch" >"$(epoch_file)"
+  local line="$CLUSTER_NAME MIGRATING ${#moving[@]} ${moving[*]} $epoch $HOST:${PROXY_PORTS[$from]} $HOST:${REDIS_PORTS[$from]} $HOST:${PROXY_PORTS[$to]} $HOST:${REDIS_PORTS[$to]}"
+  local imported=${line/ MIGRATING / IMPORTING }
+  committed() {
+    cli "${PROXY_PORTS[$from]}" UMCTL INFOMGR | grep -qxF "$line" &&
+      cli "${PROXY_PORTS[$to]}" UMCTL INFOMGR | grep -qxF "$imported"
+  }
+  until committed; do
+    [ $((SECONDS - started)) -lt 3600 ] || die "not committed after an hour; UMCTL INFOMGR PROGRESS shows why"
+    cli "${PROXY_PORTS[$from]}" UMCTL INFOMGR PROGRESS | sed 's/^/  /'
+    sleep 1
+  done
+  echo "both proxies committed after $((SECONDS - started)) s; making it permanent"
+  for ((x = 0; x < 16384; x++)); do
+    [ -n "${SKIP[x]:-}" ] && OWNER[x]=$to
+  done
+  SKIP=()
+  epoch=$((epoch + 1))
+  push_all "$epoch" "$from" "$to"
+  echo "$epoch" >"$(epoch_file)"
+  : >"$(layout_file)"
+  local i
+  local -a r
+  for i in "${!PROXY_PORTS[@]}"; do
+    mapfile -t r < <(ranges_of "$i")
+    printf '%s %s\n' "$i" "${r[*]}" >>"$(layout_file)"
+    printf '  proxy %s:%s  slots %s\n' "$HOST" "${PROXY_PORTS[$i]}" "${r[*]:-none}"
+  done
+  echo "done in $((SECONDS - started)) s (the source deletes the moved keys in the background)"
 }
 
 # start_failed MESSAGE [LOG...]: show the logs' last lines, stop what was started, exit 1.
@@ -141,6 +296,13 @@ do_start() {
     [ "$reply" = OK ] || start_failed "UMCTL SETCLUSTER to port ${PROXY_PORTS[$i]} answered: $reply" \
       "$CLUSTER_DIR/proxy-${PROXY_PORTS[$i]}.log"
   done
+  # the layout and epoch that reshard starts from
+  : >"$(layout_file)"
+  for i in "${!PROXY_PORTS[@]}"; do
+    mapfile -t args < <(slot_ranges "${#PROXY_PORTS[@]}")
+    printf '%s %s\n' "$i" "${args[$i]}" >>"$(layout_file)"
+  done
+  echo 1 >"$(epoch_file)"
   for p in "${PROXY_PORTS[@]}"; do
     wait_until 30 proxy_ready "$p" ||
       start_failed "the proxy on port $p is not ready (UMCTL READY)" "$CLUSTER_DIR/proxy-$p.log"
@@ -225,6 +387,11 @@ case "${1:-}" in
   start) do_start ;;
   stop) do_stop ;;
   status) do_status ;;
+  reshard)
+    shift
+    check_settings
+    do_reshard "$@"
+    ;;
   -h | --help | help) usage ;;
   *)
     usage >&2

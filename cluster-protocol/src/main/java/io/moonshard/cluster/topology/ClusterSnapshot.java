@@ -19,9 +19,11 @@ import java.util.Set;
  * {@code MIGRATING} (the data is still here); for a local {@code IMPORTING} range, the source proxy;
  * else a peer holding it stable or {@code MIGRATING}; else a peer {@code IMPORTING} it.
  *
- * <p>Shown owner of a slot (CLUSTER NODES/SLOTS/SHARDS, undermoon's rule with no migration task
- * state): entries tagged {@code MIGRATING} are not shown and entries tagged {@code IMPORTING} are,
- * so each slot has exactly one owner in every reply.
+ * <p>Shown owner of a slot (CLUSTER NODES/SLOTS/SHARDS): the source until the move is committed, as
+ * Redis Cluster shows it until {@code CLUSTER SETSLOT ... NODE}: entries tagged {@code IMPORTING} are
+ * not shown and entries tagged {@code MIGRATING} are, so each slot has exactly one owner in every reply.
+ * (undermoon shows the importing side at once; with its atomic moves the source serves every key until
+ * the flip, so showing the destination would send every client there to be redirected back.)
  */
 public final class ClusterSnapshot {
 
@@ -118,7 +120,7 @@ public final class ClusterSnapshot {
     private static SlotSet shown(List<SlotAssignment> list) {
         SlotSet out = SlotSet.empty();
         for (SlotAssignment a : list) {
-            if (a.tag() != RangeTag.MIGRATING) {
+            if (a.tag() != RangeTag.IMPORTING) {
                 out = out.union(a.slots());
             }
         }

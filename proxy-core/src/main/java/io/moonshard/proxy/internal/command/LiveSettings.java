@@ -36,6 +36,10 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code client-output-buffer-limit}</td><td>{@code client_output_buffer_limit}</td><td>here</td></tr>
  *   <tr><td>{@code moonshard-client-query-buffer-limit}</td><td>{@code client_query_buffer_limit}</td><td>{@link QueryBuffers}</td></tr>
  *   <tr><td>{@code moonshard-max-total-query-buffer-bytes}</td><td>{@code max_total_query_buffer_bytes}</td><td>{@link QueryBuffers}</td></tr>
+ *   <tr><td>{@code moonshard-migration-keys-per-second}</td><td>-</td><td>{@code MigrationSettings}: the copy
+ *       budget of every running and future migration task, 0 for none</td></tr>
+ *   <tr><td>{@code moonshard-migration-fence-timeout}</td><td>-</td><td>{@code MigrationSettings}: ms a fence
+ *       may hold the moving slots before the attempt is refused</td></tr>
  *   <tr><td>{@code moonshard-loglevel}</td><td>{@code log_level}</td><td>the {@link LogLevelControl} hook, when
  *       the embedding application registered one; otherwise the setting does not exist</td></tr>
  * </table>
@@ -62,6 +66,8 @@ public final class LiveSettings {
     static final String BACKEND_TIMEOUT = "moonshard-backend-timeout";
     static final String MAX_DEDICATED_CONNECTIONS = "moonshard-max-dedicated-connections";
     static final String LOGLEVEL = "moonshard-loglevel";
+    static final String MIGRATION_KEYS_PER_SECOND = "moonshard-migration-keys-per-second";
+    static final String MIGRATION_FENCE_TIMEOUT = "moonshard-migration-fence-timeout";
     static final String CLIENT_OUTPUT_BUFFER_LIMIT = "client-output-buffer-limit";
     static final String CLIENT_QUERY_BUFFER_LIMIT = "moonshard-client-query-buffer-limit";
     static final String MAX_TOTAL_QUERY_BUFFER_BYTES = "moonshard-max-total-query-buffer-bytes";
@@ -127,6 +133,14 @@ public final class LiveSettings {
                 () -> Long.toString(proxy.queryBuffers().totalLimitSetting()),
                 text -> memory(text, 0, Long.MAX_VALUE),
                 v -> proxy.queryBuffers().totalLimit((Long) v)));
+        add(new Setting(MIGRATION_KEYS_PER_SECOND, false,
+                () -> Long.toString(proxy.migration().settings().keysPerSecond()),
+                text -> integer(text, 0, Long.MAX_VALUE),
+                v -> proxy.migration().settings().keysPerSecond((Long) v)));
+        add(new Setting(MIGRATION_FENCE_TIMEOUT, false,
+                () -> Long.toString(proxy.migration().settings().fenceTimeoutMillis()),
+                text -> integer(text, 1, 60_000),
+                v -> proxy.migration().settings().fenceTimeoutMillis((Long) v)));
         if (logLevel != null) {
             add(new Setting(LOGLEVEL, false,
                     logLevel::level,

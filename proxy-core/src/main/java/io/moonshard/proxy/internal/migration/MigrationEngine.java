@@ -63,6 +63,51 @@ public final class MigrationEngine implements BackgroundEngine {
         this.settings = settings;
     }
 
+    /** Counts over every task since the proxy started, for the metrics. */
+    public static final class Totals {
+        final java.util.concurrent.atomic.LongAdder keysCopied = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder bytesCopied = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder keysTrimmed = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder flips = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder refusedFences = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder aborted = new java.util.concurrent.atomic.LongAdder();
+        volatile long lastFenceMicros;
+
+        public long keysCopied() {
+            return keysCopied.sum();
+        }
+
+        public long bytesCopied() {
+            return bytesCopied.sum();
+        }
+
+        public long keysTrimmed() {
+            return keysTrimmed.sum();
+        }
+
+        public long flips() {
+            return flips.sum();
+        }
+
+        public long refusedFences() {
+            return refusedFences.sum();
+        }
+
+        public long aborted() {
+            return aborted.sum();
+        }
+
+        public long lastFenceMicros() {
+            return lastFenceMicros;
+        }
+    }
+
+    private final Totals totals = new Totals();
+
+    public Totals totals() {
+        return totals;
+    }
+
     public MigrationSettings settings() {
         return settings;
     }

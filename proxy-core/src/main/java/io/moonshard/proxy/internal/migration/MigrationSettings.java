@@ -18,9 +18,17 @@ public final class MigrationSettings {
     volatile int maxRounds = 30;
     /** Collections with more elements than this are copied in pages, never by one DUMP. */
     volatile int chunkThreshold = 512;
-    volatile int chunkSize = 512;
+    volatile int chunkSize = 256;
     /** Copy budget in keys per second for all of one task's copying and trimming; 0: no limit. */
     private volatile long keysPerSecond;
+
+    public long fenceTimeoutMillis() {
+        return fenceTimeoutMillis;
+    }
+
+    public void fenceTimeoutMillis(long millis) {
+        fenceTimeoutMillis = millis;
+    }
 
     public long keysPerSecond() {
         return keysPerSecond;

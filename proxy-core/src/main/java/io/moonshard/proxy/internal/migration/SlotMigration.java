@@ -266,6 +266,7 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
             }
         }
         progress.lastFenceMicros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
+        engine.totals().lastFenceMicros = progress.lastFenceMicros;
         if ("+OK".equals(answer)) {
             progress.fences++;
             return Outcome.COMMITTED;
@@ -285,6 +286,7 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
         log.info("event=migration_fence_refused task=\"{}\" attempt={} drained={} answer=\"{}\" fence_us={}",
                 id.infoLine("MIGRATING"), attempt, drained, answer, progress.lastFenceMicros);
         progress.refusedFences++;
+        engine.totals().refusedFences.increment();
         engine.publish(this, MigrationGate.Verdict.TRACK, null);
         return Outcome.REFUSED;
     }
@@ -303,6 +305,7 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
     private void flipped(Links links) throws IOException, InterruptedException {
         engine.publish(this, MigrationGate.Verdict.REDIRECT, id.meta().dstProxy());
         enter(State.FLIPPED);
+        engine.totals().flips.increment();
         unblockMovedClients();
         log.info("event=migration_flipped task=\"{}\" attempt={} fence_us={} keys={} rounds={}",
                 id.infoLine("MIGRATING"), attempt, progress.lastFenceMicros, progress.keysCopied, progress.rounds);
@@ -329,6 +332,7 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
                 links.source().send(command("UNLINK", keys));
                 links.source().read();
                 progress.keysTrimmed += keys.size();
+                engine.totals().keysTrimmed.add(keys.size());
                 pace(keys.size());
             }
         }
@@ -351,6 +355,8 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
         }
         KeyCopier.CopyStats stats = copier.copy(keys);
         progress.add(stats);
+        engine.totals().keysCopied.add(stats.keysCopied());
+        engine.totals().bytesCopied.add(stats.bytesCopied());
         pace(keys.size());
     }
 
@@ -387,6 +393,7 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
         }
         boolean copied = state != State.RESOLVING && state != State.PRECHECK;
         enter(State.ABORTED);
+        engine.totals().aborted.increment();
         engine.publish(this, null, null);
         if (copied && links != null && stop != Stop.SHUTDOWN) {
             try {

@@ -75,6 +75,33 @@ final class ProxyMeterBinder implements MeterBinder {
         gauge(registry, "moonshard.backend.dedicated.connections",
                 "Backend connections a client holds for itself (blocking commands, WATCH, pub/sub)",
                 ProxyContext::dedicatedConnectionCount);
+        gauge(registry, "moonshard.migration.tasks.migrating",
+                "Slot migration tasks this proxy runs as the source (copying, fenced, flipped or trimming)",
+                c -> c.migration().taskCounts()[0]);
+        gauge(registry, "moonshard.migration.tasks.importing",
+                "Slot migration tasks this proxy runs as the destination",
+                c -> c.migration().taskCounts()[1]);
+        counter(registry, "moonshard.migration.keys.copied",
+                "Keys this proxy copied to a destination (dirty keys copied again count again)",
+                c -> c.migration().totals().keysCopied());
+        counter(registry, "moonshard.migration.bytes.copied",
+                "Value bytes this proxy copied to a destination",
+                c -> c.migration().totals().bytesCopied());
+        counter(registry, "moonshard.migration.keys.trimmed",
+                "Moved keys deleted at this proxy's Redis after the flip",
+                c -> c.migration().totals().keysTrimmed());
+        counter(registry, "moonshard.migration.flips",
+                "Moves whose ownership flipped to the destination",
+                c -> c.migration().totals().flips());
+        counter(registry, "moonshard.migration.fences.refused",
+                "Fence attempts the destination refused (timeouts included); the source served again",
+                c -> c.migration().totals().refusedFences());
+        counter(registry, "moonshard.migration.aborted",
+                "Migration tasks aborted (ownership unchanged)",
+                c -> c.migration().totals().aborted());
+        gauge(registry, "moonshard.migration.last.fence.microseconds",
+                "How long the last fence held the moving slots, in microseconds",
+                c -> c.migration().totals().lastFenceMicros());
         gauge(registry, "moonshard.blocked.clients",
                 "Clients waiting in a blocking command (BLPOP, XREAD BLOCK, WAIT, ...)",
                 c -> c.blockedClients().get());
