@@ -6,6 +6,8 @@ package io.moonshard.proxy.internal.migration;
  */
 public final class MigrationSettings {
 
+    /** Threads copying batches during a task's first pass, each with its own links to both Redis. */
+    volatile int copyWorkers = 2;
     /** Keys per SCAN round and per copy batch. */
     volatile int batchKeys = 1000;
     /** Catch-up rounds end when this few keys are left dirty: the rest is copied inside the fence. */

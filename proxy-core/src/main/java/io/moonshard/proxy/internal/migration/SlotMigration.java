@@ -38,6 +38,9 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(SlotMigration.class);
 
+    /** Keys per UNLINK while trimming: 100 small keys take Redis well under a millisecond. */
+    private static final int TRIM_KEYS_PER_UNLINK = 100;
+
     enum State { RESOLVING, PRECHECK, COPYING, CATCHING_UP, FENCED, FLIPPED, TRIMMING, DONE, ABORTED }
 
     /** Why the task is asked to end. */
@@ -167,15 +170,11 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
             }
             enter(State.COPYING);
             progress.copyStartedNanos = System.nanoTime();
-            SlotKeyScanner scanner = new SlotKeyScanner(links.source(), id.slots(), settings.batchKeys);
-            KeyCopier copier = links.copier(settings);
-            while (!scanner.done()) {
-                if (stopped()) {
-                    abortTask();
-                    return;
-                }
-                copy(copier, scanner.next());
+            if (!copyEveryKey(links)) {
+                abortTask();
+                return;
             }
+            KeyCopier copier = links.copier(settings);
             while (true) {
                 enter(State.CATCHING_UP);
                 int rounds = 0;
@@ -329,8 +328,15 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
             }
             List<byte[]> keys = scanner.next();
             if (!keys.isEmpty()) {
-                links.source().send(command("UNLINK", keys));
-                links.source().read();
+                // small UNLINKs, pipelined: even small values are freed on Redis's main thread
+                int commands = 0;
+                for (int from = 0; from < keys.size(); from += TRIM_KEYS_PER_UNLINK) {
+                    links.source().send(command("UNLINK", keys.subList(from, Math.min(keys.size(), from + TRIM_KEYS_PER_UNLINK))));
+                    commands++;
+                }
+                for (int i = 0; i < commands; i++) {
+                    links.source().read();
+                }
                 progress.keysTrimmed += keys.size();
                 engine.totals().keysTrimmed.add(keys.size());
                 pace(keys.size());
@@ -349,15 +355,92 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
         return args;
     }
 
+    /**
+     * The first pass: this thread enumerates the source's keys (SCAN on its own link) while
+     * {@code copyWorkers} threads copy the batches, each over its own pair of links, so the source's
+     * SCAN, its reads and the destination's writes overlap instead of taking turns. Two copies of one
+     * key (SCAN may return a key twice) read the same value unless a client wrote it meanwhile, and
+     * then it is dirty and copied again by the catch-up rounds, which run on one thread.
+     *
+     * @return false when the task was stopped meanwhile
+     */
+    private boolean copyEveryKey(Links links) throws IOException, InterruptedException {
+        int workers = Math.max(1, settings.copyWorkers);
+        java.util.concurrent.BlockingQueue<List<byte[]>> batches = new java.util.concurrent.ArrayBlockingQueue<>(workers * 2);
+        List<byte[]> end = new java.util.ArrayList<>(0); // the one marker object that ends a worker
+        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            Thread t = new Thread(() -> {
+                try (Links own = Links.open(engine, id)) {
+                    KeyCopier copier = own.copier(settings);
+                    for (List<byte[]> batch = batches.take(); batch != end; batch = batches.take()) {
+                        if (failure.get() == null) {
+                            copy(copier, batch);
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                    batches.clear(); // the producer must not block on a full queue nobody takes from
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, Thread.currentThread().getName() + "-copy-" + w);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
+        boolean completed = true;
+        try {
+            SlotKeyScanner scanner = new SlotKeyScanner(links.source(), id.slots(), settings.batchKeys);
+            while (!scanner.done() && failure.get() == null) {
+                if (stopped()) {
+                    completed = false;
+                    break;
+                }
+                List<byte[]> keys = scanner.next();
+                if (!keys.isEmpty()) {
+                    while (!batches.offer(keys, 100, TimeUnit.MILLISECONDS)) {
+                        if (failure.get() != null) {
+                            break;
+                        }
+                    }
+                }
+            }
+        } finally {
+            for (Thread t : threads) {
+                while (t.isAlive() && !batches.offer(end, 100, TimeUnit.MILLISECONDS)) {
+                    batches.clear(); // a failed worker left batches behind
+                }
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
+        Exception failed = failure.get();
+        if (failed instanceof IOException io) {
+            throw io;
+        }
+        if (failed != null) {
+            throw (RuntimeException) failed;
+        }
+        return completed;
+    }
+
     private void copy(KeyCopier copier, List<byte[]> keys) throws IOException {
         if (keys.isEmpty()) {
             return;
         }
         KeyCopier.CopyStats stats = copier.copy(keys);
+        account(stats, keys.size());
+    }
+
+    /** Counts a copied batch and keeps to the budget; copy workers call it concurrently. */
+    private synchronized void account(KeyCopier.CopyStats stats, int keys) {
         progress.add(stats);
         engine.totals().keysCopied.add(stats.keysCopied());
         engine.totals().bytesCopied.add(stats.bytesCopied());
-        pace(keys.size());
+        pace(keys);
     }
 
     /** Keeps the task under its keys-per-second budget, if one is set. */
