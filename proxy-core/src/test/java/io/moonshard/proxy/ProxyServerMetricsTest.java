@@ -29,7 +29,11 @@ class ProxyServerMetricsTest {
                 "moonshard.client.connections", "moonshard.cluster.epoch", "moonshard.ready",
                 "moonshard.backend.dedicated.connections", "moonshard.blocked.clients", "moonshard.pending.commands",
                 "moonshard.client.received", "moonshard.client.sent", "moonshard.backend.received",
-                "moonshard.backend.sent", "moonshard.command.duration", "moonshard.backend.duration");
+                "moonshard.backend.sent", "moonshard.command.duration", "moonshard.backend.duration",
+                "moonshard.migration.tasks.migrating", "moonshard.migration.tasks.importing",
+                "moonshard.migration.keys.copied", "moonshard.migration.bytes.copied", "moonshard.migration.keys.trimmed",
+                "moonshard.migration.flips", "moonshard.migration.fences.refused", "moonshard.migration.aborted",
+                "moonshard.migration.last.fence.microseconds");
         assertThat(registry.getMeters()).allSatisfy(m -> {
             assertThat(m.getId().getTags()).isEmpty();
             assertThat(value(registry, m.getId().getName())).isZero();
@@ -38,7 +42,8 @@ class ProxyServerMetricsTest {
                 .extracting(m -> m.getId().getName())
                 .containsExactlyInAnyOrder("moonshard.client.connections", "moonshard.cluster.epoch", "moonshard.ready",
                         "moonshard.backend.dedicated.connections", "moonshard.blocked.clients",
-                        "moonshard.pending.commands");
+                        "moonshard.pending.commands", "moonshard.migration.tasks.migrating",
+                        "moonshard.migration.tasks.importing", "moonshard.migration.last.fence.microseconds");
         assertThat(registry.getMeters()).filteredOn(m -> m.getId().getType() == Meter.Type.TIMER)
                 .extracting(m -> m.getId().getName())
                 .containsExactlyInAnyOrder("moonshard.command.duration", "moonshard.backend.duration");

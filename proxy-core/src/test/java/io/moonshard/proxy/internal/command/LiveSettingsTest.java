@@ -68,7 +68,8 @@ class LiveSettingsTest {
         assertThat(live.names()).containsExactly("moonshard-password", "moonshard-slowlog-log-slower-than",
                 "moonshard-slowlog-max-len", "moonshard-max-clients", "moonshard-backend-timeout",
                 "moonshard-max-dedicated-connections", "client-output-buffer-limit",
-                "moonshard-client-query-buffer-limit", "moonshard-max-total-query-buffer-bytes", "moonshard-loglevel");
+                "moonshard-client-query-buffer-limit", "moonshard-max-total-query-buffer-bytes",
+                "moonshard-migration-keys-per-second", "moonshard-migration-fence-timeout", "moonshard-loglevel");
         assertThat(live.get(List.of("moonshard-*"))).containsExactly(
                 Map.entry("moonshard-password", "pw"),
                 Map.entry("moonshard-slowlog-log-slower-than", "5000"),
@@ -78,6 +79,8 @@ class LiveSettingsTest {
                 Map.entry("moonshard-max-dedicated-connections", "12"),
                 Map.entry("moonshard-client-query-buffer-limit", "1073741824"),
                 Map.entry("moonshard-max-total-query-buffer-bytes", "0"),
+                Map.entry("moonshard-migration-keys-per-second", "0"),
+                Map.entry("moonshard-migration-fence-timeout", "100"),
                 Map.entry("moonshard-loglevel", "info"));
         assertThat(live.get(List.of("MOONSHARD-MAX-CLIENTS", "*max-clients", "maxmemory")))
                 .containsExactly(Map.entry("MOONSHARD-MAX-CLIENTS", "99"));
@@ -192,10 +195,23 @@ class LiveSettingsTest {
     }
 
     @Test
+    void migrationBudgetAndFenceTimeout_setLive_onTheEngineSettings() {
+        ProxyContext plain = new ProxyContext(ProxyConfig.builder().address("127.0.0.1:5299").build(),
+                new Bootstrap(), () -> { });
+        plain.live().prepare(List.of("moonshard-migration-keys-per-second", "50000",
+                "moonshard-migration-fence-timeout", "250")).apply();
+        assertThat(plain.migration().settings().keysPerSecond()).isEqualTo(50_000);
+        assertThat(plain.migration().settings().fenceTimeoutMillis()).isEqualTo(250);
+        assertThatThrownBy(() -> plain.live().prepare(List.of("moonshard-migration-keys-per-second", "-1")))
+                .hasMessageContaining("moonshard-migration-keys-per-second");
+        assertThat(plain.migration().settings().keysPerSecond()).isEqualTo(50_000);
+    }
+
+    @Test
     void withoutALogLevelHook_thereIsNoLoglevelSetting() {
         ProxyContext plain = new ProxyContext(ProxyConfig.builder().address("127.0.0.1:5299").build(),
                 new Bootstrap(), () -> { });
-        assertThat(plain.live().names()).doesNotContain("moonshard-loglevel").hasSize(9);
+        assertThat(plain.live().names()).doesNotContain("moonshard-loglevel").hasSize(11);
         assertThatThrownBy(() -> plain.live().prepare(List.of("moonshard-loglevel", "debug")))
                 .hasMessage("ERR Unknown option or number of arguments for CONFIG SET - 'moonshard-loglevel'");
         assertThat(plain.live().get(List.of("moonshard-password"))).containsExactly(Map.entry("moonshard-password", ""));

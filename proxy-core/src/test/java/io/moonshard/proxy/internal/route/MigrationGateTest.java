@@ -1,0 +1,58 @@
+package io.moonshard.proxy.internal.route;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MigrationGateTest {
+
+    private static final Object TASK_A = new Object();
+    private static final Object TASK_B = new Object();
+
+    @Test
+    void aTaskClearsOnlyTheSlotsItStillOwns() {
+        MigrationGate.Table t = MigrationGate.Table.NONE
+                .with(List.of(new int[] {0, 99}), MigrationGate.Verdict.REDIRECT, "127.0.0.1:7000", null, TASK_A);
+        assertThat(t.size()).isEqualTo(100);
+        // a newer task takes slots 50-149
+        t = t.with(List.<int[]>of(new int[] {50, 149}), MigrationGate.Verdict.HOLD, null, null, TASK_B);
+        assertThat(t.size()).isEqualTo(150);
+        // the old task ends: only 0-49 are still its own
+        t = t.with(List.<int[]>of(new int[] {0, 99}), null, null, null, TASK_A);
+        assertThat(t.size()).isEqualTo(100);
+        assertThat(t.verdict(10)).isNull();
+        assertThat(t.verdict(60)).isEqualTo(MigrationGate.Verdict.HOLD);
+        t = t.with(List.<int[]>of(new int[] {50, 149}), null, null, null, TASK_B);
+        assertThat(t).isSameAs(MigrationGate.Table.NONE);
+    }
+
+    @Test
+    void scanAndKeysReplies_loseTheKeysOfRedirectedSlots_andTheMigrationsOwnKeys() {
+        // "a" is slot 15495, "b" 3300, "c" 7365
+        MigrationGate.Table t = MigrationGate.Table.NONE
+                .with(List.<int[]>of(new int[] {15495, 15495}), MigrationGate.Verdict.REDIRECT, "x:1", null, TASK_A)
+                .with(List.<int[]>of(new int[] {7365, 7365}), MigrationGate.Verdict.TRACK, null, null, TASK_B);
+        String scan = "*2\r\n$2\r\n17\r\n*4\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n$24\r\nmoonshard:migration:c:1:x\r\n";
+        assertThat(filter(scan, t, true)).isEqualTo("*2\r\n$2\r\n17\r\n*2\r\n$1\r\nb\r\n$1\r\nc\r\n");
+        String keys = "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n";
+        assertThat(filter(keys, t, false)).isEqualTo("*2\r\n$1\r\nb\r\n$1\r\nc\r\n");
+        // nothing hidden: the same reply; an error: untouched
+        assertThat(filter("*1\r\n$1\r\nb\r\n", t, false)).isEqualTo("*1\r\n$1\r\nb\r\n");
+        assertThat(filter("-ERR nope\r\n", t, true)).isEqualTo("-ERR nope\r\n");
+    }
+
+    private static String filter(String reply, MigrationGate.Table table, boolean scan) {
+        ByteBuf in = Unpooled.copiedBuffer(reply, StandardCharsets.US_ASCII);
+        ByteBuf out = HiddenKeys.filter(in, table, scan, UnpooledByteBufAllocator.DEFAULT);
+        try {
+            return out.toString(StandardCharsets.US_ASCII);
+        } finally {
+            out.release();
+        }
+    }
+}
