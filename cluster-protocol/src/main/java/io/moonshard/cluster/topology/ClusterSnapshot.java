@@ -97,6 +97,35 @@ public final class ClusterSnapshot {
         this.shownPeers = Collections.unmodifiableMap(shownPeerMap);
     }
 
+    /**
+     * This snapshot as it reads once the move of {@code slots} described by {@code meta} has been
+     * handed over (the destination committed it), before the coordinator's SETCLUSTER says so: the
+     * {@code MIGRATING} entries of that move are gone and its {@code IMPORTING} entries are stable.
+     * Used for what CLUSTER replies show; routing keeps the snapshot as pushed.
+     */
+    public ClusterSnapshot handedOver(SlotSet slots, MigrationMeta meta) {
+        return new ClusterSnapshot(name, epoch, handedOver(local, slots, meta), handedOver(peers, slots, meta), config,
+                configured);
+    }
+
+    private static Map<String, List<SlotAssignment>> handedOver(Map<String, List<SlotAssignment>> in, SlotSet slots,
+                                                                MigrationMeta meta) {
+        Map<String, List<SlotAssignment>> out = new LinkedHashMap<>();
+        in.forEach((address, list) -> {
+            List<SlotAssignment> kept = new java.util.ArrayList<>(list.size());
+            for (SlotAssignment a : list) {
+                boolean ofTheMove = a.tag() != RangeTag.NONE && a.meta().equals(meta) && a.slots().equals(slots);
+                if (!ofTheMove) {
+                    kept.add(a);
+                } else if (a.tag() == RangeTag.IMPORTING) {
+                    kept.add(SlotAssignment.stable(a.slots()));
+                }
+            }
+            out.put(address, kept);
+        });
+        return out;
+    }
+
     /** Before any SETCLUSTER: no name, epoch 0, no slots. */
     public static ClusterSnapshot empty() {
         return EMPTY;

@@ -242,6 +242,29 @@ class ClusterViewTest {
     }
 
     @Test
+    void onceHandedOver_bothSidesShowTheDestination_beforeTheCoordinatorSaysSo() {
+        String id6001 = NodeIdStyle.SEED.nodeId("mydb", "127.0.0.1:6001");
+        String id6002 = NodeIdStyle.SEED.nodeId("mydb", "127.0.0.1:6002");
+        io.moonshard.cluster.topology.ClusterSnapshot source = snapshot(SOURCE);
+        var move = source.local().get("127.0.0.1:7001").get(1);
+        ClusterView flipped = new ClusterView(source.handedOver(move.slots(), move.meta()), "127.0.0.1:6001",
+                NodeIdStyle.SEED, false);
+        assertThat(flipped.clusterNodes()).isEqualTo(
+                id6001 + " 127.0.0.1:6001 myself,master - 0 0 2 connected 0-8000\n"
+                        + id6002 + " 127.0.0.1:6002 master - 0 0 2 connected 8001-16383\n");
+        io.moonshard.cluster.topology.ClusterSnapshot destination = snapshot(DESTINATION);
+        ClusterView committed = new ClusterView(destination.handedOver(move.slots(), move.meta()), "127.0.0.1:6002",
+                NodeIdStyle.SEED, false);
+        assertThat(committed.clusterNodes()).isEqualTo(
+                id6002 + " 127.0.0.1:6002 myself,master - 0 0 2 connected 8001-16383\n"
+                        + id6001 + " 127.0.0.1:6001 master - 0 0 2 connected 0-8000\n");
+        // another move's identity changes nothing
+        var other = new io.moonshard.cluster.topology.MigrationMeta(99, "a:1", "a:2", "b:1", "b:2");
+        assertThat(new ClusterView(source.handedOver(move.slots(), other), "127.0.0.1:6001", NodeIdStyle.SEED, false)
+                .clusterNodes()).isEqualTo(new ClusterView(source, "127.0.0.1:6001", NodeIdStyle.SEED, false).clusterNodes());
+    }
+
+    @Test
     void conflictingPeersDoNotShowASlotTwice() {
         ClusterView view = new ClusterView(snapshot("v2 3 NOFLAGS mydb 127.0.0.1:6379 1 0-100 "
                 + "PEER 127.0.0.1:7000 1 50-9000 127.0.0.1:7001 1 0-16383"), ME, NodeIdStyle.SEED, false);

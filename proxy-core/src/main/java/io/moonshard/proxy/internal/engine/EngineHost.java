@@ -48,6 +48,11 @@ public final class EngineHost {
         cluster.onPublished(listener);
     }
 
+    /** CLUSTER replies show every snapshot through {@code adjust} from now on (routing is unchanged). */
+    public void showAs(java.util.function.UnaryOperator<ClusterSnapshot> adjust) {
+        cluster.showAs(adjust);
+    }
+
     /** The proxy's event loops (none when the proxy runs without a runtime, as in unit tests). */
     public List<EventLoop> eventLoops() {
         return eventLoops;

@@ -19,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -60,6 +61,11 @@ public final class ClusterState {
     /** Told of every snapshot published, in order, on the thread that published it. */
     private final List<SnapshotListener> listeners = new CopyOnWriteArrayList<>();
     private final ReplicationState replication;
+    /**
+     * How CLUSTER replies show a snapshot: as pushed, or with moves the migration engine has handed
+     * over already ({@link ClusterSnapshot#handedOver}); routing always uses the snapshot as pushed.
+     */
+    private volatile UnaryOperator<ClusterSnapshot> shownAs = UnaryOperator.identity();
     /** Snapshots published (UMCTL SETCLUSTER and initial_setcluster answered +OK); read by the metrics. */
     private final LongAdder applied = new LongAdder();
     /** One thread, FIFO: SETCLUSTERs apply in arrival order; it ends when idle, so it holds nothing when unused. */
@@ -86,7 +92,8 @@ public final class ClusterState {
 
     /** The published value for {@code snapshot}; peers listed in {@code previous} keep their first-seen time. */
     private Current current(ClusterSnapshot snapshot, Current previous) {
-        ClusterView view = new ClusterView(snapshot, announce, style, busPort);
+        ClusterSnapshot shown = shownAs.apply(snapshot);
+        ClusterView view = new ClusterView(shown, announce, style, busPort);
         long now = System.currentTimeMillis();
         Map<String, Long> since = new LinkedHashMap<>();
         for (String peer : snapshot.peers().keySet()) {
@@ -94,7 +101,7 @@ public final class ClusterState {
             since.put(peer, known != null ? known : now);
         }
         return new Current(snapshot, view,
-                tlsPortOffset == 0 ? view : new ClusterView(snapshot, announce, style, busPort, tlsPortOffset),
+                tlsPortOffset == 0 ? view : new ClusterView(shown, announce, style, busPort, tlsPortOffset),
                 Map.copyOf(since));
     }
 
@@ -107,6 +114,20 @@ public final class ClusterState {
     /** {@code listener} hears of every snapshot published from now on (SETCLUSTER, initial_setcluster). */
     public void onPublished(SnapshotListener listener) {
         listeners.add(listener);
+    }
+
+    /**
+     * From now on CLUSTER NODES/SLOTS/SHARDS show every snapshot through {@code adjust} (the current
+     * one is shown anew at once); the snapshot itself, and routing, are unchanged.
+     */
+    public void showAs(UnaryOperator<ClusterSnapshot> adjust) {
+        shownAs = adjust;
+        Current previous;
+        Current next;
+        do {
+            previous = current.get();
+            next = current(previous.snapshot(), previous);
+        } while (!current.compareAndSet(previous, next));
     }
 
     /** The current snapshot with its views and peer times, read at once. */

@@ -46,6 +46,8 @@ public final class MigrationEngine implements BackgroundEngine {
     private final MigrationSettings settings;
     private final Map<MigrationTaskId, SlotMigration> outgoing = new LinkedHashMap<>();
     private final Map<MigrationTaskId, SlotImport> incoming = new LinkedHashMap<>();
+    /** Moves this proxy has handed over (source flipped, destination committed): CLUSTER replies show them done. */
+    private final Set<MigrationTaskId> handedOver = new LinkedHashSet<>();
     /** Flipped tasks still trimming, by source node: an import of the same slots there stops their trim. */
     private final Set<SlotMigration> trimCancelled = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private MigrationGate.Table table = MigrationGate.Table.NONE;
@@ -140,6 +142,9 @@ public final class MigrationEngine implements BackgroundEngine {
     synchronized void reconcile(ClusterSnapshot previous, ClusterSnapshot next) {
         Set<MigrationTaskId> migrating = tagged(next, RangeTag.MIGRATING);
         Set<MigrationTaskId> importing = tagged(next, RangeTag.IMPORTING);
+        if (handedOver.removeIf(id -> !migrating.contains(id) && !importing.contains(id))) {
+            showHandedOver(); // the coordinator's SETCLUSTER says it now
+        }
         for (SlotMigration task : List.copyOf(outgoing.values())) {
             if (!migrating.contains(task.id())) {
                 if (task.state() == SlotMigration.State.ABORTED) {
@@ -245,6 +250,27 @@ public final class MigrationEngine implements BackgroundEngine {
             incoming.remove(task.id());
             publish(task, null, null);
         }
+    }
+
+    /**
+     * The move is handed over here (the source flipped, or the destination committed): CLUSTER replies
+     * show the destination as owner at once, as a Redis node does after {@code CLUSTER SETSLOT ... NODE},
+     * so clients refreshing their topology go straight there; until the coordinator's SETCLUSTER.
+     */
+    synchronized void handedOver(MigrationTaskId id) {
+        handedOver.add(id);
+        showHandedOver();
+    }
+
+    private void showHandedOver() {
+        List<MigrationTaskId> moves = List.copyOf(handedOver);
+        host.showAs(snapshot -> {
+            ClusterSnapshot shown = snapshot;
+            for (MigrationTaskId id : moves) {
+                shown = shown.handedOver(id.slots(), id.meta());
+            }
+            return shown;
+        });
     }
 
     boolean trimCancelled(SlotMigration task) {

@@ -212,6 +212,7 @@ final class SlotImport implements Runnable {
         committedAttempt = attempt;
         engine.publish(this, MigrationGate.Verdict.SERVE_IMPORTED, id.meta().dstNode());
         enter(State.COMMITTED);
+        engine.handedOver(id);
         log.info("event=import_committed task=\"{}\" attempt={}", id.infoLine("IMPORTING"), attempt);
     }
 

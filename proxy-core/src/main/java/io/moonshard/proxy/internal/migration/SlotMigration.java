@@ -305,6 +305,7 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
         engine.publish(this, MigrationGate.Verdict.REDIRECT, id.meta().dstProxy());
         enter(State.FLIPPED);
         engine.totals().flips.increment();
+        engine.handedOver(id);
         unblockMovedClients();
         log.info("event=migration_flipped task=\"{}\" attempt={} fence_us={} keys={} rounds={}",
                 id.infoLine("MIGRATING"), attempt, progress.lastFenceMicros, progress.keysCopied, progress.rounds);
