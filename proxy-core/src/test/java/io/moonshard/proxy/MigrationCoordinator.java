@@ -201,7 +201,8 @@ final class MigrationCoordinator {
                     + " to " + nodes.get(m.to()).proxy() + " was not committed within " + timeout
                     + "; expected '" + migratingLine() + "' at the source and '" + importingLine()
                     + "' at the destination; last INFOMGR: source " + lastInfoMgr.get(m.from())
-                    + ", destination " + lastInfoMgr.get(m.to()));
+                    + ", destination " + lastInfoMgr.get(m.to()) + "; progress: source "
+                    + infoMgrRaw(m.from(), "PROGRESS") + ", destination " + infoMgrRaw(m.to(), "PROGRESS"));
         }
     }
 
@@ -263,6 +264,13 @@ final class MigrationCoordinator {
     String infoMgrRaw(int node) {
         try (RawRedisClient client = connect(node)) {
             return client.call("UMCTL", "INFOMGR");
+        }
+    }
+
+    /** {@code UMCTL INFOMGR <option>} on node {@code node} (e.g. PROGRESS), raw. */
+    String infoMgrRaw(int node, String option) {
+        try (RawRedisClient client = connect(node)) {
+            return client.call("UMCTL", "INFOMGR", option);
         }
     }
 

@@ -426,4 +426,108 @@ class SlotMigrationIT {
             }
         }
     }
+
+    /**
+     * A key that expires at the source while its slot moves is not brought back at the destination:
+     * the copy carries the absolute expiry, and a key gone when copied is deleted there.
+     */
+    @Test
+    void keysThatExpireDuringTheMoveStayExpired() {
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
+            MigrationCoordinator coordinator = allAtA(cluster);
+            RedisProcess a = backend(cluster, A);
+            assertThat(a.rawCommand("DEBUG", "POPULATE", "200000", "fill", "64")).isEqualTo("+OK\r\n");
+            List<String> shortLived = AckLedger.keysInSlots("short", 1000, R);
+            List<String> longLived = AckLedger.keysInSlots("long", 1000, R);
+            List<String> forever = AckLedger.keysInSlots("forever", 1000, R);
+            try (RawRedisClient toA = new RawRedisClient(cluster.port(A))) {
+                for (int i = 0; i < 1000; i++) {
+                    toA.send("SET", shortLived.get(i), "s", "PX", Integer.toString(200 + i));
+                    toA.send("SET", longLived.get(i), "l", "PX", "600000");
+                    toA.send("SET", forever.get(i), "f");
+                }
+                for (int i = 0; i < 3000; i++) {
+                    assertThat(toA.readReply()).isEqualTo("+OK\r\n");
+                }
+            }
+            long writtenAt = System.currentTimeMillis();
+            coordinator.startMove(A, B, R);
+            coordinator.awaitCommitted(COMMIT_TIMEOUT);
+            coordinator.commit();
+            // every short-lived key's expiry has passed: none may exist anywhere
+            await("the short TTLs to pass").atMost(Duration.ofSeconds(5))
+                    .until(() -> System.currentTimeMillis() - writtenAt > 1300);
+            RedisProcess b = backend(cluster, B);
+            try (RawRedisClient toB = new RawRedisClient(cluster.port(B));
+                 RawRedisClient rawB = new RawRedisClient(b.port())) {
+                for (int i = 0; i < 1000; i++) {
+                    assertThat(toB.call("EXISTS", shortLived.get(i))).as(shortLived.get(i)).isEqualTo(":0\r\n");
+                    assertThat(rawB.call("EXISTS", shortLived.get(i))).isEqualTo(":0\r\n");
+                    String pttl = toB.call("PTTL", longLived.get(i));
+                    long left = Long.parseLong(pttl.substring(1).trim());
+                    assertThat(left).as(longLived.get(i)).isBetween(1L, 600_000L);
+                    assertThat(toB.call("PTTL", forever.get(i))).isEqualTo(":-1\r\n");
+                    assertThat(toB.call("GET", forever.get(i))).isEqualTo(bulk("f"));
+                }
+            }
+        }
+    }
+
+    /**
+     * Transactions on a moving slot keep working through the move (EXEC's writes are tracked and
+     * copied again), and a client blocked on a key of the slot is answered MOVED at the flip, as a
+     * Redis 7 node answers clients blocked on a slot that moved.
+     */
+    @Test
+    void transactionsAndBlockedClientsAcrossTheFlip() throws Exception {
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
+            MigrationCoordinator coordinator = allAtA(cluster);
+            assertThat(backend(cluster, A).rawCommand("DEBUG", "POPULATE", "100000", "fill", "64")).isEqualTo("+OK\r\n");
+            String counter = AckLedger.keysInSlots("txcounter", 1, R).get(0);
+            String queue = AckLedger.keysInSlots("txqueue", 1, R).get(0);
+            String dst = cluster.proxyAddresses.get(B);
+            try (RawRedisClient blocked = new RawRedisClient(cluster.port(A));
+                 RawRedisClient toA = new RawRedisClient(cluster.port(A));
+                 RawRedisClient toB = new RawRedisClient(cluster.port(B))) {
+                blocked.send("BLPOP", queue, "0");
+                await("the BLPOP to block").atMost(Duration.ofSeconds(5))
+                        .until(() -> toA.call("INFO", "clients").contains("blocked_clients:1"));
+                coordinator.startMove(A, B, R);
+                long acknowledged = 0;
+                boolean movedSeen = false;
+                long deadline = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
+                // transactions at A until the flip sends them to B
+                while (!movedSeen && System.nanoTime() < deadline) {
+                    toA.send("MULTI");
+                    toA.send("INCR", counter);
+                    toA.send("EXEC");
+                    String multi = toA.readReply();
+                    String queued = toA.readReply();
+                    String exec = toA.readReply();
+                    assertThat(multi).isEqualTo("+OK\r\n");
+                    if (queued.startsWith("-MOVED") || exec.startsWith("-MOVED")) {
+                        movedSeen = true;
+                    } else {
+                        assertThat(queued).isEqualTo("+QUEUED\r\n");
+                        assertThat(exec).startsWith("*1\r\n:");
+                        acknowledged++;
+                    }
+                }
+                assertThat(movedSeen).as("A redirected the slot within the commit timeout").isTrue();
+                assertThat(blocked.readReply()).isEqualTo("-MOVED " + Slots.slotOf(queue) + " " + dst + "\r\n");
+                for (int i = 0; i < 50; i++) {
+                    assertThat(toB.call("MULTI")).isEqualTo("+OK\r\n");
+                    assertThat(toB.call("INCR", counter)).isEqualTo("+QUEUED\r\n");
+                    assertThat(toB.call("EXEC")).startsWith("*1\r\n:");
+                    acknowledged++;
+                }
+                coordinator.awaitCommitted(COMMIT_TIMEOUT);
+                // handed over: A's CLUSTER NODES already gives B the range, before the coordinator says so
+                assertThat(toA.call("CLUSTER", "NODES")).containsPattern(
+                        java.util.regex.Pattern.quote(dst) + "[^\\n]* connected 8192-16383");
+                coordinator.commit();
+                assertThat(toB.call("GET", counter)).isEqualTo(bulk(Long.toString(acknowledged)));
+            }
+        }
+    }
 }

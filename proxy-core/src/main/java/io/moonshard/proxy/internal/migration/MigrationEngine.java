@@ -295,6 +295,18 @@ public final class MigrationEngine implements BackgroundEngine {
         }
     }
 
+    /** Runs {@code action} on each client's loop for the blocking command it waits in, if any. */
+    void forEachBlockedCommand(java.util.function.Consumer<io.moonshard.proxy.internal.session.BlockedCommand> action) {
+        for (io.moonshard.proxy.internal.session.ClientSession session : host.clients().all()) {
+            session.channel().eventLoop().execute(() -> {
+                var blocked = session.blockedCommand();
+                if (blocked != null) {
+                    action.accept(blocked);
+                }
+            });
+        }
+    }
+
     // ---- barriers on the event loops ----
 
     /** Returns once every event loop has finished what it was doing: commands routed before now are counted. */

@@ -51,8 +51,7 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
     private final MigrationSettings settings;
     private final DirtyKeys dirty = new DirtyKeys();
     private final AtomicLong inFlight = new AtomicLong();
-    /** Commands that may block on the moving slots, sent and not answered yet. */
-    private final java.util.Set<MigrationGate.BlockedCommand> blocked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final Progress progress = new Progress();
     private volatile State state = State.RESOLVING;
     private volatile Stop stop = Stop.NONE;
@@ -103,21 +102,17 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
     }
 
     @Override
-    public void blockingSent(MigrationGate.BlockedCommand command) {
-        blocked.add(command);
-    }
-
-    @Override
-    public void blockingCompleted(MigrationGate.BlockedCommand command, List<byte[]> writtenKeys) {
-        blocked.remove(command);
+    public void blockingCompleted(List<byte[]> writtenKeys) {
         dirty.add(writtenKeys);
     }
 
     /** At the flip: clients blocked on the moved slots are unblocked and answered MOVED, as Redis 7 does. */
     private void unblockMovedClients() {
-        for (MigrationGate.BlockedCommand b : blocked) {
-            b.session.channel().eventLoop().execute(() -> b.slotMoved(id.meta().dstProxy()));
-        }
+        engine.forEachBlockedCommand(blocked -> {
+            if (id.slots().contains(blocked.slot())) {
+                blocked.slotMoved(id.meta().dstProxy());
+            }
+        });
     }
 
     void start() {
@@ -411,7 +406,9 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
         } finally {
             for (Thread t : threads) {
                 while (t.isAlive() && !batches.offer(end, 100, TimeUnit.MILLISECONDS)) {
-                    batches.clear(); // a failed worker left batches behind
+                    if (failure.get() != null || !completed) {
+                        batches.clear(); // the pass failed or stopped: what is left is not copied anyway
+                    }
                 }
             }
             for (Thread t : threads) {

@@ -59,11 +59,11 @@ public final class Forwarder {
             return;
         }
         switch (decision.kind()) {
-            case LOCAL -> sendOrBlock(session, slot, command, spec, decision.backend());
+            case LOCAL -> sendOrBlock(session, slot, command, spec, decision.backend(), decision.slot());
             // An open slot (migrating away). The proxy moves no keys itself, so every key of such a slot
             // is still at its backend: serving it there is what Router.afterKeyCheck decides for a key
             // that exists here, and no existence check is made.
-            case KEY_CHECK -> sendOrBlock(session, slot, command, spec, decision.backend());
+            case KEY_CHECK -> sendOrBlock(session, slot, command, spec, decision.backend(), decision.slot());
             case NO_KEYS -> {
                 if (DEBUG_KEY_SUBCOMMANDS.contains(debugSubcommand(spec, command))) {
                     forwardByArgument(session, slot, command, snapshot, 2);
@@ -103,15 +103,15 @@ public final class Forwarder {
                 if (decision.kind() != RouteDecision.Kind.LOCAL && decision.kind() != RouteDecision.Kind.KEY_CHECK) {
                     return false;
                 }
-                track(moving.watcher(keySlot), session, slot, command, spec, keys, keyCount, decision.backend(), keySlot);
-                sendOrBlock(session, slot, command, spec, decision.backend());
+                track(moving.watcher(keySlot), slot, command, spec, keys, keyCount);
+                sendOrBlock(session, slot, command, spec, decision.backend(), keySlot);
             }
             case HOLD -> hold(session, slot, command, spec, asking);
             case REDIRECT -> {
                 proxy.metrics().redirected();
                 session.replyError(slot, "MOVED " + keySlot + " " + moving.target(keySlot));
             }
-            case SERVE_IMPORTED -> sendOrBlock(session, slot, command, spec, moving.target(keySlot));
+            case SERVE_IMPORTED -> sendOrBlock(session, slot, command, spec, moving.target(keySlot), keySlot);
             default -> {
                 return false;
             }
@@ -149,15 +149,13 @@ public final class Forwarder {
         if (!anyGated) {
             return false;
         }
-        track(watcher, session, slot, command, spec, keys, keyCount, null, -1);
+        track(watcher, slot, command, spec, keys, keyCount);
         MultiBackendCommands.split(session, slot, command, decision.fanOutPlan());
         return true;
     }
 
-    private static void track(MigrationGate.Watcher watcher, ClientSession session, ReplySlot slot, RespCommand command,
-                              CommandSpec spec, KeyPositions keys, int keyCount, String backend, int keySlot) {
-        MigrationGate.BlockedCommand blocked = BlockingCommands.mayBlock(spec, command)
-                ? new MigrationGate.BlockedCommand(session, backend, keySlot) : null;
+    private static void track(MigrationGate.Watcher watcher, ReplySlot slot, RespCommand command, CommandSpec spec,
+                              KeyPositions keys, int keyCount) {
         List<byte[]> written;
         if (spec.isReadOnly()) {
             written = List.of();
@@ -168,14 +166,11 @@ public final class Forwarder {
             }
             written = Arrays.asList(copies);
         }
-        if (blocked != null) {
-            watcher.blockingSent(blocked);
+        if (BlockingCommands.mayBlock(spec, command)) {
+            // not counted in flight: a fence cannot wait for a client blocked for minutes; the flip
+            // answers it MOVED instead (ClientSession.blockingCommandOn)
             slot.completion = reply -> {
-                watcher.blockingCompleted(blocked, written);
-                if (blocked.moved != null && reply.isReadable() && reply.getByte(reply.readerIndex()) == '-') {
-                    reply.release(); // unblocked because the slot moved: answered as Redis 7 does
-                    return Replies.error(session.channel().alloc(), blocked.moved);
-                }
+                watcher.blockingCompleted(written);
                 return reply;
             };
         } else {
@@ -250,7 +245,7 @@ public final class Forwarder {
      * not apply), and ends when the client disconnects, which closes that connection.
      */
     private void sendOrBlock(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec,
-                             String backend) {
+                             String backend, int keySlot) {
         if (!BlockingCommands.mayBlock(spec, command)) {
             if (SCRIPTS.contains(spec.name())) {
                 // a script may run for seconds; on the client's own connection it does not hold up the
@@ -281,6 +276,9 @@ public final class Forwarder {
         }
         slot.mayBlock = true;
         session.blockingCommandStarted();
+        if (keySlot >= 0) {
+            session.blockingCommandOn(slot, backend, keySlot);
+        }
         own.send(slot, command.frame().retainedDuplicate());
         own.pauseIfSaturated(session);
     }
@@ -335,7 +333,7 @@ public final class Forwarder {
                 return;
             }
         }
-        sendOrBlock(session, slot, command, spec, backends.iterator().next());
+        sendOrBlock(session, slot, command, spec, backends.iterator().next(), -1);
     }
 
     /** Sends a keyless command to any local backend (COMMAND INFO/DOCS); false when there is none. */

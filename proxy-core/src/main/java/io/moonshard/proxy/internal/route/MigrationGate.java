@@ -52,42 +52,7 @@ public final class MigrationGate {
          * A command that may block (BLPOP, XREAD BLOCK, ...) answered: its keys are noted as written.
          * It is not counted in flight: a fence cannot wait for a client blocked for minutes.
          */
-        void blockingCompleted(BlockedCommand command, List<byte[]> writtenKeys);
-
-        /** A command that may block was sent on its client's own connection ({@link BlockedCommand}). */
-        void blockingSent(BlockedCommand command);
-    }
-
-    /**
-     * A command that may block on a moving slot, sent on its client's own connection: when the slot
-     * moves, the engine unblocks it at the backend ({@code CLIENT UNBLOCK <id> ERROR}) and its client
-     * gets {@code MOVED} instead of the UNBLOCKED error, as Redis 7 answers clients blocked on a slot
-     * that moved. Touched on its session's loop, apart from {@link #moved}.
-     */
-    public static final class BlockedCommand {
-        public final ClientSession session;
-        public final String backend;
-        public final int slot;
-        /** Set by the engine, on the session's loop, once the slot moved: the error line to answer. */
-        public String moved;
-
-        BlockedCommand(ClientSession session, String backend, int slot) {
-            this.session = session;
-            this.backend = backend;
-            this.slot = slot;
-        }
-
-        /** On the session's loop: the slot moved to {@code address}; unblocks the command at the backend. */
-        public void slotMoved(String address) {
-            moved = "MOVED " + slot + " " + address;
-            var own = session.dedicatedConnectionIfAny(backend);
-            long id = own == null ? -1 : own.backendClientId();
-            if (id >= 0) {
-                session.pool.connection(backend, 0, 2).send(io.moonshard.proxy.internal.backend.ReplyTarget.discard(),
-                        io.netty.buffer.Unpooled.wrappedBuffer(io.moonshard.resp.RespCommands.encode(
-                                "CLIENT", "UNBLOCK", Long.toString(id), "ERROR")));
-            }
-        }
+        void blockingCompleted(List<byte[]> writtenKeys);
     }
 
     /** Per slot: the verdict, the redirect target or importing node, the task's watcher and the task. Immutable. */

@@ -144,6 +144,31 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         return pool.connection(backend, id, state.protocol());
     }
 
+    /** The blocking command this client waits in, or null. */
+    private BlockedCommand blocked;
+
+    /**
+     * A command that may block on {@code slot} is about to be sent to {@code backend} on this client's
+     * own connection: from now until its reply, a migration moving that slot can answer it MOVED.
+     */
+    public void blockingCommandOn(ReplySlot replySlot, String backend, int slot) {
+        BlockedCommand command = new BlockedCommand(this, backend, slot);
+        blocked = command;
+        ReplySlot.Completion inner = replySlot.completion;
+        replySlot.completion = reply -> {
+            if (blocked == command) {
+                blocked = null;
+            }
+            ByteBuf answered = inner == null ? reply : inner.completed(reply);
+            return command.answer(answered);
+        };
+    }
+
+    /** The blocking command this client waits in (read on its loop), or null. */
+    public BlockedCommand blockedCommand() {
+        return blocked;
+    }
+
     /** This client's own connection to {@code backend}, or null when it has none (never opens one). */
     public BackendConnection dedicatedConnectionIfAny(String backend) {
         BackendConnection own = dedicated == null ? null : dedicated.get(backend);
