@@ -254,6 +254,104 @@ class KeyCopierIT {
     }
 
     @Test
+    void aMixedBatch_ofStringsWithAndWithoutExpiry_missingKeys_andSmallAndBigCollections() throws IOException {
+        // at the destination: stale values the copy must replace or delete
+        call(destination, "SET", "missing-7", "stale");
+        call(destination, "HSET", "plain-3", "stale", "hash");
+        call(destination, "SET", "small-hash", "stale", "PX", "100000");
+        List<String> keys = mixedBatch();
+
+        CopyStats stats = copier.copy(utf8(keys));
+
+        assertThat(stats.keysCopied()).isEqualTo(keys.size() - 20);
+        assertThat(stats.keysDeleted()).isEqualTo(20);
+        assertThat(stats.chunkedKeys()).isEqualTo(1);
+        assertMixedBatchCopied(keys);
+        Map<String, long[]> writes = commandStats(destination);
+        assertThat(writes.get("mset")[0]).as("plain strings go by MSET, 100 a command").isEqualTo(3L);
+        assertThat(writes.get("set")[0]).as("strings with an expiry, one SET PXAT each").isEqualTo(300L);
+        assertThat(writes).containsKey("unlink");
+    }
+
+    @Test
+    void copyFresh_writesTheSameBatch_withoutUnlinkingWhatItWrites() throws IOException {
+        List<String> keys = mixedBatch();
+
+        CopyStats stats = copier.copyFresh(utf8(keys));
+
+        assertThat(stats.keysCopied()).isEqualTo(keys.size() - 20);
+        assertThat(stats.keysDeleted()).isEqualTo(20);
+        assertMixedBatchCopied(keys);
+        Map<String, long[]> writes = commandStats(destination);
+        // only the keys the source lacks are unlinked, by one UNLINK; the other two are the paged
+        // big set's (its staging key, and the key itself in the MULTI that renames the staging key)
+        assertThat(writes.get("unlink")[0]).isEqualTo(3L);
+        assertThat(writes.get("mset")[0]).isEqualTo(3L);
+
+        // a batch of nothing but strings: no UNLINK at all
+        ok(destination.call("CONFIG", "RESETSTAT"));
+        call(source, "SET", "plain-0", "changed");
+        copier.copyFresh(utf8(List.of("plain-0", "plain-1", "ttl-0")));
+        assertThat(commandStats(destination)).doesNotContainKey("unlink");
+        assertSameAtBothEnds("plain-0");
+    }
+
+    @Test
+    void copyFresh_overAKeyThatIsThereAfterAll_stillReplacesIt() throws IOException {
+        call(source, "SET", "s", "new", "PXAT", expireAt);
+        call(source, "SADD", "t", "a");
+        call(destination, "HSET", "s", "old", "hash");
+        call(destination, "SET", "t", "old");
+
+        copier.copyFresh(utf8(List.of("s", "t")));
+
+        assertSameAtBothEnds("s");
+        assertSameAtBothEnds("t");
+    }
+
+    /**
+     * 250 strings without expiry, 300 with one, 20 names the source lacks, a small hash, a small
+     * grouped stream, a big set and a big list; INFO commandstats of the destination are reset after.
+     */
+    private List<String> mixedBatch() throws IOException {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            source.send(utf8(List.of("SET", "plain-" + i, "v".repeat(i % 7 == 0 ? 20_000 : 512))));
+            keys.add("plain-" + i);
+        }
+        for (int i = 0; i < 300; i++) {
+            source.send(utf8(List.of("SET", "ttl-" + i, "t" + i, "PXAT", Long.toString(expireAt + i))));
+            keys.add("ttl-" + i);
+        }
+        for (int i = 0; i < 550; i++) {
+            ok(source.read());
+        }
+        for (int i = 0; i < 20; i++) {
+            keys.add(i * 27, "missing-" + i);
+        }
+        call(source, "HSET", "small-hash", "f", "v");
+        call(source, "PEXPIREAT", "small-hash", expireAt);
+        call(source, "XADD", "small-stream", "1-1", "f", "v");
+        call(source, "XGROUP", "CREATE", "small-stream", "g", "0");
+        call(source, prepend(numbered("m", 1_000), "SADD", "big-set"));
+        call(source, "PEXPIREAT", "big-set", expireAt);
+        keys.addAll(100, List.of("small-hash", "small-stream", "big-set"));
+        ok(destination.call("CONFIG", "RESETSTAT"));
+        return keys;
+    }
+
+    private void assertMixedBatchCopied(List<String> keys) throws IOException {
+        for (String key : keys) {
+            if (key.startsWith("missing-")) {
+                assertThat(call(destination, "EXISTS", key)).as(key).isEqualTo(0L);
+            } else {
+                assertSameAtBothEnds(key);
+            }
+        }
+        assertThat(call(destination, "DBSIZE")).isEqualTo(call(source, "DBSIZE"));
+    }
+
+    @Test
     void aStagingKey_hashesToTheSlotOfItsKey() {
         for (String key : List.of("plain", "{tag}rest", "a}b{", "{}x", "moonshard", "")) {
             byte[] k = bytes(key);
