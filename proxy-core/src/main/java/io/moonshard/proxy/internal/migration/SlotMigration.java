@@ -372,7 +372,10 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
                     KeyCopier copier = own.copier(settings);
                     for (List<byte[]> batch = batches.take(); batch != end; batch = batches.take()) {
                         if (failure.get() == null) {
-                            copy(copier, batch);
+                            // the destination deleted every key of these slots before answering
+                            // PRECHECK, so the first pass need not free old values there first
+                            KeyCopier.CopyStats stats = copier.copyFresh(batch);
+                            account(stats, batch.size());
                         }
                     }
                 } catch (IOException | RuntimeException e) {
