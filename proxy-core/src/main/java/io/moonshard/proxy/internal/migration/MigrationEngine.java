@@ -498,7 +498,8 @@ public final class MigrationEngine implements BackgroundEngine {
 
     /** How many tasks run, by side: for the metrics. */
     public synchronized int[] taskCounts() {
-        return new int[] {outgoing.size(), incoming.size()};
+        int running = (int) outgoing.values().stream().filter(t -> t.state() != SlotMigration.State.ABORTED).count();
+        return new int[] {running, incoming.size()};
     }
 
     /** The slot ranges of {@code set} as text, for logs. */

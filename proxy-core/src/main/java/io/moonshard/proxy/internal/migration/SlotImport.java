@@ -3,7 +3,9 @@ package io.moonshard.proxy.internal.migration;
 import io.moonshard.proxy.internal.route.MigrationGate;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -85,8 +87,14 @@ final class SlotImport implements Runnable {
     public void run() {
         try (RedisLink redis = engine.connectBackend(id.meta().dstNode(), 10_000)) {
             engine.awaitTurn(this);
-            if (!recoverCommit(redis)) {
-                clean(redis);
+            Map<String, String> register = register(redis);
+            if (!recoverCommit(register)) {
+                if (!register.containsKey("staging")) {
+                    // first start: leftovers of an earlier, unfinished move go; after a restart of this
+                    // proxy the keys here are the source's copies of this very task, and stay
+                    clean(redis, true);
+                    Registers.call(redis, "HSET", id.registerKey(), "staging", "1");
+                }
                 synchronized (this) {
                     if (state == State.CLEANING) {
                         enter(State.STAGING);
@@ -106,27 +114,35 @@ final class SlotImport implements Runnable {
         }
     }
 
-    /** A commit made before this proxy restarted still stands: serve at once. */
-    private boolean recoverCommit(RedisLink redis) throws IOException {
-        Object fields = Registers.call(redis, "HGETALL", id.registerKey());
-        if (fields instanceof List<?> list) {
+    /** This task's register in the destination's database 1, field by field. */
+    private Map<String, String> register(RedisLink redis) throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (Registers.call(redis, "HGETALL", id.registerKey()) instanceof List<?> list) {
             for (int i = 0; i + 1 < list.size(); i += 2) {
-                if (list.get(i + 1) instanceof byte[] value && new String(value, StandardCharsets.US_ASCII).equals("commit")) {
-                    String field = new String((byte[]) list.get(i), StandardCharsets.US_ASCII);
-                    long attempt = Long.parseLong(field.substring("attempt:".length()));
-                    synchronized (this) {
-                        committed(attempt);
-                    }
-                    return true;
+                out.put(new String((byte[]) list.get(i), StandardCharsets.US_ASCII),
+                        new String((byte[]) list.get(i + 1), StandardCharsets.US_ASCII));
+            }
+        }
+        return out;
+    }
+
+    /** A commit made before this proxy restarted still stands: serve at once. */
+    private boolean recoverCommit(Map<String, String> register) {
+        for (Map.Entry<String, String> e : register.entrySet()) {
+            if (e.getKey().startsWith("attempt:") && e.getValue().equals("commit")) {
+                synchronized (this) {
+                    committed(Long.parseLong(e.getKey().substring("attempt:".length())));
                 }
+                return true;
             }
         }
         return false;
     }
 
-    private void clean(RedisLink redis) throws IOException {
+    /** Deletes every key of the task's slots here; {@code untilStopped}: give up once the task is asked to stop. */
+    private void clean(RedisLink redis, boolean untilStopped) throws IOException {
         SlotKeyScanner scanner = new SlotKeyScanner(redis, id.slots(), settings.batchKeys);
-        while (!scanner.done() && stop == SlotMigration.Stop.NONE) {
+        while (!scanner.done() && !(untilStopped && stop != SlotMigration.Stop.NONE)) {
             List<byte[]> keys = scanner.next();
             if (!keys.isEmpty()) {
                 redis.send(unlink(keys));
@@ -156,7 +172,7 @@ final class SlotImport implements Runnable {
         }
         engine.publish(this, null, null);
         if (discard) {
-            clean(redis);
+            clean(redis, false);
             enter(State.DISCARDED);
         }
         Registers.call(redis, "EXPIRE", id.registerKey(), Integer.toString(REGISTER_TTL_SECONDS));

@@ -58,6 +58,8 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
     private volatile Thread thread;
     /** The task's connections while it runs (its thread only). */
     private Links links;
+    /** An earlier run of this task (before this proxy restarted) copied keys: the destination may hold stale ones. */
+    private boolean copiedBefore;
     private long attempt = 1;
     private long keysSinceBudget;
     private long budgetStartNanos = System.nanoTime();
@@ -150,6 +152,14 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
         engine.awaitTurn(this);
         try (Links links = Links.open(engine, id)) {
             this.links = links;
+            runWith(links);
+        } finally {
+            this.links = null;
+        }
+    }
+
+    private void runWith(Links links) throws IOException, InterruptedException {
+        {
             if (!resolveEarlierAttempt(links)) {
                 return; // flipped before the restart, or stopped
             }
@@ -165,6 +175,12 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
             }
             enter(State.COPYING);
             progress.copyStartedNanos = System.nanoTime();
+            if (copiedBefore) {
+                // keys this task copied before the restart may have been deleted here since, and the
+                // dirty keys of that run are lost: start the destination over
+                cleanDestination(links);
+            }
+            Registers.call(links.source(), "HSET", id.registerKey(), "copying", "1");
             if (!copyEveryKey(links)) {
                 abortTask();
                 return;
@@ -192,6 +208,7 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
                         return;
                     }
                     case REFUSED -> {
+                        park(Math.min(1000, 50L * attempt)); // a destination restarting or overloaded gets time
                         if (++attempt > settings.maxAttempts) {
                             log.warn("event=migration_aborted task=\"{}\" reason=\"{} fence attempts refused\"",
                                     id.infoLine("MIGRATING"), settings.maxAttempts);
@@ -215,6 +232,8 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
      * @return true to go on copying, false when the task ended here (already flipped, or stopped)
      */
     private boolean resolveEarlierAttempt(Links links) throws IOException, InterruptedException {
+        Object restarted = Registers.call(links.source(), "HEXISTS", id.registerKey(), "copying");
+        copiedBefore = Long.valueOf(1).equals(restarted);
         Object fenced = Registers.call(links.source(), "HGET", id.registerKey(), "fence");
         if (!(fenced instanceof byte[] bytes)) {
             return true;
@@ -479,19 +498,30 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
         enter(State.ABORTED);
         engine.totals().aborted.increment();
         engine.publish(this, null, null);
-        if (copied && links != null && stop != Stop.SHUTDOWN) {
+        if (copied && stop != Stop.SHUTDOWN) {
             try {
-                SlotKeyScanner scanner = new SlotKeyScanner(links.destination(), id.slots(), settings.batchKeys);
-                while (!scanner.done()) {
-                    List<byte[]> keys = scanner.next();
-                    if (!keys.isEmpty()) {
-                        links.destination().send(SlotImport.unlink(keys));
-                        links.destination().read();
+                if (links != null) {
+                    cleanDestination(links);
+                } else {
+                    try (Links fresh = Links.open(engine, id)) { // the task's own links were closed by a failure
+                        cleanDestination(fresh);
                     }
                 }
             } catch (IOException | RuntimeException e) {
                 log.warn("event=migration_abort_cleanup_failed task=\"{}\" error=\"{}\"", id.infoLine("MIGRATING"),
                         e.toString());
+            }
+        }
+    }
+
+    /** Deletes every key of the moving slots at the destination (never once it may have committed). */
+    private void cleanDestination(Links with) throws IOException {
+        SlotKeyScanner scanner = new SlotKeyScanner(with.destination(), id.slots(), settings.batchKeys);
+        while (!scanner.done()) {
+            List<byte[]> keys = scanner.next();
+            if (!keys.isEmpty()) {
+                with.destination().send(SlotImport.unlink(keys));
+                with.destination().read();
             }
         }
     }
