@@ -530,4 +530,45 @@ class SlotMigrationIT {
             }
         }
     }
+
+    /**
+     * A source with no expiring key when the move begins is copied without asking each key's expiry;
+     * an expiry set during the move makes its key dirty, and the destination gets it.
+     */
+    @Test
+    void anExpirySetDuringTheMoveReachesTheDestination() {
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
+            MigrationCoordinator coordinator = allAtA(cluster);
+            assertThat(backend(cluster, A).rawCommand("DEBUG", "POPULATE", "200000", "fill", "64")).isEqualTo("+OK\r\n");
+            List<String> names = AckLedger.keysInSlots("later", 500, R);
+            try (RawRedisClient toA = new RawRedisClient(cluster.port(A))) {
+                for (String name : names) {
+                    assertThat(toA.call("SET", name, "v")).isEqualTo("+OK\r\n");
+                }
+                coordinator.startMove(A, B, R);
+                int expired = 0;
+                for (String name : names) {
+                    String reply = toA.call("PEXPIRE", name, "600000");
+                    if (reply.startsWith("-MOVED")) {
+                        break; // flipped already: the rest are set at B below
+                    }
+                    assertThat(reply).isEqualTo(":1\r\n");
+                    expired++;
+                }
+                coordinator.awaitCommitted(COMMIT_TIMEOUT);
+                coordinator.commit();
+                try (RawRedisClient toB = new RawRedisClient(cluster.port(B))) {
+                    for (int i = 0; i < names.size(); i++) {
+                        long left = Long.parseLong(toB.call("PTTL", names.get(i)).substring(1).trim());
+                        if (i < expired) {
+                            assertThat(left).as("%s, PEXPIRE acknowledged by A", names.get(i)).isBetween(1L, 600_000L);
+                        } else {
+                            assertThat(left).as(names.get(i)).isEqualTo(-1L);
+                        }
+                    }
+                }
+                assertThat(expired).as("some PEXPIRE ran at A during the move").isPositive();
+            }
+        }
+    }
 }

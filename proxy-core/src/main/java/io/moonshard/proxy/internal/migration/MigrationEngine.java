@@ -262,6 +262,11 @@ public final class MigrationEngine implements BackgroundEngine {
         showHandedOver();
     }
 
+    /** {@link #handedOver}, on the peer thread once it has answered what it is answering now. */
+    void handedOverSoon(MigrationTaskId id) {
+        peerWork.execute(() -> handedOver(id));
+    }
+
     private void showHandedOver() {
         List<MigrationTaskId> moves = List.copyOf(handedOver);
         host.showAs(snapshot -> {

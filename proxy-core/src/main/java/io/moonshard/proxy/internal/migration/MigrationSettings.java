@@ -11,7 +11,7 @@ public final class MigrationSettings {
     /** Keys per SCAN round and per copy batch. */
     volatile int batchKeys = 1000;
     /** Catch-up rounds end when this few keys are left dirty: the rest is copied inside the fence. */
-    volatile int fenceDirtyKeys = 1000;
+    volatile int fenceDirtyKeys = 300;
     /** A fence that has not drained its slots and copied the last keys by then is aborted (the attempt only). */
     volatile long fenceTimeoutMillis = 100;
     /** Attempts at the fence before the whole task is aborted. */

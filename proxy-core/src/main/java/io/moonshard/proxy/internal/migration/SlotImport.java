@@ -228,7 +228,7 @@ final class SlotImport implements Runnable {
         committedAttempt = attempt;
         engine.publish(this, MigrationGate.Verdict.SERVE_IMPORTED, id.meta().dstNode());
         enter(State.COMMITTED);
-        engine.handedOver(id);
+        engine.handedOverSoon(id); // after the answer: the fence waits for it, CLUSTER replies need not
         log.info("event=import_committed task=\"{}\" attempt={}", id.infoLine("IMPORTING"), attempt);
     }
 

@@ -58,6 +58,8 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
     private volatile Thread thread;
     /** The task's connections while it runs (its thread only). */
     private Links links;
+    /** The source held no key with an expiry when the first pass began (INFO keyspace). */
+    private volatile boolean noExpiriesAtStart;
     /** An earlier run of this task (before this proxy restarted) copied keys: the destination may hold stale ones. */
     private boolean copiedBefore;
     private long attempt = 1;
@@ -181,6 +183,8 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
                 cleanDestination(links);
             }
             Registers.call(links.source(), "HSET", id.registerKey(), "copying", "1");
+            // checked after tracking began: an expiry set from now on makes its key dirty
+            noExpiriesAtStart = noKeyExpires(links.source());
             if (!copyEveryKey(links)) {
                 abortTask();
                 return;
@@ -388,7 +392,7 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
         for (int w = 0; w < workers; w++) {
             Thread t = new Thread(() -> {
                 try (Links own = Links.open(engine, id)) {
-                    KeyCopier copier = own.copier(settings);
+                    KeyCopier copier = own.copier(settings).assumeNoExpiries(noExpiriesAtStart);
                     for (List<byte[]> batch = batches.take(); batch != end; batch = batches.take()) {
                         if (failure.get() == null) {
                             // the destination deleted every key of these slots before answering
@@ -512,6 +516,20 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
                         e.toString());
             }
         }
+    }
+
+    /** Whether {@code INFO keyspace} of the source says no key of database 0 has an expiry. */
+    private static boolean noKeyExpires(RedisLink source) throws IOException {
+        Object info = source.call("INFO", "keyspace");
+        if (!(info instanceof byte[] text)) {
+            return false;
+        }
+        for (String line : new String(text, java.nio.charset.StandardCharsets.US_ASCII).split("\r\n")) {
+            if (line.startsWith("db0:")) {
+                return line.contains(",expires=0,");
+            }
+        }
+        return true; // no db0 line: no keys at all
     }
 
     /** Deletes every key of the moving slots at the destination (never once it may have committed). */
