@@ -18,6 +18,9 @@ import java.util.List;
  * pass may or may not be (the engine's dirty set has it). Keys under {@value #OWN_PREFIX} are the
  * proxy's own (bookkeeping, {@link KeyCopier#STAGING_PREFIX staging keys}) and are never listed.
  *
+ * <p>A cluster-enabled source is listed slot by slot instead ({@link #nextBySlot}), found with
+ * {@code INFO cluster} at the first call.
+ *
  * <p>Not thread-safe; it uses the source link of one migration task.
  */
 public final class SlotKeyScanner {
@@ -35,6 +38,13 @@ public final class SlotKeyScanner {
     private static final byte[] SCAN = "SCAN".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] COUNT = "COUNT".getBytes(StandardCharsets.US_ASCII);
 
+    private static final byte[] CLUSTER = "CLUSTER".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] COUNTKEYSINSLOT = "COUNTKEYSINSLOT".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] GETKEYSINSLOT = "GETKEYSINSLOT".getBytes(StandardCharsets.US_ASCII);
+
+    /** Null until the first {@link #next}: whether the source is cluster-enabled, so it lists keys by slot. */
+    private Boolean bySlot;
+    private java.util.ArrayDeque<Integer> slotsLeft;
     private final RedisLink source;
     private final SlotSet slots;
     private final byte[] countArg;
@@ -59,6 +69,75 @@ public final class SlotKeyScanner {
      * when the pass is over ({@link #done()}), and then empty for good.
      */
     public List<byte[]> next() throws IOException {
+        if (bySlot == null) {
+            Object info = source.call("INFO", "cluster");
+            bySlot = info instanceof byte[] text
+                    && new String(text, StandardCharsets.US_ASCII).contains("cluster_enabled:1");
+            slotsLeft = new java.util.ArrayDeque<>();
+            if (bySlot) {
+                for (var r : slots.ranges()) {
+                    for (int slot = r.start(); slot <= r.end(); slot++) {
+                        slotsLeft.add(slot);
+                    }
+                }
+            }
+        }
+        return bySlot ? nextBySlot() : nextByScan();
+    }
+
+    /**
+     * A cluster-enabled source (started with {@code cluster-enabled yes}, owning every slot) keeps an
+     * index by slot: {@code CLUSTER COUNTKEYSINSLOT} and {@code GETKEYSINSLOT} list one slot's keys
+     * without looking at any other key, so the pass costs the moving keys only, not every key the
+     * source holds. Slots are asked 16 at a time, pipelined. One slot's keys come in one reply
+     * (GETKEYSINSLOT has no cursor): a slot of a million keys (one hash tag) is one long command.
+     */
+    private List<byte[]> nextBySlot() throws IOException {
+        List<byte[]> keys = new ArrayList<>();
+        while (keys.size() < scanCount && !slotsLeft.isEmpty()) {
+            List<Integer> batch = new ArrayList<>(16);
+            while (batch.size() < 16 && !slotsLeft.isEmpty()) {
+                batch.add(slotsLeft.poll());
+            }
+            for (int slot : batch) {
+                source.send(CLUSTER, COUNTKEYSINSLOT, Integer.toString(slot).getBytes(StandardCharsets.US_ASCII));
+            }
+            long[] counts = new long[batch.size()];
+            for (int i = 0; i < batch.size(); i++) {
+                Object reply = source.read();
+                if (!(reply instanceof Long n)) {
+                    throw new IOException(source.address() + ": CLUSTER COUNTKEYSINSLOT answered " + reply);
+                }
+                counts[i] = n;
+            }
+            int asked = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                if (counts[i] > 0) {
+                    source.send(CLUSTER, GETKEYSINSLOT, Integer.toString(batch.get(i)).getBytes(StandardCharsets.US_ASCII),
+                            Long.toString(counts[i]).getBytes(StandardCharsets.US_ASCII));
+                    asked++;
+                }
+            }
+            for (int i = 0; i < asked; i++) {
+                Object reply = source.read();
+                if (!(reply instanceof List<?> list)) {
+                    throw new IOException(source.address() + ": CLUSTER GETKEYSINSLOT answered " + reply);
+                }
+                for (Object item : list) {
+                    byte[] key = (byte[]) item;
+                    if (!isOwn(key)) {
+                        keys.add(key);
+                    }
+                }
+            }
+        }
+        if (slotsLeft.isEmpty()) {
+            done = true;
+        }
+        return keys;
+    }
+
+    private List<byte[]> nextByScan() throws IOException {
         List<byte[]> keys = new ArrayList<>();
         int rounds = 0;
         while (!done && (keys.isEmpty() || (keys.size() < scanCount && rounds < MAX_ROUNDS_WITH_KEYS))) {
