@@ -145,8 +145,7 @@ final class SlotImport implements Runnable {
         while (!scanner.done() && !(untilStopped && stop != SlotMigration.Stop.NONE)) {
             List<byte[]> keys = scanner.next();
             if (!keys.isEmpty()) {
-                redis.send(unlink(keys));
-                redis.read();
+                Unlinks.unlink(redis, keys);
                 progress.keysDeleted += keys.size();
             }
         }
@@ -235,14 +234,5 @@ final class SlotImport implements Runnable {
     private void enter(State next) {
         state = next;
         progress.stateSinceNanos = System.nanoTime();
-    }
-
-    static byte[][] unlink(List<byte[]> keys) {
-        byte[][] args = new byte[keys.size() + 1][];
-        args[0] = bytes("UNLINK");
-        for (int i = 0; i < keys.size(); i++) {
-            args[i + 1] = keys.get(i);
-        }
-        return args;
     }
 }

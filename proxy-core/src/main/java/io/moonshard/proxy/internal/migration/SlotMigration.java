@@ -38,9 +38,6 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(SlotMigration.class);
 
-    /** Keys per UNLINK while trimming: 100 small keys take Redis well under a millisecond. */
-    private static final int TRIM_KEYS_PER_UNLINK = 100;
-
     enum State { RESOLVING, PRECHECK, COPYING, CATCHING_UP, FENCED, FLIPPED, TRIMMING, DONE, ABORTED }
 
     /** Why the task is asked to end. */
@@ -347,15 +344,7 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
             }
             List<byte[]> keys = scanner.next();
             if (!keys.isEmpty()) {
-                // small UNLINKs, pipelined: even small values are freed on Redis's main thread
-                int commands = 0;
-                for (int from = 0; from < keys.size(); from += TRIM_KEYS_PER_UNLINK) {
-                    links.source().send(command("UNLINK", keys.subList(from, Math.min(keys.size(), from + TRIM_KEYS_PER_UNLINK))));
-                    commands++;
-                }
-                for (int i = 0; i < commands; i++) {
-                    links.source().read();
-                }
+                Unlinks.unlink(links.source(), keys);
                 progress.keysTrimmed += keys.size();
                 engine.totals().keysTrimmed.add(keys.size());
                 pace(keys.size());
@@ -363,15 +352,6 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
         }
         Registers.call(links.source(), "DEL", id.registerKey());
         enter(State.DONE);
-    }
-
-    private static byte[][] command(String name, List<byte[]> keys) {
-        byte[][] args = new byte[keys.size() + 1][];
-        args[0] = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        for (int i = 0; i < keys.size(); i++) {
-            args[i + 1] = keys.get(i);
-        }
-        return args;
     }
 
     /**
@@ -538,8 +518,7 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
         while (!scanner.done()) {
             List<byte[]> keys = scanner.next();
             if (!keys.isEmpty()) {
-                with.destination().send(SlotImport.unlink(keys));
-                with.destination().read();
+                Unlinks.unlink(with.destination(), keys);
             }
         }
     }
