@@ -2,8 +2,11 @@ package io.moonshard.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.moonshard.testkit.AckLedger;
+import io.moonshard.testkit.MigrationCoordinator;
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
+import io.moonshard.testkit.Slots;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -72,7 +75,7 @@ class AckLedgerIT {
     @Test
     void coordinatorPushesAreAcceptedAndACancelledMoveLosesNothing() {
         try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(3, 1)) {
-            MigrationCoordinator coordinator = MigrationCoordinator.of(cluster);
+            MigrationCoordinator coordinator = cluster.coordinator();
             // A (node 0) takes every slot, B (node 1) none, C (node 2) keeps nothing either
             coordinator.assign(0, new int[] {0, 16383});
             coordinator.pushLayout();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
+import io.moonshard.testkit.Slots;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -11,6 +11,7 @@ import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.moonshard.testkit.RedisProcess;
+import io.moonshard.testkit.Slots;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -8,6 +8,7 @@ import io.moonshard.proxy.DifferentialStream.Op;
 import io.moonshard.proxy.MiniClusterClient.Step;
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
+import io.moonshard.testkit.Slots;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -1,6 +1,7 @@
 package io.moonshard.proxy;
 
 import io.moonshard.proxy.MiniClusterClient.Step;
+import io.moonshard.testkit.Slots;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

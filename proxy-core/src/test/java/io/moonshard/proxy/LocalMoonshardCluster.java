@@ -1,6 +1,7 @@
 package io.moonshard.proxy;
 
 import io.moonshard.testkit.FreePorts;
+import io.moonshard.testkit.MigrationCoordinator;
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
 import java.util.ArrayList;
@@ -100,6 +101,25 @@ final class LocalMoonshardCluster implements AutoCloseable {
 
     long epoch() {
         return epoch;
+    }
+
+    /**
+     * A {@link MigrationCoordinator} over this cluster's layout and epoch (it needs one backend per
+     * proxy): the next push it makes is at {@link #epoch()} + 1.
+     */
+    MigrationCoordinator coordinator() {
+        List<MigrationCoordinator.Node> nodes = new ArrayList<>();
+        for (int i = 0; i < proxies.size(); i++) {
+            if (backends.get(i).size() != 1) {
+                throw new IllegalArgumentException("the coordinator drives one backend per proxy");
+            }
+            nodes.add(new MigrationCoordinator.Node(proxyAddresses.get(i), backends.get(i).get(0).address()));
+        }
+        MigrationCoordinator c = new MigrationCoordinator(NAME, epoch, nodes);
+        for (int i = 0; i < nodes.size(); i++) {
+            c.assign(i, ranges.get(i).get(0).toArray(int[][]::new));
+        }
+        return c;
     }
 
     /** The UMCTL SETCLUSTER arguments proxy {@code index} gets for the current ranges and epoch. */

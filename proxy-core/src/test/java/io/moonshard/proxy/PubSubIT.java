@@ -9,6 +9,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.moonshard.testkit.RawRedisClient;
+import io.moonshard.testkit.Slots;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moonshard.testkit.FreePorts;
 import io.moonshard.testkit.RawRedisClient;
+import io.moonshard.testkit.Slots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -14,8 +14,11 @@ import io.lettuce.core.XAddArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.moonshard.testkit.AckLedger;
+import io.moonshard.testkit.MigrationCoordinator;
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
+import io.moonshard.testkit.Slots;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,7 +45,7 @@ class SlotMigrationIT {
 
     /** A owns every slot, B none (it is in the cluster as a peer with 0 slots). */
     private static MigrationCoordinator allAtA(LocalMoonshardCluster cluster) {
-        MigrationCoordinator coordinator = MigrationCoordinator.of(cluster);
+        MigrationCoordinator coordinator = cluster.coordinator();
         coordinator.assign(A, new int[] {0, 16383});
         coordinator.pushLayout();
         return coordinator;

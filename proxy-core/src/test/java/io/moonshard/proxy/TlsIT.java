@@ -12,6 +12,7 @@ import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
 import io.moonshard.testkit.FreePorts;
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
+import io.moonshard.testkit.Slots;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

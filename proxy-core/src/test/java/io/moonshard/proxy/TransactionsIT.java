@@ -3,6 +3,7 @@ package io.moonshard.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moonshard.testkit.RawRedisClient;
+import io.moonshard.testkit.Slots;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

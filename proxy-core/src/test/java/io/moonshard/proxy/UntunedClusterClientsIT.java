@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
+import io.moonshard.testkit.Slots;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;

@@ -3,9 +3,11 @@ package io.moonshard.server;
 import static io.moonshard.server.MigrationJarCluster.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lettuce.core.cluster.SlotHash;
+import io.moonshard.testkit.AckLedger;
+import io.moonshard.testkit.MigrationCoordinator;
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
+import io.moonshard.testkit.Slots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -81,26 +84,9 @@ class MigrationFaultsJarIT {
     /** kill -9 of the source mid-copy; restarted on its address and re-pushed, it copies again and the move commits. */
     @Test
     void sourceKilledMidCopy_restarted_moveCompletes(TestInfo info) {
-        repeat(info, (c, run) -> {
-            MigrationCoordinator coordinator = layout(c);
-            Filler filler = populate(c);
-            try (AckLedger ledger = ledger(c, run, "srccopy", true)) {
-                startLedger(ledger);
-                coordinator.startMove(A, B, R);
-                // late in the copy: most of R is at B already, and many of its keys were written since
-                String hit = awaitProgress(c, A, l -> l.contains("state=COPYING") && keysCopied(l) >= filler.count() / 2);
-                c.killProxy(A);
-                run.note("killed A at: " + hit);
-                sleepMillis(1_000); // A stays down a while: its clients time out, the control keys at B go on
-                c.restartProxy(A);
-                coordinator.repush(A);
-                awaitCommitted(coordinator);
-                coordinator.commit();
-                ledger.awaitMoreAcknowledged(500, Duration.ofSeconds(30));
-                run.check(ledger);
-            }
-            assertOutcome(c, coordinator, B, filler, run);
-        });
+        // late in the copy: most of R is at B already, and many of its keys were written since; A stays
+        // down a while: its clients time out, the control keys at B go on
+        proxyKilledMidCopy(info, A, "srccopy", filler -> filler.count() / 2, 1_000);
     }
 
     /**
@@ -109,82 +95,19 @@ class MigrationFaultsJarIT {
      */
     @Test
     void sourceKilledDuringTheFence_restarted_attemptResolvedOnce(TestInfo info) {
-        repeat(info, (c, run) -> {
-            MigrationCoordinator coordinator = layout(c);
-            String big = bigHash(c);
-            try (AckLedger ledger = ledger(c, run, "srcfence", true); Toucher toucher = new Toucher(c.proxyPort(A), big)) {
-                startLedger(ledger);
-                toucher.start();
-                coordinator.startMove(A, B, R);
-                String hit = awaitProgress(c, A, l -> l.contains("state=FENCED"));
-                toucher.stopTouching();
-                c.killProxy(A);
-                run.note("killed A at: " + hit);
-                c.restartProxy(A);
-                coordinator.repush(A);
-                awaitCommitted(coordinator);
-                String register = register(c.redis(B));
-                run.note("B's register: " + register);
-                assertThat(commits(register)).as("attempts committed in B's register %s", register).isEqualTo(1);
-                coordinator.commit();
-                ledger.awaitMoreAcknowledged(500, Duration.ofSeconds(30));
-                run.check(ledger);
-                toucher.assertIntact(c.proxyPort(B), BIG_FIELDS);
-            }
-            assertOutcome(c, coordinator, B, null, run);
-        });
+        proxyKilledDuringTheFence(info, A, "srcfence");
     }
 
     /** kill -9 of the destination mid-copy; restarted and re-pushed, the move completes with every key. */
     @Test
     void destinationKilledMidCopy_restarted_moveCompletes(TestInfo info) {
-        repeat(info, (c, run) -> {
-            MigrationCoordinator coordinator = layout(c);
-            Filler filler = populate(c);
-            try (AckLedger ledger = ledger(c, run, "dstcopy", true)) {
-                startLedger(ledger);
-                coordinator.startMove(A, B, R);
-                String hit = awaitProgress(c, A, l -> l.contains("state=COPYING") && keysCopied(l) >= 2_000);
-                c.killProxy(B);
-                run.note("killed B at: " + hit);
-                c.restartProxy(B);
-                coordinator.repush(B);
-                awaitCommitted(coordinator);
-                coordinator.commit();
-                ledger.awaitMoreAcknowledged(500, Duration.ofSeconds(30));
-                run.check(ledger);
-            }
-            assertOutcome(c, coordinator, B, filler, run);
-        });
+        proxyKilledMidCopy(info, B, "dstcopy", filler -> 2_000, 0);
     }
 
     /** kill -9 of the destination while the source is fenced; restarted and re-pushed, the move commits once. */
     @Test
     void destinationKilledDuringTheFence_restarted_moveCompletes(TestInfo info) {
-        repeat(info, (c, run) -> {
-            MigrationCoordinator coordinator = layout(c);
-            String big = bigHash(c);
-            try (AckLedger ledger = ledger(c, run, "dstfence", true); Toucher toucher = new Toucher(c.proxyPort(A), big)) {
-                startLedger(ledger);
-                toucher.start();
-                coordinator.startMove(A, B, R);
-                String hit = awaitProgress(c, A, l -> l.contains("state=FENCED"));
-                toucher.stopTouching();
-                c.killProxy(B);
-                run.note("killed B at: " + hit);
-                c.restartProxy(B);
-                coordinator.repush(B);
-                awaitCommitted(coordinator);
-                String register = register(c.redis(B));
-                run.note("B's register: " + register);
-                assertThat(commits(register)).as("attempts committed in B's register %s", register).isEqualTo(1);
-                coordinator.commit();
-                ledger.awaitMoreAcknowledged(500, Duration.ofSeconds(30));
-                run.check(ledger);
-                toucher.assertIntact(c.proxyPort(B), BIG_FIELDS);
-            }
-            assertOutcome(c, coordinator, B, null, run);
-        });
+        proxyKilledDuringTheFence(info, B, "dstfence");
     }
 
     /**
@@ -200,7 +123,7 @@ class MigrationFaultsJarIT {
             try (AckLedger ledger = ledger(c, run, "redis", false)) {
                 startLedger(ledger);
                 coordinator.startMove(A, B, R);
-                String hit = awaitProgress(c, A, l -> l.contains("state=COPYING") && keysCopied(l) >= 2_000);
+                String hit = awaitMidCopy(c, 2_000);
                 c.killRedis(A);
                 run.note("killed Redis A at: " + hit);
                 long t0 = System.nanoTime();
@@ -215,11 +138,10 @@ class MigrationFaultsJarIT {
                         () -> c.callProxy(A, "SET", key, "x").equals("+OK\r\n"));
                 assertThat(c.callProxy(A, "GET", key)).isEqualTo("$1\r\nx\r\n");
                 assertThat(c.callProxy(B, "GET", key))
-                        .isEqualTo("-MOVED " + SlotHash.getSlot(key) + " " + c.proxyAddress(A) + "\r\n");
+                        .isEqualTo("-MOVED " + Slots.slotOf(key) + " " + c.proxyAddress(A) + "\r\n");
                 assertThat(coordinator.cancel()).isEqualTo(MigrationCoordinator.CancelOutcome.CANCELLED);
                 run.note("A serves R again; cancel pushed");
-                ledger.awaitMoreAcknowledged(500, Duration.ofSeconds(30));
-                run.check(ledger);
+                run.checkAfterMore(ledger);
             }
             assertOutcome(c, coordinator, A, null, run);
         });
@@ -234,12 +156,11 @@ class MigrationFaultsJarIT {
             try (AckLedger ledger = ledger(c, run, "cancel", true)) {
                 startLedger(ledger);
                 coordinator.startMove(A, B, R);
-                String hit = awaitProgress(c, A, l -> l.contains("state=COPYING") && keysCopied(l) >= 2_000);
+                String hit = awaitMidCopy(c, 2_000);
                 MigrationCoordinator.CancelOutcome outcome = coordinator.cancel();
                 run.note("cancelled at: " + hit);
                 assertThat(outcome).isEqualTo(MigrationCoordinator.CancelOutcome.CANCELLED);
-                ledger.awaitMoreAcknowledged(500, Duration.ofSeconds(30));
-                run.check(ledger);
+                run.checkAfterMore(ledger);
             }
             assertOutcome(c, coordinator, A, filler, run);
         });
@@ -257,14 +178,8 @@ class MigrationFaultsJarIT {
                 startLedger(ledger);
                 for (int round = 0; round < rounds; round++) {
                     long t0 = System.nanoTime();
-                    coordinator.startMove(A, B, R);
-                    awaitCommitted(coordinator);
-                    coordinator.commit();
-                    ledger.awaitMoreAcknowledged(200, Duration.ofSeconds(30));
-                    coordinator.startMove(B, A, R);
-                    awaitCommitted(coordinator);
-                    coordinator.commit();
-                    ledger.awaitMoreAcknowledged(200, Duration.ofSeconds(30));
+                    moveR(coordinator, ledger, A, B);
+                    moveR(coordinator, ledger, B, A);
                     run.note("round " + (round + 1) + ": " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
                 }
                 run.check(ledger);
@@ -272,6 +187,79 @@ class MigrationFaultsJarIT {
             run.note(rounds + " rounds");
             assertOutcome(c, coordinator, A, filler, run);
         });
+    }
+
+    // ---- the kill tests -----------------------------------------------------------------------
+
+    /**
+     * kill -9 of proxy {@code victim} mid-copy (once the source copied {@code minCopied} of the
+     * filler), down {@code downMillis}, then restarted and re-pushed: the move commits, the ledger
+     * finds nothing wrong, and B serves R with all its filler.
+     */
+    private static void proxyKilledMidCopy(TestInfo info, int victim, String prefix, ToLongFunction<Filler> minCopied,
+                                           long downMillis) {
+        repeat(info, (c, run) -> {
+            MigrationCoordinator coordinator = layout(c);
+            Filler filler = populate(c);
+            try (AckLedger ledger = ledger(c, run, prefix, true)) {
+                startLedger(ledger);
+                coordinator.startMove(A, B, R);
+                String hit = awaitMidCopy(c, minCopied.applyAsLong(filler));
+                killAndRestart(c, coordinator, run, victim, hit, downMillis);
+                awaitCommitted(coordinator);
+                coordinator.commit();
+                run.checkAfterMore(ledger);
+            }
+            assertOutcome(c, coordinator, B, filler, run);
+        });
+    }
+
+    /**
+     * kill -9 of proxy {@code victim} while the source is fenced (the big hash, touched all along, makes
+     * the fence last), then restarted and re-pushed: B's register holds exactly one committed attempt,
+     * the move commits, the ledger finds nothing wrong and the big hash is intact at B.
+     */
+    private static void proxyKilledDuringTheFence(TestInfo info, int victim, String prefix) {
+        repeat(info, (c, run) -> {
+            MigrationCoordinator coordinator = layout(c);
+            String big = bigHash(c);
+            try (AckLedger ledger = ledger(c, run, prefix, true); Toucher toucher = new Toucher(c.proxyPort(A), big)) {
+                startLedger(ledger);
+                toucher.start();
+                coordinator.startMove(A, B, R);
+                String hit = awaitProgress(c, A, l -> l.contains("state=FENCED"));
+                toucher.stopTouching();
+                killAndRestart(c, coordinator, run, victim, hit, 0);
+                awaitCommitted(coordinator);
+                String register = register(c.redis(B));
+                run.note("B's register: " + register);
+                assertThat(commits(register)).as("attempts committed in B's register %s", register).isEqualTo(1);
+                coordinator.commit();
+                run.checkAfterMore(ledger);
+                toucher.assertIntact(c.proxyPort(B), BIG_FIELDS);
+            }
+            assertOutcome(c, coordinator, B, null, run);
+        });
+    }
+
+    /** Moves R from {@code from} to {@code to}, and waits for the ledger to acknowledge 200 more ops. */
+    private static void moveR(MigrationCoordinator coordinator, AckLedger ledger, int from, int to) {
+        coordinator.startMove(from, to, R);
+        awaitCommitted(coordinator);
+        coordinator.commit();
+        ledger.awaitMoreAcknowledged(200, Duration.ofSeconds(30));
+    }
+
+    /** kill -9 of proxy {@code node}, {@code downMillis} down, restarted on its address and re-pushed. */
+    private static void killAndRestart(MigrationJarCluster c, MigrationCoordinator coordinator, Run run, int node,
+                                       String hit, long downMillis) {
+        c.killProxy(node);
+        run.note("killed " + (node == A ? "A" : "B") + " at: " + hit);
+        if (downMillis > 0) {
+            sleepMillis(downMillis);
+        }
+        c.restartProxy(node);
+        coordinator.repush(node);
     }
 
     // ---- set-up ------------------------------------------------------------------------------
@@ -298,7 +286,7 @@ class MigrationFaultsJarIT {
         List<String> sample = new ArrayList<>();
         long[] count = {0};
         scan(redis, key -> {
-            if (key.startsWith("fill:") && R_BITS.get(SlotHash.getSlot(key))) {
+            if (key.startsWith("fill:") && R_BITS.get(Slots.slotOf(key))) {
                 count[0]++;
                 if (sample.size() < 200) {
                     sample.add(key);
@@ -323,7 +311,8 @@ class MigrationFaultsJarIT {
             counters.addAll(AckLedger.keysInSlots(prefix + "-cc", 48, B_SLOTS));
             versioned.addAll(AckLedger.keysInSlots(prefix + "-vc", 192, B_SLOTS));
         }
-        return new AckLedger(c.proxyPorts(), 8, counters, versioned);
+        // proxies are killed here: a command unanswered at a reconnect must fail (in doubt), not be re-sent
+        return AckLedger.builder(c.proxyPorts(), 8, counters, versioned).rejectUnansweredAfterReconnect(true).build();
     }
 
     private static void startLedger(AckLedger ledger) {
@@ -369,6 +358,11 @@ class MigrationFaultsJarIT {
         }
     }
 
+    /** Waits until the source (A) is copying and has copied at least {@code minCopied} keys; returns its PROGRESS line. */
+    private static String awaitMidCopy(MigrationJarCluster c, long minCopied) {
+        return awaitProgress(c, A, l -> l.contains("state=COPYING") && keysCopied(l) >= minCopied);
+    }
+
     /** Polls {@code UMCTL INFOMGR PROGRESS} on {@code node} every 2 ms until a line matches; returns it. */
     private static String awaitProgress(MigrationJarCluster c, int node, Predicate<String> wanted) {
         long deadline = System.nanoTime() + HIT_TIMEOUT.toNanos();
@@ -412,7 +406,7 @@ class MigrationFaultsJarIT {
     private static long keysOfR(RedisProcess redis) {
         long[] n = {0};
         scan(redis, key -> {
-            if (R_BITS.get(SlotHash.getSlot(key))) {
+            if (R_BITS.get(Slots.slotOf(key))) {
                 n[0]++;
             }
         });
@@ -474,7 +468,7 @@ class MigrationFaultsJarIT {
             for (String key : keys) {
                 assertThat(own.call("EXISTS", key)).as("EXISTS %s at the owner", key).matches(":[01]\r\n");
                 assertThat(not.call("EXISTS", key)).as("EXISTS %s at the other proxy", key)
-                        .isEqualTo("-MOVED " + SlotHash.getSlot(key) + " " + c.proxyAddress(owner) + "\r\n");
+                        .isEqualTo("-MOVED " + Slots.slotOf(key) + " " + c.proxyAddress(owner) + "\r\n");
             }
         }
         long t0 = System.nanoTime();
@@ -513,6 +507,12 @@ class MigrationFaultsJarIT {
             String s = "+" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) + "ms " + text;
             notes.add(s);
             System.out.println("[" + test + " #" + iteration + "] " + s);
+        }
+
+        /** Once the ledger acknowledged 500 more ops (within 30 s), {@link #check} it. */
+        void checkAfterMore(AckLedger ledger) {
+            ledger.awaitMoreAcknowledged(500, Duration.ofSeconds(30));
+            check(ledger);
         }
 
         /** Stops the ledger, checks every key, and asserts no violation (and that something was acknowledged). */

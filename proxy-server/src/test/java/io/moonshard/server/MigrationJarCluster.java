@@ -3,6 +3,7 @@ package io.moonshard.server;
 import static org.awaitility.Awaitility.await;
 
 import io.moonshard.testkit.FreePorts;
+import io.moonshard.testkit.MigrationCoordinator;
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
 import java.io.File;

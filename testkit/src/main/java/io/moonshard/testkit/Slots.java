@@ -1,12 +1,16 @@
-package io.moonshard.proxy;
+package io.moonshard.testkit;
 
 import io.lettuce.core.cluster.SlotHash;
 
 /**
  * Keys for chosen slots, computed with Lettuce's own slot function so tests do not grade Moonshard's
- * CRC16 with itself.
+ * CRC16 with itself (testkit cannot see Moonshard's {@code SlotHash} anyway: cluster-protocol's tests
+ * use testkit).
  */
-final class Slots {
+public final class Slots {
+
+    /** The number of hash slots, 16384. */
+    public static final int SLOT_COUNT = SlotHash.SLOT_COUNT;
 
     private static final String[] TAG_FOR_SLOT = new String[SlotHash.SLOT_COUNT];
 
@@ -26,11 +30,12 @@ final class Slots {
     }
 
     /** A key in {@code slot}: {@code <prefix>{<tag>}}. */
-    static String keyIn(int slot, String prefix) {
+    public static String keyIn(int slot, String prefix) {
         return prefix + "{" + TAG_FOR_SLOT[slot] + "}";
     }
 
-    static int slotOf(String key) {
+    /** {@code key}'s slot, by Lettuce. */
+    public static int slotOf(String key) {
         return SlotHash.getSlot(key);
     }
 }

@@ -1,4 +1,4 @@
-package io.moonshard.server;
+package io.moonshard.testkit;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisURI;
@@ -8,7 +8,6 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
-import io.moonshard.cluster.slot.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -31,11 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A copy of proxy-core's test {@code AckLedger}, for the jar ITs of proxy-server, where proxies are
- * killed: its cluster client never replays a command after a reconnect (see {@link #clusterClient}), and a
- * worker whose command was rejected at once pauses {@link #FAILURE_BACKOFF}.
- *
- * <p>The acknowledged-write ledger of issue 14: W worker threads write through a Lettuce cluster client
+ * The acknowledged-write ledger of issue 14: W worker threads write through a Lettuce cluster client
  * (adaptive topology refresh on MOVED/ASK, up to 8 redirects) while the cluster changes under them,
  * and record what Redis acknowledged; {@link #check()} then reads every key back and reports what
  * was lost or applied twice.
@@ -51,33 +46,38 @@ import java.util.concurrent.atomic.LongAdder;
  * </ul>
  * The keys must not exist before {@link #start}. Each worker has its own connection; workers stop
  * at the deadline, after their op budget, or at {@link #stop()}, whichever comes first.
+ *
+ * <p>Where proxies are killed (proxy-server's jar ITs), build it with
+ * {@link Builder#rejectUnansweredAfterReconnect(boolean) rejectUnansweredAfterReconnect(true)}: its
+ * workers' cluster client then never replays a command after a reconnect (see {@link #clusterClient}),
+ * and a worker whose command was rejected at once pauses {@link #FAILURE_BACKOFF}.
  */
-final class AckLedger implements AutoCloseable {
+public final class AckLedger implements AutoCloseable {
 
     /** Per-worker op budget: bounds a run even when the deadline is far. */
-    static final long MAX_OPS_PER_WORKER = 2_000_000;
-    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+    public static final long MAX_OPS_PER_WORKER = 2_000_000;
+    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     /** The pause of a worker after a command failed fast (rejected while its node's connection is down). */
-    static final Duration FAILURE_BACKOFF = Duration.ofMillis(200);
+    public static final Duration FAILURE_BACKOFF = Duration.ofMillis(200);
 
     /** What the ledger expects of a counter. */
-    record CounterExpectation(long acked, long maybe) {
+    public record CounterExpectation(long acked, long maybe) {
     }
 
     /** What the ledger expects of a versioned key: its last acknowledged value (null: absent), and the in-doubt one. */
-    record VersionedExpectation(String acked, boolean hasDoubt, String doubt) {
+    public record VersionedExpectation(String acked, boolean hasDoubt, String doubt) {
     }
 
     /** The outcome of {@link #check()}. */
-    record Summary(long acknowledged, long inDoubt, long incrsAcked, long setsAcked, long delsAcked,
+    public record Summary(long acknowledged, long inDoubt, long incrsAcked, long setsAcked, long delsAcked,
                    Duration ran, int keysChecked, Map<String, Long> errors, List<String> violations) {
 
-        boolean clean() {
+        public boolean clean() {
             return violations.isEmpty();
         }
 
         /** A readable account, for assertion messages. */
-        String describe() {
+        public String describe() {
             StringBuilder sb = new StringBuilder("AckLedger: ").append(acknowledged).append(" ops acknowledged (INCR ")
                     .append(incrsAcked).append(", SET ").append(setsAcked).append(", DEL ").append(delsAcked)
                     .append("), ").append(inDoubt).append(" in doubt, in ").append(ran.toMillis()).append(" ms; ")
@@ -131,6 +131,7 @@ final class AckLedger implements AutoCloseable {
     private final LongAdder dels = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final AtomicBoolean stop = new AtomicBoolean();
+    private final boolean rejectUnanswered;
     private final RedisClusterClient client;
     private ExecutorService pool;
     private final List<Future<?>> tasks = new ArrayList<>();
@@ -138,18 +139,27 @@ final class AckLedger implements AutoCloseable {
     private long endNanos;
 
     /**
+     * A ledger with Lettuce's default disconnected behaviour (commands unanswered at a reconnect are
+     * re-sent): fine while no proxy is killed. See {@link #builder} for the other.
+     *
      * @param seedPorts   loopback ports of the proxies the cluster client starts from
      * @param workers     worker threads
      * @param counterKeys keys for INCR
      * @param versionedKeys keys for SET/DEL; key i belongs to worker {@code i % workers}
      */
-    AckLedger(List<Integer> seedPorts, int workers, List<String> counterKeys, List<String> versionedKeys) {
+    public AckLedger(List<Integer> seedPorts, int workers, List<String> counterKeys, List<String> versionedKeys) {
+        this(seedPorts, workers, counterKeys, versionedKeys, false);
+    }
+
+    private AckLedger(List<Integer> seedPorts, int workers, List<String> counterKeys, List<String> versionedKeys,
+                      boolean rejectUnanswered) {
         if (workers < 1 || counterKeys.isEmpty()) {
             throw new IllegalArgumentException("need a worker and a counter");
         }
         this.seedPorts = List.copyOf(seedPorts);
         this.workers = workers;
         this.counters = List.copyOf(counterKeys);
+        this.rejectUnanswered = rejectUnanswered;
         for (String k : counters) {
             counterAcked.put(k, new AtomicLong());
             counterMaybe.put(k, new AtomicLong());
@@ -157,21 +167,62 @@ final class AckLedger implements AutoCloseable {
         for (String k : versionedKeys) {
             versioned.add(new Versioned(k));
         }
-        this.client = clusterClient(this.seedPorts);
+        this.client = clusterClient(this.seedPorts, rejectUnanswered);
+    }
+
+    /** A builder, with the constructor's arguments; its options default as the constructor's. */
+    public static Builder builder(List<Integer> seedPorts, int workers, List<String> counterKeys,
+                                  List<String> versionedKeys) {
+        return new Builder(seedPorts, workers, counterKeys, versionedKeys);
+    }
+
+    /** Builds an {@link AckLedger} with options. */
+    public static final class Builder {
+        private final List<Integer> seedPorts;
+        private final int workers;
+        private final List<String> counterKeys;
+        private final List<String> versionedKeys;
+        private boolean rejectUnanswered;
+
+        private Builder(List<Integer> seedPorts, int workers, List<String> counterKeys, List<String> versionedKeys) {
+            this.seedPorts = seedPorts;
+            this.workers = workers;
+            this.counterKeys = counterKeys;
+            this.versionedKeys = versionedKeys;
+        }
+
+        /**
+         * true: the workers' cluster client fails (does not re-send) the commands a connection had
+         * not seen answered when it dropped, and rejects commands while it is down; a worker whose
+         * command failed other than by a timeout then pauses {@link #FAILURE_BACKOFF}. For tests that
+         * kill proxies. The checker's reads keep Lettuce's defaults either way. Default false.
+         */
+        public Builder rejectUnansweredAfterReconnect(boolean reject) {
+            this.rejectUnanswered = reject;
+            return this;
+        }
+
+        public AckLedger build() {
+            return new AckLedger(seedPorts, workers, counterKeys, versionedKeys, rejectUnanswered);
+        }
     }
 
     /**
      * A Lettuce cluster client seeded with every port: adaptive refresh on MOVED/ASK and the other
-     * triggers (at most one refresh per second), up to 8 redirects, commands timing out after 5 s, and
-     * (unlike proxy-core's copy) no replay of unanswered commands after a reconnect: they fail instead.
+     * triggers (at most one refresh per second), up to 8 redirects, commands timing out after 5 s,
+     * and Lettuce's default disconnected behaviour.
      */
-    @SuppressWarnings("deprecation") // Lettuce 7 deprecates the adaptive-trigger switches, still the way to get MOVED/ASK refreshes
-    static RedisClusterClient clusterClient(List<Integer> ports) {
-        return clusterClient(ports, true);
+    public static RedisClusterClient clusterClient(List<Integer> ports) {
+        return clusterClient(ports, false);
     }
 
-    /** @param failUnanswered false for the checker's reads: Lettuce's defaults (GET is safe to replay) */
-    static RedisClusterClient clusterClient(List<Integer> ports, boolean failUnanswered) {
+    /**
+     * Like {@link #clusterClient(List)}; with {@code rejectUnanswered}, no replay of unanswered
+     * commands after a reconnect: they fail instead (false for the checker's reads: GET is safe to
+     * replay).
+     */
+    @SuppressWarnings("deprecation") // Lettuce 7 deprecates the adaptive-trigger switches, still the way to get MOVED/ASK refreshes
+    public static RedisClusterClient clusterClient(List<Integer> ports, boolean rejectUnanswered) {
         List<RedisURI> seeds = new ArrayList<>();
         for (int port : ports) {
             seeds.add(RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(COMMAND_TIMEOUT).build());
@@ -180,10 +231,10 @@ final class AckLedger implements AutoCloseable {
         ClusterClientOptions.Builder options = ClusterClientOptions.builder();
         // By default Lettuce replays, after a reconnect, the commands a connection had sent and not seen
         // answered (at-least-once; the replay filter does not apply to those): a command to a proxy killed
-        // after forwarding it would apply twice and be acknowledged once. The fault tests kill proxies, so
-        // a connection that drops fails its unanswered commands (in doubt, as they should be) and rejects
+        // after forwarding it would apply twice and be acknowledged once. Where proxies are killed, a
+        // connection that drops fails its unanswered commands (in doubt, as they should be) and rejects
         // new ones until it is back (the worker then backs off, see failed()).
-        if (failUnanswered) {
+        if (rejectUnanswered) {
             options.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
         }
         c.setOptions(options
@@ -201,17 +252,16 @@ final class AckLedger implements AutoCloseable {
 
     /**
      * {@code count} distinct keys {@code <prefix>:<i>{<tag>}} spread evenly over the slots of
-     * {@code ranges} ({@code {start, end}}, inclusive); each key's slot is checked with Moonshard's
-     * {@link SlotHash} as well as Lettuce's.
+     * {@code ranges} ({@code {start, end}}, inclusive), by Lettuce's slot function ({@link Slots}).
      */
-    static List<String> keysInSlots(String prefix, int count, int[]... ranges) {
+    public static List<String> keysInSlots(String prefix, int count, int[]... ranges) {
         return keysIn(prefix, count, MigrationCoordinator.toBits(List.of(ranges)));
     }
 
     /** Like {@link #keysInSlots}, over the slots NOT in {@code ranges}. */
-    static List<String> keysOutsideSlots(String prefix, int count, int[]... ranges) {
+    public static List<String> keysOutsideSlots(String prefix, int count, int[]... ranges) {
         BitSet outside = MigrationCoordinator.toBits(List.of(ranges));
-        outside.flip(0, SlotHash.SLOT_COUNT);
+        outside.flip(0, Slots.SLOT_COUNT);
         return keysIn(prefix, count, outside);
     }
 
@@ -224,8 +274,8 @@ final class AckLedger implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             int slot = list[(int) ((long) i * list.length / count) % list.length];
             String key = Slots.keyIn(slot, prefix + ":" + i);
-            if (SlotHash.slot(key) != slot) {
-                throw new IllegalStateException("Moonshard and Lettuce disagree on the slot of " + key);
+            if (Slots.slotOf(key) != slot) {
+                throw new IllegalStateException("key " + key + " is not in slot " + slot);
             }
             keys.add(key);
         }
@@ -235,7 +285,7 @@ final class AckLedger implements AutoCloseable {
     // ---- running -----------------------------------------------------------------------------
 
     /** Starts the workers; they stop by themselves after {@code maxRun}. */
-    void start(Duration maxRun) {
+    public void start(Duration maxRun) {
         if (pool != null) {
             throw new IllegalStateException("started already");
         }
@@ -328,7 +378,7 @@ final class AckLedger implements AutoCloseable {
 
     private void failed(RuntimeException e) {
         inDoubt.increment();
-        if (!(e instanceof io.lettuce.core.RedisCommandTimeoutException)) {
+        if (rejectUnanswered && !(e instanceof io.lettuce.core.RedisCommandTimeoutException)) {
             // a rejected command fails at once: do not run through the keys while a proxy is down
             java.util.concurrent.locks.LockSupport.parkNanos(FAILURE_BACKOFF.toNanos());
         }
@@ -340,12 +390,12 @@ final class AckLedger implements AutoCloseable {
         errors.computeIfAbsent(e.getClass().getSimpleName() + ": " + message, m -> new LongAdder()).increment();
     }
 
-    long acknowledged() {
+    public long acknowledged() {
         return acknowledged.sum();
     }
 
     /** Waits until at least {@code n} more ops than now are acknowledged, or fails after {@code timeout}. */
-    void awaitMoreAcknowledged(long n, Duration timeout) {
+    public void awaitMoreAcknowledged(long n, Duration timeout) {
         long target = acknowledged() + n;
         org.awaitility.Awaitility.await("the ledger acknowledging " + n + " more ops")
                 .pollInterval(Duration.ofMillis(10)).atMost(timeout)
@@ -360,7 +410,7 @@ final class AckLedger implements AutoCloseable {
     }
 
     /** Waits for the workers to end by themselves (deadline or budget) and rethrows what they threw. */
-    void awaitFinished(Duration timeout) {
+    public void awaitFinished(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Future<?> task : tasks) {
             try {
@@ -381,16 +431,16 @@ final class AckLedger implements AutoCloseable {
     }
 
     /** Tells the workers to stop, and waits for them (at most 30 s: one command timeout and change). */
-    void stop() {
+    public void stop() {
         stop.set(true);
         awaitFinished(Duration.ofSeconds(30));
     }
 
-    CounterExpectation counterExpectation(String key) {
+    public CounterExpectation counterExpectation(String key) {
         return new CounterExpectation(counterAcked.get(key).get(), counterMaybe.get(key).get());
     }
 
-    VersionedExpectation versionedExpectation(String key) {
+    public VersionedExpectation versionedExpectation(String key) {
         for (Versioned v : versioned) {
             if (v.key.equals(key)) {
                 return new VersionedExpectation(v.acked, v.hasDoubt, v.doubt);
@@ -405,7 +455,7 @@ final class AckLedger implements AutoCloseable {
      * Reads every key through a fresh cluster client and compares it with the ledger. Call after
      * {@link #stop()} or {@link #awaitFinished}.
      */
-    Summary check() {
+    public Summary check() {
         if (!workersDone()) {
             throw new IllegalStateException("stop the workers first");
         }

@@ -1,8 +1,7 @@
-package io.moonshard.server;
+package io.moonshard.testkit;
 
 import static org.awaitility.Awaitility.await;
 
-import io.moonshard.testkit.RawRedisClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,11 +11,7 @@ import java.util.Objects;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * A copy of proxy-core's test {@code MigrationCoordinator}, for the jar ITs of proxy-server, with
- * {@link #repush(int)} (what undermoon's coordinator does after a proxy restarted: it pushes the
- * current metadata to it again) and {@link #progress(int)} ({@code UMCTL INFOMGR PROGRESS}).
- *
- * <p>Plays undermoon's coordinator for one slot move at a time (spec §9.1, mgr-0.2), against proxies
+ * Plays undermoon's coordinator for one slot move at a time (spec §9.1, mgr-0.2), against proxies
  * given by address, each fronting one Redis. It keeps the stable layout (which node owns which
  * slots) and the epoch, and pushes every proxy a full {@code UMCTL SETCLUSTER v2} for each step:
  *
@@ -32,27 +27,29 @@ import org.awaitility.core.ConditionTimeoutException;
  *
  * <p>Entries with no stable slots are sent with the count 0 (SetClusterParser takes
  * {@code <address> 0}); a node with a tagged range and no stable slots gets both entries, as the
- * parser merges them. Not thread-safe: one test thread drives it.
+ * parser merges them. After a proxy restarted, {@link #repush(int)} pushes it the current metadata
+ * again, as undermoon's coordinator does; {@link #progress(int)} reads {@code UMCTL INFOMGR PROGRESS}.
+ * Not thread-safe: one test thread drives it.
  */
-final class MigrationCoordinator {
+public final class MigrationCoordinator {
 
     /** One proxy and the one Redis behind it, as {@code host:port}. */
-    record Node(String proxy, String backend) {
-        int proxyPort() {
+    public record Node(String proxy, String backend) {
+        public int proxyPort() {
             return Integer.parseInt(proxy.substring(proxy.lastIndexOf(':') + 1));
         }
 
-        String proxyHost() {
+        public String proxyHost() {
             return proxy.substring(0, proxy.lastIndexOf(':'));
         }
     }
 
     /** A move in progress: node indexes, the normalised ranges, and the migration epoch. */
-    record Move(int from, int to, List<int[]> ranges, long epoch) {
+    public record Move(int from, int to, List<int[]> ranges, long epoch) {
     }
 
     /** What {@link #cancel()} did. */
-    enum CancelOutcome {
+    public enum CancelOutcome {
         /** The old layout was pushed before either side listed the task in INFOMGR. */
         CANCELLED,
         /**
@@ -74,7 +71,7 @@ final class MigrationCoordinator {
     /**
      * @param epoch the epoch the proxies hold now; the next push uses epoch + 1
      */
-    MigrationCoordinator(String clusterName, long epoch, List<Node> nodes) {
+    public MigrationCoordinator(String clusterName, long epoch, List<Node> nodes) {
         this.clusterName = clusterName;
         this.epoch = epoch;
         this.nodes = List.copyOf(nodes);
@@ -87,7 +84,7 @@ final class MigrationCoordinator {
     // ---- layout ------------------------------------------------------------------------------
 
     /** Gives node {@code node} exactly these stable ranges (takes effect with {@link #pushLayout()}). */
-    void assign(int node, int[]... ranges) {
+    public void assign(int node, int[]... ranges) {
         requireNoMove();
         BitSet slots = toBits(List.of(ranges));
         for (int i = 0; i < owned.size(); i++) {
@@ -99,7 +96,7 @@ final class MigrationCoordinator {
     }
 
     /** Pushes the stable layout at a new epoch to every proxy, in node order. */
-    void pushLayout() {
+    public void pushLayout() {
         requireNoMove();
         epoch++;
         for (int i = 0; i < nodes.size(); i++) {
@@ -107,24 +104,24 @@ final class MigrationCoordinator {
         }
     }
 
-    long epoch() {
+    public long epoch() {
         return epoch;
     }
 
-    Node node(int index) {
+    public Node node(int index) {
         return nodes.get(index);
     }
 
-    int size() {
+    public int size() {
         return nodes.size();
     }
 
-    Move currentMove() {
+    public Move currentMove() {
         return move;
     }
 
     /** The node whose stable layout holds {@code slot} (the source, while a move is open). */
-    int owner(int slot) {
+    public int owner(int slot) {
         for (int i = 0; i < owned.size(); i++) {
             if (owned.get(i).get(slot)) {
                 return i;
@@ -134,7 +131,7 @@ final class MigrationCoordinator {
     }
 
     /** Node {@code node}'s stable ranges, as {@code {start, end}}. */
-    List<int[]> ranges(int node) {
+    public List<int[]> ranges(int node) {
         return toRanges(owned.get(node));
     }
 
@@ -145,7 +142,7 @@ final class MigrationCoordinator {
      * pushed to {@code to} first, then every proxy not involved, then {@code from}. Every slot of
      * {@code ranges} must be {@code from}'s now.
      */
-    void startMove(int from, int to, int[]... ranges) {
+    public void startMove(int from, int to, int[]... ranges) {
         requireNoMove();
         if (from == to) {
             throw new IllegalArgumentException("a move needs two nodes");
@@ -179,7 +176,7 @@ final class MigrationCoordinator {
      * and the destination {@link #importingLine()}. On timeout, an AssertionError with the last
      * replies.
      */
-    void awaitCommitted(Duration timeout) {
+    public void awaitCommitted(Duration timeout) {
         Move m = requireMove();
         try {
             await().pollDelay(Duration.ZERO).pollInterval(POLL).atMost(timeout)
@@ -189,12 +186,13 @@ final class MigrationCoordinator {
                     + " to " + nodes.get(m.to()).proxy() + " was not committed within " + timeout
                     + "; expected '" + migratingLine() + "' at the source and '" + importingLine()
                     + "' at the destination; last INFOMGR: source " + lastInfoMgr.get(m.from())
-                    + ", destination " + lastInfoMgr.get(m.to()));
+                    + ", destination " + lastInfoMgr.get(m.to()) + "; progress: source "
+                    + progressText(m.from()) + ", destination " + progressText(m.to()));
         }
     }
 
     /** Step 3: epoch e+2, the moved ranges stable at the destination, destination first, then source, then the rest. */
-    void commit() {
+    public void commit() {
         Move m = requireMove();
         BitSet moving = toBits(m.ranges());
         owned.get(m.from()).andNot(moving);
@@ -209,7 +207,7 @@ final class MigrationCoordinator {
      * layout (no tags), destination first. If a side already lists it, the move is done and the
      * coordinator commits it instead.
      */
-    CancelOutcome cancel() {
+    public CancelOutcome cancel() {
         Move m = requireMove();
         if (listed(m.to(), importingLine()) || listed(m.from(), migratingLine())) {
             commit();
@@ -235,19 +233,19 @@ final class MigrationCoordinator {
      * Pushes node {@code index} the metadata it should hold now (same epoch, same layout, the open
      * move's tags if any): what the coordinator does when it sees a proxy come back after a restart.
      */
-    void repush(int index) {
+    public void repush(int index) {
         push(index);
     }
 
     // ---- INFOMGR -----------------------------------------------------------------------------
 
     /** The INFOMGR line the source lists for the current move, undermoon's format (spec §2.3). */
-    String migratingLine() {
+    public String migratingLine() {
         return infoMgrLine("MIGRATING", requireMove());
     }
 
     /** The INFOMGR line the destination lists for the current move. */
-    String importingLine() {
+    public String importingLine() {
         return infoMgrLine("IMPORTING", requireMove());
     }
 
@@ -256,26 +254,40 @@ final class MigrationCoordinator {
     }
 
     /** {@code UMCTL INFOMGR} on node {@code node}, as the exact reply bytes. */
-    String infoMgrRaw(int node) {
+    public String infoMgrRaw(int node) {
         try (RawRedisClient client = connect(node)) {
             return client.call("UMCTL", "INFOMGR");
         }
     }
 
+    /** {@code UMCTL INFOMGR <option>} on node {@code node} (e.g. PROGRESS), raw. */
+    public String infoMgrRaw(int node, String option) {
+        try (RawRedisClient client = connect(node)) {
+            return client.call("UMCTL", "INFOMGR", option);
+        }
+    }
+
     /** {@code UMCTL INFOMGR} on node {@code node}: its lines (an array of bulk strings). */
-    List<String> infoMgr(int node) {
+    public List<String> infoMgr(int node) {
         return parseBulkArray(infoMgrRaw(node));
     }
 
     /** {@code UMCTL INFOMGR PROGRESS} on node {@code node}: one line per task with its state; empty when none. */
-    List<String> progress(int node) {
-        try (RawRedisClient client = connect(node)) {
-            return parseBulkArray(client.call("UMCTL", "INFOMGR", "PROGRESS"));
+    public List<String> progress(int node) {
+        return parseBulkArray(infoMgrRaw(node, "PROGRESS"));
+    }
+
+    /** INFOMGR PROGRESS on {@code node}, raw and escaped, or why it could not be read (a node may be down). */
+    private String progressText(int node) {
+        try {
+            return infoMgrRaw(node, "PROGRESS").replace("\r\n", "\\r\\n");
+        } catch (RuntimeException e) {
+            return e.toString();
         }
     }
 
     /** Whether node {@code node} lists {@code line} in INFOMGR now (false when it cannot be reached). */
-    boolean lists(int node, String line) {
+    public boolean lists(int node, String line) {
         return listed(node, line);
     }
 
@@ -291,7 +303,7 @@ final class MigrationCoordinator {
     }
 
     /** Parses a RESP2 array of bulk strings, as RawRedisClient returns it. */
-    static List<String> parseBulkArray(String raw) {
+    public static List<String> parseBulkArray(String raw) {
         byte[] bytes = raw.getBytes(StandardCharsets.ISO_8859_1);
         int[] pos = {0};
         String header = line(bytes, pos);
@@ -329,7 +341,7 @@ final class MigrationCoordinator {
     // ---- SETCLUSTER --------------------------------------------------------------------------
 
     /** The SETCLUSTER arguments node {@code index} gets now (current epoch, layout and move). */
-    List<String> setClusterArgs(int index) {
+    public List<String> setClusterArgs(int index) {
         List<String> args = new ArrayList<>(List.of("UMCTL", "SETCLUSTER", "v2", Long.toString(epoch), "NOFLAGS",
                 clusterName));
         entries(args, index, nodes.get(index).backend());
@@ -387,7 +399,7 @@ final class MigrationCoordinator {
 
     // ---- ranges ------------------------------------------------------------------------------
 
-    static String rangesText(List<int[]> ranges) {
+    public static String rangesText(List<int[]> ranges) {
         List<String> parts = new ArrayList<>();
         for (int[] r : ranges) {
             parts.add(r[0] + "-" + r[1]);
@@ -395,7 +407,7 @@ final class MigrationCoordinator {
         return String.join(" ", parts);
     }
 
-    static BitSet toBits(List<int[]> ranges) {
+    public static BitSet toBits(List<int[]> ranges) {
         BitSet bits = new BitSet(16384);
         for (int[] r : ranges) {
             int lo = Math.min(r[0], r[1]);
@@ -409,7 +421,7 @@ final class MigrationCoordinator {
     }
 
     /** Sorted, merged {@code {start, end}} ranges of {@code bits}. */
-    static List<int[]> toRanges(BitSet bits) {
+    public static List<int[]> toRanges(BitSet bits) {
         List<int[]> out = new ArrayList<>();
         for (int s = bits.nextSetBit(0); s >= 0; ) {
             int e = bits.nextClearBit(s) - 1;
