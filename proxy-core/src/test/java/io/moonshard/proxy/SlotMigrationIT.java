@@ -574,4 +574,24 @@ class SlotMigrationIT {
             }
         }
     }
+
+    /** The copy budget, set live, holds a move to it: 20,000 keys at 10,000 keys/s take at least 1.5 s. */
+    @Test
+    void theBudgetSetLiveSlowsTheCopy() {
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
+            MigrationCoordinator coordinator = allAtA(cluster);
+            // 40,000 keys: about half in the moving range
+            assertThat(backend(cluster, A).rawCommand("DEBUG", "POPULATE", "40000", "fill", "16")).isEqualTo("+OK\r\n");
+            try (RawRedisClient toA = new RawRedisClient(cluster.port(A))) {
+                assertThat(toA.call("CONFIG", "SET", "moonshard-migration-keys-per-second", "10000")).isEqualTo("+OK\r\n");
+                long started = System.nanoTime();
+                coordinator.startMove(A, B, R);
+                coordinator.awaitCommitted(COMMIT_TIMEOUT);
+                long tookMillis = (System.nanoTime() - started) / 1_000_000;
+                assertThat(tookMillis).as("a budget of 10,000 keys/s for ~20,000 keys").isGreaterThanOrEqualTo(1500);
+                assertThat(toA.call("CONFIG", "SET", "moonshard-migration-keys-per-second", "0")).isEqualTo("+OK\r\n");
+                coordinator.commit();
+            }
+        }
+    }
 }
