@@ -128,8 +128,8 @@ public final class MigrationEngine implements BackgroundEngine {
 
     @Override
     public synchronized void close() {
-        outgoing.values().forEach(t -> t.requestStop(SlotMigration.Stop.SHUTDOWN));
-        incoming.values().forEach(t -> t.requestStop(SlotMigration.Stop.SHUTDOWN));
+        outgoing.values().forEach(t -> t.requestStop(MigrationTask.Stop.SHUTDOWN));
+        incoming.values().forEach(t -> t.requestStop(MigrationTask.Stop.SHUTDOWN));
         if (peerWork != null) {
             peerWork.shutdownNow();
         }
@@ -154,14 +154,14 @@ public final class MigrationEngine implements BackgroundEngine {
                 int first = task.id().slots().ranges().get(0).start();
                 boolean moved = next.localOwner(first) == null;
                 // committed: the task keeps redirecting (and hiding the keys it trims) until the trim is done
-                task.requestStop(moved ? SlotMigration.Stop.COMMITTED : SlotMigration.Stop.CANCELLED);
+                task.requestStop(moved ? MigrationTask.Stop.COMMITTED : MigrationTask.Stop.CANCELLED);
             }
         }
         for (SlotImport task : List.copyOf(incoming.values())) {
             if (!importing.contains(task.id())) {
                 int first = task.id().slots().ranges().get(0).start();
                 boolean owned = next.localOwner(first) != null;
-                task.requestStop(owned ? SlotMigration.Stop.COMMITTED : SlotMigration.Stop.CANCELLED);
+                task.requestStop(owned ? MigrationTask.Stop.COMMITTED : MigrationTask.Stop.CANCELLED);
             }
         }
         for (MigrationTaskId id : importing) {
@@ -177,7 +177,7 @@ public final class MigrationEngine implements BackgroundEngine {
                 live.put(task, id.slots());
                 publish(task, MigrationGate.Verdict.REDIRECT, id.meta().srcProxy());
                 log.info("event=import_started task=\"{}\"", id.infoLine("IMPORTING"));
-                task.start();
+                task.start("moonshard-import-");
             }
         }
         for (MigrationTaskId id : migrating) {
@@ -188,7 +188,7 @@ public final class MigrationEngine implements BackgroundEngine {
                 // held until the task has read its register: after a restart mid-fence the destination may own them
                 publish(task, MigrationGate.Verdict.HOLD, null);
                 log.info("event=migration_started task=\"{}\"", id.infoLine("MIGRATING"));
-                task.start();
+                task.start("moonshard-migrate-");
             }
         }
     }

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *   <li>COMMITTED: this proxy serves the slots; the source redirects to it.</li>
  * </ul>
  */
-final class SlotImport implements Runnable {
+final class SlotImport extends MigrationTask {
 
     private static final Logger log = LoggerFactory.getLogger(SlotImport.class);
     /** How long a finished task's register outlives it: a source restarted late still learns the outcome. */
@@ -37,50 +37,19 @@ final class SlotImport implements Runnable {
 
     enum State { CLEANING, STAGING, COMMITTED, OWNED, DISCARDING, DISCARDED }
 
-    private final MigrationTaskId id;
-    private final MigrationEngine engine;
-    private final MigrationSettings settings;
-    private final Progress progress = new Progress();
     private volatile State state = State.CLEANING;
-    private volatile SlotMigration.Stop stop = SlotMigration.Stop.NONE;
-    private volatile Thread thread;
     private volatile long committedAttempt = -1;
 
     SlotImport(MigrationTaskId id, MigrationEngine engine, MigrationSettings settings) {
-        this.id = id;
-        this.engine = engine;
-        this.settings = settings;
-    }
-
-    MigrationTaskId id() {
-        return id;
+        super(id, engine, settings);
     }
 
     State state() {
         return state;
     }
 
-    Progress progress() {
-        return progress;
-    }
-
     long committedAttempt() {
         return committedAttempt;
-    }
-
-    void start() {
-        Thread t = new Thread(this, "moonshard-import-" + id.slots());
-        t.setDaemon(true);
-        thread = t;
-        t.start();
-    }
-
-    void requestStop(SlotMigration.Stop why) {
-        stop = why;
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
     }
 
     @Override
@@ -101,7 +70,7 @@ final class SlotImport implements Runnable {
                     }
                 }
             }
-            while (stop == SlotMigration.Stop.NONE) {
+            while (stop == Stop.NONE) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // woken by requestStop
             }
             finish(redis);
@@ -142,7 +111,7 @@ final class SlotImport implements Runnable {
     /** Deletes every key of the task's slots here; {@code untilStopped}: give up once the task is asked to stop. */
     private void clean(RedisLink redis, boolean untilStopped) throws IOException {
         SlotKeyScanner scanner = new SlotKeyScanner(redis, id.slots(), settings.batchKeys);
-        while (!scanner.done() && !(untilStopped && stop != SlotMigration.Stop.NONE)) {
+        while (!scanner.done() && !(untilStopped && stop != Stop.NONE)) {
             List<byte[]> keys = scanner.next();
             if (!keys.isEmpty()) {
                 Unlinks.unlink(redis, keys);
@@ -154,11 +123,11 @@ final class SlotImport implements Runnable {
     private void finish(RedisLink redis) throws IOException {
         boolean discard;
         synchronized (this) {
-            if (stop == SlotMigration.Stop.SHUTDOWN) {
+            if (stop == Stop.SHUTDOWN) {
                 return;
             }
             if (state == State.COMMITTED) {
-                if (stop == SlotMigration.Stop.CANCELLED) {
+                if (stop == Stop.CANCELLED) {
                     log.error("event=import_cancel_after_commit task=\"{}\": this proxy committed attempt {} and "
                             + "may have served writes; its keys are kept", id.infoLine("IMPORTING"), committedAttempt);
                 }

@@ -34,25 +34,16 @@ import org.slf4j.LoggerFactory;
  *   <li>TRIMMING: the moved keys are deleted at the source in budgeted batches.</li>
  * </ul>
  */
-final class SlotMigration implements MigrationGate.Watcher, Runnable {
+final class SlotMigration extends MigrationTask implements MigrationGate.Watcher {
 
     private static final Logger log = LoggerFactory.getLogger(SlotMigration.class);
 
     enum State { RESOLVING, PRECHECK, COPYING, CATCHING_UP, FENCED, FLIPPED, TRIMMING, DONE, ABORTED }
 
-    /** Why the task is asked to end. */
-    enum Stop { NONE, COMMITTED, CANCELLED, SHUTDOWN }
-
-    private final MigrationTaskId id;
-    private final MigrationEngine engine;
-    private final MigrationSettings settings;
     private final DirtyKeys dirty = new DirtyKeys();
     private final AtomicLong inFlight = new AtomicLong();
 
-    private final Progress progress = new Progress();
     private volatile State state = State.RESOLVING;
-    private volatile Stop stop = Stop.NONE;
-    private volatile Thread thread;
     /** The task's connections while it runs (its thread only). */
     private Links links;
     /** The source held no key with an expiry when the first pass began (INFO keyspace). */
@@ -64,21 +55,11 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
     private long budgetStartNanos = System.nanoTime();
 
     SlotMigration(MigrationTaskId id, MigrationEngine engine, MigrationSettings settings) {
-        this.id = id;
-        this.engine = engine;
-        this.settings = settings;
-    }
-
-    MigrationTaskId id() {
-        return id;
+        super(id, engine, settings);
     }
 
     State state() {
         return state;
-    }
-
-    Progress progress() {
-        return progress;
     }
 
     int dirtyCount() {
@@ -114,22 +95,6 @@ final class SlotMigration implements MigrationGate.Watcher, Runnable {
                 blocked.slotMoved(id.meta().dstProxy());
             }
         });
-    }
-
-    void start() {
-        Thread t = new Thread(this, "moonshard-migrate-" + id.slots());
-        t.setDaemon(true);
-        thread = t;
-        t.start();
-    }
-
-    /** The SETCLUSTER that ended the task: commit (the slots went to the destination), cancel, or shutdown. */
-    void requestStop(Stop why) {
-        stop = why;
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
     }
 
     @Override
