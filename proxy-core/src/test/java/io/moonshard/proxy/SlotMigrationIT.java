@@ -594,4 +594,37 @@ class SlotMigrationIT {
             }
         }
     }
+
+    /**
+     * Subscribers of a moving slot's shard channel get Redis 7's {@code sunsubscribe} at the flip; a
+     * new SSUBSCRIBE at the source is sent to the destination, where SPUBLISH reaches it.
+     */
+    @Test
+    void shardSubscribersAreToldAtTheFlip() {
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
+            MigrationCoordinator coordinator = allAtA(cluster);
+            String channel = AckLedger.keysInSlots("news", 1, R).get(0);
+            String dst = cluster.proxyAddresses.get(B);
+            try (RawRedisClient subscriber = new RawRedisClient(cluster.port(A));
+                 RawRedisClient toA = new RawRedisClient(cluster.port(A))) {
+                assertThat(subscriber.call("SSUBSCRIBE", channel))
+                        .isEqualTo("*3\r\n$10\r\nssubscribe\r\n" + bulk(channel) + ":1\r\n");
+                coordinator.startMove(A, B, R);
+                assertThat(subscriber.readReply())
+                        .isEqualTo("*3\r\n$12\r\nsunsubscribe\r\n" + bulk(channel) + ":0\r\n");
+                coordinator.awaitCommitted(COMMIT_TIMEOUT);
+                assertThat(toA.call("SSUBSCRIBE", channel))
+                        .isEqualTo("-MOVED " + Slots.slotOf(channel) + " " + dst + "\r\n");
+            }
+            try (RawRedisClient subscriber = new RawRedisClient(cluster.port(B));
+                 RawRedisClient toB = new RawRedisClient(cluster.port(B))) {
+                assertThat(subscriber.call("SSUBSCRIBE", channel))
+                        .isEqualTo("*3\r\n$10\r\nssubscribe\r\n" + bulk(channel) + ":1\r\n");
+                assertThat(toB.call("SPUBLISH", channel, "hello")).isEqualTo(":1\r\n");
+                assertThat(subscriber.readReply())
+                        .isEqualTo("*3\r\n$8\r\nsmessage\r\n" + bulk(channel) + bulk("hello"));
+            }
+            coordinator.commit();
+        }
+    }
 }

@@ -8,6 +8,7 @@ import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
 import io.moonshard.proxy.internal.route.Forwarder;
+import io.moonshard.proxy.internal.route.MigrationGate;
 import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.proxy.internal.wire.FlatArrays;
@@ -84,6 +85,28 @@ final class PubSubCommands {
             return;
         }
         RouteDecision decision = Router.route(snapshot, command, keyCount, keys);
+        MigrationGate.Verdict moving = decision.slot() < 0 ? null : forwarder.gate().table().verdict(decision.slot());
+        if (moving == MigrationGate.Verdict.HOLD) {
+            // the slot is fenced: subscribe once the move is decided, so no subscription stays behind
+            command.retain();
+            forwarder.gate().hold(s, () -> {
+                try {
+                    shard(s, slot, command, spec);
+                } finally {
+                    command.release();
+                }
+            });
+            return;
+        }
+        if (moving == MigrationGate.Verdict.REDIRECT) {
+            proxy.metrics().redirected();
+            s.replyError(slot, "MOVED " + decision.slot() + " " + forwarder.gate().table().target(decision.slot()));
+            return;
+        }
+        if (moving == MigrationGate.Verdict.SERVE_IMPORTED) {
+            sendOnPushConnection(s, slot, command, forwarder.gate().table().target(decision.slot()));
+            return;
+        }
         if (decision.kind() == RouteDecision.Kind.LOCAL || decision.kind() == RouteDecision.Kind.KEY_CHECK) {
             sendOnPushConnection(s, slot, command, decision.backend());
             return;

@@ -300,15 +300,10 @@ public final class MigrationEngine implements BackgroundEngine {
         }
     }
 
-    /** Runs {@code action} on each client's loop for the blocking command it waits in, if any. */
-    void forEachBlockedCommand(java.util.function.Consumer<io.moonshard.proxy.internal.session.BlockedCommand> action) {
+    /** Runs {@code action} for each client, on that client's loop. */
+    void forEachClient(java.util.function.Consumer<io.moonshard.proxy.internal.session.ClientSession> action) {
         for (io.moonshard.proxy.internal.session.ClientSession session : host.clients().all()) {
-            session.channel().eventLoop().execute(() -> {
-                var blocked = session.blockedCommand();
-                if (blocked != null) {
-                    action.accept(blocked);
-                }
-            });
+            session.channel().eventLoop().execute(() -> action.accept(session));
         }
     }
 

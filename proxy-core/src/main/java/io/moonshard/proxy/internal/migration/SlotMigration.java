@@ -88,12 +88,17 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         dirty.add(writtenKeys);
     }
 
-    /** At the flip: clients blocked on the moved slots are unblocked and answered MOVED, as Redis 7 does. */
-    private void unblockMovedClients() {
-        engine.forEachBlockedCommand(blocked -> {
-            if (id.slots().contains(blocked.slot())) {
+    /**
+     * At the flip, as a Redis 7 node does for a slot that moved: clients blocked on its keys are
+     * unblocked and answered MOVED, and subscribers of its shard channels get {@code sunsubscribe}.
+     */
+    private void tellClientsOfTheMove() {
+        engine.forEachClient(session -> {
+            var blocked = session.blockedCommand();
+            if (blocked != null && id.slots().contains(blocked.slot())) {
                 blocked.slotMoved(id.meta().dstProxy());
             }
+            session.shardSlotsMoved(id.meta().srcNode(), id.slots()::contains);
         });
     }
 
@@ -286,7 +291,7 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         enter(State.FLIPPED);
         engine.totals().flips.increment();
         engine.handedOver(id);
-        unblockMovedClients();
+        tellClientsOfTheMove();
         log.info("event=migration_flipped task=\"{}\" attempt={} fence_us={} keys={} rounds={}",
                 id.infoLine("MIGRATING"), attempt, progress.lastFenceMicros, progress.keysCopied, progress.rounds);
         while (stop == Stop.NONE) {

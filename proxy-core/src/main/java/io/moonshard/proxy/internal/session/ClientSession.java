@@ -164,6 +164,24 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         };
     }
 
+    /**
+     * On this client's loop: the slots {@code moved} left {@code backend}; its shard channels there are
+     * unsubscribed at the backend, whose {@code sunsubscribe} confirmations reach the client as pushes,
+     * as a Redis 7 node tells subscribers of a slot that moved.
+     */
+    public void shardSlotsMoved(String backend, java.util.function.IntPredicate moved) {
+        java.util.List<String> channels = state.shardChannelsAt(backend, moved);
+        BackendConnection push = channels.isEmpty() ? null : dedicatedConnectionIfAny(backend);
+        if (push != null && push.isPush()) {
+            String[] args = new String[channels.size() + 1];
+            args[0] = "SUNSUBSCRIBE";
+            for (int i = 0; i < channels.size(); i++) {
+                args[i + 1] = channels.get(i);
+            }
+            push.send(ReplyTarget.discard(), io.netty.buffer.Unpooled.wrappedBuffer(io.moonshard.resp.RespCommands.encode(args)));
+        }
+    }
+
     /** The blocking command this client waits in (read on its loop), or null. */
     public BlockedCommand blockedCommand() {
         return blocked;

@@ -357,6 +357,21 @@ public final class ClientState {
         }
     }
 
+    /** The shard channels this client is subscribed to at {@code backend} whose slot passes {@code slots}. */
+    public java.util.List<String> shardChannelsAt(String backend, java.util.function.IntPredicate slots) {
+        Map<String, Integer> channels = shardChannels == null ? null : shardChannels.get(backend);
+        if (channels == null) {
+            return java.util.List.of();
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        channels.forEach((channel, slot) -> {
+            if (slots.test(slot)) {
+                out.add(channel);
+            }
+        });
+        return out;
+    }
+
     /** The shard channels of {@code slot} this client is subscribed to (what a slot's move must act on). */
     public int shardSubscriptionsIn(int slot) {
         if (shardChannels == null) {
