@@ -256,7 +256,7 @@ class MigrationFaultsJarIT {
         c.killProxy(node);
         run.note("killed " + (node == A ? "A" : "B") + " at: " + hit);
         if (downMillis > 0) {
-            sleepMillis(downMillis);
+            sleepMillis(downMillis); // the outage itself: how long the proxy stays dead is the fault
         }
         c.restartProxy(node);
         coordinator.repush(node);
@@ -365,21 +365,18 @@ class MigrationFaultsJarIT {
 
     /** Polls {@code UMCTL INFOMGR PROGRESS} on {@code node} every 2 ms until a line matches; returns it. */
     private static String awaitProgress(MigrationJarCluster c, int node, Predicate<String> wanted) {
-        long deadline = System.nanoTime() + HIT_TIMEOUT.toNanos();
-        List<String> last = List.of();
+        java.util.concurrent.atomic.AtomicReference<List<String>> last = new java.util.concurrent.atomic.AtomicReference<>(List.of());
         try (RawRedisClient client = new RawRedisClient(c.proxyPort(node))) {
-            while (System.nanoTime() < deadline) {
-                last = MigrationCoordinator.parseBulkArray(client.call("UMCTL", "INFOMGR", "PROGRESS"));
-                for (String line : last) {
-                    if (wanted.test(line)) {
-                        return line;
-                    }
-                }
-                sleepMillis(2);
-            }
+            return org.awaitility.Awaitility.await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
+                    .atMost(HIT_TIMEOUT)
+                    .until(() -> {
+                        last.set(MigrationCoordinator.parseBulkArray(client.call("UMCTL", "INFOMGR", "PROGRESS")));
+                        return last.get().stream().filter(wanted).findFirst().orElse(null);
+                    }, java.util.Objects::nonNull);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("INFOMGR PROGRESS at node " + node + " never showed the state waited for within "
+                    + HIT_TIMEOUT + "; last: " + last.get());
         }
-        throw new AssertionError("INFOMGR PROGRESS at node " + node + " never showed the state waited for within "
-                + HIT_TIMEOUT + "; last: " + last);
     }
 
     private static long keysCopied(String line) {
@@ -634,7 +631,7 @@ class MigrationFaultsJarIT {
                     }
                     acked.set(i);
                     inDoubt = -1;
-                    sleepMillis(10);
+                    sleepMillis(10); // pacing: a write every 10 ms keeps the big key dirty
                 }
             } catch (RuntimeException e) {
                 // the proxy was killed under it: the last HSET is in doubt

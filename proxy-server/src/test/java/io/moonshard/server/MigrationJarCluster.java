@@ -177,14 +177,17 @@ final class MigrationJarCluster implements AutoCloseable {
             builder.environment().keySet().removeIf(k -> k.startsWith("MOONSHARD_") || k.startsWith("UNDERMOON_"));
             Process p = builder.start();
             proxies.set(i, p);
-            boolean started = false;
-            while (System.nanoTime() < deadline && p.isAlive()) {
-                if (Files.readString(out).contains(" msg=started ")) {
-                    started = true;
-                    break;
-                }
-                sleep(50); // polling the start line of a separate process
+            long left = Math.max(1_000_000, deadline - System.nanoTime());
+            try {
+                // the start line of a separate process, or its exit
+                org.awaitility.Awaitility.await().pollDelay(java.time.Duration.ZERO)
+                        .pollInterval(java.time.Duration.ofMillis(50)).atMost(java.time.Duration.ofNanos(left))
+                        .ignoreExceptions()
+                        .until(() -> !p.isAlive() || Files.readString(out).contains(" msg=started "));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // not started in time: reported below with its output
             }
+            boolean started = Files.readString(out).contains(" msg=started ");
             if (started) {
                 return;
             }
@@ -194,7 +197,7 @@ final class MigrationJarCluster implements AutoCloseable {
                         + Files.readString(out) + "\nstderr:\n" + Files.readString(err));
             }
             // exited: after a kill -9 the port can take a moment to be free again; try once more
-            sleep(200);
+            sleep(200); // a back-off before the retry, not a wait for a condition
         }
     }
 

@@ -1,6 +1,5 @@
 package io.moonshard.proxy.internal.migration;
 
-import io.moonshard.cluster.slot.SlotRange;
 import io.moonshard.cluster.slot.SlotSet;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.cluster.topology.RangeTag;
@@ -500,14 +499,5 @@ public final class MigrationEngine implements BackgroundEngine {
     public synchronized int[] taskCounts() {
         int running = (int) outgoing.values().stream().filter(t -> t.state() != SlotMigration.State.ABORTED).count();
         return new int[] {running, incoming.size()};
-    }
-
-    /** The slot ranges of {@code set} as text, for logs. */
-    static String ranges(SlotSet set) {
-        StringBuilder sb = new StringBuilder();
-        for (SlotRange r : set.ranges()) {
-            sb.append(sb.isEmpty() ? "" : " ").append(r.start()).append('-').append(r.end());
-        }
-        return sb.toString();
     }
 }

@@ -11,13 +11,10 @@ final class Progress {
     volatile long chunkedKeys;
     volatile long keysTrimmed;
     volatile long rounds;
-    volatile long fences;
     volatile long refusedFences;
     volatile long lastFenceMicros;
     volatile long longestRoundTripMicros;
     volatile long startedNanos = System.nanoTime();
-    volatile long copyStartedNanos;
-    volatile long stateSinceNanos = System.nanoTime();
 
     void add(KeyCopier.CopyStats stats) {
         keysCopied += stats.keysCopied();

@@ -202,6 +202,5 @@ final class SlotImport extends MigrationTask {
 
     private void enter(State next) {
         state = next;
-        progress.stateSinceNanos = System.nanoTime();
     }
 }

@@ -143,7 +143,6 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
                 park(10);
             }
             enter(State.COPYING);
-            progress.copyStartedNanos = System.nanoTime();
             if (copiedBefore) {
                 // keys this task copied before the restart may have been deleted here since, and the
                 // dirty keys of that run are lost: start the destination over
@@ -252,7 +251,6 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         progress.lastFenceMicros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
         engine.totals().lastFenceMicros = progress.lastFenceMicros;
         if ("+OK".equals(answer)) {
-            progress.fences++;
             return Outcome.COMMITTED;
         }
         // not committed as far as we know: only the destination's refusal lets the source serve again
@@ -262,8 +260,7 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
                 break;
             }
             if (refusal != null && refusal.startsWith("-ALREADY_COMMITTED")) {
-                progress.fences++;
-                return Outcome.COMMITTED;
+                    return Outcome.COMMITTED;
             }
             park(10);
         }
@@ -495,7 +492,6 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
 
     private void enter(State next) {
         state = next;
-        progress.stateSinceNanos = System.nanoTime();
     }
 
     private static void park(long millis) throws InterruptedException {
