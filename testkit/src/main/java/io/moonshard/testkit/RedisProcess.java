@@ -25,11 +25,13 @@ public final class RedisProcess implements AutoCloseable {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
+    private final String host;
     private final int port;
     private final Path dir;
     private final Process process;
 
-    private RedisProcess(int port, Path dir, Process process) {
+    private RedisProcess(String host, int port, Path dir, Process process) {
+        this.host = host;
         this.port = port;
         this.dir = dir;
         this.process = process;
@@ -50,10 +52,18 @@ public final class RedisProcess implements AutoCloseable {
 
     /** Starts a server on a given port (e.g. to restart a backend where it was). */
     public static RedisProcess startOnPort(int port, String... extraArgs) {
+        return startOn("127.0.0.1", port, extraArgs);
+    }
+
+    /**
+     * Starts a server bound to {@code host} (a loopback address such as {@code 127.0.0.2}, standing for
+     * another machine) on {@code port}.
+     */
+    public static RedisProcess startOn(String host, int port, String... extraArgs) {
         try {
             Path dir = Files.createTempDirectory("moonshard-redis-" + port + "-");
             List<String> cmd = new ArrayList<>(List.of(serverBinary(),
-                    "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--port", Integer.toString(port), "--bind", host,
                     "--save", "", "--appendonly", "no", "--dir", dir.toString(),
                     "--logfile", dir.resolve("redis.log").toString(),
                     "--daemonize", "no", "--enable-debug-command", "yes"));
@@ -62,7 +72,7 @@ public final class RedisProcess implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("stdout.log").toFile())
                     .start();
-            RedisProcess redis = new RedisProcess(port, dir, process);
+            RedisProcess redis = new RedisProcess(host, port, dir, process);
             redis.awaitReady();
             return redis;
         } catch (IOException e) {
@@ -80,9 +90,19 @@ public final class RedisProcess implements AutoCloseable {
         return port;
     }
 
-    /** {@code 127.0.0.1:port}, as it appears in UMCTL SETCLUSTER. */
+    /** The address it is bound to: {@code 127.0.0.1} unless started with {@link #startOn}. */
+    public String host() {
+        return host;
+    }
+
+    /** {@code host:port}, as it appears in UMCTL SETCLUSTER. */
     public String address() {
-        return "127.0.0.1:" + port;
+        return host + ":" + port;
+    }
+
+    /** The operating system's process id, for tests that stop or pause it by PID. */
+    public long pid() {
+        return process.pid();
     }
 
     public Path directory() {
@@ -98,7 +118,7 @@ public final class RedisProcess implements AutoCloseable {
      * {@code "+PONG\r\n"}. For set-up and checks in tests that need no client library.
      */
     public String rawCommand(String... args) {
-        try (RawRedisClient client = new RawRedisClient(port)) {
+        try (RawRedisClient client = new RawRedisClient(host, port)) {
             return client.call(args);
         }
     }

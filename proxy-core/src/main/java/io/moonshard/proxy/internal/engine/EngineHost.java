@@ -7,6 +7,7 @@ import io.moonshard.proxy.internal.backend.BackendPools;
 import io.moonshard.proxy.internal.metadata.ClusterState;
 import io.moonshard.proxy.internal.session.ClientRegistry;
 import io.netty.channel.EventLoop;
+import java.io.IOException;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -74,5 +75,29 @@ public final class EngineHost {
      */
     public ClientRegistry clients() {
         return clients;
+    }
+
+    /** A blocking link to a Redis node, authenticated with the proxy's backend credentials. */
+    public RedisLink connectBackend(String address, int timeoutMillis) throws IOException {
+        return RedisLink.connect(address, config.backendUser(), config.backendPassword(), timeoutMillis);
+    }
+
+    /** A blocking link to a peer proxy, authenticated with the cluster secret ({@code UMCTL PEERAUTH}). */
+    public RedisLink connectPeer(String address, int timeoutMillis) throws IOException {
+        RedisLink link = RedisLink.connect(address, null, null, timeoutMillis);
+        if (config.clusterSecret() != null) {
+            Object reply;
+            try {
+                reply = link.call("UMCTL", "PEERAUTH", config.clusterSecret());
+            } catch (IOException | RuntimeException e) {
+                link.close();
+                throw e;
+            }
+            if (!"OK".equals(reply)) {
+                link.close();
+                throw new IOException("UMCTL PEERAUTH refused by " + address + ": " + reply);
+            }
+        }
+        return link;
     }
 }

@@ -1,8 +1,9 @@
 package io.moonshard.proxy.internal.migration;
 
+import io.moonshard.proxy.internal.engine.RedisLink;
 import io.moonshard.cluster.slot.Crc16;
 import io.moonshard.cluster.slot.SlotHash;
-import io.moonshard.proxy.internal.migration.RedisLink.ErrorReply;
+import io.moonshard.proxy.internal.engine.RedisLink.ErrorReply;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

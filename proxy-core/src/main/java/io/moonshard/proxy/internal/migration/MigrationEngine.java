@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal.migration;
 
+import io.moonshard.proxy.internal.engine.RedisLink;
 import io.moonshard.cluster.slot.SlotSet;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.cluster.topology.RangeTag;
@@ -354,19 +355,11 @@ public final class MigrationEngine implements BackgroundEngine {
     // ---- connections ----
 
     RedisLink connectBackend(String address, int timeoutMillis) throws IOException {
-        return RedisLink.connect(address, config.backendUser(), config.backendPassword(), timeoutMillis);
+        return host.connectBackend(address, timeoutMillis);
     }
 
     RedisLink connectPeer(String address, int timeoutMillis) throws IOException {
-        RedisLink link = RedisLink.connect(address, null, null, timeoutMillis);
-        if (config.clusterSecret() != null) {
-            Object reply = link.call("UMCTL", "PEERAUTH", config.clusterSecret());
-            if (!"OK".equals(reply)) {
-                link.close();
-                throw new IOException("UMCTL PEERAUTH refused by " + address + ": " + reply);
-            }
-        }
-        return link;
+        return host.connectPeer(address, timeoutMillis);
     }
 
     // ---- the destination's side of the handshake ----

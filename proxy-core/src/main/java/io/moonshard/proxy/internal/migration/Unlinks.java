@@ -1,5 +1,6 @@
 package io.moonshard.proxy.internal.migration;
 
+import io.moonshard.proxy.internal.engine.RedisLink;
 import io.moonshard.cluster.slot.SlotHash;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

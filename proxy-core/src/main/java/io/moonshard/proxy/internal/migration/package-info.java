@@ -10,7 +10,7 @@
  *       as states; where a slot's move is decided.</li>
  *   <li>{@link io.moonshard.proxy.internal.migration.KeyCopier},
  *       {@link io.moonshard.proxy.internal.migration.SlotKeyScanner},
- *       {@link io.moonshard.proxy.internal.migration.RedisLink}: the data path, blocking, on each task's
+ *       {@link io.moonshard.proxy.internal.engine.RedisLink}: the data path, blocking, on each task's
  *       own thread, never on an event loop.</li>
  * </ul>
  * Gets the proxy through the {@code engine} layer's {@code EngineHost} only, and tells the forwarder

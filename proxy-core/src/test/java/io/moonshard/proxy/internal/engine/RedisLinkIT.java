@@ -1,9 +1,9 @@
-package io.moonshard.proxy.internal.migration;
+package io.moonshard.proxy.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.moonshard.proxy.internal.migration.RedisLink.ErrorReply;
+import io.moonshard.proxy.internal.engine.RedisLink.ErrorReply;
 import io.moonshard.testkit.RedisProcess;
 import java.io.IOException;
 import java.net.SocketTimeoutException;

@@ -1,4 +1,4 @@
-package io.moonshard.proxy.internal.migration;
+package io.moonshard.proxy.internal.engine;
 
 import java.io.EOFException;
 import java.io.IOException;
