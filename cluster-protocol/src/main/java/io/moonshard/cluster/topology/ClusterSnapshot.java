@@ -126,6 +126,38 @@ public final class ClusterSnapshot {
         return out;
     }
 
+    /**
+     * This snapshot as it reads once a failover moved {@code slots} to another owner, before the
+     * controller's SETCLUSTER says so: the slots leave every entry (local and peer) and go, stable, to
+     * {@code owner}, a local Redis node when {@code ownerIsLocal} (a replica promoted here) or else a peer
+     * proxy (this proxy's master was switched over to it). Used for what CLUSTER replies show; routing keeps
+     * the snapshot as pushed.
+     */
+    public ClusterSnapshot failedOver(SlotSet slots, String owner, boolean ownerIsLocal) {
+        Map<String, List<SlotAssignment>> newLocal = without(local, slots);
+        Map<String, List<SlotAssignment>> newPeers = without(peers, slots);
+        Map<String, List<SlotAssignment>> target = ownerIsLocal ? newLocal : newPeers;
+        List<SlotAssignment> list = new java.util.ArrayList<>(target.getOrDefault(owner, List.of()));
+        list.add(SlotAssignment.stable(slots));
+        target.put(owner, list);
+        return new ClusterSnapshot(name, epoch, newLocal, newPeers, config, configured);
+    }
+
+    private static Map<String, List<SlotAssignment>> without(Map<String, List<SlotAssignment>> in, SlotSet slots) {
+        Map<String, List<SlotAssignment>> out = new LinkedHashMap<>();
+        in.forEach((address, list) -> {
+            List<SlotAssignment> kept = new java.util.ArrayList<>(list.size());
+            for (SlotAssignment a : list) {
+                SlotSet rest = a.slots().minus(slots);
+                if (!rest.isEmpty() || a.slots().isEmpty()) {
+                    kept.add(new SlotAssignment(rest, a.tag(), a.meta()));
+                }
+            }
+            out.put(address, kept);
+        });
+        return out;
+    }
+
     /** Before any SETCLUSTER: no name, epoch 0, no slots. */
     public static ClusterSnapshot empty() {
         return EMPTY;

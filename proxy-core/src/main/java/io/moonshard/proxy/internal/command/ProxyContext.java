@@ -14,6 +14,7 @@ import io.moonshard.proxy.internal.engine.EngineHost;
 import io.moonshard.proxy.internal.engine.RetiredBackends;
 import io.moonshard.proxy.internal.metadata.ClusterState;
 import io.moonshard.proxy.internal.migration.MigrationEngine;
+import io.moonshard.proxy.internal.replication.ReplicationEngine;
 import io.moonshard.proxy.internal.migration.MigrationSettings;
 import io.moonshard.proxy.internal.route.MigrationGate;
 import io.moonshard.proxy.internal.metrics.ProxyMeters;
@@ -62,9 +63,8 @@ public final class ProxyContext implements SessionEnvironment {
     /** The proxy's background work, each given only an {@link EngineHost}; a new engine is one more line here. */
     private final MigrationGate migrationGate = new MigrationGate();
     private final MigrationEngine migration = new MigrationEngine(migrationGate, new MigrationSettings());
-    private final List<BackgroundEngine> engines = List.of(
-            new RetiredBackends(),
-            migration);
+    private final ReplicationEngine replication;
+    private final List<BackgroundEngine> engines;
 
     public ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest) {
         this(config, backendBootstrap, shutdownRequest, null);
@@ -98,6 +98,8 @@ public final class ProxyContext implements SessionEnvironment {
         this.acl = new Acl(config.password(), config.users(),
                 config.aclFile() == null ? null : Path.of(config.aclFile()));
         this.credentials = new Credentials(config.password(), config.users(), acl);
+        this.replication = new ReplicationEngine(migrationGate, meters);
+        this.engines = List.of(new RetiredBackends(), migration, replication);
         EngineHost host = new EngineHost(config, cluster, backends, clients, eventLoops);
         engines.forEach(engine -> engine.start(host));
     }
@@ -145,6 +147,11 @@ public final class ProxyContext implements SessionEnvironment {
     }
 
     /** Online slot migration: the tasks, the handshake's peer side, INFOMGR. */
+    /** Applies SETREPL to the local Redis nodes; runs promotions and switchovers. */
+    public ReplicationEngine replication() {
+        return replication;
+    }
+
     public MigrationEngine migration() {
         return migration;
     }

@@ -103,6 +103,10 @@ final class PubSubCommands {
             s.replyError(slot, "MOVED " + decision.slot() + " " + forwarder.gate().table().target(decision.slot()));
             return;
         }
+        if (moving == MigrationGate.Verdict.REFUSE) {
+            s.replyError(slot, forwarder.gate().table().target(decision.slot()));
+            return;
+        }
         if (moving == MigrationGate.Verdict.SERVE_IMPORTED) {
             sendOnPushConnection(s, slot, command, forwarder.gate().table().target(decision.slot()));
             return;

@@ -189,6 +189,11 @@ final class TransactionCommands {
                 return;
             }
             String backend;
+            if (verdict == MigrationGate.Verdict.REFUSE) {
+                unwatch(s, watched);
+                s.replyError(slot, moving.target(tx.slot()));
+                return;
+            }
             if (verdict == MigrationGate.Verdict.REDIRECT) {
                 unwatch(s, watched);
                 proxy.metrics().redirected();

@@ -8,6 +8,7 @@ import io.moonshard.cluster.umctl.SetReplRequest;
 import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.metadata.ClusterState;
 import io.moonshard.proxy.internal.metadata.ReplicationState;
+import io.moonshard.proxy.internal.replication.ReplicationEngine;
 import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.proxy.internal.wire.Replies;
@@ -22,6 +23,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -51,9 +53,9 @@ public final class UmctlCommands {
      * Change the cluster's metadata or the proxy's life: need the admin password when one is set. A
      * migration or replication command joins this list.
      */
-    static final Set<String> CLUSTER_CHANGING = Set.of("SETCLUSTER", "SETREPL", "SHUTDOWN");
+    static final Set<String> CLUSTER_CHANGING = Set.of("SETCLUSTER", "SETREPL", "SHUTDOWN", "PROMOTE", "SWITCHOVER");
     /** Sent by a peer proxy: need the cluster secret. The relay of PUBLISH, and the migration handshake. */
-    static final Set<String> PEER = Set.of("PUBLISH", "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT");
+    static final Set<String> PEER = Set.of("PUBLISH", "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT", "PROMOTED");
 
     private final ProxyContext proxy;
     private final SlowlogCommands slowlog;
@@ -93,13 +95,15 @@ public final class UmctlCommands {
                 RespWriter.bulk(out, cluster.snapshot().name());
                 s.reply(slot, out);
             }
-            case "READY" -> s.reply(slot, Replies.integer(s.channel().alloc(), isReady(cluster.snapshot()) ? 1 : 0));
+            case "READY" -> s.reply(slot, Replies.integer(s.channel().alloc(),
+                    isReady(cluster.snapshot(), proxy.replication().statuses()) ? 1 : 0));
             case "INFOREPL" -> infoRepl(s, slot, cluster.replication());
             case "INFOMGR" -> infoMgr(s, slot, cmd);
             case "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT" -> migrationSwitch(s, slot, cmd, sub);
             case "INFO" -> info(s, slot, cluster);
             case "SLOWLOG" -> slowlog.umctl(s, slot, cmd);
             case "SHUTDOWN" -> shutdown(s, slot, cmd);
+            case "PROMOTE", "SWITCHOVER", "PROMOTED" -> failover(s, slot, cmd, sub);
             default -> s.replyError(slot, "Invalid sub command");
         }
     }
@@ -119,6 +123,55 @@ public final class UmctlCommands {
         s.reply(slot, out);
     }
 
+    /**
+     * A failover step, run by the replication engine off the event loop:
+     * {@code PROMOTE <epoch> <node> (MINOFFSET <offset> | FORCE)} (admin),
+     * {@code SWITCHOVER <epoch> <node> <replica-node> <replica-proxy> [TIMEOUT <ms>]} (admin), and
+     * {@code PROMOTED <epoch> <node> <offset>} (the switchover's old master's proxy, with the cluster secret).
+     */
+    private void failover(ClientSession s, ReplySlot slot, RespCommand cmd, String sub) {
+        List<String> args = utf8Args(cmd, 2);
+        java.util.function.Consumer<String> reply = line -> s.channel().eventLoop().execute(() -> replyLine(s, slot, line));
+        try {
+            if (args == null || args.size() < 2) {
+                throw new IllegalArgumentException();
+            }
+            long epoch = Long.parseLong(args.get(0));
+            String node = args.get(1);
+            switch (sub) {
+                case "PROMOTE" -> {
+                    if (args.size() == 3 && args.get(2).equalsIgnoreCase("FORCE")) {
+                        proxy.replication().promote(epoch, node, 0, true, reply);
+                    } else if (args.size() == 4 && args.get(2).equalsIgnoreCase("MINOFFSET")) {
+                        proxy.replication().promote(epoch, node, Long.parseLong(args.get(3)), false, reply);
+                    } else {
+                        throw new IllegalArgumentException();
+                    }
+                }
+                case "SWITCHOVER" -> {
+                    long timeout = 2_000;
+                    if (args.size() == 6 && args.get(4).equalsIgnoreCase("TIMEOUT")) {
+                        timeout = Long.parseLong(args.get(5));
+                    } else if (args.size() != 4) {
+                        throw new IllegalArgumentException();
+                    }
+                    if (timeout <= 0) {
+                        throw new IllegalArgumentException();
+                    }
+                    proxy.replication().switchover(epoch, node, args.get(2), args.get(3), timeout, reply);
+                }
+                default -> {
+                    if (args.size() != 3) {
+                        throw new IllegalArgumentException();
+                    }
+                    proxy.replication().promotedByPeer(epoch, node, Long.parseLong(args.get(2)), reply);
+                }
+            }
+        } catch (IllegalArgumentException e) { // NumberFormatException included
+            s.replyError(slot, "Invalid arguments");
+        }
+    }
+
     /** The handshake's destination side: answered by the migration engine off the event loop. */
     private void migrationSwitch(ClientSession s, ReplySlot slot, RespCommand cmd, String sub) {
         List<String> args = utf8Args(cmd, 2);
@@ -133,6 +186,19 @@ public final class UmctlCommands {
      * undermoon's readiness rule: metadata is present and some local range is stable or importing,
      * i.e. the proxy is not only handing slots away.
      */
+    /**
+     * {@link #isReady(ClusterSnapshot)}, and no local master the snapshot routes to is down or held (its
+     * Redis restarted and waits for a failover): a shard with no safe master is not ready.
+     */
+    public static boolean isReady(ClusterSnapshot snapshot, List<ReplicationEngine.Status> replication) {
+        for (ReplicationEngine.Status st : replication) {
+            if (st.unsafeMaster() && snapshot.localBackends().contains(st.entry().address())) {
+                return false;
+            }
+        }
+        return isReady(snapshot);
+    }
+
     public static boolean isReady(ClusterSnapshot snapshot) {
         if (!snapshot.isConfigured()) {
             return false;
@@ -153,17 +219,34 @@ public final class UmctlCommands {
         s.reply(slot, out);
     }
 
-    private static void writeInfoRepl(ByteBuf out, ReplicationState replication) {
+    /**
+     * undermoon's lines per SETREPL entry, then Moonshard's: {@code state:} (the keeper's, e.g.
+     * {@code in_sync}, {@code held}), {@code offset:} (the node's replication offset, -1 unknown) and, for a
+     * replica, {@code lag:} (bytes behind its master, -1 unknown) and {@code link:up|down}.
+     */
+    private void writeInfoRepl(ByteBuf out, ReplicationState replication) {
         List<SetReplRequest.Node> nodes = replication.nodes();
+        Map<SetReplRequest.Node, ReplicationEngine.Status> status = new java.util.HashMap<>();
+        for (ReplicationEngine.Status st : proxy.replication().statuses()) {
+            status.put(st.entry(), st);
+        }
         RespWriter.arrayHeader(out, nodes.size());
         for (SetReplRequest.Node n : nodes) {
-            RespWriter.arrayHeader(out, 3 + n.peers().size());
+            ReplicationEngine.Status st = status.get(n);
+            int extra = n.master() ? 2 : 4;
+            RespWriter.arrayHeader(out, 3 + n.peers().size() + extra);
             RespWriter.bulk(out, "cluster:" + n.clusterName() + "\n");
             RespWriter.bulk(out, "role:" + (n.master() ? "master" : "replica") + "\n");
             RespWriter.bulk(out, "node_address:" + n.address() + "\n");
             for (SetReplRequest.Peer peer : n.peers()) {
                 RespWriter.bulk(out, (n.master() ? "replica:" : "master:") + peer.nodeAddress() + "@"
                         + peer.proxyAddress() + "\n");
+            }
+            RespWriter.bulk(out, "state:" + (st == null ? "unknown" : st.state()) + "\n");
+            RespWriter.bulk(out, "offset:" + (st == null ? -1 : st.offset()) + "\n");
+            if (!n.master()) {
+                RespWriter.bulk(out, "lag:" + (st == null ? -1 : st.lag()) + "\n");
+                RespWriter.bulk(out, "link:" + (st != null && st.linkUp() ? "up" : "down") + "\n");
             }
         }
     }

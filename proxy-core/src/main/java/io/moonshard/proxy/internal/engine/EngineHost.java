@@ -39,6 +39,11 @@ public final class EngineHost {
         return config;
     }
 
+    /** The replication metadata ({@code UMCTL SETREPL}) and its changes. */
+    public io.moonshard.proxy.internal.metadata.ReplicationState replication() {
+        return cluster.replication();
+    }
+
     /** The cluster metadata now: one immutable snapshot; read it once per decision. */
     public ClusterSnapshot snapshot() {
         return cluster.snapshot();
@@ -49,9 +54,12 @@ public final class EngineHost {
         cluster.onPublished(listener);
     }
 
-    /** CLUSTER replies show every snapshot through {@code adjust} from now on (routing is unchanged). */
-    public void showAs(java.util.function.UnaryOperator<ClusterSnapshot> adjust) {
-        cluster.showAs(adjust);
+    /**
+     * CLUSTER replies show every snapshot through {@code engine}'s {@code adjust} from now on, after other
+     * engines' adjustments (null drops it); routing is unchanged.
+     */
+    public void showAs(Object engine, java.util.function.UnaryOperator<ClusterSnapshot> adjust) {
+        cluster.showAs(engine, adjust);
     }
 
     /** The proxy's event loops (none when the proxy runs without a runtime, as in unit tests). */

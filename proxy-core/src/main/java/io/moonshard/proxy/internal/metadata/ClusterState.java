@@ -66,6 +66,8 @@ public final class ClusterState {
      * over already ({@link ClusterSnapshot#handedOver}); routing always uses the snapshot as pushed.
      */
     private volatile UnaryOperator<ClusterSnapshot> shownAs = UnaryOperator.identity();
+    /** Each engine's adjustment of what CLUSTER replies show, applied in the order they were first set. */
+    private final Map<Object, UnaryOperator<ClusterSnapshot>> adjustments = new LinkedHashMap<>();
     /** Snapshots published (UMCTL SETCLUSTER and initial_setcluster answered +OK); read by the metrics. */
     private final LongAdder applied = new LongAdder();
     /** One thread, FIFO: SETCLUSTERs apply in arrival order; it ends when idle, so it holds nothing when unused. */
@@ -117,11 +119,26 @@ public final class ClusterState {
     }
 
     /**
-     * From now on CLUSTER NODES/SLOTS/SHARDS show every snapshot through {@code adjust} (the current
-     * one is shown anew at once); the snapshot itself, and routing, are unchanged.
+     * From now on CLUSTER NODES/SLOTS/SHARDS show every snapshot through {@code owner}'s {@code adjust}
+     * (null drops it) after the adjustments other owners set (the migration engine, the replication
+     * engine); the current one is shown anew at once. The snapshot itself, and routing, are unchanged.
      */
-    public void showAs(UnaryOperator<ClusterSnapshot> adjust) {
-        shownAs = adjust;
+    public void showAs(Object owner, UnaryOperator<ClusterSnapshot> adjust) {
+        synchronized (adjustments) {
+            if (adjust == null) {
+                adjustments.remove(owner);
+            } else {
+                adjustments.put(owner, adjust);
+            }
+            List<UnaryOperator<ClusterSnapshot>> all = List.copyOf(adjustments.values());
+            shownAs = snapshot -> {
+                ClusterSnapshot shown = snapshot;
+                for (UnaryOperator<ClusterSnapshot> a : all) {
+                    shown = a.apply(shown);
+                }
+                return shown;
+            };
+        }
         Current previous;
         Current next;
         do {

@@ -4,11 +4,14 @@ import io.moonshard.cluster.umctl.ParseResult;
 import io.moonshard.cluster.umctl.SetReplParser;
 import io.moonshard.cluster.umctl.SetReplRequest;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The replication metadata of {@code UMCTL SETREPL}: stored, with its own epoch, and shown by
- * {@code UMCTL INFOREPL}. The roles are recorded here only; nothing applies them to the local Redis nodes.
+ * {@code UMCTL INFOREPL}. Each accepted request is handed to the listeners (the replication engine,
+ * which applies the roles to the local Redis nodes) on the thread that applied it.
  */
 public final class ReplicationState {
 
@@ -16,6 +19,9 @@ public final class ReplicationState {
 
     private final String announceHost;
     private final AtomicReference<SetReplRequest> current = new AtomicReference<>(NONE);
+    private final List<Consumer<SetReplRequest>> listeners = new CopyOnWriteArrayList<>();
+    /** The epoch of the last promotion or switchover: a SETREPL must be newer than it too. */
+    private volatile long promotionEpoch;
 
     public ReplicationState(String announceHost) {
         this.announceHost = announceHost;
@@ -35,11 +41,37 @@ public final class ReplicationState {
         SetReplRequest previous;
         do {
             previous = current.get();
-            if (!request.acceptableAfter(previous.epoch())) {
+            if (!request.acceptableAfter(Math.max(previous.epoch(), promotionEpoch))) {
                 return "-OLD_EPOCH";
             }
         } while (!current.compareAndSet(previous, request));
+        for (Consumer<SetReplRequest> listener : listeners) {
+            listener.accept(request);
+        }
         return "+OK";
+    }
+
+    /**
+     * The newest epoch this proxy has acted on: the last SETREPL's, or a later promotion's. A promotion
+     * or a SETREPL must carry a greater one (so a decision made on older metadata cannot undo it).
+     */
+    public long floor() {
+        return Math.max(current.get().epoch(), promotionEpoch);
+    }
+
+    /** A promotion or switchover at {@code epoch} happened. */
+    public synchronized void raiseFloor(long epoch) {
+        promotionEpoch = Math.max(promotionEpoch, epoch);
+    }
+
+    /** The request in force (epoch 0 and no nodes before any SETREPL). */
+    public SetReplRequest current() {
+        return current.get();
+    }
+
+    /** {@code listener} hears of every request accepted from now on. */
+    public void onApplied(Consumer<SetReplRequest> listener) {
+        listeners.add(listener);
     }
 
     public List<SetReplRequest.Node> nodes() {

@@ -32,12 +32,17 @@ public final class ProxyMeters {
         void commandSeen(int command, int outcome);
 
         void backendSeen(String address);
+
+        /** A local Redis node got a SETREPL role: its replication series (role, link, lag) appear. */
+        default void replicationNodeSeen(String address) {
+        }
     }
 
     private final List<LoopStats> loops = new CopyOnWriteArrayList<>();
     private final AtomicIntegerArray seen = new AtomicIntegerArray(CommandOutcome.commandCount() * CommandOutcome.COUNT);
     private final Map<String, BackendStats> backends = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final java.util.Set<String> replicationNodes = ConcurrentHashMap.newKeySet();
 
     /** A new event loop's counts (see {@code BackendPool}). */
     public LoopStats newLoop() {
@@ -60,6 +65,15 @@ public final class ProxyMeters {
             }
         }
         return stats;
+    }
+
+    /** The replication engine keeps {@code address}; reported once per address. */
+    public void replicationNodeSeen(String address) {
+        if (replicationNodes.add(address)) {
+            for (Listener listener : listeners) {
+                report(() -> listener.replicationNodeSeen(address));
+            }
+        }
     }
 
     /** A loop completed its first reply of this pair; the first loop to do so reports the series. */
@@ -86,6 +100,9 @@ public final class ProxyMeters {
         }
         for (String address : backends.keySet()) {
             listener.backendSeen(address);
+        }
+        for (String address : replicationNodes) {
+            listener.replicationNodeSeen(address);
         }
     }
 

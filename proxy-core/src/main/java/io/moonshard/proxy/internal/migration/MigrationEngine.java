@@ -50,7 +50,6 @@ public final class MigrationEngine implements BackgroundEngine {
     private final Set<MigrationTaskId> handedOver = new LinkedHashSet<>();
     /** Flipped tasks still trimming, by source node: an import of the same slots there stops their trim. */
     private final Set<SlotMigration> trimCancelled = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private MigrationGate.Table table = MigrationGate.Table.NONE;
     /** Tasks whose thread has not finished, in start order, with their slots: a newer one on the same slots waits. */
     private final Map<Object, SlotSet> live = new LinkedHashMap<>();
     private EngineHost host;
@@ -269,7 +268,7 @@ public final class MigrationEngine implements BackgroundEngine {
 
     private void showHandedOver() {
         List<MigrationTaskId> moves = List.copyOf(handedOver);
-        host.showAs(snapshot -> {
+        host.showAs(this, snapshot -> {
             ClusterSnapshot shown = snapshot;
             for (MigrationTaskId id : moves) {
                 shown = shown.handedOver(id.slots(), id.meta());
@@ -293,8 +292,7 @@ public final class MigrationEngine implements BackgroundEngine {
     /** Sets (or, with a null verdict, clears) the task's slots in the gate; a task only clears its own entries. */
     private synchronized void publish(MigrationTaskId id, MigrationGate.Verdict verdict, String target,
                                       MigrationGate.Watcher watcher, Object task) {
-        table = table.with(id.rangePairs(), verdict, target, watcher, task);
-        gate.publish(table);
+        gate.edit(table -> table.with(id.rangePairs(), verdict, target, watcher, task));
         if (verdict != MigrationGate.Verdict.HOLD) {
             gate.releaseHeld();
         }

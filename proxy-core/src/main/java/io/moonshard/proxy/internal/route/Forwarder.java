@@ -112,6 +112,7 @@ public final class Forwarder {
                 session.replyError(slot, "MOVED " + keySlot + " " + moving.target(keySlot));
             }
             case SERVE_IMPORTED -> sendOrBlock(session, slot, command, spec, moving.target(keySlot), keySlot);
+            case REFUSE -> session.replyError(slot, moving.target(keySlot));
             default -> {
                 return false;
             }
@@ -138,6 +139,10 @@ public final class Forwarder {
             anyGated = true;
             if (verdict == MigrationGate.Verdict.HOLD) {
                 hold(session, slot, command, spec, asking);
+                return true;
+            }
+            if (verdict == MigrationGate.Verdict.REFUSE) {
+                session.replyError(slot, moving.target(keySlot));
                 return true;
             }
             if (verdict != MigrationGate.Verdict.TRACK || (watcher != null && watcher != moving.watcher(keySlot))) {

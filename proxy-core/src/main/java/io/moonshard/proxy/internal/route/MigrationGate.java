@@ -11,7 +11,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What the slot migration engine tells the forwarder about the slots it is moving: one immutable
+ * What the slot migration engine tells the forwarder about the slots it is moving, and the replication
+ * engine about slots in a failover (held during a switchover, redirected after it, refused while a
+ * restarted master waits for a decision): one immutable
  * {@link Table} behind one volatile reference, swapped whole by the engine, read once per command.
  * Slots no migration holds have no entry and are routed by the cluster snapshot alone; that is every
  * slot almost always, so the forwarder's cost outside a move is one volatile read.
@@ -33,8 +35,16 @@ public final class MigrationGate {
         HOLD,
         /** {@code MOVED <slot> <target>}: the slot is served elsewhere (source after the flip; destination while staging). */
         REDIRECT,
-        /** Served by the local node importing the slot (destination, once it has committed the move). */
-        SERVE_IMPORTED
+        /**
+         * Served by the local node named as target: the node importing the slot (destination, once it has
+         * committed the move), or a replica promoted here before the controller's SETCLUSTER says so.
+         */
+        SERVE_IMPORTED,
+        /**
+         * {@code -TRYAGAIN}: nothing may be served for the slot now (its master Redis restarted and may have
+         * lost data the replica still holds; the replication engine waits for a new SETREPL to decide).
+         */
+        REFUSE
     }
 
     /** One task's view of the commands on its slots; implemented by the migration engine, called on event loops. */
@@ -137,7 +147,7 @@ public final class MigrationGate {
     private record Held(ClientSession session, Runnable reroute) {
     }
 
-    private volatile Table table = Table.NONE;
+    private volatile Table table = Table.NONE; // written under the monitor (edit), read without
     /** Held commands by event loop; each deque is touched on its own loop only. */
     private final Map<EventLoop, ArrayDeque<Held>> held = new ConcurrentHashMap<>();
 
@@ -146,9 +156,13 @@ public final class MigrationGate {
         return table;
     }
 
-    /** Replaces the table (the engine's thread). Commands routed from now on see the new verdicts. */
-    public void publish(Table next) {
-        table = next;
+    /**
+     * Replaces the table with {@code change} of it (an engine's thread); engines edit their own slots'
+     * entries, so edits are serialised here. Commands routed from now on see the new verdicts.
+     */
+    public synchronized Table edit(java.util.function.UnaryOperator<Table> change) {
+        table = change.apply(table);
+        return table;
     }
 
     /**

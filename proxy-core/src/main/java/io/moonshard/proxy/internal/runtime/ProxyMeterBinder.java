@@ -127,11 +127,59 @@ final class ProxyMeterBinder implements MeterBinder {
                 LoopStats.COMMAND_LATENCY);
         timer(registry, meters, ProxyMeters.BACKEND_DURATION, ProxyMeters.BACKEND_DURATION_HELP,
                 LoopStats.BACKEND_LATENCY);
-        meters.addListener(new SeriesRegistration(registry, meters));
+        counter(registry, "moonshard.replication.promotions",
+                "Local replicas promoted (UMCTL PROMOTE, or the new side of a switchover)",
+                c -> c.replication().promotions());
+        counter(registry, "moonshard.replication.switchovers",
+                "Local masters handed over to their replica with FAILOVER (UMCTL SWITCHOVER)",
+                c -> c.replication().switchovers());
+        gauge(registry, "moonshard.replication.last.switchover.pause.microseconds",
+                "How long the last switchover held its shard's commands, in microseconds (-1 before any)",
+                c -> c.replication().lastSwitchoverPauseMicros());
+        meters.addListener(new SeriesRegistration(registry, meters, runtime));
     }
 
     /** Registers the series that appear with use: a (command, outcome) pair, a backend address. */
-    private record SeriesRegistration(MeterRegistry registry, ProxyMeters meters) implements ProxyMeters.Listener {
+    private record SeriesRegistration(MeterRegistry registry, ProxyMeters meters, ProxyRuntime runtime)
+            implements ProxyMeters.Listener {
+        @Override
+        public void replicationNodeSeen(String address) {
+            Gauge.builder("moonshard.replication.role", runtime, r -> status(r, address, s -> s.entry().master() ? 1 : 0))
+                    .description("The role SETREPL gives a local Redis node: 1 master, 0 replica (-1 no longer listed)")
+                    .tag("node", address)
+                    .strongReference(true)
+                    .register(registry);
+            Gauge.builder("moonshard.replication.link.up", runtime, r -> status(r, address, s -> s.linkUp() ? 1 : 0))
+                    .description("1 while a local replica's link to its master is up, else 0 (-1 no longer listed)")
+                    .tag("node", address)
+                    .strongReference(true)
+                    .register(registry);
+            Gauge.builder("moonshard.replication.lag.bytes", runtime, r -> status(r, address, s -> s.lag()))
+                    .description("How many bytes of its master's replication stream a local replica has yet to apply (-1 unknown)")
+                    .tag("node", address)
+                    .strongReference(true)
+                    .register(registry);
+            Gauge.builder("moonshard.replication.offset", runtime, r -> status(r, address, s -> s.offset()))
+                    .description("A local node's replication offset (-1 unknown)")
+                    .tag("node", address)
+                    .strongReference(true)
+                    .register(registry);
+        }
+
+        private static double status(ProxyRuntime runtime, String address,
+                                     java.util.function.ToLongFunction<io.moonshard.proxy.internal.replication.ReplicationEngine.Status> read) {
+            ProxyContext context = runtime.context();
+            if (context == null) {
+                return -1;
+            }
+            for (var s : context.replication().statuses()) {
+                if (s.entry().address().equals(address)) {
+                    return read.applyAsLong(s);
+                }
+            }
+            return -1;
+        }
+
         @Override
         public void commandSeen(int command, int outcome) {
             FunctionCounter.builder("moonshard.commands", meters, m -> m.commands(command, outcome))

@@ -154,7 +154,7 @@ public final class ProxyRuntime {
      */
     public boolean isReady() {
         ProxyContext c = context;
-        return c != null && !closing && UmctlCommands.isReady(c.cluster().snapshot());
+        return c != null && !closing && UmctlCommands.isReady(c.cluster().snapshot(), c.replication().statuses());
     }
 
     /** Binds the proxy's counters and gauges to a registry; reads only, nothing on the command path. */

@@ -1,0 +1,267 @@
+package io.moonshard.proxy.internal.replication;
+
+import io.moonshard.cluster.umctl.SetReplRequest;
+
+/**
+ * Keeps one local Redis node in the role the latest SETREPL gives it, and protects its data: the state
+ * machine of one SETREPL entry. {@link #step} is pure: given what the node (and, for a replica, its master)
+ * answered this probe, it returns the next state and the one action to take; the engine does the I/O.
+ *
+ * <p>Roles are applied once per decision (a new SETREPL epoch for the entry, or the node restarting), never
+ * re-sent blindly: a master that restarts is not made master again over the replica that still holds its
+ * data. The protection:
+ * <ul>
+ *   <li>a replica whose master is unreachable, or answers with a new {@code run_id} (it restarted and may
+ *       be empty), has its link <em>parked</em> ({@code REPLICAOF <own host> 0}: it stays a replica, keeps
+ *       its data and its cached master, and tries no sync). A master that comes back with the run_id it had
+ *       (a network blip) gets the replica back with a partial resync; a restarted one leaves it {@link
+ *       State#HELD} until a SETREPL decides otherwise;</li>
+ *   <li>a master whose Redis restarted while it has replicas is {@link State#HELD}: the proxy refuses its
+ *       slots ({@code -TRYAGAIN}) so no client reads the emptied node or writes what a failover to the
+ *       replica would lose.</li>
+ * </ul>
+ */
+final class NodeKeeper {
+
+    /** Where the node stands; {@link #shown()} is what UMCTL INFOREPL prints. */
+    enum State {
+        /** Not probed yet. */
+        UNKNOWN("unknown"),
+        /** The local Redis does not answer. */
+        DOWN("down"),
+        /** A master entry, serving. */
+        MASTER("master"),
+        /** A master entry switched over to its replica (UMCTL SWITCHOVER): a replica now, until the next SETREPL. */
+        DEMOTED("demoted"),
+        /** A replica entry, attached, its link not up yet. */
+        CONNECTING("connecting"),
+        /** A replica entry in a full resync. */
+        SYNCING("syncing"),
+        /** A replica entry with its link up. */
+        IN_SYNC("in_sync"),
+        /** A replica entry whose master is unreachable: the link is parked, the data kept. */
+        PARKED("parked"),
+        /** A master that restarted (its slots refused), or a replica whose master restarted (parked): a SETREPL decides. */
+        HELD("held"),
+        /** A replica entry promoted (UMCTL PROMOTE, or a switchover): a master, until the next SETREPL. */
+        PROMOTED("promoted");
+
+        private final String shown;
+
+        State(String shown) {
+            this.shown = shown;
+        }
+
+        String shown() {
+            return shown;
+        }
+    }
+
+    /** The one change a probe leads to. */
+    enum Action {
+        NONE,
+        /** {@code REPLICAOF NO ONE}. */
+        MAKE_MASTER,
+        /** {@code REPLICAOF <master host> <master port>}. */
+        ATTACH,
+        /** {@code REPLICAOF <own host> 0}: a replica that syncs from nobody. */
+        PARK
+    }
+
+    private final SetReplRequest.Node entry;
+    private State state = State.UNKNOWN;
+    /** The local node's run_id when last seen: a different one means it restarted. */
+    private String localRunId;
+    /** A replica's master's run_id while the replica followed it. */
+    private String masterRunId;
+    /** The entry's role has yet to be applied (a new SETREPL decision). */
+    private boolean pendingApply = true;
+    /** The last probe of the local node (null before one answered). */
+    private ReplicationInfo lastLocal;
+    /** A replica's master offset at the last probe, -1 when unknown. */
+    private long masterOffset = -1;
+
+    NodeKeeper(SetReplRequest.Node entry) {
+        this.entry = entry;
+    }
+
+    /** A keeper for {@code entry} that remembers what {@code before} knew of the same node (its run_id). */
+    NodeKeeper(SetReplRequest.Node entry, NodeKeeper before) {
+        this(entry);
+        if (before != null) {
+            this.localRunId = before.localRunId;
+            this.lastLocal = before.lastLocal;
+            if (before.entry.master() == entry.master() && sameMaster(before.entry, entry)) {
+                this.masterRunId = before.masterRunId;
+            }
+        }
+    }
+
+    private static boolean sameMaster(SetReplRequest.Node a, SetReplRequest.Node b) {
+        return !a.master() && !a.peers().isEmpty() && !b.peers().isEmpty()
+                && a.peers().get(0).nodeAddress().equals(b.peers().get(0).nodeAddress());
+    }
+
+    SetReplRequest.Node entry() {
+        return entry;
+    }
+
+    State state() {
+        return state;
+    }
+
+    ReplicationInfo lastLocal() {
+        return lastLocal;
+    }
+
+    long masterOffset() {
+        return masterOffset;
+    }
+
+    /** The master a replica entry follows ({@code host:port} of its Redis), or null for a master entry. */
+    String masterNode() {
+        return entry.master() || entry.peers().isEmpty() ? null : entry.peers().get(0).nodeAddress();
+    }
+
+    /** The proxy in front of that master, or null. */
+    String masterProxy() {
+        return entry.master() || entry.peers().isEmpty() ? null : entry.peers().get(0).proxyAddress();
+    }
+
+    /**
+     * A new SETREPL repeats this entry: its role is applied again, except that a hold stays unless
+     * {@code force} (a person accepting the loss) says otherwise: re-stating the same master is not a
+     * decision about a master that restarted. A promotion or a switchover ends with any new SETREPL.
+     */
+    void reaffirmed(boolean force) {
+        if (state == State.HELD && !force) {
+            return;
+        }
+        if (state == State.HELD || state == State.PROMOTED || state == State.DEMOTED) {
+            state = State.UNKNOWN;
+            masterRunId = null;
+        }
+        pendingApply = true;
+    }
+
+    /** A promotion made the local replica a master. */
+    void promoted() {
+        state = State.PROMOTED;
+    }
+
+    /** A switchover made the local master a replica of its replica. */
+    void demoted() {
+        state = State.DEMOTED;
+    }
+
+    /**
+     * One probe's decision.
+     *
+     * @param local  the local node's INFO, or null when it did not answer
+     * @param master for a replica entry, its master's INFO, or null when it did not answer (ignored for masters)
+     */
+    Action step(ReplicationInfo local, ReplicationInfo master) {
+        if (local == null) {
+            if (state != State.HELD && state != State.PROMOTED && state != State.DEMOTED) {
+                state = State.DOWN;
+            }
+            return Action.NONE;
+        }
+        boolean restarted = localRunId != null && !localRunId.equals(local.runId());
+        localRunId = local.runId();
+        lastLocal = local;
+        masterOffset = master == null ? -1 : master.offset();
+        return entry.master() ? stepMaster(local, restarted) : stepReplica(local, master, restarted);
+    }
+
+    private Action stepMaster(ReplicationInfo local, boolean restarted) {
+        switch (state) {
+            case HELD, DEMOTED -> {
+                return Action.NONE;
+            }
+            default -> {
+            }
+        }
+        if (restarted && !entry.peers().isEmpty() && !pendingApply) {
+            state = State.HELD; // it may have come back empty: its replica holds the data
+            return Action.NONE;
+        }
+        if (pendingApply) {
+            pendingApply = false;
+            state = State.MASTER;
+            return local.master() ? Action.NONE : Action.MAKE_MASTER;
+        }
+        state = local.master() ? State.MASTER : State.DEMOTED; // demoted by someone else: not undone here
+        return Action.NONE;
+    }
+
+    private Action stepReplica(ReplicationInfo local, ReplicationInfo master, boolean restarted) {
+        String masterNode = masterNode();
+        switch (state) {
+            case PROMOTED -> {
+                return Action.NONE;
+            }
+            case HELD -> {
+                return local.master() || local.replicates(masterNode) ? Action.PARK : Action.NONE;
+            }
+            default -> {
+            }
+        }
+        if (pendingApply || restarted) {
+            if (master == null) {
+                state = State.PARKED; // attach once the master answers (nothing of it is known yet)
+                masterRunId = null;
+                pendingApply = false;
+                return isParked(local) ? Action.NONE : Action.PARK;
+            }
+            pendingApply = false;
+            masterRunId = master.runId();
+            state = State.CONNECTING;
+            return local.replicates(masterNode) ? Action.NONE : Action.ATTACH;
+        }
+        if (master == null) {
+            if (state != State.PARKED) {
+                state = State.PARKED; // it died, or the way to it did: it may come back empty
+                return Action.PARK;
+            }
+            return Action.NONE;
+        }
+        if (masterRunId != null && !masterRunId.equals(master.runId())) {
+            state = State.HELD; // a new process: a sync from it could replace our data with less
+            return Action.PARK;
+        }
+        if (state == State.PARKED) {
+            masterRunId = master.runId();
+            state = State.CONNECTING; // the same master is back: a partial resync picks up where it was
+            return Action.ATTACH;
+        }
+        if (!local.replicates(masterNode)) {
+            // made a master (a FAILOVER) or pointed elsewhere by someone else: reported, not undone; the
+            // next SETREPL decides
+            state = local.master() ? State.PROMOTED : State.CONNECTING;
+            return Action.NONE;
+        }
+        if (masterRunId == null) {
+            masterRunId = master.runId();
+        }
+        state = local.linkUp() ? State.IN_SYNC : local.syncInProgress() ? State.SYNCING : State.CONNECTING;
+        return Action.NONE;
+    }
+
+    private static boolean isParked(ReplicationInfo local) {
+        return !local.master() && local.masterPort() == 0;
+    }
+
+    /** The replication offset of the local node, -1 unknown. */
+    long offset() {
+        return lastLocal == null ? -1 : lastLocal.offset();
+    }
+
+    /** A replica's lag behind its master in bytes, -1 unknown. */
+    long lag() {
+        if (entry.master() || lastLocal == null || masterOffset < 0 || lastLocal.offset() < 0) {
+            return -1;
+        }
+        return Math.max(0, masterOffset - lastLocal.offset());
+    }
+}
