@@ -1,0 +1,113 @@
+package io.moonshard.proxy.internal.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moonshard.cluster.umctl.SetReplRequest;
+import io.moonshard.proxy.internal.replication.NodeKeeper.Action;
+import io.moonshard.proxy.internal.replication.NodeKeeper.State;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The keeper's decisions, probe by probe, from what the Redis nodes answer. */
+class NodeKeeperTest {
+
+    private static final String NODE = "127.0.0.2:7001";
+    private static final String MASTER = "127.0.0.1:7000";
+    private static final SetReplRequest.Node REPLICA_ENTRY = new SetReplRequest.Node(false, "c", NODE,
+            List.of(new SetReplRequest.Peer(MASTER, "127.0.0.1:6000")));
+    private static final SetReplRequest.Node MASTER_ENTRY = new SetReplRequest.Node(true, "c", MASTER,
+            List.of(new SetReplRequest.Peer(NODE, "127.0.0.2:6000")));
+
+    private static ReplicationInfo master(String runId, long offset) {
+        return new ReplicationInfo(runId, true, "replid-" + runId, offset, null, -1, false, false, "no-failover", List.of());
+    }
+
+    private static ReplicationInfo replicaOf(String runId, String host, int port, boolean linkUp, long offset) {
+        return new ReplicationInfo(runId, false, "r", offset, host, port, linkUp, false, "no-failover", List.of());
+    }
+
+    @Test
+    void aReplicaIsAttachedOnceAndThenLeftAlone() {
+        NodeKeeper k = new NodeKeeper(REPLICA_ENTRY);
+        assertThat(k.step(master("r1", 0), master("m1", 100))).isEqualTo(Action.ATTACH);
+        assertThat(k.state()).isEqualTo(State.CONNECTING);
+        assertThat(k.step(replicaOf("r1", "127.0.0.1", 7000, true, 100), master("m1", 120))).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.IN_SYNC);
+        assertThat(k.lag()).isEqualTo(20);
+        // made a master by someone else (a FAILOVER): reported, never undone by the keeper
+        assertThat(k.step(master("r1", 130), master("m1", 130))).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.PROMOTED);
+    }
+
+    @Test
+    void aReplicaWhoseMasterDiesIsParkedAndComesBackToTheSameProcess() {
+        NodeKeeper k = inSync();
+        assertThat(k.step(replicaOf("r1", "127.0.0.1", 7000, false, 100), null)).isEqualTo(Action.PARK);
+        assertThat(k.state()).isEqualTo(State.PARKED);
+        assertThat(k.step(replicaOf("r1", "127.0.0.2", 0, false, 100), null)).isEqualTo(Action.NONE);
+        // the same run_id: a blip, the replica goes back (a partial resync from its cached master)
+        assertThat(k.step(replicaOf("r1", "127.0.0.2", 0, false, 100), master("m1", 100))).isEqualTo(Action.ATTACH);
+        assertThat(k.state()).isEqualTo(State.CONNECTING);
+    }
+
+    @Test
+    void aReplicaWhoseMasterRestartedIsHeldUntilAForcedOrDifferentDecision() {
+        NodeKeeper k = inSync();
+        assertThat(k.step(replicaOf("r1", "127.0.0.1", 7000, false, 100), master("m2", 0))).isEqualTo(Action.PARK);
+        assertThat(k.state()).isEqualTo(State.HELD);
+        assertThat(k.step(replicaOf("r1", "127.0.0.2", 0, false, 100), master("m2", 0))).isEqualTo(Action.NONE);
+        k.reaffirmed(false); // the same SETREPL again: not a decision about the restarted master
+        assertThat(k.step(replicaOf("r1", "127.0.0.2", 0, false, 100), master("m2", 0))).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.HELD);
+        k.reaffirmed(true); // FORCE: a person accepts the loss
+        assertThat(k.step(replicaOf("r1", "127.0.0.2", 0, false, 100), master("m2", 0))).isEqualTo(Action.ATTACH);
+    }
+
+    @Test
+    void aMasterIsMadeMasterOnceAndHeldWhenItRestartsWithAReplica() {
+        NodeKeeper k = new NodeKeeper(MASTER_ENTRY);
+        assertThat(k.step(replicaOf("m1", "127.0.0.9", 7000, false, 0), null)).isEqualTo(Action.MAKE_MASTER);
+        assertThat(k.step(master("m1", 10), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.MASTER);
+        assertThat(k.step(null, null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.DOWN);
+        // back with a new run_id: it may be empty, its replica holds the data
+        assertThat(k.step(master("m2", 0), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.HELD);
+        k.reaffirmed(false);
+        assertThat(k.step(master("m2", 0), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.HELD);
+    }
+
+    @Test
+    void aMasterWithoutReplicasThatRestartsHasNothingToProtect() {
+        NodeKeeper k = new NodeKeeper(new SetReplRequest.Node(true, "c", MASTER, List.of()));
+        k.step(master("m1", 10), null);
+        assertThat(k.step(master("m2", 0), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.MASTER);
+    }
+
+    @Test
+    void aRestartedReplicaIsAttachedAgain() {
+        NodeKeeper k = inSync();
+        assertThat(k.step(master("r2", 0), master("m1", 100))).isEqualTo(Action.ATTACH);
+    }
+
+    @Test
+    void aNewKeeperForTheSameNodeRemembersItsRunId() {
+        NodeKeeper before = new NodeKeeper(MASTER_ENTRY);
+        before.step(master("m1", 10), null);
+        NodeKeeper after = new NodeKeeper(MASTER_ENTRY, before);
+        after.step(master("m1", 10), null); // applies the entry: nothing to change
+        assertThat(after.step(master("m2", 0), null)).isEqualTo(Action.NONE);
+        assertThat(after.state()).isEqualTo(State.HELD);
+    }
+
+    private static NodeKeeper inSync() {
+        NodeKeeper k = new NodeKeeper(REPLICA_ENTRY);
+        k.step(master("r1", 0), master("m1", 100));
+        k.step(replicaOf("r1", "127.0.0.1", 7000, true, 100), master("m1", 100));
+        assertThat(k.state()).isEqualTo(State.IN_SYNC);
+        return k;
+    }
+}
