@@ -1,0 +1,85 @@
+package io.moonshard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moonshard.testkit.AckLedger;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Failover on the real jar, two "hosts" ({@link ReplicationJarPair}), under load from a Lettuce cluster
+ * client whose every acknowledged reply the {@link AckLedger} records: a master Redis killed with
+ * {@code kill -9}, its replica promoted with the offset check, the new layout pushed.
+ */
+class ReplicationFaultsJarIT {
+
+    private static final Duration SYNC = Duration.ofSeconds(30);
+
+    @Test
+    void aKilledMasterIsReplacedByItsReplicaAndAsyncAcksLoseAtMostTheLag() throws Exception {
+        Path logs = Path.of("target", "replication-faults", "async-kill");
+        try (ReplicationJarPair pair = ReplicationJarPair.start(logs)) {
+            String r1 = pair.replicas.get(1).address();
+            pair.awaitState(1, r1, "in_sync", SYNC);
+            try (AckLedger ledger = ledger(pair, "async")) {
+                ledger.start(Duration.ofMinutes(3));
+                ledger.awaitMoreAcknowledged(1_000, SYNC);
+
+                pair.killMaster(0);
+                pair.awaitState(1, r1, "parked", SYNC); // its master is gone: nothing may sync into it now
+                long offset = offsetOf(pair.entry(1, r1));
+                long promotion = pair.epoch + 1;
+                assertThat(pair.call(1, "UMCTL", "PROMOTE", Long.toString(promotion), r1, "MINOFFSET", Long.toString(offset)))
+                        .as(pair.replicationLog()).isEqualTo("+OK\r\n");
+                pair.pushFailedOver(promotion + 1);
+                ledger.awaitMoreAcknowledged(1_000, SYNC);
+                ledger.stop();
+                ledger.awaitFinished(SYNC);
+
+                AckLedger.Summary summary = ledger.check();
+                List<String> twice = new ArrayList<>();
+                long lostIncrs = 0;
+                Matcher m = Pattern.compile(": (\\d+) acknowledged INCR\\(s\\) lost").matcher("");
+                for (String v : summary.violations()) {
+                    if (v.contains("applied twice")) {
+                        twice.add(v);
+                    }
+                    if (m.reset(v).find()) {
+                        lostIncrs += Long.parseLong(m.group(1));
+                    }
+                }
+                record(logs, "async acks, master kill -9, promotion: " + summary.acknowledged() + " acknowledged, "
+                        + summary.violations().size() + " keys off, " + lostIncrs + " acknowledged INCRs lost (the replication lag)\n"
+                        + summary.describe());
+                assertThat(twice).as(summary.describe()).isEmpty();
+                assertThat(summary.acknowledged()).isGreaterThan(2_000);
+            }
+        }
+    }
+
+    static AckLedger ledger(ReplicationJarPair pair, String prefix) {
+        List<String> counters = new ArrayList<>(AckLedger.keysInSlots(prefix + "-c", 32, ReplicationJarPair.SLOTS[0]));
+        List<String> versioned = new ArrayList<>(AckLedger.keysInSlots(prefix + "-v", 96, ReplicationJarPair.SLOTS[0]));
+        counters.addAll(AckLedger.keysInSlots(prefix + "-cc", 16, ReplicationJarPair.SLOTS[1]));
+        versioned.addAll(AckLedger.keysInSlots(prefix + "-vc", 48, ReplicationJarPair.SLOTS[1]));
+        return AckLedger.builder(List.of(pair.port(0)), 6, counters, versioned).rejectUnansweredAfterReconnect(true).build();
+    }
+
+    /** The run's account, kept beside the proxies' logs ({@code target/replication-faults/<test>/summary.txt}). */
+    static void record(Path logs, String text) throws java.io.IOException {
+        java.nio.file.Files.writeString(logs.resolve("summary.txt"), text + "\n");
+    }
+
+    static long offsetOf(String entry) {
+        Matcher m = Pattern.compile("offset:(-?\\d+)\n").matcher(entry);
+        if (!m.find()) {
+            throw new AssertionError("no offset in " + entry);
+        }
+        return Long.parseLong(m.group(1));
+    }
+}
