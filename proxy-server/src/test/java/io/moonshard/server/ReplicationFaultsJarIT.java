@@ -62,6 +62,38 @@ class ReplicationFaultsJarIT {
         }
     }
 
+    @Test
+    void aPlannedSwitchoverUnderLoadLosesNothing() throws Exception {
+        Path logs = Path.of("target", "replication-faults", "switchover");
+        try (ReplicationJarPair pair = ReplicationJarPair.start(logs)) {
+            String m0 = pair.masters.get(0).address();
+            String r1 = pair.replicas.get(1).address();
+            pair.awaitState(1, r1, "in_sync", SYNC);
+            try (AckLedger ledger = ledger(pair, "switch")) {
+                ledger.start(Duration.ofMinutes(3));
+                ledger.awaitMoreAcknowledged(1_000, SYNC);
+                long switchEpoch = pair.epoch + 1;
+                long started = System.nanoTime();
+                assertThat(pair.call(0, "UMCTL", "SWITCHOVER", Long.toString(switchEpoch), m0, r1, pair.proxyAddress(1),
+                        "TIMEOUT", "3000")).as(pair.replicationLog()).isEqualTo("+OK\r\n");
+                long tookMillis = (System.nanoTime() - started) / 1_000_000;
+                ledger.awaitMoreAcknowledged(1_000, SYNC);
+                pair.pushFailedOver(switchEpoch + 1);
+                ledger.awaitMoreAcknowledged(1_000, SYNC);
+                ledger.stop();
+                ledger.awaitFinished(SYNC);
+                AckLedger.Summary summary = ledger.check();
+                Matcher held = Pattern.compile("switched .* in (\\d+) µs").matcher(pair.replicationLog());
+                assertThat(held.find()).as(pair.replicationLog()).isTrue();
+                long heldMillis = Long.parseLong(held.group(1)) / 1_000;
+                record(logs, "switchover under load: shard held " + heldMillis + " ms, UMCTL SWITCHOVER answered in "
+                        + tookMillis + " ms\n" + summary.describe());
+                assertThat(summary.clean()).as(summary.describe() + "\n" + pair.replicationLog()).isTrue();
+                assertThat(heldMillis).as("how long the proxy held the shard's commands, ms").isLessThan(500);
+            }
+        }
+    }
+
     static AckLedger ledger(ReplicationJarPair pair, String prefix) {
         List<String> counters = new ArrayList<>(AckLedger.keysInSlots(prefix + "-c", 32, ReplicationJarPair.SLOTS[0]));
         List<String> versioned = new ArrayList<>(AckLedger.keysInSlots(prefix + "-v", 96, ReplicationJarPair.SLOTS[0]));

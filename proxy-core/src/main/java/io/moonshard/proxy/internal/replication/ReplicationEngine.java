@@ -403,6 +403,7 @@ public final class ReplicationEngine implements BackgroundEngine {
         long pauseStart = System.nanoTime();
         gate.edit(t -> t.with(pairs(slots), MigrationGate.Verdict.HOLD, null, null, holdOwner));
         awaitLoops(); // every command routed from here on sees the hold
+        long held = System.nanoTime();
         // FAILOVER TO names the replica as the master lists it
         Object started = command(node, "FAILOVER", "TO", target.ip(), Integer.toString(target.port()),
                 "TIMEOUT", Long.toString(timeoutMillis));
@@ -424,7 +425,9 @@ public final class ReplicationEngine implements BackgroundEngine {
                     + ("OK".equals(started) ? (after == null ? "no answer" : "still " + (after.master() ? "master" : "replica"))
                     : describe(started));
         }
+        long swapped = System.nanoTime();
         String confirmed = peerPromoted(replicaProxy, epoch, replicaNode, before.offset());
+        long told = System.nanoTime();
         if (!"+OK".equals(confirmed)) {
             LOG.warn("replication: {} did not confirm the promotion of {}: {}", replicaProxy, replicaNode, confirmed);
         }
@@ -435,8 +438,9 @@ public final class ReplicationEngine implements BackgroundEngine {
         gate.edit(t -> t.with(pairs(slots), null, null, null, holdOwner));
         gate.releaseHeld();
         lastSwitchoverPauseMicros = (System.nanoTime() - pauseStart) / 1_000;
-        LOG.info("replication: switched {} over to {} at {} in {} µs", node, replicaNode, replicaProxy,
-                lastSwitchoverPauseMicros);
+        LOG.info("replication: switched {} over to {} at {} in {} µs (barrier {} µs, FAILOVER {} µs, peer {} µs)", node,
+                replicaNode, replicaProxy, lastSwitchoverPauseMicros, (held - pauseStart) / 1_000, (swapped - held) / 1_000,
+                (told - swapped) / 1_000);
         probeAll();
         return "+OK";
     }
