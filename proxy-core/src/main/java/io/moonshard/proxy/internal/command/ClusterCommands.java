@@ -5,6 +5,7 @@ import io.moonshard.cluster.command.CommandTable;
 import io.moonshard.cluster.render.ClusterView;
 import io.moonshard.cluster.slot.SlotHash;
 import io.moonshard.proxy.internal.metadata.ClusterState;
+import io.moonshard.proxy.internal.route.MigrationGate;
 import io.moonshard.proxy.internal.route.SlotKeyScan;
 import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.session.ReplySlot;
@@ -19,7 +20,8 @@ import java.util.Locale;
 
 /**
  * {@code CLUSTER} as a Redis Cluster node answers it, from the current snapshot: NODES, SLOTS, SHARDS,
- * INFO, MYID, MYSHARDID, LINKS, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT (the last two scan the local Redis).
+ * INFO, MYID, MYSHARDID, LINKS, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT (the last two scan the local
+ * Redis; a moving slot's hidden keys and the migration's bookkeeping keys are never counted or listed).
  * Subcommands that change a Redis Cluster's configuration (MEET, ADDSLOTS, SETSLOT, FAILOVER, ...) are
  * refused: a Moonshard cluster is configured with {@code UMCTL SETCLUSTER}.
  */
@@ -109,6 +111,24 @@ final class ClusterCommands {
         s.reply(slot, out);
     }
 
+    /**
+     * The local Redis whose keys of {@code hashSlot} clients see here, or null when it has none, as a
+     * Redis Cluster node that does not hold the slot: a slot whose keys are hidden while it moves
+     * (staged at this destination, moved away from this source and not yet trimmed) has none; a slot
+     * this destination serves once it committed the import, before the coordinator's SETCLUSTER, has
+     * its importing node's.
+     */
+    private String servingBackend(int hashSlot) {
+        MigrationGate.Table moving = proxy.migrationGate().table();
+        if (moving.hides(hashSlot)) {
+            return null;
+        }
+        if (moving.verdict(hashSlot) == MigrationGate.Verdict.SERVE_IMPORTED) {
+            return moving.target(hashSlot);
+        }
+        return proxy.cluster().snapshot().localOwner(hashSlot);
+    }
+
     private void countKeysInSlot(ClientSession s, ReplySlot slot, RespCommand cmd) {
         long hashSlot;
         try {
@@ -121,7 +141,7 @@ final class ClusterCommands {
             s.replyError(slot, "ERR Invalid slot");
             return;
         }
-        String backend = proxy.cluster().snapshot().localOwner((int) hashSlot);
+        String backend = servingBackend((int) hashSlot);
         if (backend == null) {
             s.reply(slot, Replies.integer(s.channel().alloc(), 0)); // no keys of that slot here
             return;
@@ -143,7 +163,7 @@ final class ClusterCommands {
             s.replyError(slot, "ERR Invalid slot or number of keys");
             return;
         }
-        String backend = proxy.cluster().snapshot().localOwner((int) hashSlot);
+        String backend = servingBackend((int) hashSlot);
         if (backend == null) {
             ByteBuf out = s.channel().alloc().buffer(4);
             RespWriter.arrayHeader(out, 0);

@@ -311,6 +311,10 @@ public final class Forwarder {
      * runs it on its own data; with one local backend that is what forwarding does. Over several,
      * the commands Redis tags as all-shards go to each and their replies merge
      * ({@link MultiBackendCommands}); the rest (CONFIG GET, TIME, zero-key EVAL, ...) run on the first.
+     * The keys hidden while slots move ({@link HiddenKeys}) stay out of SCAN and KEYS (their replies
+     * are filtered), RANDOMKEY ({@link VisibleRandomKey}, always: a bookkeeping key may exist outside a
+     * move) and DBSIZE ({@link VisibleDbSize}, only while some slot is hidden: otherwise it is the
+     * backends' O(1) DBSIZE).
      */
     private void forwardKeyless(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec,
                                 ClusterSnapshot snapshot) {
@@ -327,6 +331,15 @@ public final class Forwarder {
             session.replyError(slot, "CLUSTERDOWN Hash slot not served");
             return;
         }
+        MigrationGate.Table moving = gate.table(); // read once: the keys hidden now
+        if (spec.name().equals("randomkey")) {
+            VisibleRandomKey.reply(session, slot, List.copyOf(backends), moving);
+            return;
+        }
+        if (moving.hidesAny() && spec.name().equals("dbsize")) {
+            VisibleDbSize.reply(session, slot, List.copyOf(backends), moving);
+            return;
+        }
         if (backends.size() > 1) {
             if (spec.name().equals("scan")) {
                 MultiBackendCommands.scan(session, slot, command, List.copyOf(backends));
@@ -339,6 +352,24 @@ public final class Forwarder {
             }
         }
         sendOrBlock(session, slot, command, spec, backends.iterator().next(), -1);
+    }
+
+    /**
+     * The connection for a request the proxy makes on a client's behalf and reads itself (the steps of
+     * DBSIZE and RANDOMKEY while keys are hidden): the client's own connection to {@code backend} when
+     * it has one that answers in replies (after its WATCH or blocking command, so its order holds; and
+     * while CLIENT PAUSE may be in force), else its pooled one, as {@link ClientSession#connectionFor}
+     * picks it. Never a pub/sub connection, whose replies come back as pushed frames.
+     */
+    static BackendConnection requestConnection(ClientSession session, String backend) {
+        BackendConnection own = session.dedicatedConnectionIfAny(backend);
+        if (own == null && session.proxy.clientsMayBePaused()) {
+            own = session.dedicatedConnection(backend); // a paused request must not hold a shared connection
+        }
+        if (own != null && !own.isPush()) {
+            return own;
+        }
+        return session.pool.connection(backend, session.id, session.state().protocol());
     }
 
     /** Sends a keyless command to any local backend (COMMAND INFO/DOCS); false when there is none. */

@@ -6,10 +6,11 @@ import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Takes out of a SCAN or KEYS reply the keys this proxy's clients must not see while slots move:
- * keys of a slot served elsewhere (copies staged at a destination, moved keys not yet trimmed at the
- * source) and the migration's own bookkeeping keys ({@code moonshard:migration:},
- * {@code moonshard:staging:}). A reply of another shape (an error) is returned as it is.
+ * The keys this proxy's clients must not see while slots move: keys of a slot served elsewhere
+ * (copies staged at a destination, moved keys not yet trimmed at the source) and the migration's own
+ * bookkeeping keys ({@code moonshard:migration:}, {@code moonshard:staging:}). {@link #filter} takes
+ * them out of a SCAN or KEYS reply (a reply of another shape, an error, is returned as it is);
+ * {@link #isHidden} is the test DBSIZE, RANDOMKEY and CLUSTER COUNTKEYSINSLOT/GETKEYSINSLOT apply.
  */
 final class HiddenKeys {
 
@@ -48,7 +49,7 @@ final class HiddenKeys {
                 int length = readCount(reply, pos, '$');
                 int keyAt = pos[0];
                 pos[0] += length + 2;
-                if (!hidden(reply, keyAt, length, table)) {
+                if (!isHidden(reply, keyAt, length, table)) {
                     starts[kept] = start;
                     lengths[kept] = pos[0] - start;
                     kept++;
@@ -70,9 +71,14 @@ final class HiddenKeys {
         }
     }
 
-    private static boolean hidden(ByteBuf reply, int at, int length, MigrationGate.Table table) {
-        return startsWith(reply, at, length, OWN_MIGRATION) || startsWith(reply, at, length, OWN_STAGING)
-                || table.hides(SlotHash.slot(reply, at, length));
+    /** Whether the key at {@code [at, at + length)} of {@code buf} is hidden from clients under {@code table}. */
+    static boolean isHidden(ByteBuf buf, int at, int length, MigrationGate.Table table) {
+        return isBookkeeping(buf, at, length) || (table.hidesAny() && table.hides(SlotHash.slot(buf, at, length)));
+    }
+
+    /** Whether the key is one the migration writes for itself (its registers, chunked copies being staged). */
+    static boolean isBookkeeping(ByteBuf buf, int at, int length) {
+        return startsWith(buf, at, length, OWN_MIGRATION) || startsWith(buf, at, length, OWN_STAGING);
     }
 
     private static boolean startsWith(ByteBuf buf, int at, int length, byte[] prefix) {

@@ -76,6 +76,8 @@ public final class MigrationGate {
         /** The task that set each slot's entry: only it may clear it (a newer task may own the slot by then). */
         private final Object[] owners;
         private final int entries;
+        /** The slots {@link #hides} is true for, ascending: what DBSIZE leaves out, found once per table. */
+        private final int[] hidden;
 
         private Table(Verdict[] verdicts, String[] targets, Watcher[] watchers, Object[] owners, int entries) {
             this.verdicts = verdicts;
@@ -83,6 +85,14 @@ public final class MigrationGate {
             this.watchers = watchers;
             this.owners = owners;
             this.entries = entries;
+            int n = 0;
+            int[] found = new int[entries];
+            for (int s = 0; s < verdicts.length && n < entries; s++) {
+                if (verdicts[s] == Verdict.REDIRECT) {
+                    found[n++] = s;
+                }
+            }
+            this.hidden = Arrays.copyOf(found, n);
         }
 
         /**
@@ -129,12 +139,22 @@ public final class MigrationGate {
         }
 
         /**
-         * Whether a key of {@code slot} is hidden from this proxy's clients (SCAN, KEYS): it lives here
-         * but is served elsewhere (staged copies at a destination, moved keys still being trimmed at the
-         * source).
+         * Whether a key of {@code slot} is hidden from this proxy's clients (SCAN, KEYS, DBSIZE,
+         * RANDOMKEY, CLUSTER COUNTKEYSINSLOT/GETKEYSINSLOT): it lives here but is served elsewhere
+         * (staged copies at a destination, moved keys still being trimmed at the source).
          */
         public boolean hides(int slot) {
             return verdicts[slot] == Verdict.REDIRECT;
+        }
+
+        /** Whether any slot's keys are hidden here (else DBSIZE and the like need no correction). */
+        public boolean hidesAny() {
+            return hidden.length > 0;
+        }
+
+        /** The slots whose keys are hidden here, ascending (a copy). */
+        public int[] hiddenSlots() {
+            return hidden.clone();
         }
 
         @Override

@@ -10,16 +10,16 @@ import io.moonshard.resp.RespCommand;
 import io.moonshard.resp.RespWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * {@code CLUSTER COUNTKEYSINSLOT} / {@code GETKEYSINSLOT} for a plain Redis, which keeps no per-slot
  * index: walks the backend's keyspace with {@code SCAN} (one request at a time, on the client's
- * connection to that backend, so it never blocks the backend) and keeps the keys of one slot.
- * Cost is proportional to all keys on that backend; Redis Cluster clients use these commands only in
- * resharding tools.
+ * connection to that backend, so it never blocks the backend) and keeps the keys of one slot, never
+ * the migration's bookkeeping keys ({@link HiddenKeys}). Cost is proportional to all keys on that
+ * backend; Redis Cluster clients use these commands only in resharding tools. A slot whose keys are
+ * hidden here while it moves is answered before any scan (ClusterCommands).
  */
 public final class SlotKeyScan extends ReplyTarget {
 
@@ -100,45 +100,17 @@ public final class SlotKeyScan extends ReplyTarget {
     }
 
     /**
-     * Reads a SCAN reply {@code *2 $cursor *n $key...}, keeps the keys of our slot and returns the next
-     * cursor; null when the reply is not a SCAN reply (an error).
+     * Keeps the keys of our slot from a SCAN page, except the migration's bookkeeping keys, which no
+     * client sees; returns the next cursor, null when the reply is not a SCAN reply (an error).
      */
     private String consume(ByteBuf reply) {
-        int i = reply.readerIndex();
-        if (reply.getByte(i) != '*') {
-            return null;
-        }
-        i = skipLine(reply, i);
-        int cursorLen = parseLength(reply, i);
-        i = skipLine(reply, i);
-        String cursor = reply.toString(i, cursorLen, StandardCharsets.US_ASCII);
-        i += cursorLen + 2;
-        int n = parseLength(reply, i);
-        i = skipLine(reply, i);
-        for (int k = 0; k < n; k++) {
-            int len = parseLength(reply, i);
-            i = skipLine(reply, i);
-            if (SlotHash.slot(reply, i, len) == hashSlot) {
+        return ScanPage.forEachKey(reply, (page, at, length) -> {
+            if (SlotHash.slot(page, at, length) == hashSlot && !HiddenKeys.isBookkeeping(page, at, length)) {
                 count++;
                 if (limit >= 0 && keys.size() < limit) {
-                    keys.add(ByteBufUtil.getBytes(reply, i, len));
+                    keys.add(ByteBufUtil.getBytes(page, at, length));
                 }
             }
-            i += len + 2;
-        }
-        return cursor;
-    }
-
-    /** The number after the type byte of the line at {@code i}. */
-    private static int parseLength(ByteBuf buf, int i) {
-        int value = 0;
-        for (int k = i + 1; buf.getByte(k) != '\r'; k++) {
-            value = value * 10 + (buf.getByte(k) - '0');
-        }
-        return value;
-    }
-
-    private static int skipLine(ByteBuf buf, int i) {
-        return buf.indexOf(i, buf.writerIndex(), (byte) '\n') + 1;
+        });
     }
 }

@@ -4,7 +4,8 @@
  * ({@link io.moonshard.proxy.internal.route.Forwarder}); fan-out over several local backends and the
  * merge of their replies ({@link io.moonshard.proxy.internal.route.MultiBackendCommands}); blocking
  * commands and scripts on a client's own connection; the commands refused outright
- * ({@link io.moonshard.proxy.internal.route.CommandPolicy}). May use {@code session} and the layers
- * below it.
+ * ({@link io.moonshard.proxy.internal.route.CommandPolicy}); what a slot move hides from clients
+ * ({@link io.moonshard.proxy.internal.route.HiddenKeys}, with DBSIZE and RANDOMKEY around it). May use
+ * {@code session} and the layers below it.
  */
 package io.moonshard.proxy.internal.route;

@@ -46,6 +46,40 @@ class MigrationGateTest {
         assertThat(filter("-ERR nope\r\n", t, true)).isEqualTo("-ERR nope\r\n");
     }
 
+    @Test
+    void theTableListsItsHiddenSlots_andTheKeysTheyHide() {
+        MigrationGate.Table t = MigrationGate.Table.NONE
+                .with(List.<int[]>of(new int[] {100, 102}, new int[] {15495, 15495}), MigrationGate.Verdict.REDIRECT,
+                        "x:1", null, TASK_A)
+                .with(List.<int[]>of(new int[] {7365, 7365}), MigrationGate.Verdict.TRACK, null, null, TASK_B)
+                .with(List.<int[]>of(new int[] {3300, 3300}), MigrationGate.Verdict.SERVE_IMPORTED, "n:1", null, TASK_B);
+        assertThat(t.hidesAny()).isTrue();
+        assertThat(t.hiddenSlots()).containsExactly(100, 101, 102, 15495);
+        assertThat(MigrationGate.Table.NONE.hidesAny()).isFalse();
+        assertThat(MigrationGate.Table.NONE.hiddenSlots()).isEmpty();
+        MigrationGate.Table tracked = MigrationGate.Table.NONE
+                .with(List.<int[]>of(new int[] {0, 16383}), MigrationGate.Verdict.HOLD, null, null, TASK_A);
+        assertThat(tracked.hidesAny()).as("held slots are still served here: nothing hidden").isFalse();
+
+        // "a" is slot 15495, "b" 3300, "c" 7365
+        assertThat(hidden("a", t)).isTrue();
+        assertThat(hidden("b", t)).isFalse();
+        assertThat(hidden("c", t)).isFalse();
+        assertThat(hidden("moonshard:staging:{x}:00", MigrationGate.Table.NONE)).as("bookkeeping, always").isTrue();
+        assertThat(hidden("moonshard:migration:c:1:0-1", MigrationGate.Table.NONE)).isTrue();
+        assertThat(hidden("moonshard:other", MigrationGate.Table.NONE)).isFalse();
+        assertThat(hidden("a", MigrationGate.Table.NONE)).isFalse();
+    }
+
+    private static boolean hidden(String key, MigrationGate.Table table) {
+        ByteBuf buf = Unpooled.copiedBuffer("xx" + key, StandardCharsets.US_ASCII);
+        try {
+            return HiddenKeys.isHidden(buf, 2, key.length(), table);
+        } finally {
+            buf.release();
+        }
+    }
+
     private static String filter(String reply, MigrationGate.Table table, boolean scan) {
         ByteBuf in = Unpooled.copiedBuffer(reply, StandardCharsets.US_ASCII);
         ByteBuf out = HiddenKeys.filter(in, table, scan, UnpooledByteBufAllocator.DEFAULT);
