@@ -201,6 +201,9 @@ public final class MigrationGate {
     public void releaseHeld() {
         for (Map.Entry<EventLoop, ArrayDeque<Held>> entry : held.entrySet()) {
             ArrayDeque<Held> queue = entry.getValue();
+            if (entry.getKey().isShuttingDown()) {
+                continue; // the proxy is closing: its held commands end with their clients' connections
+            }
             entry.getKey().execute(() -> {
                 List<Held> due = new ArrayList<>(queue);
                 queue.clear();
