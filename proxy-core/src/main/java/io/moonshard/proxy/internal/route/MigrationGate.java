@@ -201,19 +201,20 @@ public final class MigrationGate {
     public void releaseHeld() {
         for (Map.Entry<EventLoop, ArrayDeque<Held>> entry : held.entrySet()) {
             ArrayDeque<Held> queue = entry.getValue();
-            if (entry.getKey().isShuttingDown()) {
-                continue; // the proxy is closing: its held commands end with their clients' connections
-            }
-            entry.getKey().execute(() -> {
-                List<Held> due = new ArrayList<>(queue);
-                queue.clear();
-                for (Held h : due) {
-                    h.reroute().run();
-                    if (!isHeld(queue, h.session())) { // held again by a newer decision: it stays held
-                        h.session().resumeDispatch();
+            try {
+                entry.getKey().execute(() -> {
+                    List<Held> due = new ArrayList<>(queue);
+                    queue.clear();
+                    for (Held h : due) {
+                        h.reroute().run();
+                        if (!isHeld(queue, h.session())) { // held again by a newer decision: it stays held
+                            h.session().resumeDispatch();
+                        }
                     }
-                }
-            });
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // the proxy is closing: its held commands end with their clients' connections
+            }
         }
     }
 
