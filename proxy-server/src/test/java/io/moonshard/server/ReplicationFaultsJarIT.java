@@ -63,6 +63,64 @@ class ReplicationFaultsJarIT {
     }
 
     @Test
+    void withReplicaAcksAKilledMasterLosesNoAcknowledgedWrite() throws Exception {
+        Path logs = Path.of("target", "replication-faults", "replica-acks-kill");
+        try (ReplicationJarPair pair = ReplicationJarPair.start(logs, "--write-ack", "replica",
+                "--write-ack-timeout-ms", "500")) {
+            String r1 = pair.replicas.get(1).address();
+            pair.awaitState(1, r1, "in_sync", SYNC);
+            pair.awaitState(0, pair.replicas.get(0).address(), "in_sync", SYNC);
+            try (AckLedger ledger = ledger(pair, "wack")) {
+                ledger.start(Duration.ofMinutes(3));
+                ledger.awaitMoreAcknowledged(1_000, SYNC);
+                pair.killMaster(0);
+                pair.awaitState(1, r1, "parked", SYNC);
+                long promotion = pair.epoch + 1;
+                assertThat(pair.call(1, "UMCTL", "PROMOTE", Long.toString(promotion), r1, "MINOFFSET",
+                        Long.toString(offsetOf(pair.entry(1, r1))))).as(pair.replicationLog()).isEqualTo("+OK\r\n");
+                pair.pushFailedOver(promotion + 1);
+                ledger.awaitMoreAcknowledged(1_000, SYNC);
+                ledger.stop();
+                ledger.awaitFinished(SYNC);
+                AckLedger.Summary summary = ledger.check();
+                record(logs, "replica acks, master kill -9, promotion:\n" + summary.describe());
+                assertThat(summary.clean()).as(summary.describe() + "\n" + pair.replicationLog()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void withReplicaAcksAMasterRestartedEmptyUnderLoadKeepsTheShardsData() throws Exception {
+        Path logs = Path.of("target", "replication-faults", "replica-acks-empty-restart");
+        try (ReplicationJarPair pair = ReplicationJarPair.start(logs, "--write-ack", "replica",
+                "--write-ack-timeout-ms", "500")) {
+            String m0 = pair.masters.get(0).address();
+            String r1 = pair.replicas.get(1).address();
+            pair.awaitState(1, r1, "in_sync", SYNC);
+            pair.awaitState(0, pair.replicas.get(0).address(), "in_sync", SYNC);
+            try (AckLedger ledger = ledger(pair, "wempty")) {
+                ledger.start(Duration.ofMinutes(3));
+                ledger.awaitMoreAcknowledged(1_000, SYNC);
+                pair.killMaster(0);
+                pair.restartMasterEmpty(0); // at once, on the same port: no persistence, a new run_id
+                pair.awaitState(0, m0, "held", SYNC); // its slots refused: nothing reads or writes the empty node
+                pair.awaitState(1, r1, "held", SYNC); // its replica keeps the data and syncs from nobody
+                long promotion = pair.epoch + 1;
+                assertThat(pair.call(1, "UMCTL", "PROMOTE", Long.toString(promotion), r1, "MINOFFSET",
+                        Long.toString(offsetOf(pair.entry(1, r1))))).as(pair.replicationLog()).isEqualTo("+OK\r\n");
+                pair.pushFailedOver(promotion + 1);
+                pair.awaitState(0, m0, "in_sync", SYNC); // the restarted node now follows the promoted one
+                ledger.awaitMoreAcknowledged(1_000, SYNC);
+                ledger.stop();
+                ledger.awaitFinished(SYNC);
+                AckLedger.Summary summary = ledger.check();
+                record(logs, "replica acks, master restarted empty, promotion:\n" + summary.describe());
+                assertThat(summary.clean()).as(summary.describe() + "\n" + pair.replicationLog()).isTrue();
+            }
+        }
+    }
+
+    @Test
     void aPlannedSwitchoverUnderLoadLosesNothing() throws Exception {
         Path logs = Path.of("target", "replication-faults", "switchover");
         try (ReplicationJarPair pair = ReplicationJarPair.start(logs)) {
