@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class ReplicationEngine implements BackgroundEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationEngine.class);
-    static final long PROBE_MILLIS = 100;
+    static final long PROBE_MILLIS = 25;
     private static final int LINK_TIMEOUT_MILLIS = 500;
     private static final String HELD_MASTER =
             "TRYAGAIN the master of this slot restarted and may have lost data its replica holds; waiting for a failover decision (SETREPL)";
