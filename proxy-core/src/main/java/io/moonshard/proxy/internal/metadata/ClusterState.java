@@ -148,7 +148,7 @@ public final class ClusterState {
     }
 
     /**
-     * The replication engine gathered {@code directory}: CLUSTER replies show it from now on (unless
+     * The replica poller gathered {@code directory}: CLUSTER replies show it from now on (unless
      * {@code show_replicas} is off). Nothing is published when it is what they show already.
      */
     public void replicasSeen(ReplicaDirectory directory) {

@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * What the proxy knows of replicas and does with it: the {@link ReplicaDirectory} the CLUSTER replies
- * show (gathered by the replication engine from this proxy's and its peers' SETREPL metadata), the
+ * show (gathered by the replica poller from this proxy's and its peers' SETREPL metadata), the
  * {@link ReplicaReads} table a READONLY client's reads are routed with (from this proxy's own SETREPL),
  * and {@code show_replicas}, which turns both off. Each value is immutable and replaced whole.
  */
