@@ -85,6 +85,10 @@ import java.util.Objects;
  *                         serving clients that are not cluster-aware); false by default, Redis Cluster's rule
  * @param aclFile          {@code aclfile}: users in Redis's ACL file format, loaded at start (when the file
  *                         exists) and by {@code ACL LOAD}, written by {@code ACL SAVE}; null for none
+ * @param showReplicas     {@code show_replicas}: CLUSTER NODES/SLOTS/SHARDS show the replicas that SETREPL
+ *                         describes (each at the proxy hosting it) and READONLY clients' reads are served
+ *                         by a local replica; false shows every proxy as a lone master and never reads
+ *                         from a replica, as undermoon does. True by default
  */
 public record ProxyConfig(
         String address,
@@ -122,7 +126,8 @@ public record ProxyConfig(
         long clientQueryBufferLimit,
         long maxTotalQueryBufferBytes,
         boolean allowCrossSlotLocal,
-        String aclFile) {
+        String aclFile,
+        boolean showReplicas) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -272,6 +277,7 @@ public record ProxyConfig(
         b.maxTotalQueryBufferBytes = maxTotalQueryBufferBytes;
         b.allowCrossSlotLocal = allowCrossSlotLocal;
         b.aclFile = aclFile;
+        b.showReplicas = showReplicas;
         return b;
     }
 
@@ -349,6 +355,7 @@ public record ProxyConfig(
         private long maxTotalQueryBufferBytes;
         private boolean allowCrossSlotLocal;
         private String aclFile;
+        private boolean showReplicas = true;
 
         private Builder() {
         }
@@ -390,6 +397,7 @@ public record ProxyConfig(
         public Builder maxTotalQueryBufferBytes(long v) { maxTotalQueryBufferBytes = v; return this; }
         public Builder allowCrossSlotLocal(boolean v) { allowCrossSlotLocal = v; return this; }
         public Builder aclFile(String v) { aclFile = v; return this; }
+        public Builder showReplicas(boolean v) { showReplicas = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
@@ -398,7 +406,7 @@ public record ProxyConfig(
                     maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
                     tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users,
                     allowDangerousCommands, clusterSecret, outputLimits(), maxClientOutputBytes,
-                    clientQueryBufferLimit, maxTotalQueryBufferBytes, allowCrossSlotLocal, aclFile);
+                    clientQueryBufferLimit, maxTotalQueryBufferBytes, allowCrossSlotLocal, aclFile, showReplicas);
         }
 
         private ClientOutputBufferLimits outputLimits() {

@@ -146,6 +146,11 @@ final class ConfigOptions {
                             + "backends when this proxy serves them all, instead of CROSSSLOT (single-proxy "
                             + "deployments with clients that are not cluster-aware; not atomic).",
                     (s, v) -> s.proxy.allowCrossSlotLocal((Boolean) v)),
+            option("show_replicas", Kind.BOOLEAN, 0, "true|false", Boolean.toString(D.showReplicas()),
+                    "Show the replicas SETREPL describes in CLUSTER NODES/SLOTS/SHARDS (each at the proxy hosting "
+                            + "it) and serve READONLY clients' reads from a local replica; false shows every "
+                            + "proxy as a lone master, as undermoon does.",
+                    (s, v) -> s.proxy.showReplicas((Boolean) v)),
             option("aclfile", Kind.TEXT, 0, "FILE", "none",
                     "Users in Redis's ACL file format: loaded at start when the file exists, by ACL LOAD; written by ACL SAVE.",
                     (s, v) -> s.proxy.aclFile((String) v)),

@@ -83,6 +83,7 @@ class ConfigLoaderTest {
                     s -> s.proxy().allowDangerousCommands())),
             Map.entry("allow_cross_slot_local", new Sample("true", true, "false", false,
                     s -> s.proxy().allowCrossSlotLocal())),
+            Map.entry("show_replicas", new Sample("false", false, "true", true, s -> s.proxy().showReplicas())),
             Map.entry("slowlog_log_slower_than", new Sample("5000", 5000L, "-1", -1L,
                     s -> s.proxy().slowlogLogSlowerThan())),
             Map.entry("slowlog_max_len", new Sample("1024", 1024, "0", 0, s -> s.proxy().slowlogMaxLen())),

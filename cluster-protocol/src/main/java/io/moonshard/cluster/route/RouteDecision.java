@@ -5,7 +5,8 @@ package io.moonshard.cluster.route;
  * error a Redis Cluster node would give (texts byte-identical to Redis 7 {@code cluster.c}).
  *
  * @param kind      the decision
- * @param backend   for {@link Kind#LOCAL}: the local Redis address; otherwise null
+ * @param backend   for {@link Kind#LOCAL}, {@link Kind#KEY_CHECK} and {@link Kind#REPLICA}: the local Redis
+ *                  address; otherwise null
  * @param slot      the hash slot of the keys, or -1 when there is none
  * @param errorLine for error kinds: the reply without {@code -} and CRLF; otherwise null
  * @param fanOutPlan for {@link Kind#FAN_OUT}: which key arguments go to which local backend; otherwise null
@@ -16,6 +17,11 @@ public record RouteDecision(Kind kind, String backend, int slot, String errorLin
     public enum Kind {
         /** Forward to {@link #backend()}. */
         LOCAL,
+        /**
+         * A read of a slot another proxy serves, from a {@code READONLY} client, where this proxy holds a
+         * replica of that proxy's master: forward to that replica, {@link #backend()}.
+         */
+        REPLICA,
         /** The command has no keys: the caller decides (a Redis node runs it on its own data). */
         NO_KEYS,
         /** The key arguments cannot be located (bad numkeys, ...): Redis itself will reject the command. */
@@ -51,6 +57,10 @@ public record RouteDecision(Kind kind, String backend, int slot, String errorLin
 
     static RouteDecision local(String backend, int slot) {
         return new RouteDecision(Kind.LOCAL, backend, slot, null, null);
+    }
+
+    static RouteDecision replica(String backend, int slot) {
+        return new RouteDecision(Kind.REPLICA, backend, slot, null, null);
     }
 
     static RouteDecision keyCheck(String backend, int slot) {

@@ -16,7 +16,9 @@ import java.util.Map;
  * is served here, redirected with {@code MOVED}, or not served at all. While a slot is open (migrating
  * or importing), whether it is served here can depend on which keys exist here: {@link #route} then
  * answers {@link RouteDecision.Kind#KEY_CHECK} and {@link #afterKeyCheck} finishes the decision with
- * {@code ASK} or {@code TRYAGAIN}, as Redis does. Pure functions.
+ * {@code ASK} or {@code TRYAGAIN}, as Redis does. After {@code READONLY}, a read of a slot another
+ * proxy serves may be served by a local replica of that proxy's master ({@link ReplicaReads}). Pure
+ * functions.
  */
 public final class Router {
 
@@ -41,6 +43,20 @@ public final class Router {
      */
     public static RouteDecision route(ClusterSnapshot snapshot, RespCommand command, int keyCount, KeyPositions keys,
                                       boolean asking, FanOut fanOut) {
+        return route(snapshot, command, keyCount, keys, asking, fanOut, ReplicaReads.NONE);
+    }
+
+    /**
+     * As {@link #route(ClusterSnapshot, RespCommand, int, KeyPositions, boolean, FanOut)}, for a read-only
+     * command of a {@code READONLY} client: a slot served by a peer proxy whose master has a replica here
+     * ({@code reads}) is read from that replica ({@link RouteDecision.Kind#REPLICA}) instead of
+     * redirected, as a Redis Cluster replica serves its master's slots after READONLY; so is each key of
+     * a split multi-key read. A slot served here is still served by the local master.
+     *
+     * @param reads the local replicas by master proxy; {@link ReplicaReads#NONE} for every other command
+     */
+    public static RouteDecision route(ClusterSnapshot snapshot, RespCommand command, int keyCount, KeyPositions keys,
+                                      boolean asking, FanOut fanOut, ReplicaReads reads) {
         if (keyCount == KeyPositions.INVALID) {
             return RouteDecision.INVALID_ARGS;
         }
@@ -53,7 +69,8 @@ public final class Router {
         int slot = slotOf(command, keys.get(0));
         for (int i = 1; i < keyCount; i++) {
             if (slotOf(command, keys.get(i)) != slot) {
-                return fanOut.splittable() ? planFanOut(snapshot, command, keyCount, keys, fanOut) : RouteDecision.CROSSSLOT;
+                return fanOut.splittable() ? planFanOut(snapshot, command, keyCount, keys, fanOut, reads)
+                        : RouteDecision.CROSSSLOT;
             }
         }
         String backend = snapshot.localOwner(slot);
@@ -69,7 +86,8 @@ public final class Router {
         }
         String peer = snapshot.redirectOwner(slot);
         if (peer != null) {
-            return RouteDecision.moved(slot, peer);
+            String replica = reads.replicaOf(peer);
+            return replica != null ? RouteDecision.replica(replica, slot) : RouteDecision.moved(slot, peer);
         }
         return RouteDecision.unserved(slot);
     }
@@ -102,12 +120,20 @@ public final class Router {
         return keyCount > 1 ? RouteDecision.TRY_AGAIN : RouteDecision.local(keyCheck.backend(), slot);
     }
 
-    /** Groups the keys by local backend; CROSSSLOT as soon as one key's slot is not served here. */
+    /**
+     * Groups the keys by local backend (a local master, or for a READONLY read a local replica of the
+     * slot's proxy); CROSSSLOT as soon as one key's slot is not served here.
+     */
     private static RouteDecision planFanOut(ClusterSnapshot snapshot, RespCommand command, int keyCount,
-                                            KeyPositions keys, FanOut fanOut) {
+                                            KeyPositions keys, FanOut fanOut, ReplicaReads reads) {
         Map<String, List<Integer>> byBackend = new LinkedHashMap<>();
         for (int i = 0; i < keyCount; i++) {
-            String backend = snapshot.localOwner(slotOf(command, keys.get(i)));
+            int slot = slotOf(command, keys.get(i));
+            String backend = snapshot.localOwner(slot);
+            if (backend == null && !reads.isEmpty()) {
+                String peer = snapshot.redirectOwner(slot);
+                backend = peer == null ? null : reads.replicaOf(peer);
+            }
             if (backend == null) {
                 return RouteDecision.CROSSSLOT; // Redis Cluster's answer when keys live on several nodes
             }

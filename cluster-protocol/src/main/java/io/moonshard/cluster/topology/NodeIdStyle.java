@@ -24,6 +24,17 @@ public enum NodeIdStyle {
         return pad(clusterName, nameWidth) + pad(Long.toHexString(Crc64.crc64(address)), hashWidth);
     }
 
+    /**
+     * The node ID of the replica role that the proxy at {@code replicaProxy} plays for the master behind
+     * {@code masterProxy}: the same form, hashed over {@code "<replicaProxy> replica-of <masterProxy>"}.
+     * A proxy that hosts a master and a replica of another proxy's master is shown twice under one
+     * address (as both, the way Redis shows two nodes), so the replica needs an ID of its own; formed from
+     * the two proxy addresses only, every proxy computes the same ID, whichever Redis node it is.
+     */
+    public String replicaNodeId(String clusterName, String replicaProxy, String masterProxy) {
+        return nodeId(clusterName, replicaProxy + " replica-of " + masterProxy);
+    }
+
     private static String pad(String s, int width) {
         if (s.length() >= width) {
             return s.substring(0, width);

@@ -51,4 +51,20 @@ class NodeIdTest {
             }
         }
     }
+
+    @Test
+    void replicaIds_areDistinctFromTheProxysMasterId_andStable() {
+        NodeIdStyle s = NodeIdStyle.SEED;
+        // the replica 127.0.0.2:5299 hosts for the master behind 127.0.0.1:5299, and the other way round
+        assertThat(s.replicaNodeId("mydb", "127.0.0.2:5299", "127.0.0.1:5299"))
+                .isEqualTo("mydb________________9b46adb534fb87ab____");
+        assertThat(s.replicaNodeId("mydb", "127.0.0.1:5299", "127.0.0.2:5299"))
+                .isEqualTo("mydb________________2855c6dd2408c11e____");
+        assertThat(NodeIdStyle.UNDERMOON.replicaNodeId("mydb", "127.0.0.2:5299", "127.0.0.1:5299"))
+                .isEqualTo("mydb____________________9b46adb534fb87ab");
+        assertThat(s.replicaNodeId("mydb", "127.0.0.2:5299", "127.0.0.1:5299"))
+                .hasSize(40)
+                .isNotEqualTo(s.nodeId("mydb", "127.0.0.2:5299"))
+                .isNotEqualTo(s.replicaNodeId("mydb", "127.0.0.2:5299", "127.0.0.3:5299"));
+    }
 }

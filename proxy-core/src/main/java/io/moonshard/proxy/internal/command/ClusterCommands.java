@@ -54,7 +54,8 @@ final class ClusterCommands {
                 if (cmd.argCount() != 2) {
                     s.replyError(slot, "ERR wrong number of arguments for 'cluster|myshardid' command");
                 } else {
-                    // every proxy is a shard of its own (one master, no replicas shown)
+                    // every proxy's master is a shard of its own, and the proxy answers as that master
+                    // (a replica it hosts belongs to another proxy's shard)
                     s.reply(slot, Replies.bulk(s.channel().alloc(), view.myId()));
                 }
             }

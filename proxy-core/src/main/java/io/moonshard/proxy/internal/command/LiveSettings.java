@@ -40,6 +40,9 @@ import java.util.regex.Pattern;
  *       budget of every running and future migration task, 0 for none</td></tr>
  *   <tr><td>{@code moonshard-migration-fence-timeout}</td><td>-</td><td>{@code MigrationSettings}: ms a fence
  *       may hold the moving slots before the attempt is refused</td></tr>
+ *   <tr><td>{@code moonshard-show-replicas}</td><td>{@code show_replicas}</td><td>{@code ClusterState}: yes shows
+ *       the replicas in CLUSTER NODES/SLOTS/SHARDS and serves READONLY reads from a local replica; no shows
+ *       every proxy as a lone master</td></tr>
  *   <tr><td>{@code moonshard-loglevel}</td><td>{@code log_level}</td><td>the {@link LogLevelControl} hook, when
  *       the embedding application registered one; otherwise the setting does not exist</td></tr>
  * </table>
@@ -71,6 +74,7 @@ public final class LiveSettings {
     static final String CLIENT_OUTPUT_BUFFER_LIMIT = "client-output-buffer-limit";
     static final String CLIENT_QUERY_BUFFER_LIMIT = "moonshard-client-query-buffer-limit";
     static final String MAX_TOTAL_QUERY_BUFFER_BYTES = "moonshard-max-total-query-buffer-bytes";
+    static final String SHOW_REPLICAS = "moonshard-show-replicas";
 
     /** Redis's {@code string2ll}: an optional minus, no plus, no spaces, no leading zeros. */
     private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]*)");
@@ -141,6 +145,10 @@ public final class LiveSettings {
                 () -> Long.toString(proxy.migration().settings().fenceTimeoutMillis()),
                 text -> integer(text, 1, 60_000),
                 v -> proxy.migration().settings().fenceTimeoutMillis((Long) v)));
+        add(new Setting(SHOW_REPLICAS, false,
+                () -> proxy.cluster().replicas().shown() ? "yes" : "no",
+                LiveSettings::yesNo,
+                v -> proxy.cluster().showReplicas((Boolean) v)));
         if (logLevel != null) {
             add(new Setting(LOGLEVEL, false,
                     logLevel::level,
@@ -331,6 +339,17 @@ public final class LiveSettings {
             throw new IllegalArgumentException("argument must be between " + min + " and " + max + " inclusive");
         }
         return value;
+    }
+
+    /** A boolean as Redis's bool configs take it ({@code yesnotoi}), with their error text. */
+    private static boolean yesNo(String text) {
+        if (text.equalsIgnoreCase("yes")) {
+            return true;
+        }
+        if (text.equalsIgnoreCase("no")) {
+            return false;
+        }
+        throw new IllegalArgumentException("argument must be 'yes' or 'no'");
     }
 
     /** A log level, ignoring case, as Redis's enum configs take it, with their error text. */

@@ -16,6 +16,7 @@ import io.moonshard.proxy.internal.metadata.ClusterState;
 import io.moonshard.proxy.internal.migration.MigrationEngine;
 import io.moonshard.proxy.internal.replication.ReplicationEngine;
 import io.moonshard.proxy.internal.migration.MigrationSettings;
+import io.moonshard.proxy.internal.replication.ReplicaPoller;
 import io.moonshard.proxy.internal.route.MigrationGate;
 import io.moonshard.proxy.internal.metrics.ProxyMeters;
 import io.moonshard.proxy.internal.metrics.ProxyMetrics;
@@ -99,7 +100,7 @@ public final class ProxyContext implements SessionEnvironment {
                 config.aclFile() == null ? null : Path.of(config.aclFile()));
         this.credentials = new Credentials(config.password(), config.users(), acl);
         this.replication = new ReplicationEngine(migrationGate, meters);
-        this.engines = List.of(new RetiredBackends(), migration, replication);
+        this.engines = List.of(new RetiredBackends(), migration, replication, new ReplicaPoller(replication::statuses));
         EngineHost host = new EngineHost(config, cluster, backends, clients, eventLoops);
         engines.forEach(engine -> engine.start(host));
     }

@@ -42,7 +42,8 @@ import java.util.function.Supplier;
  *       admin password is configured;</li>
  *   <li>{@link #PEER} subcommands, which only proxies send each other, need the cluster secret
  *       ({@code UMCTL PEERAUTH <cluster_secret>}); without a configured secret they stay open only while
- *       the proxy has no password of any kind, as before passwords existed.</li>
+ *       the proxy has no password of any kind, as before passwords existed;</li>
+ *   <li>{@link #PEER_READABLE} subcommands are also open to a connection that proved the cluster secret.</li>
  * </ul>
  */
 public final class UmctlCommands {
@@ -56,6 +57,11 @@ public final class UmctlCommands {
     static final Set<String> CLUSTER_CHANGING = Set.of("SETCLUSTER", "SETREPL", "SHUTDOWN", "PROMOTE", "SWITCHOVER");
     /** Sent by a peer proxy: need the cluster secret. The relay of PUBLISH, and the migration handshake. */
     static final Set<String> PEER = Set.of("PUBLISH", "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT", "PROMOTED");
+    /**
+     * Reading commands a connection that proved the cluster secret may run too, without a client AUTH:
+     * each proxy reads its peers' replication metadata to show every shard's replicas.
+     */
+    static final Set<String> PEER_READABLE = Set.of("INFOREPL");
 
     private final ProxyContext proxy;
     private final SlowlogCommands slowlog;
@@ -313,6 +319,9 @@ public final class UmctlCommands {
         }
         if (PEER.contains(sub)) {
             return peerRefusal(s, sub);
+        }
+        if (PEER_READABLE.contains(sub) && s.state().isPeer()) {
+            return null;
         }
         if (!s.state().isAuthenticated() && !s.state().isAdmin() && !proxy.credentials().openByDefault()) {
             return "NOAUTH Authentication required.";

@@ -1,6 +1,7 @@
 package io.moonshard.proxy.internal.engine;
 
 import io.moonshard.cluster.topology.ClusterSnapshot;
+import io.moonshard.cluster.topology.ReplicaDirectory;
 import io.moonshard.proxy.ProxyConfig;
 import io.moonshard.proxy.internal.backend.BackendPool;
 import io.moonshard.proxy.internal.backend.BackendPools;
@@ -8,7 +9,9 @@ import io.moonshard.proxy.internal.metadata.ClusterState;
 import io.moonshard.proxy.internal.session.ClientRegistry;
 import io.netty.channel.EventLoop;
 import java.io.IOException;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
@@ -60,6 +63,26 @@ public final class EngineHost {
      */
     public void showAs(Object engine, java.util.function.UnaryOperator<ClusterSnapshot> adjust) {
         cluster.showAs(engine, adjust);
+    }
+
+    /** Whether replicas are shown ({@code show_replicas}); when not, gathering them is wasted work. */
+    public boolean replicasShown() {
+        return cluster.replicas().shown();
+    }
+
+    /** CLUSTER replies show {@code directory}'s replicas from now on. */
+    public void publishReplicas(ReplicaDirectory directory) {
+        cluster.replicasSeen(directory);
+    }
+
+    /**
+     * The Redis addresses the backend pools serve now: the snapshot's local nodes, and the local
+     * replicas SETREPL names (READONLY clients read from them).
+     */
+    public Set<String> servedBackends() {
+        Set<String> out = new LinkedHashSet<>(cluster.snapshot().localBackends());
+        out.addAll(cluster.replicas().localReplicaNodes());
+        return out;
     }
 
     /** The proxy's event loops (none when the proxy runs without a runtime, as in unit tests). */

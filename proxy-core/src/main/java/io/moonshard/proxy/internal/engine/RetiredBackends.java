@@ -1,8 +1,11 @@
 package io.moonshard.proxy.internal.engine;
 
+import java.util.Set;
+
 /**
- * When a snapshot changes the set of local backends, each loop's connections to a backend that left
- * finish what is in flight, then close; connections to backends that stay are kept as they are.
+ * When a snapshot or a SETREPL changes the set of Redis nodes the proxy serves (SETCLUSTER's local
+ * nodes and the local replicas READONLY clients read from), each loop's connections to a node that
+ * left finish what is in flight, then close; connections to nodes that stay are kept as they are.
  */
 public final class RetiredBackends implements BackgroundEngine {
 
@@ -10,8 +13,14 @@ public final class RetiredBackends implements BackgroundEngine {
     public void start(EngineHost host) {
         host.onPublished((previous, next) -> {
             if (!previous.localBackends().equals(next.localBackends())) {
-                host.forEachPool((loop, pool) -> pool.retainOnly(next.localBackends()));
+                retain(host);
             }
         });
+        host.replication().onApplied(request -> retain(host));
+    }
+
+    private static void retain(EngineHost host) {
+        Set<String> served = host.servedBackends(); // read now: the newest snapshot and SETREPL
+        host.forEachPool((loop, pool) -> pool.retainOnly(served));
     }
 }

@@ -3,6 +3,7 @@ package io.moonshard.proxy.internal.metadata;
 import io.moonshard.cluster.render.ClusterView;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.cluster.topology.NodeIdStyle;
+import io.moonshard.cluster.topology.ReplicaDirectory;
 import io.moonshard.cluster.umctl.ParseResult;
 import io.moonshard.cluster.umctl.SetClusterParser;
 import io.moonshard.cluster.umctl.SetClusterRequest;
@@ -61,6 +62,8 @@ public final class ClusterState {
     /** Told of every snapshot published, in order, on the thread that published it. */
     private final List<SnapshotListener> listeners = new CopyOnWriteArrayList<>();
     private final ReplicationState replication;
+    /** The replicas shown with the masters and read from by READONLY clients. */
+    private final ReplicaTopology replicas;
     /**
      * How CLUSTER replies show a snapshot: as pushed, or with moves the migration engine has handed
      * over already ({@link ClusterSnapshot#handedOver}); routing always uses the snapshot as pushed.
@@ -84,6 +87,7 @@ public final class ClusterState {
         this.tlsPortOffset = config.tlsPortOffset();
         this.current = new AtomicReference<>(current(ClusterSnapshot.empty(), null));
         this.replication = new ReplicationState(announceHost);
+        this.replicas = new ReplicaTopology(replication, config.showReplicas());
         this.applier = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "moonshard-setcluster");
             t.setDaemon(true);
@@ -95,7 +99,8 @@ public final class ClusterState {
     /** The published value for {@code snapshot}; peers listed in {@code previous} keep their first-seen time. */
     private Current current(ClusterSnapshot snapshot, Current previous) {
         ClusterSnapshot shown = shownAs.apply(snapshot);
-        ClusterView view = new ClusterView(shown, announce, style, busPort);
+        ReplicaDirectory directory = replicas == null ? ReplicaDirectory.EMPTY : replicas.directory();
+        ClusterView view = new ClusterView(shown, announce, style, busPort, 0, directory);
         long now = System.currentTimeMillis();
         Map<String, Long> since = new LinkedHashMap<>();
         for (String peer : snapshot.peers().keySet()) {
@@ -103,7 +108,7 @@ public final class ClusterState {
             since.put(peer, known != null ? known : now);
         }
         return new Current(snapshot, view,
-                tlsPortOffset == 0 ? view : new ClusterView(shown, announce, style, busPort, tlsPortOffset),
+                tlsPortOffset == 0 ? view : new ClusterView(shown, announce, style, busPort, tlsPortOffset, directory),
                 Map.copyOf(since));
     }
 
@@ -139,6 +144,33 @@ public final class ClusterState {
                 return shown;
             };
         }
+        republish();
+    }
+
+    /**
+     * The replica poller gathered {@code directory}: CLUSTER replies show it from now on (unless
+     * {@code show_replicas} is off). Nothing is published when it is what they show already.
+     */
+    public void replicasSeen(ReplicaDirectory directory) {
+        if (replicas.directory(directory) && replicas.shown()) {
+            republish();
+        }
+    }
+
+    /** {@code show_replicas} (CONFIG SET): replicas shown and read from, or every proxy a lone master. */
+    public void showReplicas(boolean on) {
+        if (replicas.shown(on)) {
+            republish();
+        }
+    }
+
+    /** The replicas shown and the READONLY routing table, and {@code show_replicas}. */
+    public ReplicaTopology replicas() {
+        return replicas;
+    }
+
+    /** The current snapshot published again, with views built from what is shown now. */
+    private void republish() {
         Current previous;
         Current next;
         do {

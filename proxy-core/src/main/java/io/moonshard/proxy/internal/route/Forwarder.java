@@ -3,6 +3,7 @@ package io.moonshard.proxy.internal.route;
 import io.moonshard.cluster.command.CommandSpec;
 import io.moonshard.cluster.command.FanOut;
 import io.moonshard.cluster.command.KeyPositions;
+import io.moonshard.cluster.route.ReplicaReads;
 import io.moonshard.cluster.route.RouteDecision;
 import io.moonshard.cluster.route.Router;
 import io.moonshard.cluster.slot.SlotHash;
@@ -52,7 +53,10 @@ public final class Forwarder {
         int keyCount = spec.findSlotArguments(command, keys);
         // Redis Cluster's rule unless the operator opted in to splitting keys over the local backends
         FanOut fanOut = proxy.config().allowCrossSlotLocal() ? spec.fanOut() : FanOut.NONE;
-        RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, fanOut);
+        // after READONLY, a read of a peer's slot may be served by a local replica of that peer's master
+        ReplicaReads reads = session.state().isReadOnly() && spec.isReadOnly()
+                ? proxy.cluster().replicas().reads() : ReplicaReads.NONE;
+        RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, fanOut, reads);
         MigrationGate.Table moving = gate.table();
         if (moving != MigrationGate.Table.NONE
                 && gated(moving, session, slot, command, spec, asking, decision, keys, keyCount)) {
@@ -60,6 +64,8 @@ public final class Forwarder {
         }
         switch (decision.kind()) {
             case LOCAL -> sendOrBlock(session, slot, command, spec, decision.backend(), decision.slot());
+            // a read a replica here serves, as a Redis replica serves its master's slots after READONLY
+            case REPLICA -> sendOrBlock(session, slot, command, spec, decision.backend(), decision.slot());
             // An open slot (migrating away). The proxy moves no keys itself, so every key of such a slot
             // is still at its backend: serving it there is what Router.afterKeyCheck decides for a key
             // that exists here, and no existence check is made.

@@ -69,7 +69,8 @@ class LiveSettingsTest {
                 "moonshard-slowlog-max-len", "moonshard-max-clients", "moonshard-backend-timeout",
                 "moonshard-max-dedicated-connections", "client-output-buffer-limit",
                 "moonshard-client-query-buffer-limit", "moonshard-max-total-query-buffer-bytes",
-                "moonshard-migration-keys-per-second", "moonshard-migration-fence-timeout", "moonshard-loglevel");
+                "moonshard-migration-keys-per-second", "moonshard-migration-fence-timeout", "moonshard-show-replicas",
+                "moonshard-loglevel");
         assertThat(live.get(List.of("moonshard-*"))).containsExactly(
                 Map.entry("moonshard-password", "pw"),
                 Map.entry("moonshard-slowlog-log-slower-than", "5000"),
@@ -81,6 +82,7 @@ class LiveSettingsTest {
                 Map.entry("moonshard-max-total-query-buffer-bytes", "0"),
                 Map.entry("moonshard-migration-keys-per-second", "0"),
                 Map.entry("moonshard-migration-fence-timeout", "100"),
+                Map.entry("moonshard-show-replicas", "yes"),
                 Map.entry("moonshard-loglevel", "info"));
         assertThat(live.get(List.of("MOONSHARD-MAX-CLIENTS", "*max-clients", "maxmemory")))
                 .containsExactly(Map.entry("MOONSHARD-MAX-CLIENTS", "99"));
@@ -166,6 +168,19 @@ class LiveSettingsTest {
     }
 
     @Test
+    void showReplicas_isARedisBoolean_appliedToTheClusterState() {
+        assertThat(proxy.cluster().replicas().shown()).isTrue();
+        live.prepare(List.of("moonshard-show-replicas", "NO")).apply();
+        assertThat(proxy.cluster().replicas().shown()).isFalse();
+        assertThat(live.get(List.of("moonshard-show-replicas"))).containsExactly(Map.entry("moonshard-show-replicas", "no"));
+        assertThatThrownBy(() -> live.prepare(List.of("moonshard-show-replicas", "true")))
+                .hasMessage("ERR CONFIG SET failed (possibly related to argument 'moonshard-show-replicas') - "
+                        + "argument must be 'yes' or 'no'");
+        live.prepare(List.of("moonshard-show-replicas", "yes")).apply();
+        assertThat(proxy.cluster().replicas().shown()).isTrue();
+    }
+
+    @Test
     void describe_hidesThePassword() {
         assertThat(live.prepare(List.of("moonshard-password", "hunter2", "moonshard-max-clients", "5")).describe())
                 .containsExactly("moonshard-password=(hidden)", "moonshard-max-clients=5");
@@ -211,7 +226,7 @@ class LiveSettingsTest {
     void withoutALogLevelHook_thereIsNoLoglevelSetting() {
         ProxyContext plain = new ProxyContext(ProxyConfig.builder().address("127.0.0.1:5299").build(),
                 new Bootstrap(), () -> { });
-        assertThat(plain.live().names()).doesNotContain("moonshard-loglevel").hasSize(11);
+        assertThat(plain.live().names()).doesNotContain("moonshard-loglevel").hasSize(12);
         assertThatThrownBy(() -> plain.live().prepare(List.of("moonshard-loglevel", "debug")))
                 .hasMessage("ERR Unknown option or number of arguments for CONFIG SET - 'moonshard-loglevel'");
         assertThat(plain.live().get(List.of("moonshard-password"))).containsExactly(Map.entry("moonshard-password", ""));
