@@ -165,11 +165,17 @@ class ReplicationIT {
                 pair.proxies.get(0).metrics().bindTo(registry);
                 long heldMicros = (long) registry.get("moonshard.replication.last.switchover.pause.microseconds").gauge().value();
                 java.nio.file.Path out = java.nio.file.Path.of("target", "replication-switchover.txt");
-                java.nio.file.Files.writeString(out, "switchover: held " + heldMicros + " us, longest client wait "
+                String steps = " (barrier " + (long) registry.get("moonshard.replication.last.switchover.barrier.microseconds").gauge().value()
+                        + " us, catch-up " + (long) registry.get("moonshard.replication.last.switchover.catchup.microseconds").gauge().value()
+                        + " us, FAILOVER " + (long) registry.get("moonshard.replication.last.switchover.failover.microseconds").gauge().value()
+                        + " us, peer " + (long) registry.get("moonshard.replication.last.switchover.peer.microseconds").gauge().value()
+                        + " us, caught up " + (long) registry.get("moonshard.replication.last.switchover.caught.up").gauge().value() + ")";
+                java.nio.file.Files.writeString(out, "switchover: held " + heldMicros + " us" + steps + ", longest client wait "
                         + gapDuringSwitch + " ms, " + summary.acknowledged() + " acknowledged, clean=" + summary.clean() + "\n");
+                assertThat(heldMicros).as("how long the proxy held the shard's commands, µs" + steps).isBetween(1L, 500_000L);
+                // what a client saw: the hold, then the MOVED to the new master's proxy and Lettuce's way there
                 assertThat(gapDuringSwitch).as("longest wait for a write ack across the switchover, ms (held "
-                        + heldMicros + " µs; probe errors " + probe.errors + ")").isLessThan(500);
-                assertThat(heldMicros).as("the proxy held the shard's commands, µs").isBetween(1L, 500_000L);
+                        + heldMicros + " µs" + steps + "; probe errors " + probe.errors + ")").isLessThan(1_000);
             }
         }
     }

@@ -71,6 +71,8 @@ public final class ReplicationEngine implements BackgroundEngine {
     private volatile long promotions;
     private volatile long switchovers;
     private volatile long lastSwitchoverPauseMicros = -1;
+    /** The last switchover's steps in µs: the loop barrier, Redis's FAILOVER, the new master's proxy told. */
+    private volatile long[] lastSwitchoverSteps = {-1, -1, -1, -1, -1};
 
     /** One entry's state as shown: INFOREPL lines, metrics, readiness. */
     public record Status(SetReplRequest.Node entry, String state, long offset, long lag, boolean linkUp) {
@@ -117,6 +119,14 @@ public final class ReplicationEngine implements BackgroundEngine {
 
     public long switchovers() {
         return switchovers;
+    }
+
+    /**
+     * Where the last switchover's hold went, in µs: {barrier, catch-up, FAILOVER, peer told}, then 1 when
+     * the replica was found caught up (FAILOVER FORCE) or 0 (FAILOVER waited for it) (-1 before any).
+     */
+    public long[] lastSwitchoverSteps() {
+        return lastSwitchoverSteps.clone();
     }
 
     /** How long the last switchover held its slots' commands, in µs (-1 before any). */
@@ -365,7 +375,7 @@ public final class ReplicationEngine implements BackgroundEngine {
         SlotSet slots = served(host.snapshot().peers().getOrDefault(keeper.masterProxy(), List.of()));
         addFailover(new Failover(slots, MigrationGate.Verdict.SERVE_IMPORTED, node, true, epoch));
         LOG.info("replication: promoted {} at offset {} (epoch {}), serving {}", node, local.offset(), epoch, slots);
-        probeAll();
+        thread.execute(this::probeAll); // after the reply: the states shown catch up at once
         return "+OK";
     }
 
@@ -404,9 +414,13 @@ public final class ReplicationEngine implements BackgroundEngine {
         gate.edit(t -> t.with(pairs(slots), MigrationGate.Verdict.HOLD, null, null, holdOwner));
         awaitLoops(); // every command routed from here on sees the hold
         long held = System.nanoTime();
-        // FAILOVER TO names the replica as the master lists it
-        Object started = command(node, "FAILOVER", "TO", target.ip(), Integer.toString(target.port()),
-                "TIMEOUT", Long.toString(timeoutMillis));
+        boolean synced = caughtUp(node, replicaNode);
+        long caughtUp = System.nanoTime();
+        // FAILOVER TO names the replica as the master lists it; FORCE only once the replica has it all
+        Object started = synced
+                ? command(node, "FAILOVER", "TO", target.ip(), Integer.toString(target.port()), "TIMEOUT", "1", "FORCE")
+                : command(node, "FAILOVER", "TO", target.ip(), Integer.toString(target.port()),
+                        "TIMEOUT", Long.toString(timeoutMillis));
         ReplicationInfo after = null;
         if ("OK".equals(started)) {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis + 2_000);
@@ -438,11 +452,42 @@ public final class ReplicationEngine implements BackgroundEngine {
         gate.edit(t -> t.with(pairs(slots), null, null, null, holdOwner));
         gate.releaseHeld();
         lastSwitchoverPauseMicros = (System.nanoTime() - pauseStart) / 1_000;
+        lastSwitchoverSteps = new long[] {(held - pauseStart) / 1_000, (caughtUp - held) / 1_000, (swapped - caughtUp) / 1_000,
+                (told - swapped) / 1_000, synced ? 1 : 0};
         LOG.info("replication: switched {} over to {} at {} in {} µs (barrier {} µs, FAILOVER {} µs, peer {} µs)", node,
                 replicaNode, replicaProxy, lastSwitchoverPauseMicros, (held - pauseStart) / 1_000, (swapped - held) / 1_000,
                 (told - swapped) / 1_000);
-        probeAll();
+        thread.execute(this::probeAll);
         return "+OK";
+    }
+
+    /**
+     * Whether the replica has applied everything the master has, checked while the shard's commands are
+     * held: the master's offset must read the same twice in a row (the commands the proxy had in flight
+     * on other connections, which Redis may read after ours, have all run) and equal the offset the
+     * replica itself reports having applied. Bounded to 20 rounds of about a millisecond.
+     *
+     * <p>Why it matters: FAILOVER waits until the replica's <em>acknowledged</em> offset equals the
+     * master's, and under load that takes up to a second: a replica acknowledges once a second, and Redis
+     * sends no {@code REPLCONF GETACK} while FAILOVER pauses clients (a GETACK, 37 bytes of the stream,
+     * is never covered by its own acknowledgement either). Once this check passed nothing is left to wait
+     * for, and the switchover uses {@code FAILOVER ... TIMEOUT 1 FORCE}.
+     */
+    private boolean caughtUp(String node, String replicaNode) {
+        long previous = -1;
+        for (int round = 0; round < 20; round++) {
+            ReplicationInfo master = info(node);
+            ReplicationInfo replica = info(replicaNode);
+            if (master == null || replica == null || !replica.replicates(node)) {
+                return false;
+            }
+            if (master.offset() == previous && replica.offset() == master.offset()) {
+                return true;
+            }
+            previous = master.offset();
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // let the stream flow
+        }
+        return false;
     }
 
     /** {@code UMCTL PROMOTED <epoch> <node> <offset>} from the old master's proxy, after its FAILOVER completed. */

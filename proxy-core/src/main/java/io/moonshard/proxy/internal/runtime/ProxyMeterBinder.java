@@ -136,6 +136,20 @@ final class ProxyMeterBinder implements MeterBinder {
         gauge(registry, "moonshard.replication.last.switchover.pause.microseconds",
                 "How long the last switchover held its shard's commands, in microseconds (-1 before any)",
                 c -> c.replication().lastSwitchoverPauseMicros());
+        String[] steps = {"barrier", "catchup", "failover", "peer"};
+        String[] stepHelp = {"the event loops' barrier before FAILOVER",
+                "bringing the replica's acknowledged offset to the master's (WAIT) before FAILOVER",
+                "Redis's FAILOVER TO, to the replica's promotion", "telling the new master's proxy (UMCTL PROMOTED)"};
+        for (int i = 0; i < steps.length; i++) {
+            int step = i;
+            gauge(registry, "moonshard.replication.last.switchover." + steps[i] + ".microseconds",
+                    "The last switchover's time in " + stepHelp[i] + ", in microseconds (-1 before any)",
+                    c -> c.replication().lastSwitchoverSteps()[step]);
+        }
+        gauge(registry, "moonshard.replication.last.switchover.caught.up",
+                "1 when the last switchover found the replica caught up and forced FAILOVER at once, 0 when FAILOVER "
+                        + "waited for the replica's acknowledgement (-1 before any)",
+                c -> c.replication().lastSwitchoverSteps()[4]);
         meters.addListener(new SeriesRegistration(registry, meters, runtime));
     }
 
