@@ -8,10 +8,15 @@
 #   redis-cluster      a real 3-node Redis Cluster (cluster-enabled, replicas 0), redis-benchmark --cluster
 #   moonshard-cluster  3 Moonshard proxies over 3 plain redis-servers (UMCTL SETCLUSTER, one PEER
 #                      section each), redis-benchmark --cluster
+#   moonshard-ack-async    a proxy (write_ack async, the default) owning all slots of a second redis-server
+#                      that has a replica of its own (REPLICAOF), both on this machine
+#   moonshard-ack-replica  a proxy like moonshard-ack-async in front of that same master, with
+#                      write_ack replica: every pipelined batch holding a write waits for WAIT 1 <timeout>
 # interleaved in one run (round 1: every workload against every target, round 2: ..., the targets in
 # reverse order in even rounds), so drift of the machine hits all targets alike. Prints, per workload, the median rps, p50 and p99 over the
 # rounds, the ratios (of rps) moonshard/direct, moonshard/twemproxy and moonshard-cluster/redis-cluster,
-# and moonshard/moonshard-baseline of rps, p50 and p99, and writes raw.csv, summary.csv,
+# moonshard/moonshard-baseline and moonshard-ack-replica/moonshard-ack-async of rps, p50 and p99, and
+# writes raw.csv, summary.csv,
 # environment.txt and chart.png to a scratch directory.
 #
 #   benchmarks/load.sh [--requests N] [--rounds R] [--warmup N] [--threads T] [--workloads "W ..."]
@@ -26,8 +31,11 @@
 #                    p16    -c 50 -P 16 -d 64      (also against the two cluster targets)
 #                    16k    -c 50 -P 1  -d 16384
 #                    c1000  -c 1000 -P 1 -d 64
-#   --targets T    subset of "direct twemproxy moonshard moonshard-baseline redis-cluster moonshard-cluster"
-#                  (default all, moonshard-baseline only when a baseline jar is given; env LOAD_TARGETS)
+#   --targets T    subset of "direct twemproxy moonshard moonshard-baseline redis-cluster moonshard-cluster
+#                  moonshard-ack-async moonshard-ack-replica" (default the first six, moonshard-baseline only
+#                  when a baseline jar is given; env LOAD_TARGETS). The cost of write_ack replica:
+#                  --targets "moonshard-ack-async moonshard-ack-replica" --workloads "p1 p16"
+#   --write-ack-timeout MS  write_ack_timeout_ms of moonshard-ack-replica (default 100; env LOAD_WRITE_ACK_TIMEOUT)
 #   --baseline-jar PATH  the jar moonshard-baseline runs (env LOAD_BASELINE_JAR; required for that target).
 #                  Old against new in one run: LOAD_MOONSHARD_JAR=new.jar benchmarks/load.sh
 #                  --baseline-jar old.jar --targets "moonshard moonshard-baseline"
@@ -36,7 +44,9 @@
 # Ports (checked free first): LOAD_REDIS_PORT (7390), LOAD_TWEMPROXY_PORT (7391),
 # LOAD_TWEMPROXY_STATS_PORT (7392), LOAD_MOONSHARD_PORT (7393), LOAD_REDIS_CLUSTER_PORTS
 # ("7394 7395 7396", plus their bus ports +10000), LOAD_MOONSHARD_CLUSTER_REDIS_PORTS ("7397 7398 7399"),
-# LOAD_MOONSHARD_CLUSTER_PROXY_PORTS ("7400 7401 7402"), LOAD_MOONSHARD_BASELINE_PORT (7403).
+# LOAD_MOONSHARD_CLUSTER_PROXY_PORTS ("7400 7401 7402"), LOAD_MOONSHARD_BASELINE_PORT (7403),
+# LOAD_ACK_MASTER_PORT (7404), LOAD_ACK_REPLICA_PORT (7405), LOAD_ACK_ASYNC_PORT (7406),
+# LOAD_ACK_REPLICA_PROXY_PORT (7407).
 # JVM options of the proxies (the baseline's too): MOONSHARD_JAVA_OPTS.
 # LOAD_MOONSHARD_JAR=<path> measures that jar instead of building proxy-server/target/moonshard-proxy.jar
 # (the proxies always run from a copy in the output directory, the baseline from a copy of its own).
@@ -65,6 +75,11 @@ REDIS_CLUSTER_PORT_LIST=${LOAD_REDIS_CLUSTER_PORTS:-7394 7395 7396}
 MSC_REDIS_PORT_LIST=${LOAD_MOONSHARD_CLUSTER_REDIS_PORTS:-7397 7398 7399}
 MSC_PROXY_PORT_LIST=${LOAD_MOONSHARD_CLUSTER_PROXY_PORTS:-7400 7401 7402}
 BASELINE_PORT=${LOAD_MOONSHARD_BASELINE_PORT:-7403}
+ACK_MASTER_PORT=${LOAD_ACK_MASTER_PORT:-7404}
+ACK_REPLICA_PORT=${LOAD_ACK_REPLICA_PORT:-7405}
+ACK_ASYNC_PORT=${LOAD_ACK_ASYNC_PORT:-7406}
+ACK_REPLICA_PROXY_PORT=${LOAD_ACK_REPLICA_PROXY_PORT:-7407}
+WRITE_ACK_TIMEOUT=${LOAD_WRITE_ACK_TIMEOUT:-100}
 MSC_NAME=loadcluster
 OUT=""
 HOST=127.0.0.1
@@ -81,6 +96,7 @@ while [ $# -gt 0 ]; do
     --workloads) WORKLOAD_LIST=$2; shift 2 ;;
     --targets) TARGET_LIST=$2; shift 2 ;;
     --baseline-jar) BASELINE_JAR=$2; shift 2 ;;
+    --write-ack-timeout) WRITE_ACK_TIMEOUT=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
@@ -101,13 +117,14 @@ read -r -a MSC_PROXY_PORTS <<<"$MSC_PROXY_PORT_LIST"
 for t in "${TARGETS[@]}"; do
   case "$t" in
     direct | twemproxy | moonshard | moonshard-baseline | redis-cluster | moonshard-cluster) ;;
+    moonshard-ack-async | moonshard-ack-replica) ;;
     *) die "unknown target '$t' (LOAD_TARGETS / --targets)" ;;
   esac
 done
 for w in "${WORKLOADS[@]}"; do
   case "$w" in p1 | p16 | 16k | c1000) ;; *) die "unknown workload '$w' (LOAD_WORKLOADS / --workloads)" ;; esac
 done
-for n in "$REQUESTS" "$ROUNDS" "$WARMUP" "$CLIENTS" "$KEYSPACE" ${THREADS:+"$THREADS"}; do
+for n in "$REQUESTS" "$ROUNDS" "$WARMUP" "$CLIENTS" "$KEYSPACE" "$WRITE_ACK_TIMEOUT" ${THREADS:+"$THREADS"}; do
   [[ "$n" =~ ^[0-9]+$ ]] || die "not a number: '$n'"
 done
 if [ "$ROUNDS" -lt 1 ] || [ "$REQUESTS" -lt 1 ] || [ "$CLIENTS" -lt 1 ]; then
@@ -127,6 +144,8 @@ elif [ -n "$BASELINE_JAR" ]; then
   log "note: the baseline jar $BASELINE_JAR is not used: moonshard-baseline is not among the targets"
 fi
 is_cluster_target() { [ "$1" = redis-cluster ] || [ "$1" = moonshard-cluster ]; }
+is_ack_target() { [ "$1" = moonshard-ack-async ] || [ "$1" = moonshard-ack-replica ]; }
+has_ack_target() { has_target moonshard-ack-async || has_target moonshard-ack-replica; }
 
 # workload ID -> "CLIENTS PIPELINE VALUE_BYTES CLUSTER_TOO LABEL..." (LABEL names it in tables and the chart,
 # after the test name, e.g. "GET P=1 16KB")
@@ -158,6 +177,8 @@ port_of() {
     moonshard-baseline) echo "$BASELINE_PORT" ;;
     redis-cluster) echo "${REDIS_CLUSTER_PORTS[0]}" ;;
     moonshard-cluster) echo "${MSC_PROXY_PORTS[0]}" ;;
+    moonshard-ack-async) echo "$ACK_ASYNC_PORT" ;;
+    moonshard-ack-replica) echo "$ACK_REPLICA_PROXY_PORT" ;;
   esac
 }
 # the redis-servers that hold target $1's data (flushed before every run)
@@ -166,6 +187,7 @@ backends_of() {
     direct | twemproxy | moonshard | moonshard-baseline) echo "$REDIS_PORT" ;;
     redis-cluster) echo "${REDIS_CLUSTER_PORTS[*]}" ;;
     moonshard-cluster) echo "${MSC_REDIS_PORTS[*]}" ;;
+    moonshard-ack-async | moonshard-ack-replica) echo "$ACK_MASTER_PORT" ;; # FLUSHALL reaches the replica too
   esac
 }
 
@@ -185,7 +207,7 @@ else
 fi
 command -v java >/dev/null 2>&1 || ensure_jdk
 NEED_JAR=""
-if has_target moonshard || has_target moonshard-cluster; then NEED_JAR=1; fi
+if has_target moonshard || has_target moonshard-cluster || has_ack_target; then NEED_JAR=1; fi
 if [ -n "$NEED_JAR" ]; then
   if [ -n "${LOAD_MOONSHARD_JAR:-}" ]; then
     [ -f "$LOAD_MOONSHARD_JAR" ] || die "LOAD_MOONSHARD_JAR=$LOAD_MOONSHARD_JAR is not a file"
@@ -213,6 +235,9 @@ if has_target redis-cluster; then
   for p in "${REDIS_CLUSTER_PORTS[@]}"; do ports+=("$p" "$((p + 10000))"); done
 fi
 if has_target moonshard-cluster; then ports+=("${MSC_REDIS_PORTS[@]}" "${MSC_PROXY_PORTS[@]}"); fi
+if has_ack_target; then ports+=("$ACK_MASTER_PORT" "$ACK_REPLICA_PORT"); fi
+if has_target moonshard-ack-async; then ports+=("$ACK_ASYNC_PORT"); fi
+if has_target moonshard-ack-replica; then ports+=("$ACK_REPLICA_PROXY_PORT"); fi
 for p in "${ports[@]}"; do
   if ! [[ "$p" =~ ^[0-9]+$ ]] || [ "$p" -lt 1 ] || [ "$p" -gt 65535 ]; then die "not a port: '$p'"; fi
   port_in_use "$p" && die "port $p on $HOST is in use (see the LOAD_*_PORT(S) settings in --help)"
@@ -289,6 +314,7 @@ cli() { local port=$1; shift; redis-cli -h "$HOST" -p "$port" "$@"; }
 answers_set() { [ "$(cli "$1" set load:probe 1 2>/dev/null)" = OK ]; }
 answers_ping() { [ "$(cli "$1" PING 2>/dev/null)" = PONG ]; }
 cluster_ok() { cli "$1" CLUSTER INFO 2>/dev/null | tr -d '\r' | grep -qx 'cluster_state:ok'; }
+replica_linked() { cli "$1" INFO replication 2>/dev/null | tr -d '\r' | grep -qx 'master_link_status:up'; }
 proxy_ready() { [ "$(cli "$1" UMCTL READY 2>/dev/null)" = 1 ]; }
 # succeeds when it answers, and also when pid $2 has died (the caller tells the two apart)
 answers_or_died() { answers_ping "$1" || ! kill -0 "$2" 2>/dev/null; }
@@ -302,13 +328,17 @@ start_redis() { # start_redis PORT NAME [redis-server options...]: in the backgr
   REDIS_PIDS+=($!)
 }
 
-start_proxy() { # start_proxy PORT LOG [JAR]: one Moonshard proxy in the background, pid in PROXY_PIDS
-  local args=(--address "$HOST:$1" --announce-address "$HOST:$1")
+# start_proxy PORT LOG [JAR [OPTION...]]: one Moonshard proxy in the background, pid in PROXY_PIDS; an
+# empty JAR is the one measured, OPTIONs are more proxy options (--write-ack replica)
+start_proxy() {
+  local port=$1 log=$2 jar=${3:-$MOONSHARD_JAR}
+  shift $(($# < 3 ? $# : 3))
+  local args=(--address "$HOST:$port" --announce-address "$HOST:$port" "$@")
   if [ -n "$THREADS" ]; then
     args+=(--thread-number "$THREADS")
   fi
   # shellcheck disable=SC2086 # MOONSHARD_JAVA_OPTS is a list of JVM options
-  java ${MOONSHARD_JAVA_OPTS:-} -jar "${3:-$MOONSHARD_JAR}" "${args[@]}" >"$2" 2>&1 </dev/null &
+  java ${MOONSHARD_JAVA_OPTS:-} -jar "$jar" "${args[@]}" >"$log" 2>&1 </dev/null &
   PROXY_PIDS+=($!)
   LAST_PID=$!
 }
@@ -318,12 +348,12 @@ wait_proxy() { # wait_proxy PORT PID LOG
   kill -0 "$2" 2>/dev/null || die "the Moonshard proxy on port $1 exited (see $3)"
 }
 
-# setup_single_proxy PORT PID LOG NAME: waits for the proxy, gives it all 16384 slots on the one
-# redis-server, and waits until it serves SET
+# setup_single_proxy PORT PID LOG NAME [REDIS_PORT]: waits for the proxy, gives it all 16384 slots on the
+# one redis-server (REDIS_PORT, by default the shared one), and waits until it serves SET
 setup_single_proxy() {
   local reply
   wait_proxy "$1" "$2" "$3"
-  reply=$(cli "$1" UMCTL SETCLUSTER v2 1 NOFLAGS load "$HOST:$REDIS_PORT" 1 0-16383 2>&1) || true
+  reply=$(cli "$1" UMCTL SETCLUSTER v2 1 NOFLAGS load "$HOST:${5:-$REDIS_PORT}" 1 0-16383 2>&1) || true
   [ "$reply" = OK ] || die "UMCTL SETCLUSTER to $4 (port $1) answered: $reply"
   wait_until 30 answers_set "$1" || die "$4 (port $1) does not serve SET (see $3)"
 }
@@ -373,6 +403,20 @@ if has_target moonshard-baseline; then
   start_proxy "$BASELINE_PORT" "$OUT/moonshard-baseline.log" "$BASELINE_JAR"
   BASELINE_PID=$LAST_PID
 fi
+if has_ack_target; then
+  start_redis "$ACK_MASTER_PORT" ack-master
+  start_redis "$ACK_REPLICA_PORT" ack-replica --replicaof "$HOST" "$ACK_MASTER_PORT"
+fi
+ACK_ASYNC_PID="" ACK_REPLICA_PROXY_PID=""
+if has_target moonshard-ack-async; then
+  start_proxy "$ACK_ASYNC_PORT" "$OUT/moonshard-ack-async.log" "" --write-ack async
+  ACK_ASYNC_PID=$LAST_PID
+fi
+if has_target moonshard-ack-replica; then
+  start_proxy "$ACK_REPLICA_PROXY_PORT" "$OUT/moonshard-ack-replica.log" "" --write-ack replica \
+    --write-ack-timeout-ms "$WRITE_ACK_TIMEOUT"
+  ACK_REPLICA_PROXY_PID=$LAST_PID
+fi
 if has_target redis-cluster; then
   for p in "${REDIS_CLUSTER_PORTS[@]}"; do
     start_redis "$p" "redis-cluster-$p" --cluster-enabled yes \
@@ -401,6 +445,19 @@ if has_target moonshard; then
 fi
 if has_target moonshard-baseline; then
   setup_single_proxy "$BASELINE_PORT" "$BASELINE_PID" "$OUT/moonshard-baseline.log" "the baseline Moonshard"
+fi
+if has_ack_target; then
+  wait_until 30 answers_set "$ACK_MASTER_PORT" || die "redis-server (master) does not answer (see $OUT/ack-master.log)"
+  wait_until 60 replica_linked "$ACK_REPLICA_PORT" ||
+    die "the replica on port $ACK_REPLICA_PORT never reported master_link_status:up (see $OUT/ack-replica.log)"
+fi
+if has_target moonshard-ack-async; then
+  setup_single_proxy "$ACK_ASYNC_PORT" "$ACK_ASYNC_PID" "$OUT/moonshard-ack-async.log" \
+    "Moonshard (write_ack async)" "$ACK_MASTER_PORT"
+fi
+if has_target moonshard-ack-replica; then
+  setup_single_proxy "$ACK_REPLICA_PROXY_PORT" "$ACK_REPLICA_PROXY_PID" "$OUT/moonshard-ack-replica.log" \
+    "Moonshard (write_ack replica)" "$ACK_MASTER_PORT"
 fi
 if has_target redis-cluster; then
   nodes=()
@@ -478,6 +535,13 @@ bench_command() { # bench_command WORKLOAD: the redis-benchmark arguments after 
       echo "                     $HOST:$p slots $(cli "$p" CLUSTER NODES 2>/dev/null | awk '/myself/ { for (i = 9; i <= NF; i++) printf "%s ", $i }')"
     done
   fi
+  has_ack_target && echo "  ack master/replica redis-server $HOST:$ACK_MASTER_PORT and its replica $HOST:$ACK_REPLICA_PORT" \
+    "(REPLICAOF, same options)"
+  has_target moonshard-ack-async &&
+    echo "  moonshard-ack-async    proxy $HOST:$ACK_ASYNC_PORT, write_ack async, all 16384 slots -> $HOST:$ACK_MASTER_PORT"
+  has_target moonshard-ack-replica &&
+    echo "  moonshard-ack-replica  proxy $HOST:$ACK_REPLICA_PROXY_PORT, write_ack replica" \
+      "(write_ack_timeout_ms $WRITE_ACK_TIMEOUT), all 16384 slots -> $HOST:$ACK_MASTER_PORT"
   if has_target moonshard-cluster; then
     mapfile -t msc_ranges < <(slot_ranges "${#MSC_PROXY_PORTS[@]}")
     echo "  moonshard-cluster  ${#MSC_PROXY_PORTS[@]} proxies, UMCTL SETCLUSTER v2 with one PEER section each;" \
@@ -617,6 +681,13 @@ for w in "${WORKLOADS[@]}"; do
         ratio "${rps[moonshard]}" "${rps[moonshard-baseline]}") (p50 $(
         ratio "${p50[moonshard]}" "${p50[moonshard-baseline]}"), p99 $(
         ratio "${p99[moonshard]}" "${p99[moonshard-baseline]}"))")
+    fi
+    if [ -n "${rps[moonshard-ack-replica]:-}" ] && [ -n "${rps[moonshard-ack-async]:-}" ]; then
+      # what waiting for a replica costs: rps below 1 is slower, p50 and p99 above 1 slower
+      ratios+=("moonshard-ack-replica/moonshard-ack-async = $(
+        ratio "${rps[moonshard-ack-replica]}" "${rps[moonshard-ack-async]}") (p50 $(
+        ratio "${p50[moonshard-ack-replica]}" "${p50[moonshard-ack-async]}"), p99 $(
+        ratio "${p99[moonshard-ack-replica]}" "${p99[moonshard-ack-async]}"))")
     fi
     if [ -n "${rps[moonshard-cluster]:-}" ] && [ -n "${rps[redis-cluster]:-}" ]; then
       ratios+=("moonshard-cluster/redis-cluster = $(ratio "${rps[moonshard-cluster]}" "${rps[redis-cluster]}")")

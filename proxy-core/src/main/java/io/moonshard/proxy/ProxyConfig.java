@@ -89,6 +89,11 @@ import java.util.Objects;
  *                         describes (each at the proxy hosting it) and READONLY clients' reads are served
  *                         by a local replica; false shows every proxy as a lone master and never reads
  *                         from a replica, as undermoon does. True by default
+ * @param writeAck         {@code write_ack}: when a write is answered: {@link WriteAck#ASYNC} (as Redis, once the
+ *                         master applied it) or {@link WriteAck#REPLICA} (once a replica confirmed it too, one
+ *                         {@code WAIT 1 <timeout>} per pipelined batch of writes)
+ * @param writeAckTimeout  {@code write_ack_timeout_ms}: how long the WAIT of {@link WriteAck#REPLICA} waits for a
+ *                         replica; a write not confirmed by then gets a {@code NOTREPLICATED} error (1 ms to 60 s)
  */
 public record ProxyConfig(
         String address,
@@ -127,7 +132,9 @@ public record ProxyConfig(
         long maxTotalQueryBufferBytes,
         boolean allowCrossSlotLocal,
         String aclFile,
-        boolean showReplicas) {
+        boolean showReplicas,
+        WriteAck writeAck,
+        Duration writeAckTimeout) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -137,7 +144,20 @@ public record ProxyConfig(
         UNDERMOON
     }
 
+    /** When the proxy answers a write ({@code write_ack}). */
+    public enum WriteAck {
+        /** As Redis: once the master applied it; its replicas follow asynchronously. */
+        ASYNC,
+        /**
+         * Once a replica confirmed it: each backend connection sends {@code WAIT 1 <timeout>} after every
+         * pipelined batch holding a write and answers the batch when the WAIT does.
+         */
+        REPLICA
+    }
+
     public static final String DEFAULT_ADDRESS = "127.0.0.1:5299";
+    /** The longest {@code write_ack_timeout_ms}: a WAIT holds its backend connection that long. */
+    public static final long MAX_WRITE_ACK_TIMEOUT_MILLIS = 60_000;
     /** Redis's default {@code client-query-buffer-limit}. */
     public static final long DEFAULT_CLIENT_QUERY_BUFFER_LIMIT = 1024L * 1024 * 1024;
     /** Redis's lowest {@code client-query-buffer-limit}. */
@@ -180,6 +200,13 @@ public record ProxyConfig(
         }
         if (sessionTimeout.isNegative()) {
             throw new IllegalArgumentException("session_timeout must not be negative");
+        }
+        Objects.requireNonNull(writeAck, "write_ack");
+        Objects.requireNonNull(writeAckTimeout, "write_ack_timeout_ms");
+        // WAIT 0 would wait forever, holding the backend connection and every client sharing it
+        if (writeAckTimeout.toMillis() < 1 || writeAckTimeout.toMillis() > MAX_WRITE_ACK_TIMEOUT_MILLIS) {
+            throw new IllegalArgumentException("write_ack_timeout_ms must be between 1 and "
+                    + MAX_WRITE_ACK_TIMEOUT_MILLIS + ", got " + writeAckTimeout.toMillis());
         }
         clusterSecret = emptyToNull(clusterSecret);
         tlsCertFile = emptyToNull(tlsCertFile);
@@ -278,6 +305,8 @@ public record ProxyConfig(
         b.allowCrossSlotLocal = allowCrossSlotLocal;
         b.aclFile = aclFile;
         b.showReplicas = showReplicas;
+        b.writeAck = writeAck;
+        b.writeAckTimeout = writeAckTimeout;
         return b;
     }
 
@@ -356,6 +385,8 @@ public record ProxyConfig(
         private boolean allowCrossSlotLocal;
         private String aclFile;
         private boolean showReplicas = true;
+        private WriteAck writeAck = WriteAck.ASYNC;
+        private Duration writeAckTimeout = Duration.ofMillis(100);
 
         private Builder() {
         }
@@ -398,6 +429,8 @@ public record ProxyConfig(
         public Builder allowCrossSlotLocal(boolean v) { allowCrossSlotLocal = v; return this; }
         public Builder aclFile(String v) { aclFile = v; return this; }
         public Builder showReplicas(boolean v) { showReplicas = v; return this; }
+        public Builder writeAck(WriteAck v) { writeAck = v; return this; }
+        public Builder writeAckTimeout(Duration v) { writeAckTimeout = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
@@ -406,7 +439,8 @@ public record ProxyConfig(
                     maxDedicatedConnections, backendUser, backendPassword, tlsPort, tlsCertFile, tlsKeyFile,
                     tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users,
                     allowDangerousCommands, clusterSecret, outputLimits(), maxClientOutputBytes,
-                    clientQueryBufferLimit, maxTotalQueryBufferBytes, allowCrossSlotLocal, aclFile, showReplicas);
+                    clientQueryBufferLimit, maxTotalQueryBufferBytes, allowCrossSlotLocal, aclFile, showReplicas,
+                    writeAck, writeAckTimeout);
         }
 
         private ClientOutputBufferLimits outputLimits() {

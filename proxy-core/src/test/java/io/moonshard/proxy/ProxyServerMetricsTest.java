@@ -23,7 +23,8 @@ class ProxyServerMetricsTest {
         proxy.metrics().bindTo(registry);
 
         assertThat(registry.getMeters()).extracting(m -> m.getId().getName()).containsExactlyInAnyOrder(
-                "moonshard.backend.requests", "moonshard.backend.errors",
+                "moonshard.backend.requests", "moonshard.backend.errors", "moonshard.write.ack.waits",
+                "moonshard.write.ack.confirmed", "moonshard.write.ack.unconfirmed",
                 "moonshard.redirections", "moonshard.error.replies", "moonshard.client.connections.accepted",
                 "moonshard.client.connections.rejected", "moonshard.setcluster.applied",
                 "moonshard.client.connections", "moonshard.cluster.epoch", "moonshard.ready",

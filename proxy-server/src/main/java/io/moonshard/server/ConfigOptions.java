@@ -151,6 +151,17 @@ final class ConfigOptions {
                             + "it) and serve READONLY clients' reads from a local replica; false shows every "
                             + "proxy as a lone master, as undermoon does.",
                     (s, v) -> s.proxy.showReplicas((Boolean) v)),
+            choice("write_ack", List.of("async", "replica"), D.writeAck().name().toLowerCase(Locale.ROOT),
+                    "When a write is answered: async, once the master applied it (as Redis); replica, once a "
+                            + "replica confirmed it too (WAIT 1 <write_ack_timeout_ms> after each pipelined batch "
+                            + "holding a write; not confirmed in time: a NOTREPLICATED error). CONFIG SET "
+                            + "moonshard-write-ack changes it.",
+                    (s, v) -> s.proxy.writeAck(ProxyConfig.WriteAck.valueOf(((String) v).toUpperCase(Locale.ROOT)))),
+            option("write_ack_timeout_ms", Kind.MILLIS, 1, "MS", Long.toString(D.writeAckTimeout().toMillis()),
+                    "With write_ack replica: how long the WAIT after a batch waits for a replica (at most "
+                            + ProxyConfig.MAX_WRITE_ACK_TIMEOUT_MILLIS + "); it holds that backend connection "
+                            + "meanwhile. CONFIG SET moonshard-write-ack-timeout-ms changes it.",
+                    (s, v) -> s.proxy.writeAckTimeout((Duration) v)),
             option("aclfile", Kind.TEXT, 0, "FILE", "none",
                     "Users in Redis's ACL file format: loaded at start when the file exists, by ACL LOAD; written by ACL SAVE.",
                     (s, v) -> s.proxy.aclFile((String) v)),

@@ -84,6 +84,10 @@ class ConfigLoaderTest {
             Map.entry("allow_cross_slot_local", new Sample("true", true, "false", false,
                     s -> s.proxy().allowCrossSlotLocal())),
             Map.entry("show_replicas", new Sample("false", false, "true", true, s -> s.proxy().showReplicas())),
+            Map.entry("write_ack", new Sample("replica", ProxyConfig.WriteAck.REPLICA, "async",
+                    ProxyConfig.WriteAck.ASYNC, s -> s.proxy().writeAck())),
+            Map.entry("write_ack_timeout_ms", new Sample("250", Duration.ofMillis(250), "60000",
+                    Duration.ofMillis(60000), s -> s.proxy().writeAckTimeout())),
             Map.entry("slowlog_log_slower_than", new Sample("5000", 5000L, "-1", -1L,
                     s -> s.proxy().slowlogLogSlowerThan())),
             Map.entry("slowlog_max_len", new Sample("1024", 1024, "0", 0, s -> s.proxy().slowlogMaxLen())),
@@ -566,6 +570,19 @@ class ConfigLoaderTest {
         ProxyConfig p = load(List.of(), Map.of("MOONSHARD_BACKEND_PASSWORD", "bpw"), null).proxy();
         assertThat(p.backendPassword()).isEqualTo("bpw");
         assertThat(p.backendUser()).isNull();
+    }
+
+    @Test
+    void writeAckTimeout_isBetweenOneMillisecondAndAMinute() {
+        assertThatThrownBy(() -> load(List.of("--write-ack-timeout-ms", "60001"), Map.of(), null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("invalid configuration: write_ack_timeout_ms must be between 1 and 60000, got 60001");
+        assertThatThrownBy(() -> load(List.of("--write-ack-timeout-ms", "0"), Map.of(), null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("write_ack_timeout_ms");
+        assertThatThrownBy(() -> load(List.of("--write-ack", "sync"), Map.of(), null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("expected one of async, replica");
     }
 
     @Test

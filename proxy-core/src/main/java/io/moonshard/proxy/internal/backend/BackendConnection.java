@@ -2,6 +2,7 @@ package io.moonshard.proxy.internal.backend;
 
 import io.moonshard.proxy.HostPort;
 import io.moonshard.proxy.ProxyConfig;
+import io.moonshard.proxy.internal.config.WriteAckPolicy;
 import io.moonshard.proxy.internal.metrics.LoopStats;
 import io.moonshard.proxy.internal.metrics.ProxyMeters;
 import io.moonshard.proxy.internal.wire.FlatArrays;
@@ -33,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * <p>Failure rules: a request in flight when the connection drops or times out gets an error reply
  * and is <b>never resent</b> (it may have run). While the backend is unreachable, new requests get an
  * error at once until the next reconnect attempt, which backs off exponentially.
+ *
+ * <p>Write acknowledgements ({@code write_ack replica}): when a flush sends a batch holding a write,
+ * {@code WAIT 1 <timeout>} follows it on this connection, and the batch's replies are held until the
+ * WAIT answers ({@link AckBatches}, {@link AckBarrier}); batches flushed while a WAIT is in flight share
+ * the next one, sent when it answers. WAIT blocks only this connection at the backend: requests of
+ * later batches (of every client sharing it) wait behind it, at most the WAIT's timeout.
  *
  * <p>Confined to its event loop.
  *
@@ -70,12 +77,20 @@ public final class BackendConnection {
     private State state = State.IDLE;
     private Channel channel;
     private final ArrayDeque<ReplyTarget> inFlight = new ArrayDeque<>();
+    /** Which batch each request in flight went out in, and the WAITs after batches holding a write. */
+    private final AckBatches acks;
     // requests that arrived while connecting: target, frame, target, frame, ...
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private long retryAtNanos;
     private long backoffNanos = MIN_BACKOFF_NANOS;
     private String lastFailure = "not connected";
     private boolean flushScheduled;
+    /**
+     * Requests put in flight since the last flush (the last ones of {@link #inFlight}): the flush stamps
+     * them with its time, as that is when they leave. A request written early in a long loop iteration
+     * (thousands of pipelined commands decoded in one read) leaves only at its end.
+     */
+    private int unflushed;
     private final Runnable flushTask = this::flushNow;
     private ScheduledFuture<?> timeoutCheck;
     /** The period {@link #timeoutCheck} runs at: a quarter of the backend timeout when it was scheduled. */
@@ -123,6 +138,7 @@ public final class BackendConnection {
         this.address = address;
         this.protocol = protocol;
         this.hostPort = HostPort.parse(address);
+        this.acks = new AckBatches(env.allocator(), env.metrics());
     }
 
     /**
@@ -165,19 +181,27 @@ public final class BackendConnection {
     }
 
     private void write(ReplyTarget target, ByteBuf frame) {
-        target.sentAtNanos = System.nanoTime();
+        boolean flushAtOnce = wantsClientId && target.mayBlock;
+        if (flushAtOnce) {
+            // the writes before it get their WAIT now: one behind a command that may block for minutes
+            // would hold their replies as long
+            endBatch(true);
+        }
+        target.sentAtNanos = System.nanoTime(); // until its flush says when it left
         if (target != NO_REPLY) {
             inFlight.addLast(target);
+            unflushed++;
+            acks.sent(target);
         }
         env.metrics().backendRequestSent();
         stats.add(LoopStats.BACKEND_SENT_BYTES, frame.readableBytes());
-        if (wantsClientId && target.mayBlock) {
+        channel.write(frame, channel.voidPromise());
+        if (flushAtOnce) {
             // a blocking command on a client's own connection: out at once, not at the end of the
             // loop iteration, so commands other clients send after it (the LPUSH meant to wake it)
             // are less likely to reach Redis first over another connection
-            channel.writeAndFlush(frame, channel.voidPromise());
-        } else {
-            channel.write(frame, channel.voidPromise());
+            flushOut();
+            acks.startBatch();
         }
         if (!flushScheduled) {
             flushScheduled = true;
@@ -192,7 +216,75 @@ public final class BackendConnection {
     private void flushNow() {
         flushScheduled = false;
         if (channel != null && state == State.CONNECTED) {
-            channel.flush();
+            endBatch(false);
+            flushOut();
+        } else {
+            acks.startBatch(); // what was written went with the channel, failed with it
+        }
+    }
+
+    /**
+     * Flushes the channel, stamping the requests written since the last flush with the time they leave:
+     * the backend timeout and the backend latency count from there, not from their write, which may
+     * have been seconds earlier in the same loop iteration.
+     */
+    private void flushOut() {
+        if (unflushed > 0) {
+            long now = System.nanoTime();
+            var newestFirst = inFlight.descendingIterator();
+            for (int i = 0; i < unflushed && newestFirst.hasNext(); i++) {
+                newestFirst.next().sentAtNanos = now;
+            }
+            unflushed = 0;
+        }
+        channel.flush();
+    }
+
+    /**
+     * The batch written since the last flush goes out now: when it holds a write and writes wait for a
+     * replica, {@code WAIT 1 <timeout>} goes right after it, as one more request in flight whose reply
+     * releases the batch's; while another WAIT is in flight, the batch stays open for the next one
+     * (unless {@code evenBehindAnother}). Not a forwarded command: counted as a WAIT, not in the backend
+     * requests.
+     */
+    private void endBatch(boolean evenBehindAnother) {
+        if (!acks.batchHasWrite()) {
+            acks.startBatch();
+            return;
+        }
+        WriteAckPolicy policy = env.limits().writeAck();
+        AckBarrier barrier = acks.endBatch(policy, evenBehindAnother);
+        if (barrier == null) {
+            return;
+        }
+        barrier.sentAtNanos = System.nanoTime();
+        inFlight.addLast(barrier);
+        unflushed++;
+        env.metrics().writeAckWaitSent();
+        ByteBuf wait = Unpooled.wrappedBuffer(policy.waitRequest());
+        stats.add(LoopStats.BACKEND_SENT_BYTES, wait.readableBytes());
+        channel.write(wait, channel.voidPromise());
+    }
+
+    /**
+     * {@code target}, just taken out of flight, gets {@code reply} (ownership passes here): now, or, when
+     * it went out in a batch followed by a WAIT, when that WAIT answers. Every request leaving
+     * {@link #inFlight} goes through here, in order, which is what lets {@link AckBatches} number them.
+     */
+    private void deliver(ReplyTarget target, ByteBuf reply) {
+        if (acks.answered(target, reply)) {
+            return; // held by the barrier of its batch
+        }
+        target.complete(reply);
+        if (target instanceof AckBarrier barrier) {
+            // pushes that came after the batch's replies follow them to the client
+            for (ByteBuf pushed : barrier.takePushed()) {
+                if (owner != null) {
+                    owner.deliverOutOfBand(pushed, inFlight.peekFirst());
+                } else {
+                    pushed.release();
+                }
+            }
         }
     }
 
@@ -334,11 +426,16 @@ public final class BackendConnection {
         if (owner != null && pushSink == null && reply.isReadable() && reply.getByte(reply.readerIndex()) == '>') {
             // RESP3 push on a client's own connection (a tracking invalidation): Redis wrote it before
             // the reply to the oldest request in flight, so it reaches the client before that reply
-            owner.deliverOutOfBand(reply, inFlight.peekFirst());
+            ReplyTarget next = inFlight.peekFirst();
+            if (next instanceof AckBarrier barrier) {
+                barrier.holdPushed(reply); // after the replies the barrier holds, so after them
+            } else {
+                owner.deliverOutOfBand(reply, next);
+            }
             return;
         }
         ReplyTarget target = inFlight.pollFirst();
-        if (target != null && !target.mayBlock) {
+        if (target != null && !target.mayBlock && !(target instanceof AckBarrier)) {
             stats.backendLatency(System.nanoTime() - target.sentAtNanos);
         }
         if (target == null && pushSink != null) {
@@ -362,7 +459,12 @@ public final class BackendConnection {
             from.close();
             return;
         }
-        target.complete(reply);
+        deliver(target, reply);
+        if (target instanceof AckBarrier && acks.batchHasWrite() && channel != null && state == State.CONNECTED) {
+            // batches flushed while that WAIT was in flight: their WAIT goes now (they are out already)
+            endBatch(false);
+            flushOut();
+        }
         if (draining && inFlight.isEmpty()) {
             close();
         }
@@ -381,6 +483,7 @@ public final class BackendConnection {
             log.warn("event=backend_down backend={} in_flight={}", address, inFlight.size());
         }
         failInFlight("ERR backend " + address + " connection lost; the command may or may not have run");
+        acks.startBatch();
         resumeWaiters();
         if (draining && state != State.CLOSED) {
             close(); // it left the cluster and will never reconnect: not a broken connection to count
@@ -415,8 +518,17 @@ public final class BackendConnection {
     private void failInFlight(String error) {
         ReplyTarget target;
         while ((target = inFlight.pollFirst()) != null) {
-            failTarget(target, error);
+            failTaken(target, error);
         }
+        unflushed = 0;
+    }
+
+    /** Fails a request just taken out of flight (its barrier, if any, still decides when it is answered). */
+    private void failTaken(ReplyTarget target, String error) {
+        if (!(target instanceof AckBarrier)) {
+            env.metrics().backendError(); // a WAIT the proxy added is no command of a client
+        }
+        deliver(target, Replies.error(env.allocator(), error));
     }
 
     private void failTarget(ReplyTarget target, String error) {
@@ -446,17 +558,20 @@ public final class BackendConnection {
         if (head == null || channel == null || head.mayBlock) {
             return;
         }
-        // Waiting counts from the request's write or the backend's last bytes, whichever is later: the
+        // Waiting counts from the request's flush or the backend's last bytes, whichever is later: the
         // oldest request's reply is the next thing on the wire, so bytes arriving are (the rest of) it,
         // and a 100 MB reply that takes seconds to arrive is not late while it keeps coming.
         long now = System.nanoTime();
         long since = lastReadNanos - head.sentAtNanos > 0 ? lastReadNanos : head.sentAtNanos;
+        if (head instanceof AckBarrier barrier) {
+            since += TimeUnit.MILLISECONDS.toNanos(barrier.timeoutMillis); // a WAIT is late only after its own timeout
+        }
         long waited = now - since;
         if (waited >= timeoutNanos) {
             // The head's reply is late; the connection cannot be reused (a late reply would land on the
             // wrong request), so fail everything in flight and close it.
             inFlight.pollFirst();
-            failTarget(head, "ERR backend " + address + " timed out after "
+            failTaken(head, "ERR backend " + address + " timed out after "
                     + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
             log.warn("event=backend_timeout backend={} in_flight={}", address, inFlight.size());
             Channel ch = channel;

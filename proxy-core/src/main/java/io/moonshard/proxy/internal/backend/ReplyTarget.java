@@ -15,6 +15,13 @@ public abstract class ReplyTarget {
      * the backend timeout does not apply while it is the oldest request in flight.
      */
     public boolean mayBlock;
+    /**
+     * The request may write: the command table's {@code write} flag, EVAL/EVALSHA/FCALL, EXEC of a
+     * transaction holding one. Under {@code write_ack replica} the batch it leaves in is followed by a
+     * {@code WAIT}, and its reply is replaced by an error when no replica confirmed it ({@link AckBarrier}).
+     * Ignored when {@link #mayBlock} is set: a command that may block is never confirmed.
+     */
+    public boolean mayWrite;
 
     /** A target that drops the reply: for requests the proxy adds (HELLO on connect, MULTI around EXEC). */
     public static ReplyTarget discard() {

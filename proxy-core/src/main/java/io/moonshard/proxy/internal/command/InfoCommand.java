@@ -258,6 +258,11 @@ final class InfoCommand {
         f.put("proxy_backend_errors", Long.toString(p.metrics().backendErrors()));
         f.put("proxy_redirections", Long.toString(p.metrics().redirections()));
         f.put("proxy_dedicated_connections", Integer.toString(p.dedicatedConnectionCount()));
+        // write_ack: the mode now, WAITs sent (one per batch holding a write), writes confirmed or not by a replica
+        f.put("proxy_write_ack", p.limits().writeAck().modeName());
+        f.put("proxy_write_ack_waits", Long.toString(p.metrics().writeAckWaits()));
+        f.put("proxy_write_ack_confirmed", Long.toString(p.metrics().writesConfirmed()));
+        f.put("proxy_write_ack_not_confirmed", Long.toString(p.metrics().writesNotConfirmed()));
         // clients' incomplete requests of 64 KB and more, against max_total_query_buffer_bytes
         f.put("proxy_query_buffer_bytes", Long.toString(p.queryBuffers().used()));
         f.put("proxy_query_buffer_budget", Long.toString(p.queryBuffers().totalLimit()));

@@ -6,6 +6,7 @@ import io.moonshard.proxy.ProxyConfig;
 import io.moonshard.proxy.RedisMemoryUnits;
 import io.moonshard.proxy.internal.config.Credentials;
 import io.moonshard.proxy.internal.config.LiveLimits;
+import io.moonshard.proxy.internal.config.WriteAckPolicy;
 import io.moonshard.proxy.internal.metrics.SlowLog;
 import io.moonshard.proxy.internal.session.ClientRegistry;
 import io.moonshard.proxy.internal.session.QueryBuffers;
@@ -33,6 +34,8 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code moonshard-max-clients}</td><td>{@code max_clients}</td><td>{@link ClientRegistry}</td></tr>
  *   <tr><td>{@code moonshard-backend-timeout}</td><td>{@code backend_timeout} (ms)</td><td>here</td></tr>
  *   <tr><td>{@code moonshard-max-dedicated-connections}</td><td>{@code max_dedicated_connections}</td><td>here</td></tr>
+ *   <tr><td>{@code moonshard-write-ack}</td><td>{@code write_ack}</td><td>here ({@link WriteAckPolicy})</td></tr>
+ *   <tr><td>{@code moonshard-write-ack-timeout-ms}</td><td>{@code write_ack_timeout_ms}</td><td>here ({@link WriteAckPolicy})</td></tr>
  *   <tr><td>{@code client-output-buffer-limit}</td><td>{@code client_output_buffer_limit}</td><td>here</td></tr>
  *   <tr><td>{@code moonshard-client-query-buffer-limit}</td><td>{@code client_query_buffer_limit}</td><td>{@link QueryBuffers}</td></tr>
  *   <tr><td>{@code moonshard-max-total-query-buffer-bytes}</td><td>{@code max_total_query_buffer_bytes}</td><td>{@link QueryBuffers}</td></tr>
@@ -68,6 +71,10 @@ public final class LiveSettings {
     static final String MAX_CLIENTS = "moonshard-max-clients";
     static final String BACKEND_TIMEOUT = "moonshard-backend-timeout";
     static final String MAX_DEDICATED_CONNECTIONS = "moonshard-max-dedicated-connections";
+    static final String WRITE_ACK = "moonshard-write-ack";
+    static final String WRITE_ACK_TIMEOUT = "moonshard-write-ack-timeout-ms";
+    /** The values of {@code moonshard-write-ack}, as Redis's enum configs list them in their error. */
+    private static final List<String> WRITE_ACK_MODES = List.of("async", "replica");
     static final String LOGLEVEL = "moonshard-loglevel";
     static final String MIGRATION_KEYS_PER_SECOND = "moonshard-migration-keys-per-second";
     static final String MIGRATION_FENCE_TIMEOUT = "moonshard-migration-fence-timeout";
@@ -125,6 +132,14 @@ public final class LiveSettings {
                 () -> Integer.toString(limits.maxDedicatedConnections()),
                 text -> (int) integer(text, 0, Integer.MAX_VALUE),
                 v -> limits.maxDedicatedConnections((Integer) v)));
+        add(new Setting(WRITE_ACK, false,
+                () -> limits.writeAck().modeName(),
+                text -> ProxyConfig.WriteAck.valueOf(oneOf(text, WRITE_ACK_MODES).toUpperCase(Locale.ROOT)),
+                v -> limits.updateWriteAck(p -> p.withMode((ProxyConfig.WriteAck) v))));
+        add(new Setting(WRITE_ACK_TIMEOUT, false,
+                () -> Long.toString(limits.writeAck().timeoutMillis()),
+                text -> integer(text, 1, ProxyConfig.MAX_WRITE_ACK_TIMEOUT_MILLIS),
+                v -> limits.updateWriteAck(p -> p.withTimeoutMillis((Long) v))));
         add(new Setting(CLIENT_OUTPUT_BUFFER_LIMIT, false,
                 () -> limits.outputLimits().format(),
                 text -> limits.outputLimits().with(text),
@@ -354,10 +369,15 @@ public final class LiveSettings {
 
     /** A log level, ignoring case, as Redis's enum configs take it, with their error text. */
     private static String level(String text) {
+        return oneOf(text, LogLevelControl.LEVELS);
+    }
+
+    /** One of {@code choices} (lower case), ignoring case, as Redis's enum configs take it, with their error text. */
+    private static String oneOf(String text, List<String> choices) {
         String lower = text.toLowerCase(Locale.ROOT);
-        if (!LogLevelControl.LEVELS.contains(lower)) {
+        if (!choices.contains(lower)) {
             throw new IllegalArgumentException("argument(s) must be one of the following: "
-                    + String.join(", ", LogLevelControl.LEVELS));
+                    + String.join(", ", choices));
         }
         return lower;
     }

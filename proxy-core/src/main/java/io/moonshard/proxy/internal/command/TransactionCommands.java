@@ -13,6 +13,7 @@ import io.moonshard.proxy.internal.route.CommandPolicy;
 import io.moonshard.proxy.internal.route.Forwarder;
 import io.moonshard.proxy.internal.route.MigrationGate;
 import io.moonshard.proxy.internal.route.ScriptUsers;
+import io.moonshard.proxy.internal.route.Writes;
 import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.proxy.internal.session.Transaction;
@@ -134,6 +135,9 @@ final class TransactionCommands {
         if (Forwarder.SCRIPTS.contains(spec.name())) {
             tx.scriptQueued();
         }
+        if (Writes.mayWrite(spec)) {
+            tx.writeQueued();
+        }
         if (spec.name().startsWith("client")) { // "client", or "client|pause" where the table has subcommands
             tx.clientCommandQueued(command.retain()); // CLIENT PAUSE takes effect at EXEC: noted then
         }
@@ -236,6 +240,7 @@ final class TransactionCommands {
                     return reply;
                 };
             }
+            slot.mayWrite = tx.hasWrite(); // write_ack: EXEC is the transaction's one reply
             if (tx.hasScript() && !s.state().user().unrestricted()) {
                 BackendConnection own = s.dedicatedConnection(backend);
                 if (own == null) {

@@ -11,6 +11,10 @@ public final class ProxyMetrics {
     private final LongAdder redirections = new LongAdder();
     private final LongAdder rejectedClients = new LongAdder();
     private final LongAdder errorReplies = new LongAdder();
+    /** write_ack replica: WAITs sent (one per batch holding a write), writes a replica confirmed, writes it did not. */
+    private final LongAdder writeAckWaits = new LongAdder();
+    private final LongAdder writesConfirmed = new LongAdder();
+    private final LongAdder writesNotConfirmed = new LongAdder();
 
     public void commandProcessed() { commandsProcessed.increment(); }
     public void backendRequestSent() { backendRequests.increment(); }
@@ -18,6 +22,9 @@ public final class ProxyMetrics {
     public void redirected() { redirections.increment(); }
     public void clientRejected() { rejectedClients.increment(); }
     public void errorReply() { errorReplies.increment(); }
+    public void writeAckWaitSent() { writeAckWaits.increment(); }
+    public void writesConfirmed(int n) { writesConfirmed.add(n); }
+    public void writesNotConfirmed(int n) { writesNotConfirmed.add(n); }
 
     public long commandsProcessed() { return commandsProcessed.sum(); }
     public long backendRequests() { return backendRequests.sum(); }
@@ -25,4 +32,7 @@ public final class ProxyMetrics {
     public long redirections() { return redirections.sum(); }
     public long rejectedClients() { return rejectedClients.sum(); }
     public long errorReplies() { return errorReplies.sum(); }
+    public long writeAckWaits() { return writeAckWaits.sum(); }
+    public long writesConfirmed() { return writesConfirmed.sum(); }
+    public long writesNotConfirmed() { return writesNotConfirmed.sum(); }
 }

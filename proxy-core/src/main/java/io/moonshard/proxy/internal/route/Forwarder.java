@@ -49,6 +49,8 @@ public final class Forwarder {
 
     public void forward(ClientSession session, ReplySlot slot, RespCommand command, CommandSpec spec, boolean asking) {
         ClusterSnapshot snapshot = proxy.cluster().snapshot(); // read once: one command, one view
+        // under write_ack replica its reply waits for the WAIT after its batch (the backend connection's part)
+        slot.mayWrite = Writes.mayWrite(spec);
         KeyPositions keys = session.pool.keyPositions();
         int keyCount = spec.findSlotArguments(command, keys);
         // Redis Cluster's rule unless the operator opted in to splitting keys over the local backends

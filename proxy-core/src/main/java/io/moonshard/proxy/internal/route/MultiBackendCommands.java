@@ -92,7 +92,7 @@ public final class MultiBackendCommands {
                     RespWriter.bulk(frame, command.arg(arg + j));
                 }
             }
-            s.connectionFor(backends.get(part)).send(gather.part(part), frame);
+            s.connectionFor(backends.get(part)).send(gather.part(part, slot.mayWrite), frame);
         }
     }
 
@@ -100,7 +100,8 @@ public final class MultiBackendCommands {
     public static void broadcast(ClientSession s, ReplySlot slot, RespCommand command, Merge merge, List<String> backends) {
         Gather gather = new Gather(slot, backends.size(), s.channel().alloc(), merge, null, null, 0);
         for (int part = 0; part < backends.size(); part++) {
-            s.connectionFor(backends.get(part)).send(gather.part(part), command.frame().retainedDuplicate());
+            s.connectionFor(backends.get(part))
+                    .send(gather.part(part, slot.mayWrite), command.frame().retainedDuplicate());
         }
     }
 
@@ -198,8 +199,9 @@ public final class MultiBackendCommands {
             this.remaining = n;
         }
 
-        ReplyTarget part(int index) {
-            return new ReplyTarget() {
+        /** The target of part {@code index}; a part of a write is a write at its backend (write_ack). */
+        ReplyTarget part(int index, boolean mayWrite) {
+            ReplyTarget target = new ReplyTarget() {
                 @Override
                 public void complete(ByteBuf reply) {
                     parts[index] = reply;
@@ -209,6 +211,8 @@ public final class MultiBackendCommands {
                     }
                 }
             };
+            target.mayWrite = mayWrite;
+            return target;
         }
 
         private void finish() {

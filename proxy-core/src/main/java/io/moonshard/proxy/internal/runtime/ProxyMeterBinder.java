@@ -57,6 +57,15 @@ final class ProxyMeterBinder implements MeterBinder {
         counter(registry, "moonshard.error.replies",
                 "Commands the proxy itself refused with an error reply (unknown command, wrong arity, ...)",
                 c -> c.metrics().errorReplies());
+        counter(registry, "moonshard.write.ack.waits",
+                "WAITs sent after batches holding a write (write_ack replica), one per batch",
+                c -> c.metrics().writeAckWaits());
+        counter(registry, "moonshard.write.ack.confirmed",
+                "Writes answered after a replica confirmed them (write_ack replica)",
+                c -> c.metrics().writesConfirmed());
+        counter(registry, "moonshard.write.ack.unconfirmed",
+                "Writes answered NOTREPLICATED: applied on the master, not confirmed by a replica in time",
+                c -> c.metrics().writesNotConfirmed());
         counter(registry, "moonshard.client.connections.accepted",
                 "Client connections accepted",
                 c -> c.clients().totalConnections());

@@ -27,6 +27,8 @@ public final class Transaction {
     private final List<RespCommand> clientCommands = new ArrayList<>(0);
     /** A script is queued: a restricted user's EXEC then runs as that user's mirror ({@code ScriptUsers}). */
     private boolean hasScript;
+    /** A queued command may write: under write_ack replica, EXEC's reply waits for a replica's confirmation. */
+    private boolean hasWrite;
 
     /** Keys of the queued commands that may write: a slot migration copies them again after EXEC. */
     private final List<byte[]> writtenKeys = new ArrayList<>(0);
@@ -80,6 +82,15 @@ public final class Transaction {
 
     public boolean hasScript() {
         return hasScript;
+    }
+
+    /** A command that may write was queued (the route layer's {@code Writes} rule). */
+    public void writeQueued() {
+        hasWrite = true;
+    }
+
+    public boolean hasWrite() {
+        return hasWrite;
     }
 
     /** Keeps a queued CLIENT command (the caller's reference passes here) to note a CLIENT PAUSE at EXEC. */

@@ -67,7 +67,8 @@ class LiveSettingsTest {
     void get_globsAndNames_eachOnce_namesShownAsGiven() {
         assertThat(live.names()).containsExactly("moonshard-password", "moonshard-slowlog-log-slower-than",
                 "moonshard-slowlog-max-len", "moonshard-max-clients", "moonshard-backend-timeout",
-                "moonshard-max-dedicated-connections", "client-output-buffer-limit",
+                "moonshard-max-dedicated-connections", "moonshard-write-ack", "moonshard-write-ack-timeout-ms",
+                "client-output-buffer-limit",
                 "moonshard-client-query-buffer-limit", "moonshard-max-total-query-buffer-bytes",
                 "moonshard-migration-keys-per-second", "moonshard-migration-fence-timeout", "moonshard-show-replicas",
                 "moonshard-loglevel");
@@ -78,6 +79,8 @@ class LiveSettingsTest {
                 Map.entry("moonshard-max-clients", "99"),
                 Map.entry("moonshard-backend-timeout", "1500"),
                 Map.entry("moonshard-max-dedicated-connections", "12"),
+                Map.entry("moonshard-write-ack", "async"),
+                Map.entry("moonshard-write-ack-timeout-ms", "100"),
                 Map.entry("moonshard-client-query-buffer-limit", "1073741824"),
                 Map.entry("moonshard-max-total-query-buffer-bytes", "0"),
                 Map.entry("moonshard-migration-keys-per-second", "0"),
@@ -104,7 +107,8 @@ class LiveSettingsTest {
     void set_appliesEveryValue_toItsOwner() {
         live.prepare(List.of("moonshard-slowlog-log-slower-than", "-1", "MOONSHARD-SLOWLOG-MAX-LEN", "3",
                 "moonshard-max-clients", "5", "moonshard-backend-timeout", "250",
-                "moonshard-max-dedicated-connections", "0", "moonshard-loglevel", "DEBUG")).apply();
+                "moonshard-max-dedicated-connections", "0", "moonshard-loglevel", "DEBUG",
+                "moonshard-write-ack", "Replica", "moonshard-write-ack-timeout-ms", "250")).apply();
 
         assertThat(proxy.slowlog().enabled()).isFalse();
         assertThat(proxy.slowlog().maxLen()).isEqualTo(3);
@@ -113,6 +117,10 @@ class LiveSettingsTest {
         assertThat(live.maxDedicatedConnections()).isZero();
         assertThat(proxy.tryAcquireDedicatedConnection()).isFalse();
         assertThat(levels.level).isEqualTo("debug");
+        assertThat(proxy.limits().writeAck().waitsForReplica()).isTrue();
+        assertThat(proxy.limits().writeAck().timeoutMillis()).isEqualTo(250);
+        assertThat(live.get(List.of("moonshard-write-ack*"))).containsExactly(
+                Map.entry("moonshard-write-ack", "replica"), Map.entry("moonshard-write-ack-timeout-ms", "250"));
         assertThat(live.get(List.of("moonshard-loglevel"))).containsExactly(Map.entry("moonshard-loglevel", "debug"));
         // the start configuration is what it was
         assertThat(proxy.config().maxClients()).isEqualTo(99);
@@ -226,7 +234,7 @@ class LiveSettingsTest {
     void withoutALogLevelHook_thereIsNoLoglevelSetting() {
         ProxyContext plain = new ProxyContext(ProxyConfig.builder().address("127.0.0.1:5299").build(),
                 new Bootstrap(), () -> { });
-        assertThat(plain.live().names()).doesNotContain("moonshard-loglevel").hasSize(12);
+        assertThat(plain.live().names()).doesNotContain("moonshard-loglevel").hasSize(14);
         assertThatThrownBy(() -> plain.live().prepare(List.of("moonshard-loglevel", "debug")))
                 .hasMessage("ERR Unknown option or number of arguments for CONFIG SET - 'moonshard-loglevel'");
         assertThat(plain.live().get(List.of("moonshard-password"))).containsExactly(Map.entry("moonshard-password", ""));
