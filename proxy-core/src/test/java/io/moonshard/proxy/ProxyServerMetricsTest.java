@@ -34,7 +34,13 @@ class ProxyServerMetricsTest {
                 "moonshard.migration.tasks.migrating", "moonshard.migration.tasks.importing",
                 "moonshard.migration.keys.copied", "moonshard.migration.bytes.copied", "moonshard.migration.keys.trimmed",
                 "moonshard.migration.flips", "moonshard.migration.fences.refused", "moonshard.migration.aborted",
-                "moonshard.migration.last.fence.microseconds");
+                "moonshard.migration.last.fence.microseconds", "moonshard.replication.promotions",
+                "moonshard.replication.switchovers", "moonshard.replication.last.switchover.pause.microseconds",
+                "moonshard.replication.last.switchover.barrier.microseconds",
+                "moonshard.replication.last.switchover.catchup.microseconds",
+                "moonshard.replication.last.switchover.failover.microseconds",
+                "moonshard.replication.last.switchover.peer.microseconds",
+                "moonshard.replication.last.switchover.caught.up");
         assertThat(registry.getMeters()).allSatisfy(m -> {
             assertThat(m.getId().getTags()).isEmpty();
             assertThat(value(registry, m.getId().getName())).isZero();
@@ -44,7 +50,13 @@ class ProxyServerMetricsTest {
                 .containsExactlyInAnyOrder("moonshard.client.connections", "moonshard.cluster.epoch", "moonshard.ready",
                         "moonshard.backend.dedicated.connections", "moonshard.blocked.clients",
                         "moonshard.pending.commands", "moonshard.migration.tasks.migrating",
-                        "moonshard.migration.tasks.importing", "moonshard.migration.last.fence.microseconds");
+                        "moonshard.migration.tasks.importing", "moonshard.migration.last.fence.microseconds",
+                        "moonshard.replication.last.switchover.pause.microseconds",
+                        "moonshard.replication.last.switchover.barrier.microseconds",
+                        "moonshard.replication.last.switchover.catchup.microseconds",
+                        "moonshard.replication.last.switchover.failover.microseconds",
+                        "moonshard.replication.last.switchover.peer.microseconds",
+                        "moonshard.replication.last.switchover.caught.up");
         assertThat(registry.getMeters()).filteredOn(m -> m.getId().getType() == Meter.Type.TIMER)
                 .extracting(m -> m.getId().getName())
                 .containsExactlyInAnyOrder("moonshard.command.duration", "moonshard.backend.duration");

@@ -79,6 +79,10 @@ class ReplicationFaultsJarIT {
                 assertThat(pair.call(1, "UMCTL", "PROMOTE", Long.toString(promotion), r1, "MINOFFSET",
                         Long.toString(offsetOf(pair.entry(1, r1))))).as(pair.replicationLog()).isEqualTo("+OK\r\n");
                 pair.pushFailedOver(promotion + 1);
+                // until the shard has a replica again its writes cannot be confirmed (NOTREPLICATED): the
+                // dead node comes back empty and, as SETREPL now says, follows the promoted one
+                pair.restartMasterEmpty(0);
+                pair.awaitState(0, pair.masters.get(0).address(), "in_sync", SYNC);
                 ledger.awaitMoreAcknowledged(1_000, SYNC);
                 ledger.stop();
                 ledger.awaitFinished(SYNC);
