@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The proxy's half of high availability, on two "hosts" (127.0.0.1 and 127.0.0.2; {@link ReplicatedPair}):
+ * The proxy's half of high availability, on two "hosts" (127.0.0.1 and 127.0.0.2; {@link TwoHostReplicatedCluster}):
  * SETREPL roles applied to real Redis, a master that restarts empty does not wipe its replica, offset-checked
  * promotion, and a FAILOVER-based switchover under load that loses no acknowledged write.
  */
@@ -28,20 +28,20 @@ class ReplicationIT {
 
     @Test
     void aWriteThroughOneProxyReachesTheReplicaOnTheOtherHost() {
-        try (ReplicatedPair pair = ReplicatedPair.start()) {
+        try (TwoHostReplicatedCluster pair = TwoHostReplicatedCluster.start(b -> b)) {
             String r0 = pair.replicas.get(0).address();
             String r1 = pair.replicas.get(1).address();
             pair.awaitState(1, r1, "in_sync", SYNC);
             pair.awaitState(0, r0, "in_sync", SYNC);
-            String key = AckLedger.keysInSlots("repl", 1, ReplicatedPair.SLOTS[0]).get(0);
+            String key = AckLedger.keysInSlots("repl", 1, TwoHostReplicatedCluster.RANGES[0]).get(0);
             assertThat(pair.call(0, "SET", key, "v1")).isEqualTo("+OK\r\n");
             await().atMost(SYNC).until(() -> pair.replicas.get(1).rawCommand("GET", key).equals("$2\r\nv1\r\n"));
             assertThat(pair.replicas.get(1).rawCommand("ROLE")).contains("slave").contains(pair.masters.get(0).address().split(":")[0]);
 
-            String master = ReplicatedPair.entryOf(pair.infoRepl(0), pair.masters.get(0).address());
+            String master = TwoHostReplicatedCluster.entryOf(pair.infoRepl(0), pair.masters.get(0).address());
             assertThat(master).contains("role:master\n").contains("replica:" + r1 + "@" + pair.proxyAddresses.get(1) + "\n")
                     .contains("state:master\n").containsPattern("offset:[1-9][0-9]*\n");
-            String replica = ReplicatedPair.entryOf(pair.infoRepl(1), r1);
+            String replica = TwoHostReplicatedCluster.entryOf(pair.infoRepl(1), r1);
             assertThat(replica).contains("role:replica\n").contains("state:in_sync\n").contains("link:up\n")
                     .containsPattern("lag:[0-9]+\n");
         }
@@ -49,21 +49,21 @@ class ReplicationIT {
 
     @Test
     void aMasterRestartedEmptyKeepsItsReplicasDataUntilAPromotionServesIt() throws Exception {
-        try (ReplicatedPair pair = ReplicatedPair.start()) {
+        try (TwoHostReplicatedCluster pair = TwoHostReplicatedCluster.start(b -> b)) {
             String m0 = pair.masters.get(0).address();
             String r1 = pair.replicas.get(1).address();
             pair.awaitState(1, r1, "in_sync", SYNC);
-            List<String> keys = AckLedger.keysInSlots("kept", 200, ReplicatedPair.SLOTS[0]);
+            List<String> keys = AckLedger.keysInSlots("kept", 200, TwoHostReplicatedCluster.RANGES[0]);
             for (String key : keys) {
                 assertThat(pair.call(0, "SET", key, "value-of-" + key)).isEqualTo("+OK\r\n");
             }
             await().atMost(SYNC).until(() -> pair.replicas.get(1).rawCommand("DBSIZE").equals(":200\r\n")
-                    && ReplicatedPair.entryOf(pair.infoRepl(1), r1).contains("lag:0\n"));
+                    && TwoHostReplicatedCluster.entryOf(pair.infoRepl(1), r1).contains("lag:0\n"));
 
             int port = pair.masters.get(0).port();
             pair.masters.get(0).kill();
             // the same port, no persistence: it comes back empty, with a new run_id
-            pair.masters.set(0, RedisProcess.startOn(ReplicatedPair.HOSTS[0], port, "--repl-diskless-sync-delay", "0"));
+            pair.masters.set(0, RedisProcess.startOn(TwoHostReplicatedCluster.HOSTS[0], port, "--repl-diskless-sync-delay", "0"));
 
             pair.awaitState(1, r1, "held", SYNC);
             pair.awaitState(0, m0, "held", SYNC);
@@ -76,12 +76,12 @@ class ReplicationIT {
             assertThat(pair.masters.get(0).rawCommand("DBSIZE")).isEqualTo(":0\r\n"); // the refused write never reached it
 
             // a SETREPL that only repeats the old layout does not release the hold
-            pair.pushSteady();
+            pair.push();
             pair.awaitState(1, r1, "held", SYNC);
             assertThat(pair.replicas.get(1).rawCommand("DBSIZE")).isEqualTo(":200\r\n");
 
-            long offset = offsetOf(ReplicatedPair.entryOf(pair.infoRepl(1), r1));
-            long promotion = pair.epoch + 1;
+            long offset = offsetOf(TwoHostReplicatedCluster.entryOf(pair.infoRepl(1), r1));
+            long promotion = pair.epoch() + 1;
             assertThat(pair.call(1, "UMCTL", "PROMOTE", Long.toString(promotion), r1, "MINOFFSET", Long.toString(offset)))
                     .isEqualTo("+OK\r\n");
             pair.awaitState(1, r1, "promoted", SYNC);
@@ -104,10 +104,10 @@ class ReplicationIT {
 
     @Test
     void promotionChecksItsEpochItsOffsetAndItsNode() {
-        try (ReplicatedPair pair = ReplicatedPair.start()) {
+        try (TwoHostReplicatedCluster pair = TwoHostReplicatedCluster.start(b -> b)) {
             String r1 = pair.replicas.get(1).address();
             pair.awaitState(1, r1, "in_sync", SYNC);
-            String now = Long.toString(pair.epoch);
+            String now = Long.toString(pair.epoch());
             assertThat(pair.call(1, "UMCTL", "PROMOTE", now, r1, "MINOFFSET", "0")).isEqualTo("-OLD_EPOCH\r\n");
             assertThat(pair.call(1, "UMCTL", "PROMOTE", "99", r1, "MINOFFSET", "999999999999"))
                     .startsWith("-ERR " + r1 + " replication offset ").contains(" is behind 999999999999");
@@ -118,7 +118,7 @@ class ReplicationIT {
             assertThat(pair.call(1, "UMCTL", "SWITCHOVER", "99", pair.masters.get(1).address(), r1, pair.proxyAddresses.get(0)))
                     .startsWith("-ERR ").contains("is not a master with replica");
             // none of it changed anything
-            assertThat(ReplicatedPair.entryOf(pair.infoRepl(1), r1)).contains("state:in_sync\n");
+            assertThat(TwoHostReplicatedCluster.entryOf(pair.infoRepl(1), r1)).contains("state:in_sync\n");
             assertThat(pair.replicas.get(1).rawCommand("INFO", "replication")).contains("role:slave")
                     .contains("master_port:" + pair.masters.get(0).port());
         }
@@ -126,15 +126,15 @@ class ReplicationIT {
 
     @Test
     void aSwitchoverUnderLoadLosesNoAcknowledgedWriteAndPausesTheShardBriefly() throws Exception {
-        try (ReplicatedPair pair = ReplicatedPair.start()) {
+        try (TwoHostReplicatedCluster pair = TwoHostReplicatedCluster.start(b -> b)) {
             String m0 = pair.masters.get(0).address();
             String r1 = pair.replicas.get(1).address();
             pair.awaitState(1, r1, "in_sync", SYNC);
-            List<String> counters = new ArrayList<>(AckLedger.keysInSlots("sw-c", 32, ReplicatedPair.SLOTS[0]));
-            List<String> versioned = new ArrayList<>(AckLedger.keysInSlots("sw-v", 96, ReplicatedPair.SLOTS[0]));
-            counters.addAll(AckLedger.keysInSlots("sw-cc", 16, ReplicatedPair.SLOTS[1]));
-            versioned.addAll(AckLedger.keysInSlots("sw-vc", 32, ReplicatedPair.SLOTS[1]));
-            String probeKey = AckLedger.keysInSlots("sw-probe", 1, ReplicatedPair.SLOTS[0]).get(0);
+            List<String> counters = new ArrayList<>(AckLedger.keysInSlots("sw-c", 32, TwoHostReplicatedCluster.RANGES[0]));
+            List<String> versioned = new ArrayList<>(AckLedger.keysInSlots("sw-v", 96, TwoHostReplicatedCluster.RANGES[0]));
+            counters.addAll(AckLedger.keysInSlots("sw-cc", 16, TwoHostReplicatedCluster.RANGES[1]));
+            versioned.addAll(AckLedger.keysInSlots("sw-vc", 32, TwoHostReplicatedCluster.RANGES[1]));
+            String probeKey = AckLedger.keysInSlots("sw-probe", 1, TwoHostReplicatedCluster.RANGES[0]).get(0);
             try (AckLedger ledger = AckLedger.builder(List.of(pair.port(0)), 4, counters, versioned)
                     .rejectUnansweredAfterReconnect(true).build();
                  GapProbe probe = new GapProbe(pair.port(0), probeKey)) {
@@ -144,7 +144,7 @@ class ReplicationIT {
                 await().atMost(Duration.ofSeconds(10)).until(() -> probe.acks.get() > 50);
                 probe.resetGap();
 
-                long switchEpoch = pair.epoch + 1;
+                long switchEpoch = pair.epoch() + 1;
                 assertThat(pair.call(0, "UMCTL", "SWITCHOVER", Long.toString(switchEpoch), m0, r1,
                         pair.proxyAddresses.get(1), "TIMEOUT", "3000")).isEqualTo("+OK\r\n");
                 long acksAtSwitch = probe.acks.get();
@@ -182,17 +182,17 @@ class ReplicationIT {
 
     @Test
     void aBadSetReplGetsUndermoonsErrorAndChangesNothing() {
-        try (ReplicatedPair pair = ReplicatedPair.start()) {
+        try (TwoHostReplicatedCluster pair = TwoHostReplicatedCluster.start(b -> b)) {
             String before = undermoonLines(pair.infoRepl(0));
-            String e = Long.toString(pair.epoch + 1);
+            String e = Long.toString(pair.epoch() + 1);
             String m0 = pair.masters.get(0).address();
-            assertThat(pair.call(0, "UMCTL", "SETREPL", e, "NOFLAG", "leader", ReplicatedPair.NAME, m0, "0"))
+            assertThat(pair.call(0, "UMCTL", "SETREPL", e, "NOFLAG", "leader", TwoHostReplicatedCluster.NAME, m0, "0"))
                     .isEqualTo("-Invalid arguments\r\n");
-            assertThat(pair.call(0, "UMCTL", "SETREPL", e, "NOFLAG", "master", ReplicatedPair.NAME, m0, "2",
+            assertThat(pair.call(0, "UMCTL", "SETREPL", e, "NOFLAG", "master", TwoHostReplicatedCluster.NAME, m0, "2",
                     pair.replicas.get(1).address(), pair.proxyAddresses.get(1))).isEqualTo("-Invalid arguments\r\n");
-            assertThat(pair.call(0, "UMCTL", "SETREPL", e, "NOFLAG", "master", ReplicatedPair.NAME, "127.0.0.9:7000", "0"))
+            assertThat(pair.call(0, "UMCTL", "SETREPL", e, "NOFLAG", "master", TwoHostReplicatedCluster.NAME, "127.0.0.9:7000", "0"))
                     .isEqualTo("-ERR_NOT_MY_META\r\n");
-            assertThat(pair.call(0, "UMCTL", "SETREPL", Long.toString(pair.epoch), "NOFLAG", "master", ReplicatedPair.NAME,
+            assertThat(pair.call(0, "UMCTL", "SETREPL", Long.toString(pair.epoch()), "NOFLAG", "master", TwoHostReplicatedCluster.NAME,
                     m0, "0")).isEqualTo("-OLD_EPOCH\r\n");
             assertThat(undermoonLines(pair.infoRepl(0))).isEqualTo(before);
             pair.awaitState(0, m0, "master", SYNC);

@@ -36,8 +36,9 @@ final class TwoHostReplicatedCluster implements AutoCloseable {
         TwoHostReplicatedCluster cluster = new TwoHostReplicatedCluster();
         try {
             for (String host : HOSTS) {
-                cluster.masters.add(RedisProcess.startOn(host, FreePorts.next()));
-                cluster.replicas.add(RedisProcess.startOn(host, FreePorts.next()));
+                // a diskless full sync starts at once (Redis 7.0 waits 5 s by default to batch replicas)
+                cluster.masters.add(RedisProcess.startOn(host, FreePorts.next(), "--repl-diskless-sync-delay", "0"));
+                cluster.replicas.add(RedisProcess.startOn(host, FreePorts.next(), "--repl-diskless-sync-delay", "0"));
             }
             for (int i = 0; i < 2; i++) {
                 RedisProcess master = cluster.masters.get(1 - i);
@@ -154,6 +155,47 @@ final class TwoHostReplicatedCluster implements AutoCloseable {
         for (RedisProcess redis : List.of(masters.get(0), masters.get(1), replicas.get(0), replicas.get(1))) {
             redis.rawCommand("CONFIG", "RESETSTAT");
         }
+    }
+
+    /**
+     * Shard 0 now on host 1: host 1's replica of it is its master (beside host 1's own master), and host 0's
+     * old master is that shard's replica. What a controller pushes after the failover, at {@code newEpoch}.
+     */
+    void pushFailedOver(long newEpoch) {
+        epoch = newEpoch;
+        String e = Long.toString(epoch);
+        expectOk(1, "UMCTL", "SETREPL", e, "NOFLAG",
+                "master", NAME, masters.get(1).address(), "1", replicas.get(0).address(), proxyAddresses.get(0),
+                "master", NAME, replicas.get(1).address(), "1", masters.get(0).address(), proxyAddresses.get(0));
+        expectOk(0, "UMCTL", "SETREPL", e, "NOFLAG",
+                "replica", NAME, masters.get(0).address(), "1", replicas.get(1).address(), proxyAddresses.get(1),
+                "replica", NAME, replicas.get(0).address(), "1", masters.get(1).address(), proxyAddresses.get(1));
+        expectOk(1, "UMCTL", "SETCLUSTER", "v2", e, "NOFLAG", NAME,
+                masters.get(1).address(), "1", RANGES[1][0] + "-" + RANGES[1][1],
+                replicas.get(1).address(), "1", RANGES[0][0] + "-" + RANGES[0][1]);
+        expectOk(0, "UMCTL", "SETCLUSTER", "v2", e, "NOFLAG", NAME,
+                "PEER", proxyAddresses.get(1), "2", RANGES[0][0] + "-" + RANGES[0][1], RANGES[1][0] + "-" + RANGES[1][1]);
+    }
+
+    /** UMCTL INFOREPL of proxy {@code i} as text. */
+    String infoRepl(int i) {
+        return call(i, "UMCTL", "INFOREPL");
+    }
+
+    /** Waits until proxy {@code i}'s INFOREPL shows {@code state:<state>} for node {@code node}. */
+    void awaitState(int i, String node, String state, Duration timeout) {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(20))
+                .until(() -> entryOf(infoRepl(i), node).contains("state:" + state + "\n"));
+    }
+
+    /** The INFOREPL lines of the entry for {@code node}, "" when absent. */
+    static String entryOf(String infoRepl, String node) {
+        for (String entry : infoRepl.split("\\*\\d+\r\n\\$")) {
+            if (entry.contains("node_address:" + node + "\n")) {
+                return entry;
+            }
+        }
+        return "";
     }
 
     @Override
