@@ -156,6 +156,45 @@ class ReplicationFaultsJarIT {
         }
     }
 
+    @Test
+    void onTheJarReplicasAreShownAndServeReadOnlyReads() throws Exception {
+        Path logs = Path.of("target", "replication-faults", "replica-reads");
+        try (ReplicationJarPair pair = ReplicationJarPair.start(logs)) {
+            pair.awaitState(1, pair.replicas.get(1).address(), "in_sync", SYNC);
+            pair.awaitState(0, pair.replicas.get(0).address(), "in_sync", SYNC);
+            Process check = new ProcessBuilder("redis-cli", "--cluster", "check", pair.proxyAddress(0))
+                    .redirectErrorStream(true).start();
+            String checked = new String(check.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(check.waitFor()).as(checked).isZero();
+            assertThat(checked).contains("[OK] All 16384 slots covered.").contains("1 additional replica(s)");
+
+            io.lettuce.core.cluster.RedisClusterClient client = AckLedger.clusterClient(List.of(pair.port(0)));
+            try (var connection = client.connect()) {
+                List<String> keys = AckLedger.keysInSlots("ro", 50, ReplicationJarPair.SLOTS[0]);
+                for (String key : keys) {
+                    connection.sync().set(key, "v-" + key);
+                }
+                org.awaitility.Awaitility.await().atMost(SYNC).until(() -> pair.entry(1, pair.replicas.get(1).address())
+                        .contains("lag:0\n"));
+                long masterGets = calls(pair.masters.get(0), "get");
+                connection.setReadFrom(io.lettuce.core.ReadFrom.REPLICA);
+                for (String key : keys) {
+                    assertThat(connection.sync().get(key)).isEqualTo("v-" + key);
+                }
+                // host 1's proxy served them from its replica of shard 0; the master saw none of them
+                assertThat(calls(pair.replicas.get(1), "get")).isEqualTo(keys.size());
+                assertThat(calls(pair.masters.get(0), "get")).isEqualTo(masterGets);
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
+    private static long calls(io.moonshard.testkit.RedisProcess redis, String command) {
+        Matcher m = Pattern.compile("cmdstat_" + command + ":calls=(\\d+),").matcher(redis.rawCommand("INFO", "commandstats"));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
     static AckLedger ledger(ReplicationJarPair pair, String prefix) {
         List<String> counters = new ArrayList<>(AckLedger.keysInSlots(prefix + "-c", 32, ReplicationJarPair.SLOTS[0]));
         List<String> versioned = new ArrayList<>(AckLedger.keysInSlots(prefix + "-v", 96, ReplicationJarPair.SLOTS[0]));
