@@ -226,6 +226,8 @@ class ReplicasIT {
 
     @Test
     void jedisAcceptsTheTopology_andItsReplicaCommandsReadAtTheReplicaRedis() {
+        cluster.awaitReplicasInStep();
+        cluster.awaitReplicasShown(); // Jedis reads the slots once, when it starts: replicas must be listed by then
         try (redis.clients.jedis.RedisClusterClient jedis = redis.clients.jedis.RedisClusterClient.builder()
                 .nodes(java.util.Set.of(new HostAndPort(HOSTS[0], cluster.port(0))))
                 .clientConfig(DefaultJedisClientConfig.builder().readOnlyForRedisClusterReplicas().build())

@@ -40,14 +40,7 @@ final class TwoHostReplicatedCluster implements AutoCloseable {
                 cluster.masters.add(RedisProcess.startOn(host, FreePorts.next(), "--repl-diskless-sync-delay", "0"));
                 cluster.replicas.add(RedisProcess.startOn(host, FreePorts.next(), "--repl-diskless-sync-delay", "0"));
             }
-            for (int i = 0; i < 2; i++) {
-                RedisProcess master = cluster.masters.get(1 - i);
-                String reply = cluster.replicas.get(i).rawCommand("REPLICAOF", master.host(),
-                        Integer.toString(master.port()));
-                if (!reply.equals("+OK\r\n")) {
-                    throw new IllegalStateException("REPLICAOF: " + reply);
-                }
-            }
+            // no REPLICAOF here: SETREPL makes each proxy attach its replica (with replica-announce-ip)
             for (String host : HOSTS) {
                 String address = host + ":" + FreePorts.next();
                 ProxyConfig config = tuning.apply(ProxyConfig.builder().address(address).threads(1)).build();
@@ -121,6 +114,19 @@ final class TwoHostReplicatedCluster implements AutoCloseable {
 
     int port(int i) {
         return proxies.get(i).boundAddress().getPort();
+    }
+
+    /** Waits until both proxies show all four nodes online in CLUSTER SHARDS (replicas listed in CLUSTER SLOTS). */
+    void awaitReplicasShown() {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            for (int i = 0; i < 2; i++) {
+                String shards = call(i, "CLUSTER", "SHARDS");
+                if (shards.split("\\$6\r\nonline\r\n", -1).length - 1 != 4) {
+                    return false;
+                }
+            }
+            return true;
+        });
     }
 
     /** Writes to each master and waits until both replicas have it: their offsets are then not 0. */

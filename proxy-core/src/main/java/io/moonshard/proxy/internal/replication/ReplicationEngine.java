@@ -105,7 +105,12 @@ public final class ReplicationEngine implements BackgroundEngine {
     public void close() {
         if (thread != null) {
             thread.shutdownNow();
-            links.values().forEach(RedisLink::close); // the thread has stopped using them, or soon fails on them
+            try {
+                thread.awaitTermination(2, TimeUnit.SECONDS); // a probe in progress ends within its link timeout
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            List.copyOf(links.values()).forEach(RedisLink::close);
         }
     }
 
@@ -406,7 +411,8 @@ public final class ReplicationEngine implements BackgroundEngine {
         }
         ReplicationInfo.Replica target = before.replica(replicaNode);
         if (target == null) {
-            return "-ERR " + replicaNode + " is not a connected replica of " + node + " (it lists " + before.replicas() + ")";
+            return "-ERR " + replicaNode + " is not a connected replica of " + node + " (it lists " + before.replicas()
+                    + "; a replica attached outside the proxy needs replica-announce-ip set to its host)";
         }
         SlotSet slots = localSlots(host.snapshot(), node);
         Object holdOwner = new Object();
