@@ -118,12 +118,12 @@ class LiveConfigIT {
     void configGet_listsTheProxySettings_andMergesThemWithTheBackendsParameters() {
         try (RawRedisClient c = authed(PASSWORD)) {
             String own = c.call("CONFIG", "GET", "moonshard-*");
-            assertThat(own).startsWith("*20\r\n");
+            assertThat(own).startsWith("*22\r\n");
             for (String name : List.of("moonshard-password", "moonshard-slowlog-log-slower-than",
                     "moonshard-slowlog-max-len", "moonshard-max-clients", "moonshard-backend-timeout",
                     "moonshard-max-dedicated-connections", "moonshard-client-query-buffer-limit",
                     "moonshard-max-total-query-buffer-bytes", "moonshard-migration-keys-per-second",
-                    "moonshard-migration-fence-timeout")) {
+                    "moonshard-migration-fence-timeout", "moonshard-migration-seed-by-replication")) {
                 assertThat(own).contains("$" + name.length() + "\r\n" + name + "\r\n");
             }
             assertThat(own).contains("$18\r\nmoonshard-password\r\n$6\r\nsecret\r\n");

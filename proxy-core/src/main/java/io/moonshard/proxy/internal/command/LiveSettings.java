@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  *       budget of every running and future migration task, 0 for none</td></tr>
  *   <tr><td>{@code moonshard-migration-fence-timeout}</td><td>-</td><td>{@code MigrationSettings}: ms a fence
  *       may hold the moving slots before the attempt is refused</td></tr>
+ *   <tr><td>{@code moonshard-migration-seed-by-replication}</td><td>-</td><td>{@code MigrationSettings}: yes
+ *       (default) lets a task that chooses from now on seed an empty destination by replication</td></tr>
  *   <tr><td>{@code moonshard-loglevel}</td><td>{@code log_level}</td><td>the {@link LogLevelControl} hook, when
  *       the embedding application registered one; otherwise the setting does not exist</td></tr>
  * </table>
@@ -68,6 +70,7 @@ public final class LiveSettings {
     static final String LOGLEVEL = "moonshard-loglevel";
     static final String MIGRATION_KEYS_PER_SECOND = "moonshard-migration-keys-per-second";
     static final String MIGRATION_FENCE_TIMEOUT = "moonshard-migration-fence-timeout";
+    static final String MIGRATION_SEED_BY_REPLICATION = "moonshard-migration-seed-by-replication";
     static final String CLIENT_OUTPUT_BUFFER_LIMIT = "client-output-buffer-limit";
     static final String CLIENT_QUERY_BUFFER_LIMIT = "moonshard-client-query-buffer-limit";
     static final String MAX_TOTAL_QUERY_BUFFER_BYTES = "moonshard-max-total-query-buffer-bytes";
@@ -141,6 +144,10 @@ public final class LiveSettings {
                 () -> Long.toString(proxy.migration().settings().fenceTimeoutMillis()),
                 text -> integer(text, 1, 60_000),
                 v -> proxy.migration().settings().fenceTimeoutMillis((Long) v)));
+        add(new Setting(MIGRATION_SEED_BY_REPLICATION, false,
+                () -> proxy.migration().settings().seedByReplication() ? "yes" : "no",
+                LiveSettings::yesNo,
+                v -> proxy.migration().settings().seedByReplication((Boolean) v)));
         if (logLevel != null) {
             add(new Setting(LOGLEVEL, false,
                     logLevel::level,
@@ -289,6 +296,17 @@ public final class LiveSettings {
     /** Redis 7.0's error for a CONFIG SET it refuses. */
     private static String failed(String name, String reason) {
         return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason;
+    }
+
+    /** A boolean as Redis's bool configs take it ({@code yesnotoi}: yes or no, any case), with its error text. */
+    private static boolean yesNo(String text) {
+        if (text.equalsIgnoreCase("yes")) {
+            return true;
+        }
+        if (text.equalsIgnoreCase("no")) {
+            return false;
+        }
+        throw new IllegalArgumentException("argument must be 'yes' or 'no'");
     }
 
     /** A whole number as Redis's numeric configs take it, with their error texts. */
