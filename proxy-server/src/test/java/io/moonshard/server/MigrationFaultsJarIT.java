@@ -212,6 +212,51 @@ class MigrationFaultsJarIT {
         proxyKilledMidSeed(info, B, "dstseed");
     }
 
+    /**
+     * Seed by replication: kill -9 of the destination after the commit SETCLUSTER, while it still deletes
+     * the keys of the slots it did not import (budgeted to last). The restarted destination has no task
+     * left for them: it finds the seed's mark in its Redis's register, hides those slots and deletes
+     * their keys; R's keys stay, and nothing acknowledged is lost.
+     */
+    @Test
+    void destinationKilledWhileDeletingTheOtherSlots_restarted_deletesTheLeftovers(TestInfo info) {
+        repeat(info, (c, run) -> {
+            MigrationCoordinator coordinator = c.coordinator();
+            coordinator.assign(A, new int[] {0, 16383});
+            coordinator.pushLayout();
+            assertThat(c.redis(A).rawCommand("DEBUG", "POPULATE", Integer.toString(SEED_FILLER / 2), "fill", "64"))
+                    .isEqualTo("+OK\r\n");
+            Filler filler = fillerIn(c.redis(A));
+            assertThat(c.callProxy(B, "CONFIG", "SET", "moonshard-migration-keys-per-second", "20000")).isEqualTo("+OK\r\n");
+            try (AckLedger ledger = ledger(c, run, "dstpurge", true)) {
+                startLedger(ledger);
+                coordinator.startMove(A, B, R);
+                awaitCommitted(coordinator);
+                coordinator.commit();
+                String hit = awaitProgress(c, B, l -> l.contains("state=PURGING") && !l.contains("foreign_keys_deleted=0 "));
+                killAndRestart(c, coordinator, run, B, hit, 0);
+                long left = keysOutsideR(c.redis(B));
+                run.note("keys of other slots left in Redis B at the restart: " + left);
+                assertThat(left).as("the kill came before the purge was over").isPositive();
+                run.checkAfterMore(ledger);
+            }
+            long t0 = System.nanoTime();
+            long[] foreign = {-1};
+            try {
+                awaitUntil("Redis B to hold no key outside R", CLEANUP_TIMEOUT,
+                        () -> (foreign[0] = keysOutsideR(c.redis(B))) == 0);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("Redis B still holds " + foreign[0] + " keys outside R "
+                        + CLEANUP_TIMEOUT.toSeconds() + " s after its restart", e);
+            }
+            run.note("leftovers deleted " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms after the check began");
+            assertOutcome(c, coordinator, B, filler, run);
+            assertThat(register(c.redis(B))).as("B's registers").doesNotContain("seed=");
+            long rKeys = keysOfR(c.redis(B));
+            assertThat(c.callProxy(B, "DBSIZE")).as("DBSIZE through B").isEqualTo(":" + rKeys + "\r\n");
+        });
+    }
+
     // ---- the kill tests -----------------------------------------------------------------------
 
     /**

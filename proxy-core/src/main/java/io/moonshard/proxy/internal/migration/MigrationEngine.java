@@ -139,6 +139,16 @@ public final class MigrationEngine implements BackgroundEngine {
      * otherwise); tags without a task start one. A task whose tag is repeated unchanged goes on.
      */
     synchronized void reconcile(ClusterSnapshot previous, ClusterSnapshot next) {
+        for (String node : next.localBackends()) {
+            if (leftoversChecked.add(node)) {
+                // before any task of this snapshot starts: the tasks wait for the check (awaitTurn)
+                SeedLeftovers check = new SeedLeftovers(node, this, settings);
+                live.put(check, SlotSet.of(new io.moonshard.cluster.slot.SlotRange(0, 16383)));
+                Thread t = new Thread(check, "moonshard-seed-leftovers-" + node);
+                t.setDaemon(true);
+                t.start();
+            }
+        }
         Set<MigrationTaskId> migrating = tagged(next, RangeTag.MIGRATING);
         Set<MigrationTaskId> importing = tagged(next, RangeTag.IMPORTING);
         if (handedOver.removeIf(id -> !migrating.contains(id) && !importing.contains(id))) {
@@ -253,6 +263,37 @@ public final class MigrationEngine implements BackgroundEngine {
     }
 
     // ---- seeds by replication ----
+
+    /** Local Redis nodes already looked at for what an earlier seed left ({@link SeedLeftovers}). */
+    private final Set<String> leftoversChecked = new java.util.HashSet<>();
+
+    /** Whether a running task of this proxy (either side) keeps its register under {@code registerKey}. */
+    synchronized boolean taskOwns(String registerKey) {
+        for (MigrationTaskId id : outgoing.keySet()) {
+            if (id.registerKey().equals(registerKey)) {
+                return true;
+            }
+        }
+        for (MigrationTaskId id : incoming.keySet()) {
+            if (id.registerKey().equals(registerKey)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Hides {@code slots} (where no other entry is) while a seed's leftovers are deleted. */
+    void hideLeftovers(SeedLeftovers check, SlotSet slots) {
+        List<int[]> ranges = pairs(slots);
+        gate.edit(table -> table.withWhereFree(ranges, MigrationGate.Verdict.FOREIGN, null, null, check.entries));
+    }
+
+    /** The leftovers check is over: its entries go, and the tasks waiting for it go on. */
+    synchronized void leftoversChecked(SeedLeftovers check) {
+        gate.edit(table -> table.with(ALL_SLOTS, null, null, null, check.entries));
+        live.remove(check);
+        notifyAll();
+    }
 
     /** The snapshot now (read it once per decision). */
     ClusterSnapshot snapshot() {

@@ -382,7 +382,8 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
             }
             park(10); // restarting, or not staging yet
         }
-        Registers.call(links.source(), "HSET", id.registerKey(), SlotImport.SEED_FIELD, "1");
+        // the mark names the source's Redis: a destination that finds it with no task to own it knows whom it followed
+        Registers.call(links.source(), "HSET", id.registerKey(), SlotImport.SEED_FIELD, id.meta().srcNode());
         trackDirty = false; // from the REPLICAOF on, the stream carries every write
         dirty.clear();
         progress.mode = "replication";
