@@ -24,14 +24,15 @@
 # up to the commit, the load's per-window throughput during the move over the median of the 5 windows
 # before it (min and median, target >= 0.70), the longest fence_ms, the longest backend command from
 # SLOWLOG with slowlog-log-slower-than 1000 reset before the move, the mode the source chose (keys or
-# replication, from INFOMGR PROGRESS), Redis a's latest_fork_usec and any PSYNC/SYNC in its SLOWLOG, and
+# replication, from INFOMGR PROGRESS), Redis a's latest_fork_usec (INFO stats) and any PSYNC/SYNC in its
+# SLOWLOG (kept up to 100,000 entries, so a move's many slow SCANs do not push it out), and
 # the time until the destination held only the moved keys) and the ratios of M1 to the reshard;
 # writes results.csv, summary.txt, environment.txt, per run its timeline.csv, samples.csv,
 # progress.log, keys.png (DBSIZE of both sides, phases marked) and for m2load throughput.png.
 #
 #   benchmarks/migration.sh [--keys N] [--value-bytes V] [--only "RUN ..."] [--out DIR] [--timeout S]
 #                           [--cluster-pipelines "P ..."] [--load-threads T] [--load-pipeline P]
-#                           [--load-keyspace K] [--load-before S] [--load-after S] [--slot-index]
+#                           [--load-keyspace K] [--load-before S] [--load-after S] [--slot-index] [--copy-keys]
 #
 #   --keys N               keys in the source (default 2097152 x 512 B = undermoon's 1 GB set)
 #   --value-bytes V        bytes per value (default 512)
@@ -42,6 +43,8 @@
 #   --load-threads T       m2load client threads (default 8), --load-pipeline P commands per batch
 #                          (default 16, as redis-benchmark -P 16), --load-keyspace K (default 100000),
 #                          --load-before S / --load-after S seconds of load around the move (15 / 5; the first seconds warm the JITs)
+#   --copy-keys            the key copy even into the empty B (CONFIG SET moonshard-migration-seed-by-replication
+#                          no at proxy A): without it these moves seed B by replication
 #   --slot-index           Redis a and b cluster-enabled, each owning all 16384 slots (the opt-in
 #                          backend_slot_index mode of docs/migration-design.md; pass the proxy its
 #                          switch with MIGBENCH_PROXY_ARGS or MIGBENCH_SETCLUSTER_CONFIG)
@@ -69,6 +72,7 @@ LOAD_KEYSPACE=100000
 LOAD_BEFORE=15
 LOAD_AFTER=5
 SLOT_INDEX=""
+COPY_KEYS=""
 HOST=127.0.0.1
 RA=${MIGBENCH_REDIS_A_PORT:-7631}
 RB=${MIGBENCH_REDIS_B_PORT:-7632}
@@ -94,6 +98,7 @@ while [ $# -gt 0 ]; do
     --load-before) LOAD_BEFORE=$2; shift 2 ;;
     --load-after) LOAD_AFTER=$2; shift 2 ;;
     --slot-index) SLOT_INDEX=1; shift ;;
+    --copy-keys) COPY_KEYS=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -211,7 +216,7 @@ start_redis() {
     extra=(--cluster-enabled yes --cluster-config-file "$dir/nodes.conf")
   fi
   redis-server --port "$port" --bind "$HOST" --save "" --appendonly no --enable-debug-command yes \
-    --slowlog-log-slower-than 1000 --slowlog-max-len 1024 --dir "$dir" --logfile "$dir/redis.log" \
+    --slowlog-log-slower-than 1000 --slowlog-max-len 100000 --dir "$dir" --logfile "$dir/redis.log" \
     "${extra[@]}" </dev/null >/dev/null &
   REDIS_PIDS+=($!)
   wait_until 30 answers_ping "$port" || die "redis-server on port $port does not answer (see $dir/redis.log)"
@@ -386,6 +391,9 @@ moonshard_run() {
     die "proxy B (port $PB) does not answer PING (see $dir/proxy-b.log)"
   fi
 
+  if [ -n "$COPY_KEYS" ]; then
+    [ "$(cli "$PA" CONFIG SET moonshard-migration-seed-by-replication no)" = OK ] || die "proxy A refused the key copy setting"
+  fi
   # epoch 1: A owns every slot on a; B owns none and knows A
   push_ok "$PA" "$(setcluster 1 "$a" 1 0-16383)"
   push_ok "$PB" "$(setcluster 1 PEER "$A" 1 0-16383)"
@@ -463,8 +471,8 @@ moonshard_run() {
   local mode fork_us sync_slow
   mode=$(grep ' MIGRATING ' "$dir/progress.log" 2>/dev/null | grep -o ' mode=[a-z][a-z]*' | tail -n 1 | cut -d= -f2)
   [ -n "$mode" ] || mode=-
-  fork_us=$(cli "$RA" INFO persistence | tr -d '\r' | sed -n 's/^latest_fork_usec://p')
-  sync_slow=$(cli "$RA" SLOWLOG GET 1024 | tr -d '\r' | awk 'prev ~ /^[0-9]+$/ && tolower($0) ~ /^(psync|sync)$/ { n++; if (us == "" || prev + 0 > us + 0) us = prev } { prev = $0 } END { print (n ? n "x/" us "us" : "none") }')
+  fork_us=$(cli "$RA" INFO stats | tr -d '\r' | sed -n 's/^latest_fork_usec://p') # Redis 7.0 shows it in stats
+  sync_slow=$(cli "$RA" SLOWLOG GET -1 | tr -d '\r' | awk 'prev ~ /^[0-9]+$/ && tolower($0) ~ /^(psync|sync)$/ { n++; if (us == "" || prev + 0 > us + 0) us = prev } { prev = $0 } END { print (n ? n "x/" us "us" : "none") }')
   record "$run" "$dir" "$moved" committed commit.A "$run_status" "$mode" "${fork_us:--}" "$sync_slow" "$RA" "$RB"
   chart "$dir" keys.png "Moonshard $run: keys at the source (a) and the destination (b)" keys "$dir/samples.csv" a,b
   if [ -f "$dir/load.csv" ]; then

@@ -398,9 +398,9 @@ public final class MigrationEngine implements BackgroundEngine {
         showHandedOver();
     }
 
-    /** {@link #handedOver}, on the peer thread once it has answered what it is answering now. */
-    void handedOverSoon(MigrationTaskId id) {
-        peerWork.execute(() -> handedOver(id));
+    /** {@code work} on the peer thread once it has answered what it is answering now (off the fence's path). */
+    void afterAnswer(Runnable work) {
+        peerWork.execute(work);
     }
 
     private void showHandedOver() {

@@ -413,7 +413,7 @@ final class SlotImport extends MigrationTask {
         if (purge == null) {
             purge = new SlotKeyScanner(redis, foreignSlots(), settings.batchKeys);
         }
-        if (!purge.done()) {
+        if (!purge.done() && !foreignSlots().isEmpty()) { // every slot imported: nothing to look for
             unlinkForeign(redis, purge.next());
             return true;
         }
@@ -540,8 +540,13 @@ final class SlotImport extends MigrationTask {
         committedAttempt = attempt;
         engine.publish(this, MigrationGate.Verdict.SERVE_IMPORTED, id.meta().dstNode());
         enter(State.COMMITTED);
-        engine.handedOverSoon(id); // after the answer: the fence waits for it, CLUSTER replies need not
-        log.info("event=import_committed task=\"{}\" attempt={} seeded={}", id.infoLine("IMPORTING"), attempt, seeded);
+        boolean withSeed = seeded;
+        // after the answer: the fence waits for it; CLUSTER replies and the log line need not
+        engine.afterAnswer(() -> {
+            engine.handedOver(id);
+            log.info("event=import_committed task=\"{}\" attempt={} seeded={}", id.infoLine("IMPORTING"), attempt,
+                    withSeed);
+        });
     }
 
     private void enter(State next) {

@@ -64,6 +64,8 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
     private ReplicaSeed seed;
     /** An earlier run of this task (before this proxy restarted) seeded the destination. */
     private boolean seededBefore;
+    /** The last seed fence's timings, logged once its slots are served again (the task's thread only). */
+    private FenceTimes fenceTimes;
     private final AtomicLong inFlight = new AtomicLong();
 
     private volatile State state = State.RESOLVING;
@@ -454,10 +456,8 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         long end = System.nanoTime();
         progress.lastFenceMicros = TimeUnit.NANOSECONDS.toMicros(end - start);
         engine.totals().lastFenceMicros = progress.lastFenceMicros;
-        log.info("event=migration_seed_fence task=\"{}\" attempt={} fence_us={} barrier_us={} drain_us={} catch_up_us={} "
-                        + "promote_us={} finalswitch_us={} answer=\"{}\" {}", id.infoLine("MIGRATING"), attempt,
-                progress.lastFenceMicros, (held - start) / 1_000, (drainedAt - held) / 1_000, (caughtUpAt - drainedAt) / 1_000,
-                (promotedAt - caughtUpAt) / 1_000, (end - promotedAt) / 1_000, answer, seed.lastCatchUp());
+        // logged once the slots are served again (flipped, or back to TRACK): nothing is formatted inside the hold
+        fenceTimes = new FenceTimes(attempt, start, held, drainedAt, caughtUpAt, promotedAt, end, answer);
         if ("+OK".equals(answer)) {
             return Outcome.COMMITTED;
         }
@@ -482,10 +482,28 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         progress.refusedFences++;
         engine.totals().refusedFences.increment();
         engine.publish(this, MigrationGate.Verdict.TRACK, null);
+        logSeedFence();
         if (caughtUp) {
             seed.restoreSettings(); // the seed is over, out of the fence
         }
         return Outcome.REFUSED;
+    }
+
+    /** When each step of a seed fence ended (System.nanoTime), for its log line. */
+    private record FenceTimes(long attempt, long start, long held, long drained, long caughtUp, long promoted, long end,
+                              String answer) {
+    }
+
+    private void logSeedFence() {
+        FenceTimes t = fenceTimes;
+        if (t != null) {
+            log.info("event=migration_seed_fence task=\"{}\" attempt={} fence_us={} barrier_us={} drain_us={} "
+                            + "catch_up_us={} promote_us={} finalswitch_us={} answer=\"{}\" {}", id.infoLine("MIGRATING"),
+                    t.attempt(), (t.end() - t.start()) / 1_000, (t.held() - t.start()) / 1_000, (t.drained() - t.held()) / 1_000,
+                    (t.caughtUp() - t.drained()) / 1_000, (t.promoted() - t.caughtUp()) / 1_000, (t.end() - t.promoted()) / 1_000,
+                    t.answer(), seed.lastCatchUp());
+            fenceTimes = null;
+        }
     }
 
     /**
@@ -541,6 +559,7 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         engine.handedOver(id);
         tellClientsOfTheMove();
         if (seed != null) {
+            logSeedFence();
             seed.restoreSettings(); // the seed is over, out of the fence
         }
         log.info("event=migration_flipped task=\"{}\" attempt={} fence_us={} keys={} rounds={}",
