@@ -49,6 +49,11 @@ import org.junit.jupiter.api.TestInfo;
  * of a fenced, unanswered attempt (the source's register says "fenced attempt k"), not a kill between
  * FINALSWITCH and its answer, which no external trigger can hit reliably.
  *
+ * <p>The seed tests ({@code ...MidSeed...}, {@code destinationKilledWhileDeletingTheOtherSlots_...}) use
+ * another layout: A owns every slot and B none, with B's Redis empty, so the move of R seeds B by
+ * replication; they kill a proxy while B's Redis loads the full sync ({@code state=SEEDING} at the
+ * source) or while B deletes the slots it did not import ({@code state=PURGING}).
+ *
  * <p>{@code -Dmigration.chaos.repeat=N} runs every fault test N times (fresh processes each time);
  * {@code -Dmigration.chaos.rounds=N} sets the back-and-forth moves (default 3; the issue's long run:
  * 10). Every run appends one line with the ledger's counts to {@code target/migration-chaos-summary.txt}
