@@ -17,17 +17,22 @@
 #      meanwhile UMCTL INFOMGR PROGRESS of both is logged every 100 ms (key=value fields parsed
 #      generically: state=X marks a phase, fence_ms is kept per task) and DBSIZE of a and b is sampled
 #   3. epoch 3, B first, then A: the final layout without tags; then DBSIZE of a is polled until the
-#      source is trimmed (the keys of the slots it kept, 0 for m2)
+#      source is trimmed (the keys of the slots it kept, 0 for m2), and, without load, DBSIZE of b until
+#      the destination holds only the moved keys (a destination seeded by replication deletes the
+#      other slots' keys after the commit: the "purged" time)
 # Prints a table (wall time to committed / commit pushed / trimmed, MB/s and keys/s of the values moved
 # up to the commit, the load's per-window throughput during the move over the median of the 5 windows
 # before it (min and median, target >= 0.70), the longest fence_ms, the longest backend command from
-# SLOWLOG with slowlog-log-slower-than 1000 reset before the move) and the ratios of M1 to the reshard;
+# SLOWLOG with slowlog-log-slower-than 1000 reset before the move, the mode the source chose (keys or
+# replication, from INFOMGR PROGRESS), Redis a's latest_fork_usec (INFO stats) and any PSYNC/SYNC in its
+# SLOWLOG (kept up to 100,000 entries, so a move's many slow SCANs do not push it out), and
+# the time until the destination held only the moved keys) and the ratios of M1 to the reshard;
 # writes results.csv, summary.txt, environment.txt, per run its timeline.csv, samples.csv,
 # progress.log, keys.png (DBSIZE of both sides, phases marked) and for m2load throughput.png.
 #
 #   benchmarks/migration.sh [--keys N] [--value-bytes V] [--only "RUN ..."] [--out DIR] [--timeout S]
 #                           [--cluster-pipelines "P ..."] [--load-threads T] [--load-pipeline P]
-#                           [--load-keyspace K] [--load-before S] [--load-after S] [--slot-index]
+#                           [--load-keyspace K] [--load-before S] [--load-after S] [--slot-index] [--copy-keys]
 #
 #   --keys N               keys in the source (default 2097152 x 512 B = undermoon's 1 GB set)
 #   --value-bytes V        bytes per value (default 512)
@@ -38,6 +43,8 @@
 #   --load-threads T       m2load client threads (default 8), --load-pipeline P commands per batch
 #                          (default 16, as redis-benchmark -P 16), --load-keyspace K (default 100000),
 #                          --load-before S / --load-after S seconds of load around the move (15 / 5; the first seconds warm the JITs)
+#   --copy-keys            the key copy even into the empty B (CONFIG SET moonshard-migration-seed-by-replication
+#                          no at proxy A): without it these moves seed B by replication
 #   --slot-index           Redis a and b cluster-enabled, each owning all 16384 slots (the opt-in
 #                          backend_slot_index mode of docs/migration-design.md; pass the proxy its
 #                          switch with MIGBENCH_PROXY_ARGS or MIGBENCH_SETCLUSTER_CONFIG)
@@ -65,6 +72,7 @@ LOAD_KEYSPACE=100000
 LOAD_BEFORE=15
 LOAD_AFTER=5
 SLOT_INDEX=""
+COPY_KEYS=""
 HOST=127.0.0.1
 RA=${MIGBENCH_REDIS_A_PORT:-7631}
 RB=${MIGBENCH_REDIS_B_PORT:-7632}
@@ -90,6 +98,7 @@ while [ $# -gt 0 ]; do
     --load-before) LOAD_BEFORE=$2; shift 2 ;;
     --load-after) LOAD_AFTER=$2; shift 2 ;;
     --slot-index) SLOT_INDEX=1; shift ;;
+    --copy-keys) COPY_KEYS=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -207,7 +216,7 @@ start_redis() {
     extra=(--cluster-enabled yes --cluster-config-file "$dir/nodes.conf")
   fi
   redis-server --port "$port" --bind "$HOST" --save "" --appendonly no --enable-debug-command yes \
-    --slowlog-log-slower-than 1000 --slowlog-max-len 1024 --dir "$dir" --logfile "$dir/redis.log" \
+    --slowlog-log-slower-than 1000 --slowlog-max-len 100000 --dir "$dir" --logfile "$dir/redis.log" \
     "${extra[@]}" </dev/null >/dev/null &
   REDIS_PIDS+=($!)
   wait_until 30 answers_ping "$port" || die "redis-server on port $port does not answer (see $dir/redis.log)"
@@ -273,7 +282,7 @@ push_ok() {
 
 # ---------------------------------------------------------------- results
 RESULTS="$OUT/results.csv"
-echo "run,keys_moved,mb_moved,tags_s,first_copy_s,committed_s,commit_pushed_s,trimmed_s,mb_per_s,keys_per_s,win_ratio_min,win_ratio_median,windows,baseline_ops_s,fence_ms_max,longest_us,longest_server,longest_command,status" >"$RESULTS"
+echo "run,keys_moved,mb_moved,tags_s,first_copy_s,committed_s,commit_pushed_s,trimmed_s,mb_per_s,keys_per_s,win_ratio_min,win_ratio_median,windows,baseline_ops_s,fence_ms_max,longest_us,longest_server,longest_command,status,mode,fork_us,sync_slowlog,purged_s" >"$RESULTS"
 STATUS=0
 
 # event_ms DIR NAME: the t_ms of the first event NAME in DIR/timeline.csv, or nothing
@@ -305,10 +314,10 @@ chart() {
   fi
 }
 
-# record RUN DIR MOVED_KEYS COMMITTED_EVENT COMMIT_PUSHED_EVENT RUN_STATUS SLOWLOG_PORTS...
+# record RUN DIR MOVED_KEYS COMMITTED_EVENT COMMIT_PUSHED_EVENT RUN_STATUS MODE FORK_US SYNC_SLOWLOG SLOWLOG_PORTS...
 record() {
-  local run=$1 dir=$2 moved=$3 committed_event=$4 pushed_event=$5 run_status=$6
-  shift 6
+  local run=$1 dir=$2 moved=$3 committed_event=$4 pushed_event=$5 run_status=$6 mode=$7 fork_us=$8 sync_slow=$9
+  shift 9
   local t0 tags first committed pushed trimmed mb ratio_min="-" ratio_median="-" windows="-" baseline="-"
   local fence="-" slow usec server command
   t0=$(event_ms "$dir" start)
@@ -350,7 +359,9 @@ record() {
   server=$(printf '%s\n' "$slow" | sed -n 's/.* server=\([^ ]*\) .*/\1/p')
   command=$(printf '%s\n' "$slow" | sed -n 's/.* command=//p' | tr ',' ' ')
   printf '%s\n' "$slow" >"$dir/slowlog-longest.txt"
-  echo "$run,$moved,$mb,$tags,$first,$committed,$pushed,$trimmed,$(rate "$mb" "$committed"),$(rate "$moved" "$committed"),$ratio_min,$ratio_median,$windows,$baseline,$fence,$usec,$server,$command,$run_status" >>"$RESULTS"
+  local purged
+  purged=$(secs "$t0" "$(event_ms "$dir" purged)")
+  echo "$run,$moved,$mb,$tags,$first,$committed,$pushed,$trimmed,$(rate "$mb" "$committed"),$(rate "$moved" "$committed"),$ratio_min,$ratio_median,$windows,$baseline,$fence,$usec,$server,$command,$run_status,$mode,$fork_us,$sync_slow,$purged" >>"$RESULTS"
 }
 
 # ---------------------------------------------------------------- one Moonshard move
@@ -380,6 +391,9 @@ moonshard_run() {
     die "proxy B (port $PB) does not answer PING (see $dir/proxy-b.log)"
   fi
 
+  if [ -n "$COPY_KEYS" ]; then
+    [ "$(cli "$PA" CONFIG SET moonshard-migration-seed-by-replication no)" = OK ] || die "proxy A refused the key copy setting"
+  fi
   # epoch 1: A owns every slot on a; B owns none and knows A
   push_ok "$PA" "$(setcluster 1 "$a" 1 0-16383)"
   push_ok "$PB" "$(setcluster 1 PEER "$A" 1 0-16383)"
@@ -405,6 +419,7 @@ moonshard_run() {
     echo "push commit.B $B $(setcluster 3 "$b" 1 "$range" ${stable:+PEER $A $stable})"
     echo "push commit.A $A $(setcluster 3 ${stable:+$a $stable} PEER "$B" 1 "$range")"
     echo "await-dbsize trimmed $a $expected_a"
+    [ "$with_load" = yes ] || echo "await-dbsize purged $b $moved_in_range"
     [ "$with_load" = no ] || echo "sleep $((LOAD_AFTER * 1000))"
   } >"$dir/plan.txt"
 
@@ -452,7 +467,13 @@ moonshard_run() {
       run_status="b-holds-$((at_b - moved_in_range))"
     fi
   fi
-  record "$run" "$dir" "$moved" committed commit.A "$run_status" "$RA" "$RB"
+  # how the source moved the keys, and what a full sync cost Redis a (its fork; a PSYNC/SYNC in SLOWLOG)
+  local mode fork_us sync_slow
+  mode=$(grep ' MIGRATING ' "$dir/progress.log" 2>/dev/null | grep -o ' mode=[a-z][a-z]*' | tail -n 1 | cut -d= -f2)
+  [ -n "$mode" ] || mode=-
+  fork_us=$(cli "$RA" INFO stats | tr -d '\r' | sed -n 's/^latest_fork_usec://p') # Redis 7.0 shows it in stats
+  sync_slow=$(cli "$RA" SLOWLOG GET -1 | tr -d '\r' | awk 'prev ~ /^[0-9]+$/ && tolower($0) ~ /^(psync|sync)$/ { n++; if (us == "" || prev + 0 > us + 0) us = prev } { prev = $0 } END { print (n ? n "x/" us "us" : "none") }')
+  record "$run" "$dir" "$moved" committed commit.A "$run_status" "$mode" "${fork_us:--}" "$sync_slow" "$RA" "$RB"
   chart "$dir" keys.png "Moonshard $run: keys at the source (a) and the destination (b)" keys "$dir/samples.csv" a,b
   if [ -f "$dir/load.csv" ]; then
     awk -F, 'NR > 1 && $2 > 0 { printf "%.0f,ops/s,%.1f\n", $1 - $2 / 2, $3 * 1000 / $2 }' "$dir/load.csv" \
@@ -506,7 +527,7 @@ cluster_run() {
     run_status=unexpected-end-state
     [ "$STATUS" -ne 0 ] || STATUS=1
   fi
-  record "$run" "$dir" "$moved_in_range" reshard-done reshard-done "$run_status" "$p1" "$p2"
+  record "$run" "$dir" "$moved_in_range" reshard-done reshard-done "$run_status" - - - "$p1" "$p2"
   chart "$dir" keys.png "Redis Cluster reshard, --cluster-pipeline $pipeline: keys at node 1 and node 2" keys \
     "$dir/samples.csv" node1,node2
   stop_all
@@ -551,14 +572,14 @@ done
   echo "to 'committed' (both INFOMGR listed the task; for the reshard: redis-cli returned). win = client"
   echo "ops/s per 1 s window during the move over the median of the 5 windows before it (target >= 0.70)."
   echo
-  fmt='%-12s %9s %7s %7s %9s %8s %9s %7s %9s %7s %7s %8s %8s %-9s %10s  %s\n'
+  fmt='%-12s %-11s %9s %7s %7s %9s %8s %9s %8s %7s %9s %7s %7s %8s %8s %-9s %9s %-13s %10s  %s\n'
   # shellcheck disable=SC2059 # the format is a variable on purpose
-  printf "$fmt" run keys MB first_s committed pushed_s trimmed_s MB/s keys/s win_min win_med base_ops fence_ms status \
-    longest_us "longest backend command"
-  awk -F, 'NR > 1' "$RESULTS" | while IFS=, read -r run keys mb _tags first committed pushed trimmed mbs kps wmin wmed _windows base fence usec server command status; do
+  printf "$fmt" run mode keys MB first_s committed pushed_s trimmed_s purged_s MB/s keys/s win_min win_med base_ops \
+    fence_ms status fork_us "sync_slowlog" longest_us "longest backend command"
+  awk -F, 'NR > 1' "$RESULTS" | while IFS=, read -r run keys mb _tags first committed pushed trimmed mbs kps wmin wmed _windows base fence usec server command status mode fork slowsync purged; do
     # shellcheck disable=SC2059
-    printf "$fmt" "$run" "$keys" "$mb" "$first" "$committed" "$pushed" "$trimmed" "$mbs" "$kps" "$wmin" "$wmed" "$base" \
-      "$fence" "$status" "$usec" "$server $command"
+    printf "$fmt" "$run" "$mode" "$keys" "$mb" "$first" "$committed" "$pushed" "$trimmed" "$purged" "$mbs" "$kps" "$wmin" \
+      "$wmed" "$base" "$fence" "$status" "$fork" "$slowsync" "$usec" "$server $command"
   done
   echo
   m1_committed=$(awk -F, '$1 == "m1" { print $6 }' "$RESULTS")

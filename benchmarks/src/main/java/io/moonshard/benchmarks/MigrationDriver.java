@@ -117,7 +117,7 @@ public final class MigrationDriver {
         String command = "-";
         for (String server : servers) {
             try (Jedis j = jedis(server, 5000)) {
-                for (Slowlog entry : j.slowlogGet(1024)) {
+                for (Slowlog entry : j.slowlogGet(100_000)) { // every entry the run kept (max-len 100,000)
                     if (entry.getExecutionTime() > longest) {
                         longest = entry.getExecutionTime();
                         where = server;

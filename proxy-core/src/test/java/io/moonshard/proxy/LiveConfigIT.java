@@ -118,13 +118,13 @@ class LiveConfigIT {
     void configGet_listsTheProxySettings_andMergesThemWithTheBackendsParameters() {
         try (RawRedisClient c = authed(PASSWORD)) {
             String own = c.call("CONFIG", "GET", "moonshard-*");
-            assertThat(own).startsWith("*26\r\n");
+            assertThat(own).startsWith("*28\r\n");
             for (String name : List.of("moonshard-password", "moonshard-slowlog-log-slower-than",
                     "moonshard-slowlog-max-len", "moonshard-max-clients", "moonshard-backend-timeout",
                     "moonshard-max-dedicated-connections", "moonshard-client-query-buffer-limit",
                     "moonshard-max-total-query-buffer-bytes", "moonshard-migration-keys-per-second",
                     "moonshard-migration-fence-timeout", "moonshard-show-replicas", "moonshard-write-ack",
-                    "moonshard-write-ack-timeout-ms")) {
+                    "moonshard-write-ack-timeout-ms", "moonshard-migration-seed-by-replication")) {
                 assertThat(own).contains("$" + name.length() + "\r\n" + name + "\r\n");
             }
             assertThat(own).contains("$18\r\nmoonshard-password\r\n$6\r\nsecret\r\n");

@@ -51,6 +51,16 @@ class SlotMigrationIT {
         return coordinator;
     }
 
+    /**
+     * For the tests of the key copy's own behaviour on an empty destination: the source copies keys one
+     * by one instead of seeding the destination by replication (SeedByReplicationIT covers that).
+     */
+    private static void copyKeys(LocalMoonshardCluster cluster) {
+        try (RawRedisClient toA = new RawRedisClient(cluster.port(A))) {
+            assertThat(toA.call("CONFIG", "SET", "moonshard-migration-seed-by-replication", "no")).isEqualTo("+OK\r\n");
+        }
+    }
+
     private static RedisProcess backend(LocalMoonshardCluster cluster, int node) {
         return cluster.backends.get(node).get(0);
     }
@@ -59,7 +69,7 @@ class SlotMigrationIT {
      * How many keys a full SCAN through {@code client} returns. SCAN, KEYS, DBSIZE and RANDOMKEY at a
      * destination hide the keys it has staged (HiddenKeysIT checks the others).
      */
-    private static long scanCount(RawRedisClient client) {
+    static long scanCount(RawRedisClient client) {
         String cursor = "0";
         long keys = 0;
         do {
@@ -71,13 +81,13 @@ class SlotMigrationIT {
         return keys;
     }
 
-    private static long dbsize(RawRedisClient client) {
+    static long dbsize(RawRedisClient client) {
         String reply = client.call("DBSIZE");
         assertThat(reply).startsWith(":");
         return Long.parseLong(reply.substring(1).trim());
     }
 
-    private static long dbsize(RedisProcess redis) {
+    static long dbsize(RedisProcess redis) {
         try (RawRedisClient client = new RawRedisClient(redis.port())) {
             return dbsize(client);
         }
@@ -106,7 +116,7 @@ class SlotMigrationIT {
         return i % 1000 < 6 ? 2000 + i % 1000 : 3;
     }
 
-    private static void write(RedisAsyncCommands<String, String> redis, String key, int i, List<RedisFuture<?>> out) {
+    static void write(RedisAsyncCommands<String, String> redis, String key, int i, List<RedisFuture<?>> out) {
         int n = elements(i);
         switch (kind(i)) {
             case STRING -> out.add(redis.set(key, "s" + i + "-".repeat(i % 50)));
@@ -153,7 +163,7 @@ class SlotMigrationIT {
     }
 
     /** Checks key i through {@code redis}: its type, value and its TTL (as set, less the time since the writes began). */
-    private static void verify(RedisCommands<String, String> redis, String key, int i, long writeStartNanos) {
+    static void verify(RedisCommands<String, String> redis, String key, int i, long writeStartNanos) {
         int n = elements(i);
         assertThat(redis.type(key)).as("type of %s", key).isEqualTo(kind(i).name().toLowerCase(java.util.Locale.ROOT));
         switch (kind(i)) {
@@ -313,6 +323,7 @@ class SlotMigrationIT {
         int filler = 400_000; // ~200,000 in the moving range: the copy takes far longer than the cancel
         try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
             MigrationCoordinator coordinator = allAtA(cluster);
+            copyKeys(cluster);
             RedisProcess a = backend(cluster, A);
             RedisProcess b = backend(cluster, B);
             assertThat(a.rawCommand("DEBUG", "POPULATE", Integer.toString(filler), "fill", "32")).isEqualTo("+OK\r\n");
@@ -440,6 +451,7 @@ class SlotMigrationIT {
     void keysThatExpireDuringTheMoveStayExpired() {
         try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
             MigrationCoordinator coordinator = allAtA(cluster);
+            copyKeys(cluster);
             RedisProcess a = backend(cluster, A);
             assertThat(a.rawCommand("DEBUG", "POPULATE", "200000", "fill", "64")).isEqualTo("+OK\r\n");
             List<String> shortLived = AckLedger.keysInSlots("short", 1000, R);
@@ -544,6 +556,7 @@ class SlotMigrationIT {
     void anExpirySetDuringTheMoveReachesTheDestination() {
         try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {
             MigrationCoordinator coordinator = allAtA(cluster);
+            copyKeys(cluster);
             assertThat(backend(cluster, A).rawCommand("DEBUG", "POPULATE", "200000", "fill", "64")).isEqualTo("+OK\r\n");
             List<String> names = AckLedger.keysInSlots("later", 500, R);
             try (RawRedisClient toA = new RawRedisClient(cluster.port(A))) {

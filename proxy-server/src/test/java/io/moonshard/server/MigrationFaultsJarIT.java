@@ -49,6 +49,11 @@ import org.junit.jupiter.api.TestInfo;
  * of a fenced, unanswered attempt (the source's register says "fenced attempt k"), not a kill between
  * FINALSWITCH and its answer, which no external trigger can hit reliably.
  *
+ * <p>The seed tests ({@code ...MidSeed...}, {@code destinationKilledWhileDeletingTheOtherSlots_...}) use
+ * another layout: A owns every slot and B none, with B's Redis empty, so the move of R seeds B by
+ * replication; they kill a proxy while B's Redis loads the full sync ({@code state=SEEDING} at the
+ * source) or while B deletes the slots it did not import ({@code state=PURGING}).
+ *
  * <p>{@code -Dmigration.chaos.repeat=N} runs every fault test N times (fresh processes each time);
  * {@code -Dmigration.chaos.rounds=N} sets the back-and-forth moves (default 3; the issue's long run:
  * 10). Every run appends one line with the ledger's counts to {@code target/migration-chaos-summary.txt}
@@ -64,6 +69,8 @@ class MigrationFaultsJarIT {
     private static final int[] R = {4096, 12287};
     private static final BitSet R_BITS = MigrationCoordinator.toBits(List.of(new int[][] {R}));
     private static final int FILLER = 300_000;
+    /** Filler of the seed tests: 1,000,000 keys of 64 B (about half in R) make the full sync last seconds. */
+    private static final int SEED_FILLER = 1_000_000;
     private static final int BIG_FIELDS = 400_000;
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(40);
@@ -189,7 +196,137 @@ class MigrationFaultsJarIT {
         });
     }
 
+    /**
+     * Seed by replication (B starts empty and owns nothing, so the move seeds it): kill -9 of the source
+     * while B's Redis loads the full sync. Restarted and re-pushed, the source finds its register's seed
+     * mark, has B drop the seed (B's Redis stops following, B deletes what it got) and seeds it again;
+     * the move commits, nothing acknowledged is lost.
+     */
+    @Test
+    void sourceKilledMidSeed_restarted_seedsAgainAndTheMoveCompletes(TestInfo info) {
+        proxyKilledMidSeed(info, A, "srcseed");
+    }
+
+    /**
+     * Seed by replication: kill -9 of the destination while its Redis loads the full sync. Its Redis goes
+     * on following the source; the restarted destination finds it so, goes on seeding (its other slots
+     * hidden), and the move commits with every key.
+     */
+    @Test
+    void destinationKilledMidSeed_restarted_moveCompletes(TestInfo info) {
+        proxyKilledMidSeed(info, B, "dstseed");
+    }
+
+    /**
+     * Seed by replication: kill -9 of the destination after the commit SETCLUSTER, while it still deletes
+     * the keys of the slots it did not import (budgeted to last). The restarted destination has no task
+     * left for them: it finds the seed's mark in its Redis's register, hides those slots and deletes
+     * their keys; R's keys stay, and nothing acknowledged is lost.
+     */
+    @Test
+    void destinationKilledWhileDeletingTheOtherSlots_restarted_deletesTheLeftovers(TestInfo info) {
+        repeat(info, (c, run) -> {
+            MigrationCoordinator coordinator = c.coordinator();
+            coordinator.assign(A, new int[] {0, 16383});
+            coordinator.pushLayout();
+            assertThat(c.redis(A).rawCommand("DEBUG", "POPULATE", Integer.toString(SEED_FILLER / 2), "fill", "64"))
+                    .isEqualTo("+OK\r\n");
+            Filler filler = fillerIn(c.redis(A));
+            assertThat(c.callProxy(B, "CONFIG", "SET", "moonshard-migration-keys-per-second", "20000")).isEqualTo("+OK\r\n");
+            try (AckLedger ledger = ledger(c, run, "dstpurge", true)) {
+                startLedger(ledger);
+                coordinator.startMove(A, B, R);
+                awaitCommitted(coordinator);
+                coordinator.commit();
+                String hit = awaitProgress(c, B, l -> l.contains("state=PURGING") && !l.contains("foreign_keys_deleted=0 "));
+                killAndRestart(c, coordinator, run, B, hit, 0);
+                long left = keysOutsideR(c.redis(B));
+                run.note("keys of other slots left in Redis B at the restart: " + left);
+                assertThat(left).as("the kill came before the purge was over").isPositive();
+                run.checkAfterMore(ledger);
+            }
+            long t0 = System.nanoTime();
+            long[] foreign = {-1};
+            try {
+                awaitUntil("Redis B to hold no key outside R", CLEANUP_TIMEOUT,
+                        () -> (foreign[0] = keysOutsideR(c.redis(B))) == 0);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("Redis B still holds " + foreign[0] + " keys outside R "
+                        + CLEANUP_TIMEOUT.toSeconds() + " s after its restart", e);
+            }
+            run.note("leftovers deleted " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms after the check began");
+            assertOutcome(c, coordinator, B, filler, run);
+            assertThat(register(c.redis(B))).as("B's registers").doesNotContain("seed=");
+            long rKeys = keysOfR(c.redis(B));
+            assertThat(c.callProxy(B, "DBSIZE")).as("DBSIZE through B").isEqualTo(":" + rKeys + "\r\n");
+        });
+    }
+
     // ---- the kill tests -----------------------------------------------------------------------
+
+    /**
+     * A owns every slot and holds {@value #SEED_FILLER} filler keys (the full sync lasts seconds), B owns
+     * none and its Redis is empty: the move of R seeds B. kill -9 of proxy {@code victim} once the source
+     * is SEEDING, then restarted and re-pushed: the move commits, the ledger finds nothing wrong, B serves
+     * R with all its filler, and B's Redis ends with no key of another slot, a master.
+     */
+    private static void proxyKilledMidSeed(TestInfo info, int victim, String prefix) {
+        repeat(info, (c, run) -> {
+            MigrationCoordinator coordinator = c.coordinator();
+            coordinator.assign(A, new int[] {0, 16383});
+            coordinator.pushLayout();
+            assertThat(c.redis(A).rawCommand("DEBUG", "POPULATE", Integer.toString(SEED_FILLER), "fill", "64"))
+                    .isEqualTo("+OK\r\n");
+            Filler filler = fillerIn(c.redis(A));
+            try (AckLedger ledger = ledger(c, run, prefix, true)) {
+                startLedger(ledger);
+                coordinator.startMove(A, B, R);
+                String hit = awaitProgress(c, A, l -> l.contains("state=SEEDING"));
+                awaitUntil("Redis B following Redis A", HIT_TIMEOUT,
+                        () -> c.redis(B).rawCommand("INFO", "replication").contains("role:slave"));
+                killAndRestart(c, coordinator, run, victim, hit, 0);
+                awaitCommitted(coordinator);
+                run.note("committed; A's progress: " + coordinator.progress(A));
+                coordinator.commit();
+                run.checkAfterMore(ledger);
+            }
+            assertOutcome(c, coordinator, B, filler, run);
+            long t0 = System.nanoTime();
+            long[] foreign = {-1};
+            try {
+                awaitUntil("Redis B to hold no key outside R", CLEANUP_TIMEOUT,
+                        () -> (foreign[0] = keysOutsideR(c.redis(B))) == 0);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("Redis B still holds " + foreign[0] + " keys outside R "
+                        + CLEANUP_TIMEOUT.toSeconds() + " s after the move ended", e);
+            }
+            run.note("Redis B without keys of other slots after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)
+                    + " ms; Redis A served " + info(c.redis(A), "stats", "sync_full") + " full sync(s)");
+            assertThat(info(c.redis(B), "replication", "role")).isEqualTo("master");
+            assertThat(Long.parseLong(info(c.redis(A), "stats", "sync_full"))).as("full syncs Redis A served")
+                    .isBetween(1L, 2L);
+        });
+    }
+
+    private static long keysOutsideR(RedisProcess redis) {
+        long[] n = {0};
+        scan(redis, key -> {
+            if (!R_BITS.get(Slots.slotOf(key))) {
+                n[0]++;
+            }
+        });
+        return n[0];
+    }
+
+    /** One field of {@code INFO <section>} of {@code redis}. */
+    private static String info(RedisProcess redis, String section, String field) {
+        for (String line : redis.rawCommand("INFO", section).split("\r\n")) {
+            if (line.startsWith(field + ":")) {
+                return line.substring(field.length() + 1);
+            }
+        }
+        return null;
+    }
 
     /**
      * kill -9 of proxy {@code victim} mid-copy (once the source copied {@code minCopied} of the

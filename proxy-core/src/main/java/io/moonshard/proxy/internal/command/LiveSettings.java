@@ -46,6 +46,8 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code moonshard-show-replicas}</td><td>{@code show_replicas}</td><td>{@code ClusterState}: yes shows
  *       the replicas in CLUSTER NODES/SLOTS/SHARDS and serves READONLY reads from a local replica; no shows
  *       every proxy as a lone master</td></tr>
+ *   <tr><td>{@code moonshard-migration-seed-by-replication}</td><td>-</td><td>{@code MigrationSettings}: yes
+ *       (default) lets a task that chooses from now on seed an empty destination by replication</td></tr>
  *   <tr><td>{@code moonshard-loglevel}</td><td>{@code log_level}</td><td>the {@link LogLevelControl} hook, when
  *       the embedding application registered one; otherwise the setting does not exist</td></tr>
  * </table>
@@ -78,6 +80,7 @@ public final class LiveSettings {
     static final String LOGLEVEL = "moonshard-loglevel";
     static final String MIGRATION_KEYS_PER_SECOND = "moonshard-migration-keys-per-second";
     static final String MIGRATION_FENCE_TIMEOUT = "moonshard-migration-fence-timeout";
+    static final String MIGRATION_SEED_BY_REPLICATION = "moonshard-migration-seed-by-replication";
     static final String CLIENT_OUTPUT_BUFFER_LIMIT = "client-output-buffer-limit";
     static final String CLIENT_QUERY_BUFFER_LIMIT = "moonshard-client-query-buffer-limit";
     static final String MAX_TOTAL_QUERY_BUFFER_BYTES = "moonshard-max-total-query-buffer-bytes";
@@ -164,6 +167,10 @@ public final class LiveSettings {
                 () -> proxy.cluster().replicas().shown() ? "yes" : "no",
                 LiveSettings::yesNo,
                 v -> proxy.cluster().showReplicas((Boolean) v)));
+        add(new Setting(MIGRATION_SEED_BY_REPLICATION, false,
+                () -> proxy.migration().settings().seedByReplication() ? "yes" : "no",
+                LiveSettings::yesNo,
+                v -> proxy.migration().settings().seedByReplication((Boolean) v)));
         if (logLevel != null) {
             add(new Setting(LOGLEVEL, false,
                     logLevel::level,
@@ -314,6 +321,17 @@ public final class LiveSettings {
         return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason;
     }
 
+    /** A boolean as Redis's bool configs take it ({@code yesnotoi}: yes or no, any case), with its error text. */
+    private static boolean yesNo(String text) {
+        if (text.equalsIgnoreCase("yes")) {
+            return true;
+        }
+        if (text.equalsIgnoreCase("no")) {
+            return false;
+        }
+        throw new IllegalArgumentException("argument must be 'yes' or 'no'");
+    }
+
     /** A whole number as Redis's numeric configs take it, with their error texts. */
     private static long integer(String text, long min, long max) {
         long value;
@@ -354,17 +372,6 @@ public final class LiveSettings {
             throw new IllegalArgumentException("argument must be between " + min + " and " + max + " inclusive");
         }
         return value;
-    }
-
-    /** A boolean as Redis's bool configs take it ({@code yesnotoi}), with their error text. */
-    private static boolean yesNo(String text) {
-        if (text.equalsIgnoreCase("yes")) {
-            return true;
-        }
-        if (text.equalsIgnoreCase("no")) {
-            return false;
-        }
-        throw new IllegalArgumentException("argument must be 'yes' or 'no'");
     }
 
     /** A log level, ignoring case, as Redis's enum configs take it, with their error text. */

@@ -86,6 +86,9 @@ final class PubSubCommands {
         }
         RouteDecision decision = Router.route(snapshot, command, keyCount, keys);
         MigrationGate.Verdict moving = decision.slot() < 0 ? null : forwarder.gate().table().verdict(decision.slot());
+        if (moving == MigrationGate.Verdict.FOREIGN) {
+            moving = null; // it only hides keys: the snapshot decides, as for a slot without an entry
+        }
         if (moving == MigrationGate.Verdict.HOLD) {
             // the slot is fenced: subscribe once the move is decided, so no subscription stays behind
             command.retain();

@@ -164,6 +164,9 @@ final class TransactionCommands {
         }
         MigrationGate.Table moving = forwarder.gate().table();
         MigrationGate.Verdict verdict = tx.slot() >= 0 && !tx.isCrossSlot() ? moving.verdict(tx.slot()) : null;
+        if (verdict == MigrationGate.Verdict.FOREIGN) {
+            verdict = null; // it only hides keys: the snapshot decides, as for a slot without an entry
+        }
         if (verdict == MigrationGate.Verdict.HOLD) {
             // the slot is fenced: EXEC waits, with the transaction, until the move is decided
             command.retain();

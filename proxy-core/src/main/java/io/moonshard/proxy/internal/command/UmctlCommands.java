@@ -56,7 +56,8 @@ public final class UmctlCommands {
      */
     static final Set<String> CLUSTER_CHANGING = Set.of("SETCLUSTER", "SETREPL", "SHUTDOWN", "PROMOTE", "SWITCHOVER");
     /** Sent by a peer proxy: need the cluster secret. The relay of PUBLISH, and the migration handshake. */
-    static final Set<String> PEER = Set.of("PUBLISH", "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT", "PROMOTED");
+    static final Set<String> PEER = Set.of("PUBLISH", "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT", "MGRSEED",
+            "PROMOTED");
     /**
      * Reading commands a connection that proved the cluster secret may run too, without a client AUTH:
      * each proxy reads its peers' replication metadata to show every shard's replicas.
@@ -105,7 +106,7 @@ public final class UmctlCommands {
                     isReady(cluster.snapshot(), proxy.replication().statuses()) ? 1 : 0));
             case "INFOREPL" -> infoRepl(s, slot, cluster.replication());
             case "INFOMGR" -> infoMgr(s, slot, cmd);
-            case "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT" -> migrationSwitch(s, slot, cmd, sub);
+            case "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT", "MGRSEED" -> migrationSwitch(s, slot, cmd, sub);
             case "INFO" -> info(s, slot, cluster);
             case "SLOWLOG" -> slowlog.umctl(s, slot, cmd);
             case "SHUTDOWN" -> shutdown(s, slot, cmd);

@@ -66,6 +66,20 @@ final class Links implements AutoCloseable {
             args.add("ATTEMPT");
             args.add(Long.toString(attempt));
         }
+        return call(args);
+    }
+
+    /** {@code UMCTL MGRSEED <phase> mgr-0.2 <cluster> MIGRATING ...} to the destination proxy; as {@link #peer}. */
+    String seed(String phase) {
+        List<Object> args = new ArrayList<>();
+        args.add("UMCTL");
+        args.add("MGRSEED");
+        args.add(phase);
+        args.addAll(id.switchArgs());
+        return call(args);
+    }
+
+    private String call(List<Object> args) {
         try {
             if (peer == null) {
                 peer = engine.connectPeer(id.meta().dstProxy(), PEER_TIMEOUT_MILLIS);

@@ -139,6 +139,16 @@ public final class MigrationEngine implements BackgroundEngine {
      * otherwise); tags without a task start one. A task whose tag is repeated unchanged goes on.
      */
     synchronized void reconcile(ClusterSnapshot previous, ClusterSnapshot next) {
+        for (String node : next.localBackends()) {
+            if (leftoversChecked.add(node)) {
+                // before any task of this snapshot starts: the tasks wait for the check (awaitTurn)
+                SeedLeftovers check = new SeedLeftovers(node, this, settings);
+                live.put(check, SlotSet.of(new io.moonshard.cluster.slot.SlotRange(0, 16383)));
+                Thread t = new Thread(check, "moonshard-seed-leftovers-" + node);
+                t.setDaemon(true);
+                t.start();
+            }
+        }
         Set<MigrationTaskId> migrating = tagged(next, RangeTag.MIGRATING);
         Set<MigrationTaskId> importing = tagged(next, RangeTag.IMPORTING);
         if (handedOver.removeIf(id -> !migrating.contains(id) && !importing.contains(id))) {
@@ -245,10 +255,137 @@ public final class MigrationEngine implements BackgroundEngine {
     synchronized void finished(SlotImport task) {
         live.remove(task);
         notifyAll();
+        gate.edit(table -> table.with(ALL_SLOTS, null, null, null, task.foreignEntries));
         if (incoming.get(task.id()) == task) {
             incoming.remove(task.id());
             publish(task, null, null);
         }
+    }
+
+    // ---- seeds by replication ----
+
+    /** Local Redis nodes already looked at for what an earlier seed left ({@link SeedLeftovers}). */
+    private final Set<String> leftoversChecked = new java.util.HashSet<>();
+
+    /** Whether a running task of this proxy (either side) keeps its register under {@code registerKey}. */
+    synchronized boolean taskOwns(String registerKey) {
+        for (MigrationTaskId id : outgoing.keySet()) {
+            if (id.registerKey().equals(registerKey)) {
+                return true;
+            }
+        }
+        for (MigrationTaskId id : incoming.keySet()) {
+            if (id.registerKey().equals(registerKey)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Hides {@code slots} (where no other entry is) while a seed's leftovers are deleted. */
+    void hideLeftovers(SeedLeftovers check, SlotSet slots) {
+        List<int[]> ranges = pairs(slots);
+        gate.edit(table -> table.withWhereFree(ranges, MigrationGate.Verdict.FOREIGN, null, null, check.entries));
+    }
+
+    /** The leftovers check is over: its entries go, and the tasks waiting for it go on. */
+    synchronized void leftoversChecked(SeedLeftovers check) {
+        gate.edit(table -> table.with(ALL_SLOTS, null, null, null, check.entries));
+        live.remove(check);
+        notifyAll();
+    }
+
+    /** The snapshot now (read it once per decision). */
+    ClusterSnapshot snapshot() {
+        return host.snapshot();
+    }
+
+    /** The proxy's backend credentials, which a seeded Redis needs to sync from the source's: {user, password}. */
+    String[] backendCredentials() {
+        return new String[] {config.backendUser(), config.backendPassword()};
+    }
+
+    /** Whether a task other than {@code task} runs on this proxy (either side, any slots). */
+    synchronized boolean otherTasks(Object task) {
+        for (Object other : live.keySet()) {
+            if (other != task) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@code task}'s Redis holds (or stops holding) a seed's copy of every slot: the slots it does not
+     * import are {@link MigrationGate.Verdict#FOREIGN} (hidden; set only where no other entry is) and
+     * every task started after it waits for it as if it moved every slot ({@link #awaitTurn}), so no
+     * other move writes into that Redis while its foreign keys are deleted.
+     */
+    synchronized void seeded(SlotImport task, boolean on) {
+        List<int[]> foreign = pairs(task.foreignSlots());
+        gate.edit(table -> on ? table.withWhereFree(foreign, MigrationGate.Verdict.FOREIGN, null, null, task.foreignEntries)
+                : table.with(ALL_SLOTS, null, null, null, task.foreignEntries));
+        if (live.containsKey(task)) {
+            live.put(task, on ? SlotSet.of(new io.moonshard.cluster.slot.SlotRange(0, 16383)) : task.id().slots());
+        }
+        notifyAll();
+    }
+
+    /**
+     * Why this proxy will not have {@code task}'s Redis seeded (null: it will): it must stage an empty,
+     * plain master, and this proxy own no stable slot and run no other task (no client can then write to
+     * that Redis, and nothing else is lost when its data is replaced).
+     */
+    String seedRefusal(SlotImport task, RedisLink redis) throws IOException {
+        for (List<SlotAssignment> list : host.snapshot().local().values()) {
+            for (SlotAssignment a : list) {
+                if (a.tag() == RangeTag.NONE && !a.slots().isEmpty()) {
+                    return "this proxy owns slots";
+                }
+            }
+        }
+        if (otherTasks(task)) {
+            return "another migration task runs on this proxy";
+        }
+        Object size = redis.call("DBSIZE");
+        if (!Long.valueOf(0).equals(size)) {
+            return "its Redis holds " + size + " keys";
+        }
+        if (clusterEnabled(redis)) {
+            return "its Redis is cluster-enabled";
+        }
+        if (!ReplicationStatus.of(redis).master()) {
+            return "its Redis is a replica";
+        }
+        return null;
+    }
+
+    /**
+     * Whether {@code task}'s Redis serves nothing but the task's slots: no stable slot of this proxy lives
+     * there and no other task runs, so a {@code FLUSHDB} there deletes only what the seed brought.
+     */
+    boolean servesNothingElse(SlotImport task) {
+        for (SlotAssignment a : host.snapshot().local().getOrDefault(task.id().meta().dstNode(), List.of())) {
+            if (a.tag() == RangeTag.NONE && !a.slots().isEmpty()) {
+                return false;
+            }
+        }
+        return !otherTasks(task);
+    }
+
+    static boolean clusterEnabled(RedisLink redis) throws IOException {
+        Object info = redis.call("INFO", "cluster");
+        return info instanceof byte[] text && new String(text, StandardCharsets.US_ASCII).contains("cluster_enabled:1");
+    }
+
+    private static final List<int[]> ALL_SLOTS = List.of(new int[] {0, 16383});
+
+    private static List<int[]> pairs(SlotSet slots) {
+        List<int[]> out = new ArrayList<>();
+        for (io.moonshard.cluster.slot.SlotRange r : slots.ranges()) {
+            out.add(new int[] {r.start(), r.end()});
+        }
+        return out;
     }
 
     /**
@@ -261,9 +398,9 @@ public final class MigrationEngine implements BackgroundEngine {
         showHandedOver();
     }
 
-    /** {@link #handedOver}, on the peer thread once it has answered what it is answering now. */
-    void handedOverSoon(MigrationTaskId id) {
-        peerWork.execute(() -> handedOver(id));
+    /** {@code work} on the peer thread once it has answered what it is answering now (off the fence's path). */
+    void afterAnswer(Runnable work) {
+        peerWork.execute(work);
     }
 
     private void showHandedOver() {
@@ -368,16 +505,26 @@ public final class MigrationEngine implements BackgroundEngine {
      */
     public void peerCommand(String sub, List<String> args, Consumer<String> reply) {
         MigrationTaskId.Parsed parsed;
+        String phase = null;
         try {
+            if (sub.equals("MGRSEED")) {
+                // UMCTL MGRSEED START|DROP mgr-0.2 <cluster> MIGRATING ...: Moonshard's seed by replication
+                if (args.isEmpty() || !SEED_PHASES.contains(args.get(0).toUpperCase(java.util.Locale.ROOT))) {
+                    throw new IllegalArgumentException("Invalid sub command");
+                }
+                phase = args.get(0).toUpperCase(java.util.Locale.ROOT);
+                args = args.subList(1, args.size());
+            }
             parsed = MigrationTaskId.parseSwitch(args);
         } catch (IllegalArgumentException e) {
             reply.accept("-" + e.getMessage());
             return;
         }
+        String seedPhase = phase;
         peerWork.execute(() -> {
             String answer;
             try {
-                answer = answer(sub, parsed);
+                answer = seedPhase != null ? seedAnswer(seedPhase, parsed) : answer(sub, parsed);
             } catch (IOException | RuntimeException e) {
                 RedisLink broken = peerLinks.remove(parsed.id().meta().dstNode());
                 if (broken != null) {
@@ -387,6 +534,20 @@ public final class MigrationEngine implements BackgroundEngine {
             }
             reply.accept(answer);
         });
+    }
+
+    private static final Set<String> SEED_PHASES = Set.of("START", "DROP");
+
+    private String seedAnswer(String phase, MigrationTaskId.Parsed parsed) throws IOException {
+        MigrationTaskId id = parsed.id();
+        if (host.snapshot().epoch() < id.meta().epoch()) {
+            return "-NOT_READY_FOR_SWITCHING";
+        }
+        SlotImport task = importTask(id);
+        if (task == null) {
+            return "-TASK_NOT_FOUND";
+        }
+        return phase.equals("START") ? task.seedStart(peerLink(id)) : task.seedDrop();
     }
 
     private String answer(String sub, MigrationTaskId.Parsed parsed) throws IOException {
@@ -399,11 +560,13 @@ public final class MigrationEngine implements BackgroundEngine {
             }
             SlotImport task = importTask(id);
             if (task != null) {
-                synchronized (task) {
-                    return abortAnswer(SlotImport.decide(peerLink(id), id.registerKey(), parsed.attempt(), "refuse"));
-                }
+                return task.abortAttempt(parsed.attempt(), peerLink(id));
             }
-            return abortAnswer(SlotImport.decide(peerLink(id), id.registerKey(), parsed.attempt(), "refuse"));
+            String standing = SlotImport.decide(peerLink(id), id.registerKey(), parsed.attempt(), "refuse");
+            if (standing.isEmpty() && ReplicationStatus.of(peerLink(id)).replicates(id.meta().srcNode())) {
+                return "+OK"; // a Redis following the source (a seed) has committed nothing
+            }
+            return abortAnswer(standing);
         }
         if (snapshot.epoch() < id.meta().epoch()) {
             return "-NOT_READY_FOR_SWITCHING";
@@ -420,7 +583,7 @@ public final class MigrationEngine implements BackgroundEngine {
         };
     }
 
-    private static String abortAnswer(String standing) {
+    static String abortAnswer(String standing) {
         return standing.equals("commit") ? "-ALREADY_COMMITTED" : standing.equals("refuse") ? "+OK"
                 : "-ERR the destination could not record the refusal";
     }
@@ -468,13 +631,14 @@ public final class MigrationEngine implements BackgroundEngine {
         for (SlotMigration t : outgoing.values()) {
             Progress p = t.progress();
             lines.add(t.id().infoLine("MIGRATING") + " state=" + t.state() + " attempt=" + t.attempt()
-                    + common(p, now) + " dirty=" + t.dirtyCount() + " fence_us=" + p.lastFenceMicros
-                    + " fences_refused=" + p.refusedFences + " keys_trimmed=" + p.keysTrimmed);
+                    + " mode=" + p.mode + common(p, now) + " dirty=" + t.dirtyCount() + " fence_us=" + p.lastFenceMicros
+                    + " fences_refused=" + p.refusedFences + " keys_trimmed=" + p.keysTrimmed
+                    + " seed_ms=" + p.seedMillis);
         }
         for (SlotImport t : incoming.values()) {
             Progress p = t.progress();
             lines.add(t.id().infoLine("IMPORTING") + " state=" + t.state() + " attempt=" + t.committedAttempt()
-                    + common(p, now));
+                    + " seeded=" + (t.seeded() ? 1 : 0) + common(p, now) + " foreign_keys_deleted=" + p.foreignKeysDeleted);
         }
         return lines;
     }

@@ -23,6 +23,15 @@ public final class MigrationSettings {
     volatile int chunkSize = 256;
     /** Copy budget in keys per second for all of one task's copying and trimming; 0: no limit. */
     private volatile long keysPerSecond;
+    /** An empty destination may be seeded by replication ({@link SeedRule}); read when a task chooses. */
+    private volatile boolean seedByReplication = true;
+    /** A seed whose full sync has not loaded by then is aborted (the task, ownership staying at the source). */
+    volatile long seedTimeoutMillis = 600_000;
+    /**
+     * The fence of a seed is tried once the destination is this close behind the source's stream: what
+     * it has left to apply inside the fence (a replica applies some tens of MB/s, so 128 KB is a few ms).
+     */
+    volatile long seedLagBytes = 128 << 10;
 
     public long fenceTimeoutMillis() {
         return fenceTimeoutMillis;
@@ -34,6 +43,15 @@ public final class MigrationSettings {
 
     public long keysPerSecond() {
         return keysPerSecond;
+    }
+
+    public boolean seedByReplication() {
+        return seedByReplication;
+    }
+
+    /** {@code CONFIG SET moonshard-migration-seed-by-replication yes|no}: for tasks choosing from now on. */
+    public void seedByReplication(boolean enabled) {
+        seedByReplication = enabled;
     }
 
     /** @throws IllegalArgumentException for a negative budget */

@@ -10,6 +10,12 @@ final class Progress {
     volatile long bytesCopied;
     volatile long chunkedKeys;
     volatile long keysTrimmed;
+    /** A seeded destination's deletions of the keys of slots it does not import. */
+    volatile long foreignKeysDeleted;
+    /** How the source moves the keys: {@code -} until it has chosen, {@code keys} or {@code replication}. */
+    volatile String mode = "-";
+    /** A seed's time from REPLICAOF until the destination followed the source's stream, -1 before. */
+    volatile long seedMillis = -1;
     volatile long rounds;
     volatile long refusedFences;
     volatile long lastFenceMicros;

@@ -1,5 +1,7 @@
 package io.moonshard.proxy.internal.migration;
 
+import io.moonshard.cluster.topology.RangeTag;
+import io.moonshard.cluster.topology.SlotAssignment;
 import io.moonshard.proxy.internal.engine.RedisLink;
 import io.moonshard.proxy.internal.route.MigrationGate;
 import java.io.IOException;
@@ -17,8 +19,10 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * RESOLVING ─► PRECHECK ─► COPYING ─► CATCHING_UP ─► FENCED(attempt) ─► FLIPPED ─► TRIMMING ─► DONE
- *                 │           │            │   ▲            │
- *                 └───────────┴────────────┴───┴─ refused ──┘ (attempt + 1)      ─► ABORTED
+ *                 │  │        │            │   ▲            │
+ *                 │  │        │            └───┴─ refused ──┘ (attempt + 1)      ─► ABORTED
+ *                 │  └─► SEEDING ─────────────────► FENCED(attempt) (refused: again, or CATCHING_UP once promoted)
+ *                 └─────────── (any failure, a cancel) ─────────────────────────► ABORTED
  * </pre>
  * <ul>
  *   <li>RESOLVING: this task may have fenced before (the proxy restarted mid-fence): its slots are held
@@ -34,14 +38,34 @@ import org.slf4j.LoggerFactory;
  *       coordinator's commit SETCLUSTER.</li>
  *   <li>TRIMMING: the moved keys are deleted at the source in budgeted batches.</li>
  * </ul>
+ * After PRECHECK the task chooses how the keys move ({@link SeedRule}): copied one by one (COPYING,
+ * CATCHING_UP), or, into an empty destination, by replication: SEEDING makes the destination's Redis
+ * a replica of the source's ({@link ReplicaSeed}) and waits for its full sync; from then on every
+ * write the source executes reaches the destination through the replication stream, so no key is
+ * tracked. Its fence holds the slots as the key copy's does, waits until the destination's offset has
+ * reached the source's (read once the commands in flight answered), makes it a master again and asks
+ * for the commit. A fence refused before that promotion leaves it following and is tried again; one
+ * refused after it goes on as a key copy (the destination holds every key as of the fence; writes are
+ * tracked from then on).
  */
 final class SlotMigration extends MigrationTask implements MigrationGate.Watcher {
 
     private static final Logger log = LoggerFactory.getLogger(SlotMigration.class);
 
-    enum State { RESOLVING, PRECHECK, COPYING, CATCHING_UP, FENCED, FLIPPED, TRIMMING, DONE, ABORTED }
+    enum State { RESOLVING, PRECHECK, COPYING, SEEDING, CATCHING_UP, FENCED, FLIPPED, TRIMMING, DONE, ABORTED }
 
     private final DirtyKeys dirty = new DirtyKeys();
+    private final Budget budget;
+    /** Writes mark keys dirty; off while the destination's Redis follows the source (the stream carries them). */
+    private volatile boolean trackDirty = true;
+    /** The destination's Redis follows the source's: a seed not promoted yet (the task's thread only). */
+    private boolean replicating;
+    /** This run's seed, once the destination agreed to it: an abort must drop it (the task's thread only). */
+    private ReplicaSeed seed;
+    /** An earlier run of this task (before this proxy restarted) seeded the destination. */
+    private boolean seededBefore;
+    /** The last seed fence's timings, logged once its slots are served again (the task's thread only). */
+    private FenceTimes fenceTimes;
     private final AtomicLong inFlight = new AtomicLong();
 
     private volatile State state = State.RESOLVING;
@@ -52,11 +76,10 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
     /** An earlier run of this task (before this proxy restarted) copied keys: the destination may hold stale ones. */
     private boolean copiedBefore;
     private long attempt = 1;
-    private long keysSinceBudget;
-    private long budgetStartNanos = System.nanoTime();
 
     SlotMigration(MigrationTaskId id, MigrationEngine engine, MigrationSettings settings) {
         super(id, engine, settings);
+        this.budget = new Budget(settings);
     }
 
     State state() {
@@ -78,7 +101,7 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
 
     @Override
     public void completed(List<byte[]> writtenKeys) {
-        if (!writtenKeys.isEmpty()) {
+        if (trackDirty && !writtenKeys.isEmpty()) {
             dirty.add(writtenKeys);
         }
         inFlight.decrementAndGet();
@@ -86,7 +109,9 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
 
     @Override
     public void blockingCompleted(List<byte[]> writtenKeys) {
-        dirty.add(writtenKeys);
+        if (trackDirty) {
+            dirty.add(writtenKeys);
+        }
     }
 
     /**
@@ -143,37 +168,64 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
                 }
                 park(10);
             }
-            enter(State.COPYING);
-            if (copiedBefore) {
+            if (seededBefore) {
+                // an earlier run seeded the destination (its attempts are all refused by now): what it
+                // holds is not current and no write since is tracked, so it is dropped and this run starts over
+                if (!dropSeed(links, Long.MAX_VALUE)) {
+                    abortTask();
+                    return;
+                }
+                Registers.call(links.source(), "HDEL", id.registerKey(), SlotImport.SEED_FIELD);
+            } else if (copiedBefore) {
                 // keys this task copied before the restart may have been deleted here since, and the
                 // dirty keys of that run are lost: start the destination over
                 cleanDestination(links);
             }
-            Registers.call(links.source(), "HSET", id.registerKey(), "copying", "1");
-            // checked after tracking began: an expiry set from now on makes its key dirty
-            noExpiriesAtStart = noKeyExpires(links.source());
-            if (!copyEveryKey(links)) {
-                abortTask();
-                return;
+            if (chooseReplication(links) && startSeed(links)) {
+                enter(State.SEEDING);
+                if (!seedUntilStreaming(links)) {
+                    abortTask();
+                    return;
+                }
+            } else {
+                progress.mode = "keys";
+                enter(State.COPYING);
+                Registers.call(links.source(), "HSET", id.registerKey(), "copying", "1");
+                // checked after tracking began: an expiry set from now on makes its key dirty
+                noExpiriesAtStart = noKeyExpires(links.source());
+                if (!copyEveryKey(links)) {
+                    abortTask();
+                    return;
+                }
             }
             KeyCopier copier = links.copier(settings);
             while (true) {
-                enter(State.CATCHING_UP);
-                int rounds = 0;
-                while (dirty.size() > settings.fenceDirtyKeys && rounds < settings.maxRounds) {
+                Outcome outcome;
+                if (replicating) {
                     if (stopped()) {
                         abortTask();
                         return;
                     }
-                    copy(copier, dirty.drain());
-                    rounds++;
-                    progress.rounds++;
+                    outcome = seedFence(links);
+                } else {
+                    enter(State.CATCHING_UP);
+                    int rounds = 0;
+                    while (dirty.size() > settings.fenceDirtyKeys && rounds < settings.maxRounds) {
+                        if (stopped()) {
+                            abortTask();
+                            return;
+                        }
+                        copy(copier, dirty.drain());
+                        rounds++;
+                        progress.rounds++;
+                    }
+                    if (stopped()) {
+                        abortTask();
+                        return;
+                    }
+                    outcome = fence(links, copier);
                 }
-                if (stopped()) {
-                    abortTask();
-                    return;
-                }
-                switch (fence(links, copier)) {
+                switch (outcome) {
                     case COMMITTED -> {
                         flipped(links);
                         return;
@@ -183,6 +235,10 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
                         if (++attempt > settings.maxAttempts) {
                             log.warn("event=migration_aborted task=\"{}\" reason=\"{} fence attempts refused\"",
                                     id.infoLine("MIGRATING"), settings.maxAttempts);
+                            abortTask();
+                            return;
+                        }
+                        if (replicating && !awaitStreaming(links)) {
                             abortTask();
                             return;
                         }
@@ -205,6 +261,8 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
     private boolean resolveEarlierAttempt(Links links) throws IOException, InterruptedException {
         Object restarted = Registers.call(links.source(), "HEXISTS", id.registerKey(), "copying");
         copiedBefore = Long.valueOf(1).equals(restarted);
+        seededBefore = Long.valueOf(1).equals(Registers.call(links.source(), "HEXISTS", id.registerKey(),
+                SlotImport.SEED_FIELD));
         Object fenced = Registers.call(links.source(), "HGET", id.registerKey(), "fence");
         if (!(fenced instanceof byte[] bytes)) {
             return true;
@@ -273,6 +331,216 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         return Outcome.REFUSED;
     }
 
+    // ---- the seed by replication ----
+
+    /** Whether this move seeds the destination by replication ({@link SeedRule}); logs the choice. */
+    private boolean chooseReplication(Links links) throws IOException {
+        var snapshot = engine.snapshot();
+        int sourceSlots = 0;
+        for (SlotAssignment a : snapshot.local().getOrDefault(id.meta().srcNode(), List.of())) {
+            sourceSlots += a.slots().size();
+        }
+        boolean destinationOwns = false;
+        for (SlotAssignment a : snapshot.peers().getOrDefault(id.meta().dstProxy(), List.of())) {
+            destinationOwns |= a.tag() == RangeTag.NONE && !a.slots().isEmpty();
+        }
+        SeedRule.Facts facts = new SeedRule.Facts(settings.seedByReplication(), settings.keysPerSecond(),
+                dbsize(links.source()), id.slots().size(), sourceSlots, dbsize(links.destination()), destinationOwns,
+                engine.otherTasks(this),
+                MigrationEngine.clusterEnabled(links.source()) || MigrationEngine.clusterEnabled(links.destination()),
+                ReplicationStatus.of(links.source()).master() && ReplicationStatus.of(links.destination()).master());
+        String refusal = SeedRule.refusal(facts);
+        log.info("event=migration_mode task=\"{}\" mode={} reason={} source_keys={} destination_keys={}",
+                id.infoLine("MIGRATING"), refusal == null ? "replication" : "keys", refusal == null ? "-" : refusal,
+                facts.sourceKeys(), facts.destinationKeys());
+        return refusal == null;
+    }
+
+    private static long dbsize(RedisLink redis) throws IOException {
+        Object n = redis.call("DBSIZE");
+        if (!(n instanceof Long size)) {
+            throw new IOException(redis.address() + ": DBSIZE answered " + n);
+        }
+        return size;
+    }
+
+    /**
+     * Asks the destination proxy to be seeded ({@code UMCTL MGRSEED START}) until it agrees or refuses;
+     * marks the source's register (the mark reaches the destination with the full sync, and a restarted
+     * source finds it); then points the destination's Redis at the source's.
+     *
+     * @return false when the destination refused (or the task was stopped): the keys are copied instead
+     */
+    private boolean startSeed(Links links) throws IOException, InterruptedException {
+        while (true) {
+            String answer = links.seed("START");
+            if ("+OK".equals(answer)) {
+                break;
+            }
+            if (stopped() || (answer != null && answer.startsWith("-SEED_REFUSED"))) {
+                log.info("event=migration_mode task=\"{}\" mode=keys reason=\"destination: {}\"",
+                        id.infoLine("MIGRATING"), answer);
+                return false;
+            }
+            park(10); // restarting, or not staging yet
+        }
+        // the mark names the source's Redis: a destination that finds it with no task to own it knows whom it followed
+        Registers.call(links.source(), "HSET", id.registerKey(), SlotImport.SEED_FIELD, id.meta().srcNode());
+        trackDirty = false; // from the REPLICAOF on, the stream carries every write
+        dirty.clear();
+        progress.mode = "replication";
+        seed = new ReplicaSeed(links.source(), links.destination(), id.meta().srcNode());
+        String[] credentials = engine.backendCredentials();
+        replicating = true;
+        seed.start(credentials[0], credentials[1]);
+        return true;
+    }
+
+    /** SEEDING: waits for the full sync to load; false when stopped. */
+    private boolean seedUntilStreaming(Links links) throws IOException {
+        long t0 = System.nanoTime();
+        boolean streaming = awaitStreaming(links);
+        if (streaming) {
+            progress.seedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            log.info("event=migration_seeded task=\"{}\" seed_ms={}", id.infoLine("MIGRATING"), progress.seedMillis);
+        }
+        return streaming;
+    }
+
+    /** Until the destination follows the source's stream closely; false when stopped, IOException on the timeout. */
+    private boolean awaitStreaming(Links links) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.seedTimeoutMillis);
+        if (seed.awaitStreaming(settings.seedLagBytes, deadline, this::stopped) != null) {
+            return true;
+        }
+        if (stopped()) {
+            return false;
+        }
+        throw new IOException(links.destination().address() + " did not load the seed within "
+                + settings.seedTimeoutMillis + " ms");
+    }
+
+    /**
+     * One fence attempt of a seed: hold the slots, let what is in flight answer, wait until the
+     * destination has executed everything the source had then, make it a master, ask for the commit.
+     * Until the promotion no FINALSWITCH of this attempt has been sent, so no destination can have
+     * committed it: the slots are served again at once, the destination still following. After the
+     * promotion, doubt is resolved as the key copy's fence resolves it, and a refusal goes on as a key
+     * copy.
+     */
+    private Outcome seedFence(Links links) throws IOException, InterruptedException {
+        enter(State.FENCED);
+        Registers.call(links.source(), "HSET", id.registerKey(), "fence", Long.toString(attempt));
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(settings.fenceTimeoutMillis);
+        engine.publish(this, MigrationGate.Verdict.HOLD, null);
+        engine.awaitEventLoops(); // every command routed with the old verdict has been counted
+        long held = System.nanoTime();
+        boolean drained = awaitDrained(deadline);
+        long drainedAt = System.nanoTime();
+        boolean caughtUp = drained && seed.awaitOffset(seed.sourceOffset(), deadline);
+        long caughtUpAt = System.nanoTime();
+        String answer = null;
+        long promotedAt = caughtUpAt;
+        if (caughtUp) {
+            seed.promote();
+            replicating = false;
+            promotedAt = System.nanoTime();
+            answer = links.peer("FINALSWITCH", attempt);
+            if (answer == null && System.nanoTime() - deadline < 0) {
+                // the peer link failed (a destination proxy restarted since it was opened): the same
+                // attempt once more on a new one; HSETNX makes a repeated FINALSWITCH harmless
+                answer = links.peer("FINALSWITCH", attempt);
+            }
+        }
+        long end = System.nanoTime();
+        progress.lastFenceMicros = TimeUnit.NANOSECONDS.toMicros(end - start);
+        engine.totals().lastFenceMicros = progress.lastFenceMicros;
+        // logged once the slots are served again (flipped, or back to TRACK): nothing is formatted inside the hold
+        fenceTimes = new FenceTimes(attempt, start, held, drainedAt, caughtUpAt, promotedAt, end, answer);
+        if ("+OK".equals(answer)) {
+            return Outcome.COMMITTED;
+        }
+        if (caughtUp) {
+            // promoted: only the destination's refusal lets the source serve again
+            while (true) {
+                String refusal = links.peer("MGRABORT", attempt);
+                if ("+OK".equals(refusal)) {
+                    break;
+                }
+                if (refusal != null && refusal.startsWith("-ALREADY_COMMITTED")) {
+                    return Outcome.COMMITTED;
+                }
+                park(10);
+            }
+            // it holds every key as of this fence; from here the task goes on as a key copy
+            dirty.clear();
+            trackDirty = true;
+        }
+        log.info("event=migration_fence_refused task=\"{}\" attempt={} drained={} promoted={} answer=\"{}\" fence_us={}",
+                id.infoLine("MIGRATING"), attempt, drained, caughtUp, answer, progress.lastFenceMicros);
+        progress.refusedFences++;
+        engine.totals().refusedFences.increment();
+        engine.publish(this, MigrationGate.Verdict.TRACK, null);
+        logSeedFence();
+        if (caughtUp) {
+            seed.restoreSettings(); // the seed is over, out of the fence
+        }
+        return Outcome.REFUSED;
+    }
+
+    /** When each step of a seed fence ended (System.nanoTime), for its log line. */
+    private record FenceTimes(long attempt, long start, long held, long drained, long caughtUp, long promoted, long end,
+                              String answer) {
+    }
+
+    private void logSeedFence() {
+        FenceTimes t = fenceTimes;
+        if (t != null) {
+            log.info("event=migration_seed_fence task=\"{}\" attempt={} fence_us={} barrier_us={} drain_us={} "
+                            + "catch_up_us={} promote_us={} finalswitch_us={} answer=\"{}\" {}", id.infoLine("MIGRATING"),
+                    t.attempt(), (t.end() - t.start()) / 1_000, (t.held() - t.start()) / 1_000, (t.drained() - t.held()) / 1_000,
+                    (t.caughtUp() - t.drained()) / 1_000, (t.promoted() - t.caughtUp()) / 1_000, (t.end() - t.promoted()) / 1_000,
+                    t.answer(), seed.lastCatchUp());
+            fenceTimes = null;
+        }
+    }
+
+    /**
+     * Gives a seed up before any commit: the destination's Redis stops following the source's (at
+     * once, even when its proxy does not answer), and its proxy deletes what it brought ({@code UMCTL
+     * MGRSEED DROP}, asked until it says it is done or has no such task) within {@code patienceMillis}.
+     *
+     * @return whether the destination confirmed
+     */
+    private boolean dropSeed(Links links, long patienceMillis) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(patienceMillis, Long.MAX_VALUE / 2_000_000));
+        // the destination's Redis may be loading the full sync: it stops following once the load is over
+        if (!ReplicaSeed.stopFollowing(links.destination(), id.meta().srcNode(),
+                () -> stop == Stop.SHUTDOWN || System.nanoTime() - deadline > 0)) {
+            return false;
+        }
+        if (seed != null) {
+            seed.restoreSettings();
+        }
+        replicating = false;
+        while (true) {
+            String answer = links.seed("DROP");
+            if ("+OK".equals(answer) || "-TASK_NOT_FOUND".equals(answer)) {
+                log.info("event=migration_seed_dropped task=\"{}\" answer=\"{}\"", id.infoLine("MIGRATING"), answer);
+                return true;
+            }
+            if (answer != null && answer.startsWith("-ALREADY_COMMITTED")) {
+                log.error("event=migration_seed_drop_refused task=\"{}\": the destination committed", id.infoLine("MIGRATING"));
+                return false;
+            }
+            if (stopped() || System.nanoTime() - deadline > 0) {
+                return false; // a cancel: the destination drops the seed itself when it reaches it
+            }
+            park(10);
+        }
+    }
+
     private boolean awaitDrained(long deadlineNanos) {
         while (inFlight.get() > 0) {
             if (System.nanoTime() - deadlineNanos >= 0) {
@@ -290,6 +558,10 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         engine.totals().flips.increment();
         engine.handedOver(id);
         tellClientsOfTheMove();
+        if (seed != null) {
+            logSeedFence();
+            seed.restoreSettings(); // the seed is over, out of the fence
+        }
         log.info("event=migration_flipped task=\"{}\" attempt={} fence_us={} keys={} rounds={}",
                 id.infoLine("MIGRATING"), attempt, progress.lastFenceMicros, progress.keysCopied, progress.rounds);
         while (stop == Stop.NONE) {
@@ -315,7 +587,7 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
                 Unlinks.unlink(links.source(), keys);
                 progress.keysTrimmed += keys.size();
                 engine.totals().keysTrimmed.add(keys.size());
-                pace(keys.size());
+                budget.pace(keys.size());
             }
         }
         Registers.call(links.source(), "DEL", id.registerKey());
@@ -412,25 +684,7 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         progress.add(stats);
         engine.totals().keysCopied.add(stats.keysCopied());
         engine.totals().bytesCopied.add(stats.bytesCopied());
-        pace(keys);
-    }
-
-    /** Keeps the task under its keys-per-second budget, if one is set. */
-    private void pace(int keys) {
-        long budget = settings.keysPerSecond();
-        if (budget <= 0) {
-            return;
-        }
-        keysSinceBudget += keys;
-        long due = budgetStartNanos + keysSinceBudget * 1_000_000_000L / budget;
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-            LockSupport.parkNanos(wait); // rate limiting: the wait is the point
-        }
-        if (keysSinceBudget > budget) {
-            keysSinceBudget = 0;
-            budgetStartNanos = System.nanoTime();
-        }
+        budget.pace(keys);
     }
 
     private boolean stopped() {
@@ -447,22 +701,42 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
             return;
         }
         boolean copied = state != State.RESOLVING && state != State.PRECHECK;
+        boolean seeded = seed != null;
         enter(State.ABORTED);
         engine.totals().aborted.increment();
         engine.publish(this, null, null);
-        if (copied && stop != Stop.SHUTDOWN) {
+        if ((copied || seeded) && stop != Stop.SHUTDOWN) {
             try {
                 if (links != null) {
-                    cleanDestination(links);
+                    cleanUpAfterAbort(links, seeded);
                 } else {
                     try (Links fresh = Links.open(engine, id)) { // the task's own links were closed by a failure
-                        cleanDestination(fresh);
+                        cleanUpAfterAbort(fresh, seeded);
                     }
                 }
             } catch (IOException | RuntimeException e) {
                 log.warn("event=migration_abort_cleanup_failed task=\"{}\" error=\"{}\"", id.infoLine("MIGRATING"),
                         e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * What an aborted task copied goes from the destination: a seed is dropped (its Redis follows the
+     * source no more; its proxy deletes the rest, or does when the cancel reaches it), keys copied one by
+     * one are deleted here.
+     */
+    private void cleanUpAfterAbort(Links with, boolean seeded) throws IOException, InterruptedException {
+        if (seeded) {
+            // as long as a seed may take to load: the destination's Redis must not be left following
+            if (!dropSeed(with, settings.seedTimeoutMillis)) {
+                log.warn("event=migration_abort_cleanup_failed task=\"{}\" error=\"the destination did not confirm "
+                        + "the seed's drop; it drops it when the cancel reaches it\"", id.infoLine("MIGRATING"));
+            }
+        } else {
+            cleanDestination(with);
         }
     }
 

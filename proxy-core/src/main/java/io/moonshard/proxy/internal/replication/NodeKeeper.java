@@ -31,7 +31,11 @@ final class NodeKeeper {
         DOWN("down"),
         /** A master entry, serving. */
         MASTER("master"),
-        /** A master entry switched over to its replica (UMCTL SWITCHOVER): a replica now, until the next SETREPL. */
+        /**
+         * A master entry that is a replica now: switched over to its replica (UMCTL SWITCHOVER), until the
+         * next SETREPL; or made a replica by someone else (a slot migration seeding it from its source),
+         * until it is a master again.
+         */
         DEMOTED("demoted"),
         /** A replica entry, attached, its link not up yet. */
         CONNECTING("connecting"),
@@ -76,6 +80,8 @@ final class NodeKeeper {
     private String masterRunId;
     /** The entry's role has yet to be applied (a new SETREPL decision). */
     private boolean pendingApply = true;
+    /** {@link State#DEMOTED} by this proxy's switchover (kept until a SETREPL), not just observed. */
+    private boolean switchedOver;
     /** The last probe of the local node (null before one answered). */
     private ReplicationInfo lastLocal;
     /** A replica's master offset at the last probe, -1 when unknown. */
@@ -140,6 +146,7 @@ final class NodeKeeper {
         if (state == State.HELD || state == State.PROMOTED || state == State.DEMOTED) {
             state = State.UNKNOWN;
             masterRunId = null;
+            switchedOver = false;
         }
         pendingApply = true;
     }
@@ -152,6 +159,7 @@ final class NodeKeeper {
     /** A switchover made the local master a replica of its replica. */
     void demoted() {
         state = State.DEMOTED;
+        switchedOver = true;
     }
 
     /**
@@ -175,12 +183,8 @@ final class NodeKeeper {
     }
 
     private Action stepMaster(ReplicationInfo local, boolean restarted) {
-        switch (state) {
-            case HELD, DEMOTED -> {
-                return Action.NONE;
-            }
-            default -> {
-            }
+        if (state == State.HELD || (state == State.DEMOTED && switchedOver)) {
+            return Action.NONE;
         }
         if (restarted && !entry.peers().isEmpty() && !pendingApply) {
             state = State.HELD; // it may have come back empty: its replica holds the data
@@ -191,7 +195,9 @@ final class NodeKeeper {
             state = State.MASTER;
             return local.master() ? Action.NONE : Action.MAKE_MASTER;
         }
-        state = local.master() ? State.MASTER : State.DEMOTED; // demoted by someone else: not undone here
+        // made a replica by someone else (a migration's seed): reported, not undone here; a master again
+        // (the seed ended) reads MASTER again
+        state = local.master() ? State.MASTER : State.DEMOTED;
         return Action.NONE;
     }
 

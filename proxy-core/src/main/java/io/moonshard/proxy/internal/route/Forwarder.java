@@ -121,6 +121,9 @@ public final class Forwarder {
             }
             case SERVE_IMPORTED -> sendOrBlock(session, slot, command, spec, moving.target(keySlot), keySlot);
             case REFUSE -> session.replyError(slot, moving.target(keySlot));
+            case FOREIGN -> {
+                return false; // hidden keys only: routed by the snapshot (another proxy owns the slot)
+            }
             default -> {
                 return false;
             }
@@ -141,8 +144,8 @@ public final class Forwarder {
         for (int i = 0; i < keyCount; i++) {
             int keySlot = SlotHash.slot(command.frame(), command.argOffset(keys.get(i)), command.argLength(keys.get(i)));
             MigrationGate.Verdict verdict = moving.verdict(keySlot);
-            if (verdict == null) {
-                continue;
+            if (verdict == null || verdict == MigrationGate.Verdict.FOREIGN) {
+                continue; // FOREIGN only hides keys; the snapshot routes the slot
             }
             anyGated = true;
             if (verdict == MigrationGate.Verdict.HOLD) {

@@ -44,7 +44,14 @@ public final class MigrationGate {
          * {@code -TRYAGAIN}: nothing may be served for the slot now (its master Redis restarted and may have
          * lost data the replica still holds; the replication engine waits for a new SETREPL to decide).
          */
-        REFUSE
+        REFUSE,
+        /**
+         * Routed by the snapshot as if the slot had no entry, but its keys in the local Redis are hidden
+         * from this proxy's clients: they belong to another proxy. A destination seeded by replication
+         * holds a copy of every slot of its source, and keeps the ones it does not import hidden until
+         * it has deleted them.
+         */
+        FOREIGN
     }
 
     /** One task's view of the commands on its slots; implemented by the migration engine, called on event loops. */
@@ -88,7 +95,7 @@ public final class MigrationGate {
             int n = 0;
             int[] found = new int[entries];
             for (int s = 0; s < verdicts.length && n < entries; s++) {
-                if (verdicts[s] == Verdict.REDIRECT) {
+                if (hides(verdicts[s])) {
                     found[n++] = s;
                 }
             }
@@ -100,6 +107,20 @@ public final class MigrationGate {
          * redirect address or the importing node. A null verdict clears the slots {@code owner} set.
          */
         public Table with(Iterable<int[]> slotRanges, Verdict verdict, String target, Watcher watcher, Object owner) {
+            return with(slotRanges, verdict, target, watcher, owner, false);
+        }
+
+        /**
+         * As {@link #with}, but only where a slot has no entry or {@code owner}'s own: an entry another task
+         * or engine set stays (a verdict that only hides keys must not override one that routes).
+         */
+        public Table withWhereFree(Iterable<int[]> slotRanges, Verdict verdict, String target, Watcher watcher,
+                                   Object owner) {
+            return with(slotRanges, verdict, target, watcher, owner, true);
+        }
+
+        private Table with(Iterable<int[]> slotRanges, Verdict verdict, String target, Watcher watcher, Object owner,
+                           boolean onlyWhereFree) {
             Verdict[] v = verdicts.clone();
             String[] t = targets.clone();
             Watcher[] w = watchers.clone();
@@ -107,7 +128,7 @@ public final class MigrationGate {
             int count = entries;
             for (int[] r : slotRanges) {
                 for (int s = r[0]; s <= r[1]; s++) {
-                    if (verdict == null && o[s] != owner) {
+                    if ((verdict == null || onlyWhereFree) && o[s] != null && o[s] != owner) {
                         continue; // another task's entry now
                     }
                     count += (verdict != null ? 1 : 0) - (v[s] != null ? 1 : 0);
@@ -141,10 +162,15 @@ public final class MigrationGate {
         /**
          * Whether a key of {@code slot} is hidden from this proxy's clients (SCAN, KEYS, DBSIZE,
          * RANDOMKEY, CLUSTER COUNTKEYSINSLOT/GETKEYSINSLOT): it lives here but is served elsewhere
-         * (staged copies at a destination, moved keys still being trimmed at the source).
+         * (staged copies at a destination, moved keys still being trimmed at the source, a seeded
+         * destination's copies of slots it does not import).
          */
         public boolean hides(int slot) {
-            return verdicts[slot] == Verdict.REDIRECT;
+            return hides(verdicts[slot]);
+        }
+
+        private static boolean hides(Verdict verdict) {
+            return verdict == Verdict.REDIRECT || verdict == Verdict.FOREIGN;
         }
 
         /** Whether any slot's keys are hidden here (else DBSIZE and the like need no correction). */

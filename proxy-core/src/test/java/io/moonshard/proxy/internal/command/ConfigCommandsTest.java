@@ -69,7 +69,7 @@ class ConfigCommandsTest {
                 .isEqualTo("*2\r\n$21\r\nmoonshard-max-clients\r\n$2\r\n77\r\n");
         assertThat(call(c, "CONFIG", "GET", "moonshard-nothing")).isEqualTo("*0\r\n");
         String all = call(c, "CONFIG", "GET", "moonshard-*");
-        assertThat(all).startsWith("*28\r\n").contains("$18\r\nmoonshard-password\r\n$0\r\n\r\n",
+        assertThat(all).startsWith("*30\r\n").contains("$18\r\nmoonshard-password\r\n$0\r\n\r\n",
                 "$18\r\nmoonshard-loglevel\r\n$4\r\ninfo\r\n", "$25\r\nmoonshard-backend-timeout\r\n$4\r\n3000\r\n");
         assertThat(call(c, "HELLO", "3")).startsWith("%");
         assertThat(call(c, "CONFIG", "GET", "moonshard-slowlog-max-len"))

@@ -71,6 +71,7 @@ class LiveSettingsTest {
                 "client-output-buffer-limit",
                 "moonshard-client-query-buffer-limit", "moonshard-max-total-query-buffer-bytes",
                 "moonshard-migration-keys-per-second", "moonshard-migration-fence-timeout", "moonshard-show-replicas",
+                "moonshard-migration-seed-by-replication",
                 "moonshard-loglevel");
         assertThat(live.get(List.of("moonshard-*"))).containsExactly(
                 Map.entry("moonshard-password", "pw"),
@@ -86,6 +87,7 @@ class LiveSettingsTest {
                 Map.entry("moonshard-migration-keys-per-second", "0"),
                 Map.entry("moonshard-migration-fence-timeout", "100"),
                 Map.entry("moonshard-show-replicas", "yes"),
+                Map.entry("moonshard-migration-seed-by-replication", "yes"),
                 Map.entry("moonshard-loglevel", "info"));
         assertThat(live.get(List.of("MOONSHARD-MAX-CLIENTS", "*max-clients", "maxmemory")))
                 .containsExactly(Map.entry("MOONSHARD-MAX-CLIENTS", "99"));
@@ -228,13 +230,25 @@ class LiveSettingsTest {
         assertThatThrownBy(() -> plain.live().prepare(List.of("moonshard-migration-keys-per-second", "-1")))
                 .hasMessageContaining("moonshard-migration-keys-per-second");
         assertThat(plain.migration().settings().keysPerSecond()).isEqualTo(50_000);
+
+        assertThat(plain.migration().settings().seedByReplication()).isTrue();
+        plain.live().prepare(List.of("moonshard-migration-seed-by-replication", "No")).apply();
+        assertThat(plain.migration().settings().seedByReplication()).isFalse();
+        assertThat(plain.live().get(List.of("moonshard-migration-seed-by-replication")))
+                .containsExactly(Map.entry("moonshard-migration-seed-by-replication", "no"));
+        // Redis's own error for a bool config
+        assertThatThrownBy(() -> plain.live().prepare(List.of("moonshard-migration-seed-by-replication", "1")))
+                .hasMessage("ERR CONFIG SET failed (possibly related to argument 'moonshard-migration-seed-by-replication')"
+                        + " - argument must be 'yes' or 'no'");
+        plain.live().prepare(List.of("moonshard-migration-seed-by-replication", "yes")).apply();
+        assertThat(plain.migration().settings().seedByReplication()).isTrue();
     }
 
     @Test
     void withoutALogLevelHook_thereIsNoLoglevelSetting() {
         ProxyContext plain = new ProxyContext(ProxyConfig.builder().address("127.0.0.1:5299").build(),
                 new Bootstrap(), () -> { });
-        assertThat(plain.live().names()).doesNotContain("moonshard-loglevel").hasSize(14);
+        assertThat(plain.live().names()).doesNotContain("moonshard-loglevel").hasSize(15);
         assertThatThrownBy(() -> plain.live().prepare(List.of("moonshard-loglevel", "debug")))
                 .hasMessage("ERR Unknown option or number of arguments for CONFIG SET - 'moonshard-loglevel'");
         assertThat(plain.live().get(List.of("moonshard-password"))).containsExactly(Map.entry("moonshard-password", ""));

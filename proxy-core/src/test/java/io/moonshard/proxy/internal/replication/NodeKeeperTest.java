@@ -80,6 +80,36 @@ class NodeKeeperTest {
     }
 
     @Test
+    void aMasterMadeAReplicaByAMigrationsSeedIsReportedDemotedAndMasterAgainAfterIt() {
+        NodeKeeper k = new NodeKeeper(MASTER_ENTRY);
+        assertThat(k.step(master("m1", 10), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.MASTER);
+        // REPLICAOF <source> by the migration engine: reported, never undone by the keeper
+        assertThat(k.step(replicaOf("m1", "127.0.0.5", 7005, false, 0), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.DEMOTED);
+        assertThat(k.step(replicaOf("m1", "127.0.0.5", 7005, true, 900), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.DEMOTED);
+        // REPLICAOF NO ONE at the flip (or the seed's abort): the same process, a master again
+        assertThat(k.step(master("m1", 900), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.MASTER);
+    }
+
+    @Test
+    void aMasterSwitchedOverStaysDemotedUntilTheNextSetRepl() {
+        NodeKeeper k = new NodeKeeper(MASTER_ENTRY);
+        k.step(master("m1", 10), null);
+        k.demoted();
+        assertThat(k.step(replicaOf("m1", "127.0.0.2", 7001, true, 10), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.DEMOTED);
+        // made a master by someone else after the switchover: still the switchover's state, until a SETREPL
+        assertThat(k.step(master("m1", 20), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.DEMOTED);
+        k.reaffirmed(false);
+        assertThat(k.step(master("m1", 20), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.MASTER);
+    }
+
+    @Test
     void aMasterWithoutReplicasThatRestartsHasNothingToProtect() {
         NodeKeeper k = new NodeKeeper(new SetReplRequest.Node(true, "c", MASTER, List.of()));
         k.step(master("m1", 10), null);

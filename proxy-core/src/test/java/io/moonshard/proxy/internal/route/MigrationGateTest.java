@@ -71,6 +71,32 @@ class MigrationGateTest {
         assertThat(hidden("a", MigrationGate.Table.NONE)).isFalse();
     }
 
+    @Test
+    void foreignSlotsAreHiddenOnly_andSetWhereNoOtherEntryIs() {
+        MigrationGate.Table t = MigrationGate.Table.NONE
+                .with(List.<int[]>of(new int[] {8192, 16383}), MigrationGate.Verdict.REDIRECT, "x:1", null, TASK_A)
+                .with(List.<int[]>of(new int[] {100, 100}), MigrationGate.Verdict.REFUSE, "TRYAGAIN", null, TASK_B);
+        Object foreign = new Object();
+        t = t.withWhereFree(List.<int[]>of(new int[] {0, 16383}), MigrationGate.Verdict.FOREIGN, null, null, foreign);
+        assertThat(t.verdict(5)).isEqualTo(MigrationGate.Verdict.FOREIGN);
+        assertThat(t.verdict(100)).as("another engine's entry stays").isEqualTo(MigrationGate.Verdict.REFUSE);
+        assertThat(t.verdict(9000)).as("the import's own entry stays").isEqualTo(MigrationGate.Verdict.REDIRECT);
+        assertThat(t.size()).isEqualTo(16384);
+        assertThat(t.hides(5)).isTrue();
+        assertThat(t.hides(100)).isFalse();
+        assertThat(t.hiddenSlots()).hasSize(16383);
+        // "a" is slot 15495 (redirected), "b" 3300 (foreign)
+        assertThat(hidden("b", t)).isTrue();
+        assertThat(hidden("a", t)).isTrue();
+        // the import ends: its slots are free; the foreign entries stay until their owner clears them
+        t = t.with(List.<int[]>of(new int[] {8192, 16383}), null, null, null, TASK_A);
+        assertThat(t.verdict(9000)).isNull();
+        assertThat(t.verdict(5)).isEqualTo(MigrationGate.Verdict.FOREIGN);
+        t = t.with(List.<int[]>of(new int[] {0, 16383}), null, null, null, foreign);
+        assertThat(t.size()).isEqualTo(1);
+        assertThat(t.hidesAny()).isFalse();
+    }
+
     private static boolean hidden(String key, MigrationGate.Table table) {
         ByteBuf buf = Unpooled.copiedBuffer("xx" + key, StandardCharsets.US_ASCII);
         try {
