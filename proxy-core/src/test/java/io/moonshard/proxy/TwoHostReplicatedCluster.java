@@ -206,14 +206,18 @@ final class TwoHostReplicatedCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        for (ProxyServer proxy : proxies) {
-            proxy.close();
-        }
-        for (RedisProcess redis : replicas) {
-            redis.close();
-        }
-        for (RedisProcess redis : masters) {
-            redis.close();
+        // the Redis processes are stopped whatever a proxy's close throws
+        try {
+            for (ProxyServer proxy : proxies) {
+                proxy.close();
+            }
+        } finally {
+            for (RedisProcess redis : replicas) {
+                redis.close();
+            }
+            for (RedisProcess redis : masters) {
+                redis.close();
+            }
         }
     }
 }
