@@ -10,7 +10,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 # redis-server: backends of the integration tests; redis-tools: redis-cli and redis-benchmark as
 # real clients; tcl: Redis's own Tcl test suite run against a proxy (architecture.md, Tests)
-ensure_packages redis-server=redis-server redis-cli=redis-tools redis-benchmark=redis-tools tclsh=tcl
+ensure_packages redis-server=redis-server redis-cli=redis-tools redis-benchmark=redis-tools tclsh=tcl \
+  etcd=etcd-server etcdctl=etcd-client
 ensure_jdk
 
 # redis-py: the Python cluster client of ReplicasIT (reads from replicas). Debian's python3-redis for

@@ -1,0 +1,72 @@
+package io.moonshard.controller.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One cluster's whole state in the store: the spec, the shards (every slot owned by exactly one), the
+ * moves in flight, a failover awaiting its promotion, and the proxies it holds. It is written as one
+ * key, so each change is one transaction and the key's {@code mod_revision} gives the epoch ({@link
+ * Epochs}).
+ */
+public record ClusterRecord(ClusterSpec spec, List<Shard> shards, List<SlotMove> moves, List<Promotion> promotions,
+                            List<String> proxies) {
+
+    public ClusterRecord {
+        Objects.requireNonNull(spec, "spec");
+        shards = List.copyOf(shards);
+        moves = List.copyOf(moves == null ? List.of() : moves);
+        promotions = List.copyOf(promotions == null ? List.of() : promotions);
+        proxies = List.copyOf(proxies);
+    }
+
+    public String name() {
+        return spec.name();
+    }
+
+    public Optional<Shard> shard(int id) {
+        return shards.stream().filter(s -> s.id() == id).findFirst();
+    }
+
+    /** Every proxy that serves a node of this cluster, master or replica, in a stable order. */
+    public Set<String> servingProxies() {
+        Set<String> out = new TreeSet<>();
+        for (Shard s : shards) {
+            out.add(s.master().proxy());
+            s.replicas().forEach(r -> out.add(r.proxy()));
+        }
+        return out;
+    }
+
+    public ClusterRecord withShards(List<Shard> newShards) {
+        return new ClusterRecord(spec, newShards, moves, promotions, proxies);
+    }
+
+    public ClusterRecord withShard(Shard replaced) {
+        List<Shard> out = new ArrayList<>();
+        for (Shard s : shards) {
+            out.add(s.id() == replaced.id() ? replaced : s);
+        }
+        return withShards(out);
+    }
+
+    public ClusterRecord withMoves(List<SlotMove> newMoves) {
+        return new ClusterRecord(spec, shards, newMoves, promotions, proxies);
+    }
+
+    public ClusterRecord withPromotions(List<Promotion> newPromotions) {
+        return new ClusterRecord(spec, shards, moves, newPromotions, proxies);
+    }
+
+    public ClusterRecord withProxies(List<String> newProxies) {
+        return new ClusterRecord(spec, shards, moves, promotions, newProxies);
+    }
+
+    public ClusterRecord withSpec(ClusterSpec newSpec) {
+        return new ClusterRecord(newSpec, shards, moves, promotions, proxies);
+    }
+}
