@@ -9,12 +9,14 @@ import java.util.TreeSet;
 
 /**
  * One cluster's whole state in the store: the spec, the shards (every slot owned by exactly one), the
- * moves in flight, a failover awaiting its promotion, and the proxies it holds. It is written as one
+ * moves in flight, a failover awaiting its promotion, the proxies it holds, and the proxies it let go
+ * that may still hold its old metadata ({@code retired}: they get the current metadata, as proxies that
+ * own nothing, until they take it, so they redirect instead of serving). It is written as one
  * key, so each change is one transaction and the key's {@code mod_revision} gives the epoch ({@link
  * Epochs}).
  */
 public record ClusterRecord(ClusterSpec spec, List<Shard> shards, List<SlotMove> moves, List<Promotion> promotions,
-                            List<String> proxies) {
+                            List<String> proxies, List<String> retired) {
 
     public ClusterRecord {
         Objects.requireNonNull(spec, "spec");
@@ -22,6 +24,12 @@ public record ClusterRecord(ClusterSpec spec, List<Shard> shards, List<SlotMove>
         moves = List.copyOf(moves == null ? List.of() : moves);
         promotions = List.copyOf(promotions == null ? List.of() : promotions);
         proxies = List.copyOf(proxies);
+        retired = List.copyOf(retired == null ? List.of() : retired);
+    }
+
+    public ClusterRecord(ClusterSpec spec, List<Shard> shards, List<SlotMove> moves, List<Promotion> promotions,
+                         List<String> proxies) {
+        this(spec, shards, moves, promotions, proxies, List.of());
     }
 
     public String name() {
@@ -43,7 +51,7 @@ public record ClusterRecord(ClusterSpec spec, List<Shard> shards, List<SlotMove>
     }
 
     public ClusterRecord withShards(List<Shard> newShards) {
-        return new ClusterRecord(spec, newShards, moves, promotions, proxies);
+        return new ClusterRecord(spec, newShards, moves, promotions, proxies, retired);
     }
 
     public ClusterRecord withShard(Shard replaced) {
@@ -55,18 +63,22 @@ public record ClusterRecord(ClusterSpec spec, List<Shard> shards, List<SlotMove>
     }
 
     public ClusterRecord withMoves(List<SlotMove> newMoves) {
-        return new ClusterRecord(spec, shards, newMoves, promotions, proxies);
+        return new ClusterRecord(spec, shards, newMoves, promotions, proxies, retired);
     }
 
     public ClusterRecord withPromotions(List<Promotion> newPromotions) {
-        return new ClusterRecord(spec, shards, moves, newPromotions, proxies);
+        return new ClusterRecord(spec, shards, moves, newPromotions, proxies, retired);
     }
 
     public ClusterRecord withProxies(List<String> newProxies) {
-        return new ClusterRecord(spec, shards, moves, promotions, newProxies);
+        return new ClusterRecord(spec, shards, moves, promotions, newProxies, retired);
+    }
+
+    public ClusterRecord withRetired(List<String> newRetired) {
+        return new ClusterRecord(spec, shards, moves, promotions, proxies, newRetired);
     }
 
     public ClusterRecord withSpec(ClusterSpec newSpec) {
-        return new ClusterRecord(newSpec, shards, moves, promotions, proxies);
+        return new ClusterRecord(newSpec, shards, moves, promotions, proxies, retired);
     }
 }

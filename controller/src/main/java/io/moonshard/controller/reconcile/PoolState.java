@@ -1,0 +1,71 @@
+package io.moonshard.controller.reconcile;
+
+import io.moonshard.controller.model.ClusterRecord;
+import io.moonshard.controller.model.Json;
+import io.moonshard.controller.model.ProxyRecord;
+import io.moonshard.controller.store.MetadataStore;
+import io.moonshard.controller.store.Versioned;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Everything in the store, read at once: the pool's proxies, who owns which, and every cluster with
+ * the revision of its record. Immutable; each decision works on one of these and writes back with
+ * revision checks, so a decision made on a stale view fails instead of overwriting.
+ */
+public record PoolState(Map<String, Versioned> proxyKeys, Map<String, ProxyRecord> proxies, Map<String, Versioned> ownerKeys,
+                        Map<String, String> owners, Map<String, Versioned> clusterKeys, Map<String, ClusterRecord> clusters) {
+
+    public static PoolState read(MetadataStore store, Keys keys) {
+        Map<String, Versioned> proxyKeys = new TreeMap<>();
+        Map<String, ProxyRecord> proxies = new TreeMap<>();
+        for (Versioned v : store.list(keys.proxies()).items()) {
+            String address = Keys.tail(v.key(), keys.proxies());
+            proxyKeys.put(address, v);
+            proxies.put(address, Json.read(v.value(), ProxyRecord.class));
+        }
+        Map<String, Versioned> ownerKeys = new TreeMap<>();
+        Map<String, String> owners = new TreeMap<>();
+        for (Versioned v : store.list(keys.owners()).items()) {
+            String address = Keys.tail(v.key(), keys.owners());
+            ownerKeys.put(address, v);
+            owners.put(address, new String(v.value(), StandardCharsets.UTF_8));
+        }
+        Map<String, Versioned> clusterKeys = new TreeMap<>();
+        Map<String, ClusterRecord> clusters = new TreeMap<>();
+        for (Versioned v : store.list(keys.clusters()).items()) {
+            String name = Keys.tail(v.key(), keys.clusters());
+            clusterKeys.put(name, v);
+            clusters.put(name, Json.read(v.value(), ClusterRecord.class));
+        }
+        return new PoolState(proxyKeys, proxies, ownerKeys, owners, clusterKeys, clusters);
+    }
+
+    /** Proxies of the pool that no cluster holds, in address order. */
+    public List<ProxyRecord> freeProxies() {
+        List<ProxyRecord> out = new ArrayList<>();
+        for (ProxyRecord p : proxies.values()) {
+            if (!owners.containsKey(p.address())) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** The revision of {@code name}'s record (its epochs derive from it); 0 when absent. */
+    public long revision(String name) {
+        Versioned v = clusterKeys.get(name);
+        return v == null ? 0 : v.modRevision();
+    }
+
+    /** Hosts by proxy address, for placement. */
+    public Map<String, String> hosts() {
+        Map<String, String> out = new LinkedHashMap<>();
+        proxies.values().forEach(p -> out.put(p.address(), p.host()));
+        return out;
+    }
+}

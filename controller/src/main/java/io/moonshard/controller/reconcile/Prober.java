@@ -1,0 +1,144 @@
+package io.moonshard.controller.reconcile;
+
+import io.moonshard.cluster.umctl.InfoReplEntry;
+import io.moonshard.controller.proxyclient.ProxyClients;
+import io.moonshard.controller.proxyclient.ProxyProbe;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Probes every proxy of the pool on its own schedule, so a paused proxy (whose probe waits out the
+ * timeout) never delays the others: each round sends the lease renewal (when the leadership still
+ * holds), GETEPOCH and INFOREPL, and folds the answer into that proxy's {@link Observation}.
+ */
+public final class Prober implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Prober.class);
+
+    private final ProxyClients clients;
+    private final long intervalMillis;
+    private final long leaseTtlMillis;
+    /** The leadership's fencing token while it is valid, else 0: no renewal is sent without one. */
+    private final LongSupplier leaseToken;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService workers;
+    private final ConcurrentMap<String, ScheduledFuture<?>> tasks = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Observation> observations = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Boolean> running = new ConcurrentHashMap<>();
+
+    public Prober(ProxyClients clients, long intervalMillis, long leaseTtlMillis, LongSupplier leaseToken) {
+        this.clients = clients;
+        this.intervalMillis = intervalMillis;
+        this.leaseTtlMillis = leaseTtlMillis;
+        this.leaseToken = leaseToken;
+        this.timer = Executors.newSingleThreadScheduledExecutor(named("moonshard-probe-timer"));
+        this.workers = Executors.newCachedThreadPool(named("moonshard-probe"));
+    }
+
+    /** Probes exactly {@code proxies} from now on. */
+    public void track(Set<String> proxies) {
+        for (String p : proxies) {
+            tasks.computeIfAbsent(p, a -> timer.scheduleWithFixedDelay(() -> kick(a), 0, intervalMillis,
+                    TimeUnit.MILLISECONDS));
+        }
+        for (String p : Set.copyOf(tasks.keySet())) {
+            if (!proxies.contains(p)) {
+                ScheduledFuture<?> f = tasks.remove(p);
+                if (f != null) {
+                    f.cancel(false);
+                }
+                observations.remove(p);
+                clients.forget(p);
+            }
+        }
+    }
+
+    /** The latest observations, by proxy address. */
+    public Map<String, Observation> observations() {
+        return Map.copyOf(observations);
+    }
+
+    /** Probes {@code proxy} now, off schedule (after a push, so the new epoch is seen at once). */
+    public void probeSoon(String proxy) {
+        if (tasks.containsKey(proxy)) {
+            kick(proxy);
+        }
+    }
+
+    private void kick(String proxy) {
+        // one probe of a proxy at a time: a slow one is not queued up behind itself
+        if (running.putIfAbsent(proxy, Boolean.TRUE) != null) {
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                try {
+                    probe(proxy);
+                } catch (RuntimeException e) {
+                    LOG.warn("probe of {} failed", proxy, e);
+                } finally {
+                    running.remove(proxy);
+                }
+            });
+        } catch (RuntimeException rejected) {
+            running.remove(proxy); // shutting down
+        }
+    }
+
+    private void probe(String proxy) {
+        long token = leaseToken.getAsLong();
+        ProxyProbe probe = clients.probe(proxy, token, leaseTtlMillis);
+        observations.compute(proxy, (a, before) -> fold(before, probe));
+    }
+
+    static Observation fold(Observation before, ProxyProbe probe) {
+        long leaseAck = before == null ? 0 : before.leaseAckNanos();
+        if (probe.lease() != null && probe.lease().done()) {
+            leaseAck = probe.receivedNanos();
+        }
+        long unreachableSince = 0;
+        if (!probe.reachable()) {
+            unreachableSince = before != null && before.unreachableSinceNanos() != 0 ? before.unreachableSinceNanos()
+                    : probe.sentNanos();
+        }
+        Map<String, Long> down = new HashMap<>();
+        if (probe.reachable()) {
+            for (InfoReplEntry e : probe.entries()) {
+                if (e.master() && "down".equals(e.state())) {
+                    Long since = before == null ? null : before.masterDownSinceNanos().get(e.node());
+                    down.put(e.node(), since != null ? since : probe.sentNanos());
+                }
+            }
+        } else if (before != null) {
+            down.putAll(before.masterDownSinceNanos()); // unknown now: keep what was seen
+        }
+        return new Observation(probe, leaseAck, unreachableSince, down);
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        workers.shutdownNow();
+    }
+}
