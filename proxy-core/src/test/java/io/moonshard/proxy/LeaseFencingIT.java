@@ -161,6 +161,28 @@ class LeaseFencingIT {
         }
     }
 
+    /** A READONLY read of the peer's slot is served by a local replica of the peer's master: fenced too. */
+    @Test
+    void readonlyReadsFromALocalReplica_areFencedToo() {
+        String peerKey = Slots.keyIn(9000, "lease-replica");
+        try (RedisProcess master = RedisProcess.start(); RedisProcess replica = RedisProcess.start();
+             RawRedisClient admin = admin(); RawRedisClient c = client()) {
+            assertThat(admin.call("UMCTL", "SETREPL", "1", "NOFLAGS", "replica", "c", replica.address(), "1",
+                    master.address(), PEER)).isEqualTo("+OK\r\n");
+            try {
+                assertThat(c.call("READONLY")).isEqualTo("+OK\r\n");
+                assertThat(c.call("GET", peerKey)).as("from the local replica, not MOVED").isEqualTo("$-1\r\n");
+                assertThat(admin.call("UMCTL", "LEASE", Long.toString(token), "200")).isEqualTo("+OK\r\n");
+                awaitFenced(admin);
+                assertThat(c.call("GET", peerKey)).isEqualTo(FENCED);
+                assertThat(c.call("READWRITE")).isEqualTo("+OK\r\n");
+                assertThat(c.call("GET", peerKey)).isEqualTo("-MOVED 9000 " + PEER + "\r\n");
+            } finally {
+                assertThat(admin.call("UMCTL", "SETREPL", "2", "NOFLAGS")).isEqualTo("+OK\r\n");
+            }
+        }
+    }
+
     @Test
     void aLowerToken_isRefused_andChangesNothing() {
         try (RawRedisClient admin = admin(); RawRedisClient c = client()) {

@@ -21,9 +21,12 @@ import java.util.function.LongSupplier;
  * reply was lost in a one-way partition) would extend the lease past what the controller believes. With
  * {@code SENT <controller_ms>} (the controller's monotonic clock when it sent the LEASE) the deadline is
  * counted from the send time instead, translated into this proxy's clock by the smallest
- * {@code receipt - sent} difference seen under this token (allowed to rise by {@link #DRIFT_PER_MS} of
- * the time since, for the two clocks' drift): a late renewal then grants nothing, and the controller's
- * bound is {@code sent + ttl + one round trip} of any acknowledged renewal of its token.
+ * {@code receipt - sent} difference seen under this token (allowed to rise by 1 ms per
+ * {@link #DRIFT_DIVISOR} ms since, for the two clocks' drift): a late renewal then grants nothing. For
+ * every renewal k received so far, the difference used is at most k's own {@code receipt - sent} plus
+ * 1 ms per {@link #DRIFT_DIVISOR} ms since k; so the controller's bound is {@code last sent + ttl + the
+ * round trip of an acknowledged renewal} of its token, plus the drift (docs/operations.md, "Lease
+ * fencing").
  */
 public final class Lease {
 
@@ -32,11 +35,11 @@ public final class Lease {
     /** The largest {@code SENT} value accepted (in absolute value): the sums stay far from overflow. */
     static final long MAX_SENT_MILLIS = 1_000_000_000_000_000L;
     /**
-     * How fast two monotonic clocks may drift apart, as a divisor: 1 ms per 1000 ms (1000 ppm, twice the
-     * fastest slew NTP applies). The smallest send-to-receipt difference may rise this fast, so an old
-     * sample never fences a proxy whose clock runs ahead of the controller's.
+     * How fast two monotonic clocks may drift apart: 1 ms per this many ms (1000 ppm, twice the fastest
+     * slew NTP applies). The smallest send-to-receipt difference may rise this fast, so an old sample
+     * never fences a proxy whose clock runs ahead of the controller's.
      */
-    static final long DRIFT_PER_MS = 1_000;
+    static final long DRIFT_DIVISOR = 1_000;
 
     public static final String FENCED_ERROR = "CLUSTERDOWN The cluster is down";
 
@@ -53,8 +56,9 @@ public final class Lease {
     /**
      * One grant, immutable. {@code token} is unsigned (meaningless in {@link State#NONE});
      * {@code deadlineNanos} is on the proxy's monotonic clock; {@code skewMillis} is the smallest
-     * {@code receipt - sent} seen under {@code token}, taken at {@code sampledAtMillis} (it bounds the
-     * clocks' offset then, and by {@link #DRIFT_PER_MS} more per ms since), valid only when {@code sampled}; {@code anchored}: the last grant was counted from a SENT time.
+     * {@code receipt - sent} seen under {@code token} as of {@code sampledAtMillis}, when it was taken; it
+     * bounds the clocks' offset then, and 1 ms more per {@link #DRIFT_DIVISOR} ms since (valid only when
+     * {@code sampled}). {@code anchored}: the deadline was counted from a SENT time.
      */
     record Grant(State state, long token, long ttlMillis, long deadlineNanos, boolean anchored,
                  boolean sampled, long skewMillis, long sampledAtMillis, long renewals) {
@@ -80,7 +84,7 @@ public final class Lease {
         return grant.state;
     }
 
-    /** Ms until the lease runs out: 0 once fenced, -1 when no lease is held. */
+    /** Ms until the lease runs out (rounded up): 0 once fenced, -1 when no lease is held. */
     public long remainingMillis() {
         return remainingMillis(grant);
     }
@@ -145,7 +149,7 @@ public final class Lease {
         if (hasSent) {
             long sample = nowMillis - sent;
             // the smallest sample so far bounds the clocks' offset, give or take their drift since it was taken
-            bound = sampled ? skew + (nowMillis - sampledAt) / DRIFT_PER_MS : sample;
+            bound = sampled ? skew + (nowMillis - sampledAt) / DRIFT_DIVISOR : sample;
             if (sample <= bound) {
                 skew = sample;
                 sampledAt = nowMillis;
@@ -169,7 +173,8 @@ public final class Lease {
             // outlast what the controller counts on, so only its clock sample is kept
             grant = new Grant(g.state, g.token, g.ttlMillis, g.deadlineNanos, g.anchored, true, skew, sampledAt,
                     g.renewals);
-            return "-ERR late lease renewal: by its SENT time it ended " + (-remaining) + " ms ago; the lease is unchanged";
+            return "-ERR late lease renewal: by its SENT time it ended " + (-remaining)
+                    + " ms ago; the lease is unchanged";
         }
         grant = new Grant(State.HELD, token, ttl, nowMillis * 1_000_000L + remaining * 1_000_000L, true, true, skew,
                 sampledAt, g.renewals + 1);
@@ -183,13 +188,13 @@ public final class Lease {
      */
     public List<String> infoLines() {
         Grant g = grant;
-        boolean fenced = g.state == State.HELD && nanoClock.getAsLong() - g.deadlineNanos >= 0;
+        long remaining = remainingMillis(g);
         return List.of(
                 "state:" + g.state.name().toLowerCase(Locale.ROOT),
                 "token:" + (g.state == State.NONE ? "none" : Long.toUnsignedString(g.token)),
                 "ttl_ms:" + g.ttlMillis,
-                "remaining_ms:" + remainingMillis(g),
-                "fenced:" + (fenced ? "yes" : "no"),
+                "remaining_ms:" + remaining,
+                "fenced:" + (remaining == 0 ? "yes" : "no"),
                 "anchor:" + (g.state != State.HELD ? "none" : g.anchored ? "sent" : "receipt"),
                 "renewals:" + g.renewals);
     }
@@ -199,6 +204,6 @@ public final class Lease {
             return -1;
         }
         long left = g.deadlineNanos - nanoClock.getAsLong();
-        return left <= 0 ? 0 : left / 1_000_000;
+        return left <= 0 ? 0 : (left + 999_999) / 1_000_000; // rounded up: 0 only once fenced
     }
 }

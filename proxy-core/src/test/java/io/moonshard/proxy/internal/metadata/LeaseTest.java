@@ -41,6 +41,8 @@ class LeaseTest {
         assertThat(lease.remainingMillis()).isEqualTo(300);
         now.addAndGet(300 * MS - 1);
         assertThat(lease.isFenced()).isFalse();
+        assertThat(lease.remainingMillis()).as("1 ns left").isEqualTo(1);
+        assertThat(lease.infoLines()).contains("fenced:no");
         now.incrementAndGet();
         assertThat(lease.isFenced()).isTrue();
         assertThat(lease.remainingMillis()).isZero();
