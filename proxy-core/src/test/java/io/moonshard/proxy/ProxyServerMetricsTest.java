@@ -40,7 +40,8 @@ class ProxyServerMetricsTest {
                 "moonshard.replication.last.switchover.catchup.microseconds",
                 "moonshard.replication.last.switchover.failover.microseconds",
                 "moonshard.replication.last.switchover.peer.microseconds",
-                "moonshard.replication.last.switchover.caught.up");
+                "moonshard.replication.last.switchover.caught.up", "moonshard.lease.fenced",
+                "moonshard.lease.remaining.ms", "moonshard.lease.renewals");
         assertThat(registry.getMeters()).allSatisfy(m -> {
             assertThat(m.getId().getTags()).isEmpty();
             assertThat(value(registry, m.getId().getName())).isZero();
@@ -56,7 +57,8 @@ class ProxyServerMetricsTest {
                         "moonshard.replication.last.switchover.catchup.microseconds",
                         "moonshard.replication.last.switchover.failover.microseconds",
                         "moonshard.replication.last.switchover.peer.microseconds",
-                        "moonshard.replication.last.switchover.caught.up");
+                        "moonshard.replication.last.switchover.caught.up", "moonshard.lease.fenced",
+                        "moonshard.lease.remaining.ms");
         assertThat(registry.getMeters()).filteredOn(m -> m.getId().getType() == Meter.Type.TIMER)
                 .extracting(m -> m.getId().getName())
                 .containsExactlyInAnyOrder("moonshard.command.duration", "moonshard.backend.duration");

@@ -37,7 +37,7 @@ class AuthMatrixIT {
             "`CONFIG SET moonshard-*`");
     /** INFOREPL has a column of its own: peers may read it too, to show each other's replicas. */
     private static final List<List<String>> UMCTL_READS = List.of(List.of("GETEPOCH"), List.of("LISTCLUSTER"),
-            List.of("READY"), List.of("INFO"), List.of("INFOMGR"), List.of("SLOWLOG", "GET"));
+            List.of("READY"), List.of("INFO"), List.of("INFOMGR"), List.of("INFOLEASE"), List.of("SLOWLOG", "GET"));
 
     @TempDir
     Path dir;
@@ -225,6 +225,10 @@ class AuthMatrixIT {
         }
         try (RawRedisClient c = client(port, row.sent())) {
             expect(row, "`UMCTL` cluster-changing", c.call("UMCTL", "SETREPL", "1", "NOFLAGS"), "+OK\r\n", "SETREPL");
+        }
+        try (RawRedisClient c = client(port, row.sent())) {
+            // ttl_ms 0: ends leasing, so the proxy stays unfenced for the probes after this one
+            expect(row, "`UMCTL` cluster-changing", c.call("UMCTL", "LEASE", "1", "0"), "+OK\r\n", "LEASE");
         }
         try (RawRedisClient c = client(port, row.sent())) {
             expect(row, "`UMCTL` cluster-changing", c.call("UMCTL", "SHUTDOWN"), "+OK\r\n", "SHUTDOWN");

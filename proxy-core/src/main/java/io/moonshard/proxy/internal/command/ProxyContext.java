@@ -265,6 +265,14 @@ public final class ProxyContext implements SessionEnvironment {
         return clients.blockedClients();
     }
 
+    /**
+     * UMCTL READY's answer and {@code /ready}'s: undermoon's rule ({@link UmctlCommands#isReady}), and the
+     * controller's lease has not run out (a fenced proxy serves no slot).
+     */
+    public boolean isReady() {
+        return !cluster.lease().isFenced() && UmctlCommands.isReady(cluster.snapshot(), replication.statuses());
+    }
+
     public void requestShutdown() {
         shutdownRequest.run();
     }

@@ -7,6 +7,7 @@ import io.moonshard.cluster.route.Router;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
+import io.moonshard.proxy.internal.metadata.Lease;
 import io.moonshard.proxy.internal.route.Forwarder;
 import io.moonshard.proxy.internal.route.MigrationGate;
 import io.moonshard.proxy.internal.session.ClientSession;
@@ -108,6 +109,11 @@ final class PubSubCommands {
         }
         if (moving == MigrationGate.Verdict.REFUSE) {
             s.replyError(slot, forwarder.gate().table().target(decision.slot()));
+            return;
+        }
+        if (forwarder.fenced() && Forwarder.servesSlotHere(decision, forwarder.gate().table())) {
+            // the lease ran out: shard channels are refused like keys, as by Redis Cluster when it is down
+            s.replyError(slot, Lease.FENCED_ERROR);
             return;
         }
         if (moving == MigrationGate.Verdict.SERVE_IMPORTED) {

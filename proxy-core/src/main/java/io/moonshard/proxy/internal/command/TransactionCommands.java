@@ -9,6 +9,7 @@ import io.moonshard.cluster.route.Router;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
+import io.moonshard.proxy.internal.metadata.Lease;
 import io.moonshard.proxy.internal.route.CommandPolicy;
 import io.moonshard.proxy.internal.route.Forwarder;
 import io.moonshard.proxy.internal.route.MigrationGate;
@@ -110,6 +111,12 @@ final class TransactionCommands {
         int keyCount = spec.findSlotArguments(command, keys);
         ClusterSnapshot snapshot = proxy.cluster().snapshot();
         RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, FanOut.NONE);
+        if (forwarder.fenced() && Forwarder.servesSlotHere(decision, forwarder.gate().table())) {
+            // the lease ran out: refused while queueing, as a Redis Cluster node on the minority side does
+            tx.markDirty();
+            s.replyError(slot, Lease.FENCED_ERROR);
+            return;
+        }
         switch (decision.kind()) {
             case LOCAL, KEY_CHECK -> {
                 // each command is judged alone while queueing; several slots fail EXEC, as in Redis
@@ -190,6 +197,14 @@ final class TransactionCommands {
                 return;
             }
             ClusterSnapshot snapshot = proxy.cluster().snapshot();
+            // the lease ran out: a transaction with keys queued before is refused as a whole, as Redis
+            // refuses EXEC by its queued keys; one without keys that writes too (Lease)
+            if (forwarder.fenced() && (tx.slot() >= 0 ? Forwarder.servesSlotHere(tx.slot(), snapshot, moving)
+                    : tx.hasWrite() && !tx.isDirty())) {
+                unwatch(s, watched);
+                s.replyError(slot, Lease.FENCED_ERROR);
+                return;
+            }
             if (tx.isDirty() && (tx.slot() < 0 || snapshot.localOwner(tx.slot()) != null)) {
                 unwatch(s, watched);
                 s.replyError(slot, "EXECABORT Transaction discarded because of previous errors.");
@@ -292,6 +307,10 @@ final class TransactionCommands {
         KeyPositions keys = s.pool.keyPositions();
         int keyCount = spec.findSlotArguments(command, keys);
         RouteDecision decision = Router.route(proxy.cluster().snapshot(), command, keyCount, keys);
+        if (forwarder.fenced() && Forwarder.servesSlotHere(decision, forwarder.gate().table())) {
+            s.replyError(slot, Lease.FENCED_ERROR);
+            return;
+        }
         if (decision.kind() != RouteDecision.Kind.LOCAL && decision.kind() != RouteDecision.Kind.KEY_CHECK) {
             forwarder.replyRouteError(s, slot, decision, decision.errorLine());
             return;

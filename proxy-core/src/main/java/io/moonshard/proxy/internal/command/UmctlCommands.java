@@ -30,8 +30,8 @@ import java.util.function.Supplier;
 /**
  * undermoon's control commands, with its exact replies (undermoon-proxy-spec §2): {@code SETCLUSTER},
  * {@code SETREPL}, {@code GETEPOCH}, {@code LISTCLUSTER}, {@code READY}, {@code INFOREPL},
- * {@code SHUTDOWN}, {@code SLOWLOG}; and Moonshard's {@code AUTH}, {@code PEERAUTH} and the peer
- * relay {@code PUBLISH}.
+ * {@code SHUTDOWN}, {@code SLOWLOG}; and Moonshard's {@code AUTH}, {@code PEERAUTH}, the peer
+ * relay {@code PUBLISH}, and the controller's lease: {@code LEASE} (admin) and {@code INFOLEASE}.
  *
  * <p>Who may run what ({@link #refusal}), undermoon having no authentication at all:
  * <ul>
@@ -54,7 +54,8 @@ public final class UmctlCommands {
      * Change the cluster's metadata or the proxy's life: need the admin password when one is set. A
      * migration or replication command joins this list.
      */
-    static final Set<String> CLUSTER_CHANGING = Set.of("SETCLUSTER", "SETREPL", "SHUTDOWN", "PROMOTE", "SWITCHOVER");
+    static final Set<String> CLUSTER_CHANGING =
+            Set.of("SETCLUSTER", "SETREPL", "SHUTDOWN", "PROMOTE", "SWITCHOVER", "LEASE");
     /** Sent by a peer proxy: need the cluster secret. The relay of PUBLISH, and the migration handshake. */
     static final Set<String> PEER = Set.of("PUBLISH", "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT", "MGRSEED",
             "PROMOTED");
@@ -102,8 +103,18 @@ public final class UmctlCommands {
                 RespWriter.bulk(out, cluster.snapshot().name());
                 s.reply(slot, out);
             }
-            case "READY" -> s.reply(slot, Replies.integer(s.channel().alloc(),
-                    isReady(cluster.snapshot(), proxy.replication().statuses()) ? 1 : 0));
+            case "READY" -> s.reply(slot, Replies.integer(s.channel().alloc(), proxy.isReady() ? 1 : 0));
+            case "LEASE" -> {
+                List<String> args = utf8Args(cmd, 2);
+                replyLine(s, slot, args == null ? "-ERR lease arguments are not valid UTF-8" : cluster.lease().apply(args));
+            }
+            case "INFOLEASE" -> {
+                List<String> lines = cluster.lease().infoLines();
+                ByteBuf out = s.channel().alloc().buffer();
+                RespWriter.arrayHeader(out, lines.size());
+                lines.forEach(line -> RespWriter.bulk(out, line));
+                s.reply(slot, out);
+            }
             case "INFOREPL" -> infoRepl(s, slot, cluster.replication());
             case "INFOMGR" -> infoMgr(s, slot, cmd);
             case "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT", "MGRSEED" -> migrationSwitch(s, slot, cmd, sub);
@@ -190,10 +201,6 @@ public final class UmctlCommands {
     }
 
     /**
-     * undermoon's readiness rule: metadata is present and some local range is stable or importing,
-     * i.e. the proxy is not only handing slots away.
-     */
-    /**
      * {@link #isReady(ClusterSnapshot)}, and no local master the snapshot routes to is down or held (its
      * Redis restarted and waits for a failover): a shard with no safe master is not ready.
      */
@@ -206,6 +213,10 @@ public final class UmctlCommands {
         return isReady(snapshot);
     }
 
+    /**
+     * undermoon's readiness rule: metadata is present and some local range is stable or importing,
+     * i.e. the proxy is not only handing slots away.
+     */
     public static boolean isReady(ClusterSnapshot snapshot) {
         if (!snapshot.isConfigured()) {
             return false;

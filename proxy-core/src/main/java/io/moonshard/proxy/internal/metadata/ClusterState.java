@@ -64,6 +64,8 @@ public final class ClusterState {
     private final ReplicationState replication;
     /** The replicas shown with the masters and read from by READONLY clients. */
     private final ReplicaTopology replicas;
+    /** The controller's lease (UMCTL LEASE): once it runs out, no slot is served from a local Redis. */
+    private final Lease lease = new Lease(System::nanoTime);
     /**
      * How CLUSTER replies show a snapshot: as pushed, or with moves the migration engine has handed
      * over already ({@link ClusterSnapshot#handedOver}); routing always uses the snapshot as pushed.
@@ -205,6 +207,11 @@ public final class ClusterState {
 
     public ReplicationState replication() {
         return replication;
+    }
+
+    /** The controller's lease on serving the slots; never fenced before the first {@code UMCTL LEASE}. */
+    public Lease lease() {
+        return lease;
     }
 
     /** How many SETCLUSTER commands were applied (answered {@code +OK}) since start. */

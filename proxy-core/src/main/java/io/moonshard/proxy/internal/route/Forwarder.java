@@ -10,6 +10,7 @@ import io.moonshard.cluster.slot.SlotHash;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
+import io.moonshard.proxy.internal.metadata.Lease;
 import io.moonshard.proxy.internal.session.ClientSession;
 import io.moonshard.proxy.internal.session.ReplySlot;
 import io.moonshard.proxy.internal.session.SessionEnvironment;
@@ -26,6 +27,12 @@ import java.util.Set;
  * Routes a data command by its keys with the pure {@link Router} and carries out the decision: the
  * request frame goes unchanged to the local backend that owns the slot, or the client gets the
  * redirect or error a Redis Cluster node would give.
+ *
+ * <p>The lease fence ({@link Lease}, {@code UMCTL LEASE}) is decided here too: once the controller's
+ * lease has run out, every command a decision would serve from a local Redis for a slot
+ * ({@link #servesSlotHere}), and every keyless write, gets Redis Cluster's minority-side
+ * {@code -CLUSTERDOWN The cluster is down}. The commands that route themselves (queueing in MULTI,
+ * EXEC, WATCH, SSUBSCRIBE) ask the same two questions ({@link #fenced()}, {@link #servesSlotHere}).
  */
 public final class Forwarder {
 
@@ -60,6 +67,12 @@ public final class Forwarder {
                 ? proxy.cluster().replicas().reads() : ReplicaReads.NONE;
         RouteDecision decision = Router.route(snapshot, command, keyCount, keys, asking, fanOut, reads);
         MigrationGate.Table moving = gate.table();
+        // held commands come back here when released, so a lease that ran out meanwhile fences them too
+        if (fenced() && (servesSlotHere(decision, moving)
+                || (decision.kind() == RouteDecision.Kind.NO_KEYS && slot.mayWrite))) {
+            session.replyError(slot, Lease.FENCED_ERROR);
+            return;
+        }
         if (moving != MigrationGate.Table.NONE
                 && gated(moving, session, slot, command, spec, asking, decision, keys, keyCount)) {
             return;
@@ -88,6 +101,41 @@ public final class Forwarder {
             case FAN_OUT -> MultiBackendCommands.split(session, slot, command, decision.fanOutPlan());
             default -> replyRouteError(session, slot, decision, decision.errorLine());
         }
+    }
+
+    /**
+     * Whether this proxy's lease has run out (one volatile read, and a clock read while a lease is
+     * held): a command it would serve from a local Redis for a slot must get {@link Lease#FENCED_ERROR}.
+     */
+    public boolean fenced() {
+        return proxy.cluster().lease().isFenced();
+    }
+
+    /**
+     * Whether {@code decision} serves a slot from a local Redis: the snapshot gives the slot to a local
+     * node (or a local replica serves a READONLY read) and no migration redirects or refuses it, or the
+     * migration serves it here before the snapshot says so ({@code SERVE_IMPORTED}). Redirects, CROSSSLOT
+     * and keyless decisions do not.
+     */
+    public static boolean servesSlotHere(RouteDecision decision, MigrationGate.Table moving) {
+        return switch (decision.kind()) {
+            case LOCAL, REPLICA, KEY_CHECK -> {
+                MigrationGate.Verdict verdict = decision.slot() < 0 ? null : moving.verdict(decision.slot());
+                yield verdict != MigrationGate.Verdict.REDIRECT && verdict != MigrationGate.Verdict.REFUSE;
+            }
+            case FAN_OUT -> true; // every key is in a local slot
+            default -> decision.slot() >= 0 && moving.verdict(decision.slot()) == MigrationGate.Verdict.SERVE_IMPORTED;
+        };
+    }
+
+    /** As {@link #servesSlotHere(RouteDecision, MigrationGate.Table)}, for a slot EXEC routes by the snapshot itself. */
+    public static boolean servesSlotHere(int keySlot, ClusterSnapshot snapshot, MigrationGate.Table moving) {
+        MigrationGate.Verdict verdict = moving.verdict(keySlot);
+        if (verdict == MigrationGate.Verdict.SERVE_IMPORTED) {
+            return true;
+        }
+        return verdict != MigrationGate.Verdict.REDIRECT && verdict != MigrationGate.Verdict.REFUSE
+                && snapshot.localOwner(keySlot) != null;
     }
 
     /**

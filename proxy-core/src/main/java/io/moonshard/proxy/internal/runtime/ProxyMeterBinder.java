@@ -114,8 +114,17 @@ final class ProxyMeterBinder implements MeterBinder {
         gauge(registry, "moonshard.blocked.clients",
                 "Clients waiting in a blocking command (BLPOP, XREAD BLOCK, WAIT, ...)",
                 c -> c.blockedClients().get());
+        gauge(registry, "moonshard.lease.fenced",
+                "1 while the controller's lease (UMCTL LEASE) has run out and no slot is served, else 0",
+                c -> c.cluster().lease().isFenced() ? 1 : 0);
+        gauge(registry, "moonshard.lease.remaining.ms",
+                "Milliseconds until the controller's lease runs out: 0 once fenced, -1 while no lease is held",
+                c -> c.cluster().lease().remainingMillis());
+        counter(registry, "moonshard.lease.renewals",
+                "UMCTL LEASE commands that granted time (answered +OK with a ttl above 0)",
+                c -> c.cluster().lease().renewals());
         Gauge.builder("moonshard.ready", runtime, r -> r.isReady() ? 1 : 0)
-                .description("1 while the proxy is ready by UMCTL READY's rule (holds metadata and serves some slots), else 0")
+                .description("1 while the proxy is ready by UMCTL READY's rule (holds metadata, serves some slots, lease not run out), else 0")
                 .strongReference(true)
                 .register(registry);
 

@@ -6,7 +6,6 @@ import io.moonshard.proxy.LatencyHistogram;
 import io.moonshard.proxy.LogLevelControl;
 import io.moonshard.proxy.ProxyConfig;
 import io.moonshard.proxy.internal.command.ProxyContext;
-import io.moonshard.proxy.internal.command.UmctlCommands;
 import io.moonshard.proxy.internal.metrics.ProxyMeters;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -150,11 +149,11 @@ public final class ProxyRuntime {
 
     /**
      * UMCTL READY's answer, from any thread: started, not closing, holding cluster metadata with some
-     * local slot range that is not migrating away.
+     * local slot range that is not migrating away, and not fenced by a lease that ran out.
      */
     public boolean isReady() {
         ProxyContext c = context;
-        return c != null && !closing && UmctlCommands.isReady(c.cluster().snapshot(), c.replication().statuses());
+        return c != null && !closing && c.isReady();
     }
 
     /** Binds the proxy's counters and gauges to a registry; reads only, nothing on the command path. */
