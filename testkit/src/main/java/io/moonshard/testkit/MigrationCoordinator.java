@@ -342,20 +342,34 @@ public final class MigrationCoordinator {
 
     /** The SETCLUSTER arguments node {@code index} gets now (current epoch, layout and move). */
     public List<String> setClusterArgs(int index) {
+        return setClusterArgs(index, epoch, move);
+    }
+
+    /**
+     * The SETCLUSTER arguments node {@code index} would get from {@link #startMove} of {@code ranges}
+     * from {@code from} to {@code to}, without pushing anything or changing this coordinator: what other
+     * renderers of the same sequence (the controller's) are checked against, byte for byte.
+     */
+    public List<String> startMoveArgs(int index, int from, int to, int[]... ranges) {
+        requireNoMove();
+        return setClusterArgs(index, epoch + 1, new Move(from, to, toRanges(toBits(List.of(ranges))), epoch + 1));
+    }
+
+    private List<String> setClusterArgs(int index, long epoch, Move move) {
         List<String> args = new ArrayList<>(List.of("UMCTL", "SETCLUSTER", "v2", Long.toString(epoch), "NOFLAGS",
                 clusterName));
-        entries(args, index, nodes.get(index).backend());
+        entries(args, index, nodes.get(index).backend(), move);
         args.add("PEER");
         for (int j = 0; j < nodes.size(); j++) {
             if (j != index) {
-                entries(args, j, nodes.get(j).proxy());
+                entries(args, j, nodes.get(j).proxy(), move);
             }
         }
         return args;
     }
 
     /** Node {@code node}'s stable entry and, in a move, its tagged entry, under {@code address}. */
-    private void entries(List<String> args, int node, String address) {
+    private void entries(List<String> args, int node, String address, Move move) {
         BitSet stable = (BitSet) owned.get(node).clone();
         if (move != null && node == move.from()) {
             stable.andNot(toBits(move.ranges()));

@@ -1,0 +1,142 @@
+package io.moonshard.controller.placement;
+
+import io.moonshard.controller.model.ClusterRecord;
+import io.moonshard.controller.model.NodeRef;
+import io.moonshard.controller.model.ProxyRecord;
+import io.moonshard.controller.model.Shard;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The Redis nodes a plan may give to new masters and replicas: the nodes of free proxies, each proxy
+ * taken into the cluster at its first use, and the nodes of the proxies it took that are still unused.
+ * It keeps the masters and nodes per host as it hands nodes out, so each pick sees the earlier ones.
+ * Mutable, used by one plan on one thread and dropped with it.
+ */
+final class NodePool {
+
+    /** A node a replica could take, and what ranks it. */
+    private record Candidate(ProxyRecord proxy, NodeRef node, boolean avoided, boolean newProxy, int hostNodes) {
+    }
+
+    private static final Comparator<Candidate> CANDIDATES = Comparator.comparing(Candidate::avoided)
+            .thenComparing(Candidate::newProxy)
+            .thenComparingInt(Candidate::hostNodes)
+            .thenComparing(c -> c.proxy().address());
+
+    private final List<ProxyRecord> free = new ArrayList<>();
+    private final Set<String> taken = new LinkedHashSet<>();
+    private final Set<NodeRef> used = new HashSet<>();
+    private final Map<String, Integer> mastersPerHost;
+    private final Map<String, Integer> nodesPerHost;
+
+    NodePool(ClusterRecord record, Hosts hosts, List<ProxyRecord> freeProxies) {
+        Set<String> inCluster = new HashSet<>(record.proxies());
+        inCluster.addAll(record.servingProxies());
+        Set<String> seen = new HashSet<>();
+        for (ProxyRecord p : freeProxies) {
+            if (!inCluster.contains(p.address()) && seen.add(p.address())) {
+                free.add(p);
+            }
+        }
+        free.sort(Comparator.comparing(ProxyRecord::address));
+        for (Shard s : record.shards()) {
+            used.add(s.master());
+            used.addAll(s.replicas());
+        }
+        mastersPerHost = new TreeMap<>(hosts.masters(record));
+        nodesPerHost = new TreeMap<>(hosts.nodes(record));
+    }
+
+    /** The proxies taken from the free pool, in the order taken. */
+    List<String> taken() {
+        return List.copyOf(taken);
+    }
+
+    /**
+     * Node 0 of a free proxy not taken yet, on the host with the fewest masters (then fewest nodes,
+     * then by name), or null when none is left.
+     */
+    NodeRef master() {
+        ProxyRecord best = null;
+        for (ProxyRecord p : free) {
+            if (taken.contains(p.address())) {
+                continue;
+            }
+            if (best == null || masterOrder().compare(p, best) < 0) {
+                best = p;
+            }
+        }
+        if (best == null) {
+            return null;
+        }
+        NodeRef node = new NodeRef(best.address(), best.nodes().get(0));
+        take(best, node);
+        mastersPerHost.merge(best.host(), 1, Integer::sum);
+        return node;
+    }
+
+    private Comparator<ProxyRecord> masterOrder() {
+        return Comparator.<ProxyRecord>comparingInt(p -> mastersPerHost.getOrDefault(p.host(), 0))
+                .thenComparingInt(p -> nodesPerHost.getOrDefault(p.host(), 0))
+                .thenComparing(ProxyRecord::address);
+    }
+
+    /**
+     * A node for a replica on a host other than {@code masterHost}: preferably on none of {@code
+     * avoidHosts} (where the shard's other replicas are), then an unused node of a proxy already taken
+     * (so the plan takes few proxies), then on the host with the fewest nodes, then by address; null
+     * when none is left.
+     */
+    NodeRef replica(String masterHost, Set<String> avoidHosts) {
+        Candidate best = null;
+        for (ProxyRecord p : free) {
+            if (p.host().equals(masterHost)) {
+                continue;
+            }
+            for (String n : p.nodes()) {
+                NodeRef node = new NodeRef(p.address(), n);
+                if (!used.contains(node)) {
+                    Candidate c = new Candidate(p, node, avoidHosts.contains(p.host()), !taken.contains(p.address()),
+                            nodesPerHost.getOrDefault(p.host(), 0));
+                    if (best == null || CANDIDATES.compare(c, best) < 0) {
+                        best = c;
+                    }
+                    break; // a proxy's first unused node is as good as its others
+                }
+            }
+        }
+        if (best == null) {
+            return null;
+        }
+        take(best.proxy(), best.node());
+        return best.node();
+    }
+
+    private void take(ProxyRecord p, NodeRef node) {
+        taken.add(p.address());
+        used.add(node);
+        nodesPerHost.merge(p.host(), 1, Integer::sum);
+    }
+
+    /** A node becomes master where it was counted as a replica (a promotion within the plan). */
+    void promoted(String host) {
+        mastersPerHost.merge(host, 1, Integer::sum);
+    }
+
+    /** A master is gone from {@code host} (its proxy died, or it was demoted). */
+    void demoted(String host) {
+        mastersPerHost.merge(host, -1, Integer::sum);
+    }
+
+    /** A node on {@code host} left the cluster. */
+    void left(String host) {
+        nodesPerHost.merge(host, -1, Integer::sum);
+    }
+}
