@@ -83,21 +83,20 @@ public final class FailoverPlan {
      *                         absent: unknown
      * @param members          the records of the cluster's proxies, the failed one included (their hosts)
      * @param freeProxies      the pool's proxies that serve no cluster
-     * @param decidedRevision  the store revision the promotions are written at (their epoch, {@code
-     *                         Epochs.promotion}); as the caller knows it
      * @param detectedAtMillis when the failure was seen
      */
     public static Result plan(ClusterRecord record, Failure failure, Map<NodeRef, Long> offsets,
-                              List<ProxyRecord> members, List<ProxyRecord> freeProxies, long decidedRevision,
+                              List<ProxyRecord> members, List<ProxyRecord> freeProxies,
                               long detectedAtMillis) {
         Hosts hosts = new Hosts(members, freeProxies);
         String deadProxy = failure instanceof ProxyDown pd ? pd.proxy() : null;
         NodeRef deadNode = failure instanceof MasterDown md ? md.node() : null;
-        NodePool pool = new NodePool(record, hosts, freeProxies);
+        NodePool pool = new NodePool(record, hosts, freeProxies, members, deadProxy);
         List<Shard> shards = new ArrayList<>();
         List<Promotion> promotions = new ArrayList<>();
         List<Integer> down = new ArrayList<>();
         List<Integer> lostNode = new ArrayList<>();
+        Map<Integer, NodeRef> deadMasterOf = new java.util.HashMap<>();
         ClusterRecord working = record;
         for (Shard s : record.shards()) {
             boolean masterFailed = s.master().equals(deadNode) || s.master().proxy().equals(deadProxy);
@@ -125,7 +124,12 @@ public final class FailoverPlan {
             List<NodeRef> replicas = new ArrayList<>(survivors);
             replicas.remove(chosen);
             if (deadNode != null) {
-                replicas.add(s.master()); // resyncs from the new master when its Redis is back
+                // the dead node leaves the shard if a live replica can be taken now (a spare node of the
+                // cluster, or a free proxy's), so the new master has one at once: one that waited for the
+                // dead Redis to come back would leave write_ack=replica writes unconfirmed until then.
+                // With no node to take, it stays as a replica and resyncs when its Redis is back.
+                lostNode.add(s.id());
+                deadMasterOf.put(s.id(), s.master());
             }
             if (s.master().proxy().equals(deadProxy)) {
                 pool.left(hosts.of(s.master()));
@@ -135,7 +139,7 @@ public final class FailoverPlan {
             working = working.withShard(promoted);
             pool.demoted(hosts.of(s.master()));
             pool.promoted(hosts.of(chosen));
-            promotions.add(new Promotion(s.id(), chosen, offsets.get(chosen), decidedRevision, detectedAtMillis));
+            promotions.add(new Promotion(s.id(), chosen, offsets.get(chosen), detectedAtMillis));
         }
 
         List<Integer> shortOf = new ArrayList<>();
@@ -154,6 +158,10 @@ public final class FailoverPlan {
                     break;
                 }
                 replicas.add(added);
+            }
+            NodeRef deadMaster = deadMasterOf.get(s.id());
+            if (deadMaster != null && replicas.size() < record.spec().replicas()) {
+                replicas.add(deadMaster);
             }
             if (replicas.size() < record.spec().replicas()) {
                 shortOf.add(s.id());

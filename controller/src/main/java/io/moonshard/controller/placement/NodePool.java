@@ -15,7 +15,9 @@ import java.util.TreeMap;
 
 /**
  * The Redis nodes a plan may give to new masters and replicas: the nodes of free proxies, each proxy
- * taken into the cluster at its first use, and the nodes of the proxies it took that are still unused.
+ * taken into the cluster at its first use, and the nodes of the proxies it took that are still unused;
+ * for replicas also the unused nodes of the cluster's own live proxies (a failover then needs no free
+ * proxy when its cluster has a spare node on another host).
  * It keeps the masters and nodes per host as it hands nodes out, so each pick sees the earlier ones.
  * Mutable, used by one plan on one thread and dropped with it.
  */
@@ -31,12 +33,23 @@ final class NodePool {
             .thenComparing(c -> c.proxy().address());
 
     private final List<ProxyRecord> free = new ArrayList<>();
+    /** The cluster's own live proxies: their unused nodes may become replicas without taking anything. */
+    private final List<ProxyRecord> own = new ArrayList<>();
     private final Set<String> taken = new LinkedHashSet<>();
     private final Set<NodeRef> used = new HashSet<>();
     private final Map<String, Integer> mastersPerHost;
     private final Map<String, Integer> nodesPerHost;
 
     NodePool(ClusterRecord record, Hosts hosts, List<ProxyRecord> freeProxies) {
+        this(record, hosts, freeProxies, List.of(), null);
+    }
+
+    /**
+     * @param members      the cluster's proxies, whose unused nodes replicas may take
+     * @param excludeProxy a member that failed (none of its nodes is handed out); null: none
+     */
+    NodePool(ClusterRecord record, Hosts hosts, List<ProxyRecord> freeProxies, List<ProxyRecord> members,
+             String excludeProxy) {
         Set<String> inCluster = new HashSet<>(record.proxies());
         inCluster.addAll(record.servingProxies());
         Set<String> seen = new HashSet<>();
@@ -46,6 +59,12 @@ final class NodePool {
             }
         }
         free.sort(Comparator.comparing(ProxyRecord::address));
+        for (ProxyRecord p : members) {
+            if (record.proxies().contains(p.address()) && !p.address().equals(excludeProxy) && seen.add(p.address())) {
+                own.add(p);
+            }
+        }
+        own.sort(Comparator.comparing(ProxyRecord::address));
         for (Shard s : record.shards()) {
             used.add(s.master());
             used.addAll(s.replicas());
@@ -96,14 +115,17 @@ final class NodePool {
      */
     NodeRef replica(String masterHost, Set<String> avoidHosts) {
         Candidate best = null;
-        for (ProxyRecord p : free) {
+        List<ProxyRecord> candidates = new ArrayList<>(own);
+        candidates.addAll(free);
+        for (ProxyRecord p : candidates) {
             if (p.host().equals(masterHost)) {
                 continue;
             }
             for (String n : p.nodes()) {
                 NodeRef node = new NodeRef(p.address(), n);
                 if (!used.contains(node)) {
-                    Candidate c = new Candidate(p, node, avoidHosts.contains(p.host()), !taken.contains(p.address()),
+                    boolean isNew = !taken.contains(p.address()) && !own.contains(p);
+                    Candidate c = new Candidate(p, node, avoidHosts.contains(p.host()), isNew,
                             nodesPerHost.getOrDefault(p.host(), 0));
                     if (best == null || CANDIDATES.compare(c, best) < 0) {
                         best = c;
@@ -120,7 +142,9 @@ final class NodePool {
     }
 
     private void take(ProxyRecord p, NodeRef node) {
-        taken.add(p.address());
+        if (!own.contains(p)) {
+            taken.add(p.address());
+        }
         used.add(node);
         nodesPerHost.merge(p.host(), 1, Integer::sum);
     }

@@ -28,23 +28,25 @@ public final class ProxyClients implements AutoCloseable {
     }
 
     /**
-     * GETEPOCH and INFOREPL in one round trip, preceded by {@code UMCTL LEASE <token> <ttl>} when
-     * {@code leaseToken} is positive.
+     * GETEPOCH and INFOREPL in one round trip, preceded by {@code UMCTL LEASE <token> <ttl> SENT <ms>}
+     * when {@code leaseToken} is positive ({@code SENT}: this JVM's monotonic clock, so a renewal the
+     * proxy reads late grants nothing past {@code SENT + ttl}).
      */
     public ProxyProbe probe(String proxy, long leaseToken, long leaseTtlMillis) {
         List<List<String>> commands = new ArrayList<>(3);
         boolean withLease = leaseToken > 0;
+        long sent = System.nanoTime();
         if (withLease) {
-            commands.add(List.of("UMCTL", "LEASE", Long.toString(leaseToken), Long.toString(leaseTtlMillis)));
+            commands.add(List.of("UMCTL", "LEASE", Long.toString(leaseToken), Long.toString(leaseTtlMillis), "SENT",
+                    Long.toString(sent / 1_000_000)));
         }
         commands.add(List.of("UMCTL", "GETEPOCH"));
         commands.add(List.of("UMCTL", "INFOREPL"));
-        long sent = System.nanoTime();
         List<RespValue> replies;
         try {
             replies = call(proxy, commands);
         } catch (IOException e) {
-            return ProxyProbe.unreachable(proxy, sent, e.getMessage());
+            return ProxyProbe.unreachable(proxy, withLease, sent, e.getMessage());
         }
         long received = System.nanoTime();
         int i = 0;
@@ -52,7 +54,7 @@ public final class ProxyClients implements AutoCloseable {
         RespValue epochReply = replies.get(i++);
         long epoch = epochReply instanceof RespValue.IntegerValue n ? n.value() : -1;
         List<InfoReplEntry> entries = infoRepl(replies.get(i));
-        return new ProxyProbe(proxy, true, epoch, entries, lease, sent, received, null);
+        return new ProxyProbe(proxy, true, epoch, entries, lease, withLease, sent, received, null);
     }
 
     /** {@code UMCTL SETREPL <args>} then {@code UMCTL SETCLUSTER <args>}, in one round trip. */

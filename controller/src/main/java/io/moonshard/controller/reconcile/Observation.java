@@ -5,11 +5,12 @@ import io.moonshard.controller.proxyclient.ProxyProbe;
 import java.util.Map;
 
 /**
- * What the controller knows of one proxy now: its latest probe, when a lease renewal it sent was last
- * acknowledged ({@code leaseAckNanos}: the proxy's own deadline is at most that plus the TTL), since
- * when it has not answered, and since when each of its master nodes has been reported down.
+ * What the controller knows of one proxy now: its latest probe; when the last lease renewal was sent to
+ * it ({@code leaseSentNanos}, answered or not: the proxy's deadline is at most that plus the TTL plus a
+ * round trip, because it anchors each renewal at its SENT time) and when one was last acknowledged;
+ * since when it has not answered; and since when each of its master nodes has been reported down.
  */
-public record Observation(ProxyProbe last, long leaseAckNanos, long unreachableSinceNanos,
+public record Observation(ProxyProbe last, long leaseSentNanos, long leaseAckNanos, long unreachableSinceNanos,
                           Map<String, Long> masterDownSinceNanos) {
 
     public Observation {

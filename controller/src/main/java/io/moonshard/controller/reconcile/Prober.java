@@ -14,7 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,15 +30,19 @@ public final class Prober implements AutoCloseable {
     private final ProxyClients clients;
     private final long intervalMillis;
     private final long leaseTtlMillis;
-    /** The leadership's fencing token while it is valid, else 0: no renewal is sent without one. */
-    private final LongSupplier leaseToken;
+    /**
+     * The token to renew a proxy's lease with: the leadership's fencing token while it is valid and the
+     * proxy holds the metadata it should, else 0 (no renewal: a proxy that missed a change must not go
+     * on serving on an old layout).
+     */
+    private final ToLongFunction<String> leaseToken;
     private final ScheduledExecutorService timer;
     private final ExecutorService workers;
     private final ConcurrentMap<String, ScheduledFuture<?>> tasks = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Observation> observations = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Boolean> running = new ConcurrentHashMap<>();
 
-    public Prober(ProxyClients clients, long intervalMillis, long leaseTtlMillis, LongSupplier leaseToken) {
+    public Prober(ProxyClients clients, long intervalMillis, long leaseTtlMillis, ToLongFunction<String> leaseToken) {
         this.clients = clients;
         this.intervalMillis = intervalMillis;
         this.leaseTtlMillis = leaseTtlMillis;
@@ -98,15 +102,33 @@ public final class Prober implements AutoCloseable {
     }
 
     private void probe(String proxy) {
-        long token = leaseToken.getAsLong();
+        long token = leaseToken.applyAsLong(proxy);
         ProxyProbe probe = clients.probe(proxy, token, leaseTtlMillis);
-        observations.compute(proxy, (a, before) -> fold(before, probe));
+        Observation before = observations.get(proxy);
+        observations.compute(proxy, (a, b) -> fold(b, probe));
+        boolean wasReachable = before == null || before.reachable();
+        if (wasReachable != probe.reachable()) {
+            if (probe.reachable()) {
+                LOG.info("proxy {} answers again", proxy);
+            } else {
+                LOG.warn("proxy {} does not answer: {}", proxy, probe.error());
+            }
+        }
+        boolean refusedBefore = before != null && before.last() != null && before.last().lease() != null
+                && !before.last().lease().done();
+        if (probe.lease() != null && !probe.lease().done() && !refusedBefore) {
+            LOG.warn("proxy {} refused its lease renewal: {}", proxy, probe.lease().detail());
+        }
     }
 
     static Observation fold(Observation before, ProxyProbe probe) {
         long leaseAck = before == null ? 0 : before.leaseAckNanos();
         if (probe.lease() != null && probe.lease().done()) {
             leaseAck = probe.receivedNanos();
+        }
+        long leaseSent = before == null ? 0 : before.leaseSentNanos();
+        if (probe.leaseSent()) {
+            leaseSent = Math.max(leaseSent, probe.sentNanos());
         }
         long unreachableSince = 0;
         if (!probe.reachable()) {
@@ -124,7 +146,7 @@ public final class Prober implements AutoCloseable {
         } else if (before != null) {
             down.putAll(before.masterDownSinceNanos()); // unknown now: keep what was seen
         }
-        return new Observation(probe, leaseAck, unreachableSince, down);
+        return new Observation(probe, leaseSent, leaseAck, unreachableSince, down);
     }
 
     private static java.util.concurrent.ThreadFactory named(String name) {

@@ -30,9 +30,9 @@ class FailoverPlanTest {
         NodeRef low = s.replicas().get(0);
         NodeRef high = s.replicas().get(1);
         FailoverPlan.Result out = FailoverPlan.plan(r, new FailoverPlan.MasterDown(s.master()),
-                Map.of(low, 100L, high, 250L), pool, List.of(), REV, NOW);
-        assertThat(out.promotions()).containsExactly(new Promotion(0, high, 250, REV, NOW));
-        assertThat(out.record().promotions()).containsExactly(new Promotion(0, high, 250, REV, NOW));
+                Map.of(low, 100L, high, 250L), pool, List.of(), NOW);
+        assertThat(out.promotions()).containsExactly(new Promotion(0, high, 250, NOW));
+        assertThat(out.record().promotions()).containsExactly(new Promotion(0, high, 250, NOW));
         assertThat(out.record().shards().get(0)).isEqualTo(new Shard(0, high, List.of(low, s.master()), s.slots()));
         assertThat(out.record().shards().subList(1, 3)).isEqualTo(r.shards().subList(1, 3));
         assertThat(out.record().proxies()).isEqualTo(r.proxies());
@@ -43,8 +43,8 @@ class FailoverPlanTest {
 
         // an unknown offset never wins, however the others compare
         FailoverPlan.Result unknownHigh = FailoverPlan.plan(r, new FailoverPlan.MasterDown(s.master()),
-                Map.of(low, 5L, high, -1L), pool, List.of(), REV, NOW);
-        assertThat(unknownHigh.promotions()).containsExactly(new Promotion(0, low, 5, REV, NOW));
+                Map.of(low, 5L, high, -1L), pool, List.of(), NOW);
+        assertThat(unknownHigh.promotions()).containsExactly(new Promotion(0, low, 5, NOW));
     }
 
     @Test
@@ -52,15 +52,14 @@ class FailoverPlanTest {
         List<ProxyRecord> pool = Pools.pool(2, 2, Pools.Shape.BALANCED, 2, 1);
         ClusterRecord r = Placement.create(new ClusterSpec("c", 2, 1, null), pool).orElseThrow();
         NodeRef master = r.shards().get(1).master();
-        FailoverPlan.Result out = FailoverPlan.plan(r, new FailoverPlan.MasterDown(master), Map.of(), pool, List.of(),
-                REV, NOW);
+        FailoverPlan.Result out = FailoverPlan.plan(r, new FailoverPlan.MasterDown(master), Map.of(), pool, List.of(), NOW);
         assertThat(out.downShards()).containsExactly(1);
         assertThat(out.promotions()).isEmpty();
         assertThat(out.record()).isEqualTo(r);
         assertThat(out.changesAnything(r)).isFalse();
         // a replica's Redis: nothing to promote
         NodeRef replica = r.shards().get(1).replicas().get(0);
-        assertThat(FailoverPlan.plan(r, new FailoverPlan.MasterDown(replica), Map.of(replica, 9L), pool, List.of(), REV,
+        assertThat(FailoverPlan.plan(r, new FailoverPlan.MasterDown(replica), Map.of(replica, 9L), pool, List.of(),
                 NOW).record()).isEqualTo(r);
     }
 
@@ -73,9 +72,9 @@ class FailoverPlanTest {
         // proxy 1 is shard 1's master and shard 0's replica
         NodeRef shard1Replica = r.shards().get(1).replicas().get(0);
         FailoverPlan.Result out = FailoverPlan.plan(r, new FailoverPlan.ProxyDown(dead), Map.of(shard1Replica, 77L),
-                pool, free, REV, NOW);
+                pool, free, NOW);
         ClusterRecord after = out.record();
-        assertThat(out.promotions()).containsExactly(new Promotion(1, shard1Replica, 77, REV, NOW));
+        assertThat(out.promotions()).containsExactly(new Promotion(1, shard1Replica, 77, NOW));
         assertThat(after.proxies()).doesNotContain(dead);
         assertThat(Pools.nodes(after)).noneMatch(n -> n.proxy().equals(dead));
         assertThat(RecordCheck.problems(after)).isEmpty();
@@ -92,7 +91,7 @@ class FailoverPlanTest {
         assertThat(after.shards().get(1).replicas()).containsExactly(new NodeRef("10.0.0.1:6005", "10.0.0.1:7050"));
 
         FailoverPlan.Result noFree = FailoverPlan.plan(r, new FailoverPlan.ProxyDown(dead), Map.of(shard1Replica, 77L),
-                pool, List.of(), REV, NOW);
+                pool, List.of(), NOW);
         assertThat(noFree.shortOfReplicas()).containsExactly(0, 1);
         assertThat(noFree.record().shards().get(0).replicas()).isEmpty();
         assertThat(RecordCheck.problems(noFree.record())).isEmpty();
@@ -103,8 +102,7 @@ class FailoverPlanTest {
         List<ProxyRecord> pool = Pools.pool(2, 2, Pools.Shape.BALANCED, 2, 1);
         ClusterRecord r = Placement.create(new ClusterSpec("c", 2, 1, null), pool).orElseThrow();
         String dead = r.proxies().get(0);
-        FailoverPlan.Result out = FailoverPlan.plan(r, new FailoverPlan.ProxyDown(dead), Map.of(), pool, List.of(),
-                REV, NOW);
+        FailoverPlan.Result out = FailoverPlan.plan(r, new FailoverPlan.ProxyDown(dead), Map.of(), pool, List.of(), NOW);
         assertThat(out.downShards()).containsExactly(0);
         assertThat(out.record().proxies()).contains(dead);
         assertThat(out.record().shards().get(0).master().proxy()).isEqualTo(dead);
@@ -156,9 +154,9 @@ class FailoverPlanTest {
 
     private static void check(ClusterRecord r, FailoverPlan.Failure failure, Map<NodeRef, Long> offsets,
                               List<ProxyRecord> pool, List<ProxyRecord> free, List<ProxyRecord> all) {
-        FailoverPlan.Result out = FailoverPlan.plan(r, failure, offsets, pool, free, REV, NOW);
+        FailoverPlan.Result out = FailoverPlan.plan(r, failure, offsets, pool, free, NOW);
         String what = failure + " of " + r;
-        assertThat(FailoverPlan.plan(r, failure, offsets, pool, free, REV, NOW)).as("deterministic").isEqualTo(out);
+        assertThat(FailoverPlan.plan(r, failure, offsets, pool, free, NOW)).as("deterministic").isEqualTo(out);
         ClusterRecord after = out.record();
         assertThat(RecordCheck.problems(after)).as(what).isEmpty();
         String deadProxy = failure instanceof FailoverPlan.ProxyDown pd ? pd.proxy() : null;
@@ -174,10 +172,16 @@ class FailoverPlanTest {
             assertThat(p.minOffset()).as(what).isEqualTo(best).isEqualTo(offsets.get(p.node())).isNotNegative();
             assertThat(before.replicas()).contains(p.node());
             assertThat(after.shard(p.shard()).orElseThrow().master()).isEqualTo(p.node());
-            assertThat(p.decidedRevision()).isEqualTo(REV);
             assertThat(p.detectedAtMillis()).isEqualTo(NOW);
             if (deadNode != null) {
-                assertThat(after.shard(p.shard()).orElseThrow().replicas()).last().isEqualTo(deadNode);
+                // the dead node stays as a replica only when no live node could be taken for the shard
+                Shard s = after.shard(p.shard()).orElseThrow();
+                if (s.replicas().contains(deadNode)) {
+                    assertThat(s.replicas()).as(what).last().isEqualTo(deadNode);
+                    assertThat(s.replicas()).as(what).hasSizeLessThanOrEqualTo(r.spec().replicas());
+                } else {
+                    assertThat(s.replicas()).as("a live node replaced the dead one: " + what).hasSize(r.spec().replicas());
+                }
             }
         }
         for (Shard before : r.shards()) {
@@ -216,7 +220,10 @@ class FailoverPlanTest {
                 }
             }
         } else {
-            assertThat(after.proxies()).isEqualTo(r.proxies());
+            // a dead Redis: the proxies stay, plus any free one taken for a live replacement replica
+            List<String> expected = new ArrayList<>(r.proxies());
+            expected.addAll(out.takenProxies());
+            assertThat(after.proxies()).as(what).containsExactlyInAnyOrderElementsOf(expected);
             assertThat(out.shortOfReplicas()).isEmpty();
         }
     }

@@ -25,7 +25,7 @@ class RebalanceTest {
             Shard s = r.shard(id).orElseThrow();
             Map<NodeRef, Long> offsets = new HashMap<>();
             offsets.put(s.replicas().get(0), 10L);
-            r = FailoverPlan.plan(r, new FailoverPlan.MasterDown(s.master()), offsets, pool, List.of(), 1, 0).record();
+            r = FailoverPlan.plan(r, new FailoverPlan.MasterDown(s.master()), offsets, pool, List.of(), 0).record();
         }
         return r.withPromotions(List.of()); // the promotions were sent and confirmed
     }

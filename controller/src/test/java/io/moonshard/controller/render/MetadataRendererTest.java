@@ -65,9 +65,10 @@ class MetadataRendererTest {
         List<ProxyRecord> members = List.of(new ProxyRecord(A, "127.0.0.1", List.of("127.0.0.1:7001", "127.0.0.1:7002")),
                 new ProxyRecord(B, "127.0.0.2", List.of("127.0.0.2:7001", "127.0.0.2:7002")));
         FailoverPlan.Result failover = FailoverPlan.plan(r, new FailoverPlan.MasterDown(new NodeRef(A, "127.0.0.1:7001")),
-                Map.of(new NodeRef(B, "127.0.0.2:7002"), 1234L), members, List.of(), 1, 0);
+                Map.of(new NodeRef(B, "127.0.0.2:7002"), 1234L), members, List.of(), 0);
         ClusterRecord after = failover.record();
-        assertThat(Epochs.promotion(failover.promotions().get(0).decidedRevision())).isEqualTo(2);
+        assertThat(failover.promotions()).hasSize(1);
+        assertThat(Epochs.promotion(1)).isEqualTo(2);
         // written at revision 1: SETREPL/SETCLUSTER at 3, above the PROMOTE at 2; the layout of step 3
         // (the shards in id order here, the promoted node's shard first)
         assertThat(line(MetadataRenderer.setRepl(after, 1, B))).isEqualTo("3 NOFLAGS master mydb 127.0.0.2:7002 1 "

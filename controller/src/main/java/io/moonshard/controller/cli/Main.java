@@ -1,0 +1,236 @@
+package io.moonshard.controller.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moonshard.controller.model.Json;
+import io.moonshard.controller.model.ProxyRecord;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code moonshard-controller}: {@code server} runs a controller; {@code proxy} and {@code cluster}
+ * talk to one ({@code --controller}, or {@code MOONSHARD_CONTROLLER}, default
+ * {@code http://127.0.0.1:7799}). The CLI prints the API's JSON and exits 0 on a 2xx answer, 1 on a
+ * refusal, 2 when the controller cannot be reached.
+ */
+@Command(name = "moonshard-controller", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        subcommands = {ServerCommand.class, Main.ProxyCommand.class, Main.ClusterCommand.class},
+        description = "The Moonshard control plane: a pool of proxies and Redis on etcd, clusters for many users.")
+public final class Main implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        int code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        if (code != ServerCommand.KEEP_RUNNING) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs the command line; the server subcommand returns {@link ServerCommand#KEEP_RUNNING}. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        return cli.execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"moonshard-controller " + (v == null ? "(development build)" : v)};
+        }
+    }
+
+    /** Where the controller is, for the client subcommands. */
+    static class Target {
+        @Option(names = "--controller", description = "Controller URL (env MOONSHARD_CONTROLLER, default http://127.0.0.1:7799)")
+        String controller;
+
+        @Option(names = "--api-token-file", description = "File holding the API token (env MOONSHARD_API_TOKEN holds it inline)")
+        Path tokenFile;
+
+        ApiClient client() throws IOException {
+            String url = controller != null ? controller : System.getenv().getOrDefault("MOONSHARD_CONTROLLER",
+                    "http://127.0.0.1:7799");
+            String token = tokenFile != null ? Files.readString(tokenFile).strip() : System.getenv("MOONSHARD_API_TOKEN");
+            return new ApiClient(url, token);
+        }
+    }
+
+    /** Runs one API call and prints its answer; the exit code follows the status. */
+    static int print(CommandLine.Model.CommandSpec spec, Target target, String method, String path, Object body) {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            ApiClient.Response r = target.client().call(method, path, body == null ? null : Json.text(body));
+            (r.status() / 100 == 2 ? out : err).println(r.body());
+            return r.status() / 100 == 2 ? 0 : 1;
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("cannot reach the controller: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    @Command(name = "proxy", description = "The pool of proxies.", subcommands = {ProxyCommand.Add.class,
+            ProxyCommand.ListProxies.class, ProxyCommand.Remove.class})
+    static final class ProxyCommand {
+
+        @Command(name = "add", description = "Registers a proxy and the Redis nodes beside it.")
+        static final class Add implements Callable<Integer> {
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @CommandLine.Mixin
+            Target target;
+            @Option(names = "--address", required = true, description = "host:port clients reach the proxy at")
+            String address;
+            @Option(names = "--host", required = true, description = "the machine it runs on (placement keeps a master and its replica apart)")
+            String host;
+            @Option(names = "--nodes", required = true, split = ",", description = "its Redis nodes, host:port,...")
+            List<String> nodes;
+
+            @Override
+            public Integer call() {
+                return print(spec, target, "POST", "/api/v1/proxies", new ProxyRecord(address, host, nodes));
+            }
+        }
+
+        @Command(name = "list", description = "Lists the pool.")
+        static final class ListProxies implements Callable<Integer> {
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @CommandLine.Mixin
+            Target target;
+
+            @Override
+            public Integer call() {
+                return print(spec, target, "GET", "/api/v1/proxies", null);
+            }
+        }
+
+        @Command(name = "remove", description = "Removes a free proxy from the pool.")
+        static final class Remove implements Callable<Integer> {
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @CommandLine.Mixin
+            Target target;
+            @Parameters(index = "0", description = "its address")
+            String address;
+
+            @Override
+            public Integer call() {
+                return print(spec, target, "DELETE", "/api/v1/proxies/" + encode(address), null);
+            }
+        }
+    }
+
+    @Command(name = "cluster", description = "Clusters.", subcommands = {ClusterCommand.Create.class,
+            ClusterCommand.ListClusters.class, ClusterCommand.Describe.class, ClusterCommand.Status.class,
+            ClusterCommand.Delete.class})
+    static final class ClusterCommand {
+
+        @Command(name = "create", description = "Creates a cluster on free proxies.")
+        static final class Create implements Callable<Integer> {
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @CommandLine.Mixin
+            Target target;
+            @Parameters(index = "0", description = "its name")
+            String name;
+            @Option(names = "--shards", required = true, description = "masters")
+            int shards;
+            @Option(names = "--replicas", defaultValue = "1", description = "replicas per master (default ${DEFAULT-VALUE})")
+            int replicas;
+            @Option(names = "--password", description = "clients' password (none by default)")
+            String password;
+
+            @Override
+            public Integer call() {
+                ObjectNode body = Json.mapper().createObjectNode().put("name", name).put("shards", shards).put("replicas", replicas);
+                if (password != null) {
+                    body.put("password", password);
+                }
+                return print(spec, target, "POST", "/api/v1/clusters", body);
+            }
+        }
+
+        @Command(name = "list", description = "Lists the clusters.")
+        static final class ListClusters implements Callable<Integer> {
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @CommandLine.Mixin
+            Target target;
+
+            @Override
+            public Integer call() {
+                return print(spec, target, "GET", "/api/v1/clusters", null);
+            }
+        }
+
+        @Command(name = "describe", description = "A cluster's shards, slots and proxies, as stored.")
+        static final class Describe implements Callable<Integer> {
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @CommandLine.Mixin
+            Target target;
+            @Parameters(index = "0")
+            String name;
+
+            @Override
+            public Integer call() {
+                return print(spec, target, "GET", "/api/v1/clusters/" + encode(name), null);
+            }
+        }
+
+        @Command(name = "status", description = "A cluster as the leader sees it now: node states, offsets, epochs.")
+        static final class Status implements Callable<Integer> {
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @CommandLine.Mixin
+            Target target;
+            @Parameters(index = "0")
+            String name;
+
+            @Override
+            public Integer call() {
+                return print(spec, target, "GET", "/api/v1/clusters/" + encode(name) + "/status", null);
+            }
+        }
+
+        @Command(name = "delete", description = "Deletes a cluster; its proxies go back to the pool.")
+        static final class Delete implements Callable<Integer> {
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @CommandLine.Mixin
+            Target target;
+            @Parameters(index = "0")
+            String name;
+
+            @Override
+            public Integer call() {
+                return print(spec, target, "DELETE", "/api/v1/clusters/" + encode(name), null);
+            }
+        }
+    }
+}

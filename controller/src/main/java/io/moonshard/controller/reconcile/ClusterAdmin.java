@@ -1,0 +1,141 @@
+package io.moonshard.controller.reconcile;
+
+import io.moonshard.controller.model.ClusterRecord;
+import io.moonshard.controller.model.ClusterSpec;
+import io.moonshard.controller.model.Json;
+import io.moonshard.controller.model.ProxyRecord;
+import io.moonshard.controller.placement.Placement;
+import io.moonshard.controller.store.MetadataStore;
+import io.moonshard.controller.store.StoreTxn;
+import io.moonshard.controller.store.Versioned;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The changes people ask for through the API, run on whichever controller received them (the store is
+ * the only state, so no forwarding to the leader is needed): each is one transaction that compares the
+ * revisions it read, retried on a conflict with a newer read. The leader's reconciler then acts on the
+ * result.
+ */
+public final class ClusterAdmin {
+
+    private static final int ATTEMPTS = 8;
+
+    private final MetadataStore store;
+    private final Keys keys;
+
+    public ClusterAdmin(MetadataStore store, Keys keys) {
+        this.store = store;
+        this.keys = keys;
+    }
+
+    /** A refusal the API turns into 4xx: {@code status} is the HTTP status. */
+    public static final class Refused extends RuntimeException {
+        private final int status;
+
+        public Refused(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    /** Adds a proxy to the pool, or updates a free one; the same record again is a no-op. */
+    public ProxyRecord registerProxy(ProxyRecord proxy) {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            Optional<Versioned> existing = store.get(keys.proxy(proxy.address()));
+            StoreTxn.Builder txn = StoreTxn.builder();
+            if (existing.isPresent()) {
+                if (Arrays.equals(existing.get().value(), Json.write(proxy))) {
+                    return proxy;
+                }
+                if (store.get(keys.owner(proxy.address())).isPresent()) {
+                    throw new Refused(409, "proxy " + proxy.address() + " serves a cluster: it cannot be changed now");
+                }
+                txn.unchanged(keys.proxy(proxy.address()), existing.get().modRevision()).absent(keys.owner(proxy.address()));
+            } else {
+                txn.absent(keys.proxy(proxy.address()));
+            }
+            txn.put(keys.proxy(proxy.address()), Json.write(proxy));
+            if (store.commit(txn.build()).succeeded()) {
+                return proxy;
+            }
+        }
+        throw new Refused(409, "the pool kept changing; try again");
+    }
+
+    /** Removes a free proxy from the pool. */
+    public void removeProxy(String address) {
+        Optional<Versioned> existing = store.get(keys.proxy(address));
+        if (existing.isEmpty()) {
+            throw new Refused(404, "no proxy " + address + " in the pool");
+        }
+        StoreTxn txn = StoreTxn.builder().unchanged(keys.proxy(address), existing.get().modRevision())
+                .absent(keys.owner(address)).delete(keys.proxy(address)).build();
+        if (!store.commit(txn).succeeded()) {
+            throw new Refused(409, "proxy " + address + " serves a cluster (or changed): scale the cluster down first");
+        }
+    }
+
+    /** Creates a cluster on free proxies of the pool. */
+    public ClusterRecord createCluster(ClusterSpec spec) {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            PoolState state = PoolState.read(store, keys);
+            if (state.clusters().containsKey(spec.name())) {
+                throw new Refused(409, "cluster " + spec.name() + " exists");
+            }
+            io.moonshard.controller.placement.Outcome<ClusterRecord> placed = Placement.create(spec, state.freeProxies());
+            if (placed.value() == null) {
+                throw new Refused(409, placed.refusal());
+            }
+            ClusterRecord record = placed.value();
+            StoreTxn.Builder txn = StoreTxn.builder().absent(keys.cluster(spec.name()));
+            for (String proxy : record.proxies()) {
+                txn.absent(keys.owner(proxy)).put(keys.owner(proxy), spec.name().getBytes(StandardCharsets.UTF_8));
+            }
+            txn.put(keys.cluster(spec.name()), Json.write(record));
+            if (store.commit(txn.build()).succeeded()) {
+                return record;
+            }
+        }
+        throw new Refused(409, "the pool kept changing; try again");
+    }
+
+    /**
+     * Deletes a cluster and gives its proxies back to the pool. Their Redis keep the data until a new
+     * cluster's controller-driven setup; see docs/controller.md, "Deleting a cluster".
+     */
+    public void deleteCluster(String name) {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            PoolState state = PoolState.read(store, keys);
+            ClusterRecord record = state.clusters().get(name);
+            if (record == null) {
+                throw new Refused(404, "no cluster " + name);
+            }
+            StoreTxn.Builder txn = StoreTxn.builder().unchanged(keys.cluster(name), state.revision(name));
+            for (String proxy : record.proxies()) {
+                if (name.equals(state.owners().get(proxy))) {
+                    txn.unchanged(keys.owner(proxy), state.ownerKeys().get(proxy).modRevision()).delete(keys.owner(proxy));
+                }
+            }
+            txn.delete(keys.cluster(name));
+            if (store.commit(txn.build()).succeeded()) {
+                return;
+            }
+        }
+        throw new Refused(409, "cluster " + name + " kept changing; try again");
+    }
+
+    public List<String> clusterNames() {
+        return List.copyOf(PoolState.read(store, keys).clusters().keySet());
+    }
+
+    public PoolState state() {
+        return PoolState.read(store, keys);
+    }
+}

@@ -1,0 +1,47 @@
+package io.moonshard.controller.reconcile;
+
+import java.time.Duration;
+
+/**
+ * The controller's timings and credentials.
+ *
+ * @param probeInterval         how often each proxy is probed (and its lease renewed)
+ * @param tick                  how often the leader looks at everything and acts
+ * @param proxyTimeout          connect and reply timeout towards a proxy
+ * @param proxyLeaseTtl         the lease granted to each proxy: it stops serving that long after the last
+ *                              renewal it took; a proxy that stopped answering is failed over only after it
+ *                              (longer than a controller takeover, so a leader's death fences nobody)
+ * @param redisDownAfter        a master Redis reported down by its live proxy this long is failed over
+ * @param proxyDownAfter        a proxy must also have been silent this long, so one slow answer on a busy
+ *                              machine does not fail it over
+ * @param leaderTtl             the leader's etcd lease
+ * @param proxyAdminPassword    the proxies' admin password (null: none)
+ * @param clusterSecret         the proxies' cluster secret, for the peer commands they exchange (unused by the
+ *                              controller itself; recorded so `describe` can say whether one is set)
+ * @param maxConcurrentMoves    slot moves running at once per cluster while scaling
+ */
+public record ControllerSettings(Duration probeInterval, Duration tick, Duration proxyTimeout, Duration proxyLeaseTtl,
+                                 Duration redisDownAfter, Duration proxyDownAfter, Duration leaderTtl, String proxyAdminPassword,
+                                 String clusterSecret, int maxConcurrentMoves) {
+
+    public static ControllerSettings defaults() {
+        return new ControllerSettings(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(500),
+                Duration.ofMillis(3_000), Duration.ofMillis(500), Duration.ofMillis(1_000), Duration.ofSeconds(2), null,
+                null, 2);
+    }
+
+    public ControllerSettings withPasswords(String admin, String secret) {
+        return new ControllerSettings(probeInterval, tick, proxyTimeout, proxyLeaseTtl, redisDownAfter, proxyDownAfter,
+                leaderTtl, admin, secret, maxConcurrentMoves);
+    }
+
+    /**
+     * How long after the last renewal sent a silent proxy is surely fenced (docs/operations.md, "Lease
+     * fencing"): the TTL; plus the round trip of an acknowledged renewal, bounded by the probe timeout;
+     * plus the clocks' drift, at most 0.2% of the TTL here (we allow 2%), and a millisecond.
+     */
+    public long fencedAfterNanos() {
+        long ttl = proxyLeaseTtl.toNanos();
+        return ttl + proxyTimeout.toNanos() + ttl / 50 + Duration.ofMillis(1).toNanos();
+    }
+}

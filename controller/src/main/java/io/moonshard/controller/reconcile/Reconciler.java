@@ -1,0 +1,274 @@
+package io.moonshard.controller.reconcile;
+
+import io.moonshard.controller.model.ClusterRecord;
+import io.moonshard.controller.model.Epochs;
+import io.moonshard.controller.model.Json;
+import io.moonshard.controller.model.NodeRef;
+import io.moonshard.controller.model.Promotion;
+import io.moonshard.controller.model.Shard;
+import io.moonshard.controller.proxyclient.ProxyClients;
+import io.moonshard.controller.proxyclient.Reply;
+import io.moonshard.controller.render.MetadataRenderer;
+import io.moonshard.controller.store.MetadataStore;
+import io.moonshard.controller.store.StoreException;
+import io.moonshard.controller.store.StoreTxn;
+import io.moonshard.controller.store.TxnResult;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's loop. Each tick reads the whole store ({@link PoolState}) and, per cluster, in this
+ * order:
+ * <ol>
+ *   <li><b>fail over</b>: a master whose Redis its live proxy reports down for {@code redisDownAfter},
+ *       or a proxy that has not answered since its lease surely ran out, gets a {@link FailoverPlanner}
+ *       decision written as one transaction (guarded by the leadership);</li>
+ *   <li><b>promote</b>: the record's promotions are sent ({@code UMCTL PROMOTE}, offset-checked) until
+ *       each is confirmed; nothing is pushed before, so no proxy is told a node is master before it is;</li>
+ *   <li><b>push</b>: every proxy holding an older epoch than the record's gets SETREPL then SETCLUSTER,
+ *       importing side first; proxies the cluster let go get it too, as proxies owning nothing.</li>
+ * </ol>
+ * Lease renewals ride on the probes ({@link Prober}); a proxy is renewed only while it holds the epoch
+ * it should, so one that missed a change (paused, partitioned) stays fenced until it takes the new one.
+ */
+public final class Reconciler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+
+    private final MetadataStore store;
+    private final Keys keys;
+    private final ProxyClients clients;
+    private final ControllerSettings settings;
+    private final LeaderGuard leadership;
+    private final ControllerMetrics metrics;
+    private final Prober prober;
+    /** The epoch each proxy must hold for its lease to be renewed; absent: no cluster claims it. */
+    private final Map<String, Long> requiredEpochs = new ConcurrentHashMap<>();
+    /** Promotions confirmed by this leader: cluster, record revision, node. */
+    private final Set<String> confirmedPromotions = new HashSet<>();
+    /** When an epoch was last pushed to a proxy, so an unanswered push is repeated, not flooded. */
+    private final Map<String, long[]> lastPush = new HashMap<>();
+
+    public Reconciler(MetadataStore store, Keys keys, ProxyClients clients, ControllerSettings settings, LeaderGuard leadership,
+                      ControllerMetrics metrics) {
+        this.store = store;
+        this.keys = keys;
+        this.clients = clients;
+        this.settings = settings;
+        this.leadership = leadership;
+        this.metrics = metrics;
+        this.prober = new Prober(clients, settings.probeInterval().toMillis(), settings.proxyLeaseTtl().toMillis(),
+                this::leaseTokenFor);
+    }
+
+    /** The observations of the proxies, for the API's status. */
+    public Map<String, Observation> observations() {
+        return prober.observations();
+    }
+
+    private long leaseTokenFor(String proxy) {
+        if (!leadership.isLeader()) {
+            return 0;
+        }
+        Long required = requiredEpochs.get(proxy);
+        Observation seen = prober.observations().get(proxy);
+        if (required == null) {
+            // a free proxy owns nothing: renewing it serves nobody stale (and lets it pass /ready)
+            return seen != null && seen.reachable() ? leadership.token() : 0;
+        }
+        // never renew a proxy whose last probe went unanswered: the renewals would only push its fence
+        // further out while nobody can tell whether it serves; it is renewed again once it answers
+        return seen != null && seen.reachable() && seen.last().epoch() >= required ? leadership.token() : 0;
+    }
+
+    /** One look at everything; false when the store could not be read (nothing was done). */
+    public boolean tick() {
+        if (!leadership.isLeader()) {
+            return false;
+        }
+        PoolState state;
+        try {
+            state = PoolState.read(store, keys);
+        } catch (StoreException e) {
+            LOG.debug("store unreadable; nothing decided this tick: {}", e.getMessage());
+            return false;
+        }
+        prober.track(state.proxies().keySet());
+        updateRequiredEpochs(state);
+        Map<String, Observation> observations = prober.observations();
+        metrics.observe(state, observations);
+        for (Map.Entry<String, ClusterRecord> e : state.clusters().entrySet()) {
+            String name = e.getKey();
+            ClusterRecord record = e.getValue();
+            long revision = state.revision(name);
+            if (revision == 0) {
+                continue;
+            }
+            try {
+                TxnResult failedOver = failOver(state, record, revision, observations);
+                if (failedOver != null) {
+                    if (!failedOver.succeeded()) {
+                        continue; // someone wrote first: decide again on a fresh read next tick
+                    }
+                    // act on the decision at once rather than a tick later: promote, then push
+                    PoolState fresh = PoolState.read(store, keys);
+                    record = fresh.clusters().get(name);
+                    revision = fresh.revision(name);
+                    if (record == null) {
+                        continue;
+                    }
+                }
+                if (!promote(record, revision, observations)) {
+                    continue;
+                }
+                push(record, revision, observations);
+            } catch (StoreException ex) {
+                LOG.debug("store unavailable while reconciling {}: {}", name, ex.getMessage());
+            }
+        }
+        return true;
+    }
+
+    private void updateRequiredEpochs(PoolState state) {
+        Map<String, Long> required = new HashMap<>();
+        for (Map.Entry<String, ClusterRecord> e : state.clusters().entrySet()) {
+            long epoch = Epochs.metadata(state.revision(e.getKey()));
+            ClusterRecord r = e.getValue();
+            r.servingProxies().forEach(p -> required.merge(p, epoch, Math::max));
+            r.proxies().forEach(p -> required.merge(p, epoch, Math::max));
+            r.retired().forEach(p -> required.merge(p, epoch, Math::max));
+        }
+        requiredEpochs.keySet().retainAll(required.keySet());
+        requiredEpochs.putAll(required);
+    }
+
+    // ---- failover ----
+
+    /** The transaction of a failover decided now, or null when there was nothing to decide. */
+    private TxnResult failOver(PoolState state, ClusterRecord record, long revision, Map<String, Observation> observations) {
+        long now = System.nanoTime();
+        Set<NodeRef> deadMasters = new LinkedHashSet<>();
+        Set<String> deadProxies = new LinkedHashSet<>();
+        for (String proxy : record.servingProxies()) {
+            Observation o = observations.get(proxy);
+            if (o != null && !o.reachable() && o.unreachableSinceNanos() != 0
+                    && now - o.unreachableSinceNanos() >= settings.proxyDownAfter().toNanos() && surelyFenced(o, now)) {
+                deadProxies.add(proxy);
+            }
+        }
+        for (Shard s : record.shards()) {
+            Observation o = observations.get(s.master().proxy());
+            if (o != null && o.reachable() && o.masterDownNanos(s.master().node(), now) >= settings.redisDownAfter().toNanos()) {
+                deadMasters.add(s.master());
+            }
+        }
+        if (deadMasters.isEmpty() && deadProxies.isEmpty()) {
+            return null;
+        }
+        Map<NodeRef, Long> offsets = new HashMap<>();
+        for (Shard s : record.shards()) {
+            for (NodeRef r : s.replicas()) {
+                Observation o = observations.get(r.proxy());
+                offsets.put(r, o == null ? -1 : o.replicaOffset(r.node()));
+            }
+        }
+        FailoverPlanner.Decision decision = FailoverPlanner.decide(record, deadMasters, deadProxies, offsets, state.proxies(),
+                state.freeProxies(), System.currentTimeMillis());
+        if (decision.record().equals(record)) {
+            LOG.warn("cluster {}: {} down, {} unreachable, and nothing can take over: {}", record.name(), deadMasters,
+                    deadProxies, decision.why());
+            return null;
+        }
+        StoreTxn.Builder txn = leadership.guard(StoreTxn.builder().unchanged(keys.cluster(record.name()), revision));
+        for (String taken : decision.takenProxies()) {
+            txn.absent(keys.owner(taken)).put(keys.owner(taken), record.name().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        txn.put(keys.cluster(record.name()), Json.write(decision.record()));
+        TxnResult result = store.commit(txn.build());
+        if (result.succeeded()) {
+            metrics.failoverDecided(decision);
+            LOG.info("cluster {}: failed over at revision {} (masters down {}, proxies gone {}): {}", record.name(),
+                    result.revision(), deadMasters, deadProxies, decision.why());
+        }
+        return result;
+    }
+
+    /**
+     * Whether a proxy that stopped answering can no longer be serving: the last renewal sent to it, or
+     * this leadership's start if later (no earlier leader renewed anything after its own lease ran out,
+     * which was before this one began), is a lease TTL, a round trip and a drift margin ago.
+     */
+    private boolean surelyFenced(Observation o, long now) {
+        long lastRenewal = Math.max(o.leaseSentNanos(), leadership.sinceNanos());
+        return now - lastRenewal >= settings.fencedAfterNanos();
+    }
+
+    // ---- promotion ----
+
+    /** True when every promotion of the record is confirmed, so its metadata may be pushed. */
+    private boolean promote(ClusterRecord record, long revision, Map<String, Observation> observations) {
+        boolean all = true;
+        for (Promotion p : record.promotions()) {
+            String id = record.name() + "@" + revision + "@" + p.node().node();
+            if (confirmedPromotions.contains(id)) {
+                continue;
+            }
+            Observation o = observations.get(p.node().proxy());
+            if (o != null && o.reachable() && o.last().epoch() >= Epochs.metadata(revision)) {
+                confirmedPromotions.add(id); // it already holds this record's metadata: promoted before
+                continue;
+            }
+            Reply reply = clients.promote(p.node().proxy(), Epochs.promotion(revision), p.node().node(), p.minOffset());
+            if (reply.done()) {
+                confirmedPromotions.add(id);
+                metrics.promoted(p);
+                LOG.info("cluster {}: {} promoted at {} (epoch {}): {}", record.name(), p.node(), p.node().proxy(),
+                        Epochs.promotion(revision), reply.detail());
+            } else {
+                all = false;
+                LOG.warn("cluster {}: PROMOTE {} at {} not done: {}", record.name(), p.node().node(), p.node().proxy(),
+                        reply.detail());
+            }
+        }
+        return all;
+    }
+
+    // ---- metadata push ----
+
+    private void push(ClusterRecord record, long revision, Map<String, Observation> observations) {
+        long epoch = Epochs.metadata(revision);
+        long now = System.nanoTime();
+        Set<String> targets = new LinkedHashSet<>(MetadataRenderer.pushOrder(record));
+        targets.addAll(record.retired());
+        for (String proxy : targets) {
+            Observation o = observations.get(proxy);
+            if (o == null || !o.reachable() || o.last().epoch() >= epoch) {
+                continue;
+            }
+            long[] last = lastPush.get(proxy);
+            if (last != null && last[0] == epoch && now - last[1] < settings.probeInterval().toNanos() * 3) {
+                continue; // pushed moments ago: wait for the probe to see it
+            }
+            List<Reply> replies = clients.pushMetadata(proxy, MetadataRenderer.setRepl(record, revision, proxy),
+                    MetadataRenderer.setCluster(record, revision, proxy));
+            lastPush.put(proxy, new long[] {epoch, now});
+            if (replies.stream().allMatch(Reply::done)) {
+                metrics.pushed();
+                prober.probeSoon(proxy);
+            } else {
+                LOG.warn("cluster {}: metadata epoch {} to {} not taken: {}", record.name(), epoch, proxy, replies);
+            }
+        }
+    }
+
+    public void close() {
+        prober.close();
+    }
+}
