@@ -149,6 +149,24 @@ public final class ApiServer implements AutoCloseable {
                 admin.deleteCluster(parts.get(1));
                 json(exchange, 200, Json.mapper().createObjectNode().put("deleted", parts.get(1)));
             }
+            case "POST clusters/*/scale" -> {
+                JsonNode b = body(exchange);
+                if (!b.path("shards").canConvertToInt() || b.path("shards").asInt() < 1) {
+                    throw new IllegalArgumentException("shards must be a positive integer");
+                }
+                admin.scale(parts.get(1), b.path("shards").asInt());
+                PoolState state = admin.state();
+                json(exchange, 202, describe(cluster(state, parts.get(1)), state));
+            }
+            case "POST clusters/*/failover" -> {
+                JsonNode b = body(exchange);
+                if (!b.path("shard").canConvertToInt()) {
+                    throw new IllegalArgumentException("shard must be an integer");
+                }
+                view.switchover().run(parts.get(1), b.path("shard").asInt());
+                PoolState state = admin.state();
+                json(exchange, 200, describe(cluster(state, parts.get(1)), state));
+            }
             case "GET clusters/*/status" -> {
                 PoolState state = admin.state();
                 json(exchange, 200, status(cluster(state, parts.get(1)), state));
@@ -193,8 +211,26 @@ public final class ApiServer implements AutoCloseable {
                 record.spec().replicas(), record.spec().password() == null ? null : "(set)")));
         out.set("shards", Json.mapper().valueToTree(record.shards()));
         out.set("moves", Json.mapper().valueToTree(record.moves()));
+        out.put("scaling", !record.moves().isEmpty() || record.shards().size() != record.spec().shards()
+                || !evenlySpread(record));
         out.set("proxies", Json.mapper().valueToTree(record.proxies()));
         return out;
+    }
+
+    /** Whether every shard owns its even share of the slots (what a finished scale leaves). */
+    private static boolean evenlySpread(ClusterRecord record) {
+        int[] shares = io.moonshard.controller.placement.SlotSplit.shares(record.shards().size());
+        List<Integer> owned = new java.util.ArrayList<>();
+        for (Shard s : record.shards()) {
+            owned.add(io.moonshard.controller.model.SlotRanges.parse(s.slots()).size());
+        }
+        List<Integer> expected = new java.util.ArrayList<>();
+        for (int share : shares) {
+            expected.add(share);
+        }
+        owned.sort(null);
+        expected.sort(null);
+        return owned.equals(expected);
     }
 
     private ObjectNode status(ClusterRecord record, PoolState state) {

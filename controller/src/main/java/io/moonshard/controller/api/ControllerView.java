@@ -9,6 +9,9 @@ public interface ControllerView {
 
     ClusterAdmin admin();
 
+    /** Planned handovers of a shard's master. */
+    io.moonshard.controller.reconcile.Switchover switchover();
+
     /** The leader's latest observations of the proxies; empty on a standby. */
     Map<String, Observation> observations();
 

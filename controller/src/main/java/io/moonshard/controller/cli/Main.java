@@ -147,7 +147,7 @@ public final class Main implements Callable<Integer> {
 
     @Command(name = "cluster", description = "Clusters.", subcommands = {ClusterCommand.Create.class,
             ClusterCommand.ListClusters.class, ClusterCommand.Describe.class, ClusterCommand.Status.class,
-            ClusterCommand.Delete.class})
+            ClusterCommand.Scale.class, ClusterCommand.Failover.class, ClusterCommand.Delete.class})
     static final class ClusterCommand {
 
         @Command(name = "create", description = "Creates a cluster on free proxies.")
@@ -215,6 +215,42 @@ public final class Main implements Callable<Integer> {
             @Override
             public Integer call() {
                 return print(spec, target, "GET", "/api/v1/clusters/" + encode(name) + "/status", null);
+            }
+        }
+
+        @Command(name = "scale", description = "Sets the number of shards; slots then move online until even.")
+        static final class Scale implements Callable<Integer> {
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @CommandLine.Mixin
+            Target target;
+            @Parameters(index = "0")
+            String name;
+            @Option(names = "--shards", required = true)
+            int shards;
+
+            @Override
+            public Integer call() {
+                return print(spec, target, "POST", "/api/v1/clusters/" + encode(name) + "/scale",
+                        Json.mapper().createObjectNode().put("shards", shards));
+            }
+        }
+
+        @Command(name = "failover", description = "Hands a shard's master over to its replica (planned, lossless: Redis FAILOVER).")
+        static final class Failover implements Callable<Integer> {
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @CommandLine.Mixin
+            Target target;
+            @Parameters(index = "0")
+            String name;
+            @Option(names = "--shard", required = true)
+            int shard;
+
+            @Override
+            public Integer call() {
+                return print(spec, target, "POST", "/api/v1/clusters/" + encode(name) + "/failover",
+                        Json.mapper().createObjectNode().put("shard", shard));
             }
         }
 

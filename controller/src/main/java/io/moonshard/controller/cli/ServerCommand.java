@@ -150,6 +150,8 @@ final class ServerCommand implements Callable<Integer> {
         private final ControllerMetrics metrics = new ControllerMetrics(registry);
         private final ClusterAdmin admin;
         private final ProxyClients clients;
+        /** For SWITCHOVER, which waits for a replica to catch up: longer than a probe may take. */
+        private final ProxyClients handoverClients;
         private final LeaderElection election;
         private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "moonshard-reconcile");
@@ -167,6 +169,7 @@ final class ServerCommand implements Callable<Integer> {
             this.settings = settings;
             this.admin = new ClusterAdmin(store, keys);
             this.clients = new ProxyClients(settings.proxyAdminPassword(), (int) settings.proxyTimeout().toMillis());
+            this.handoverClients = new ProxyClients(settings.proxyAdminPassword(), 10_000);
             new JvmMemoryMetrics().bindTo(registry);
             new JvmThreadMetrics().bindTo(registry);
             int colon = listenAt.lastIndexOf(':');
@@ -244,6 +247,11 @@ final class ServerCommand implements Callable<Integer> {
         }
 
         @Override
+        public io.moonshard.controller.reconcile.Switchover switchover() {
+            return new io.moonshard.controller.reconcile.Switchover(store, keys, handoverClients);
+        }
+
+        @Override
         public Map<String, Observation> observations() {
             Reconciler r = reconciler;
             return r == null ? Map.of() : r.observations();
@@ -280,6 +288,7 @@ final class ServerCommand implements Callable<Integer> {
             }
             api.close();
             clients.close();
+            handoverClients.close();
             store.close();
         }
     }

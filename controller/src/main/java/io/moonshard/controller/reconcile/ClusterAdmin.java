@@ -131,6 +131,43 @@ public final class ClusterAdmin {
         throw new Refused(409, "cluster " + name + " kept changing; try again");
     }
 
+    /**
+     * Sets a cluster's shard count: the new shards are placed on free proxies now (owning no slot); the
+     * leader then moves slots to even them out, and after a scale-in releases the emptied shards.
+     */
+    public ClusterRecord scale(String name, int shards) {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            PoolState state = PoolState.read(store, keys);
+            ClusterRecord record = state.clusters().get(name);
+            if (record == null) {
+                throw new Refused(404, "no cluster " + name);
+            }
+            if (!record.moves().isEmpty() || record.shards().size() != record.spec().shards()) {
+                throw new Refused(409, "cluster " + name + " is still moving slots for its last scale; try when it is done");
+            }
+            List<ProxyRecord> members = new java.util.ArrayList<>();
+            record.proxies().forEach(p -> {
+                if (state.proxies().containsKey(p)) {
+                    members.add(state.proxies().get(p));
+                }
+            });
+            io.moonshard.controller.placement.Outcome<io.moonshard.controller.placement.ScalePlan.Plan> plan =
+                    io.moonshard.controller.placement.ScalePlan.to(record, shards, members, state.freeProxies());
+            if (!plan.isOk()) {
+                throw new Refused(409, plan.refusal());
+            }
+            StoreTxn.Builder txn = StoreTxn.builder().unchanged(keys.cluster(name), state.revision(name));
+            for (String p : plan.value().takenProxies()) {
+                txn.absent(keys.owner(p)).put(keys.owner(p), name.getBytes(StandardCharsets.UTF_8));
+            }
+            txn.put(keys.cluster(name), Json.write(plan.value().record().withPromotions(List.of())));
+            if (store.commit(txn.build()).succeeded()) {
+                return plan.value().record();
+            }
+        }
+        throw new Refused(409, "cluster " + name + " kept changing; try again");
+    }
+
     public List<String> clusterNames() {
         return List.copyOf(PoolState.read(store, keys).clusters().keySet());
     }

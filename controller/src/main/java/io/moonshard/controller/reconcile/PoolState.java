@@ -45,11 +45,16 @@ public record PoolState(Map<String, Versioned> proxyKeys, Map<String, ProxyRecor
         return new PoolState(proxyKeys, proxies, ownerKeys, owners, clusterKeys, clusters);
     }
 
-    /** Proxies of the pool that no cluster holds, in address order. */
+    /**
+     * Proxies of the pool that no cluster holds, in address order; a proxy a cluster let go is free only
+     * once it has taken that cluster's metadata (it is off the cluster's retired list).
+     */
     public List<ProxyRecord> freeProxies() {
+        java.util.Set<String> retired = new java.util.HashSet<>();
+        clusters.values().forEach(c -> retired.addAll(c.retired()));
         List<ProxyRecord> out = new ArrayList<>();
         for (ProxyRecord p : proxies.values()) {
-            if (!owners.containsKey(p.address())) {
+            if (!owners.containsKey(p.address()) && !retired.contains(p.address())) {
                 out.add(p);
             }
         }

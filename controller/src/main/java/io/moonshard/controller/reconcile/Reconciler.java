@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * Lease renewals ride on the probes ({@link Prober}); a proxy is renewed only while it holds the epoch
  * it should, so one that missed a change (paused, partitioned) stays fenced until it takes the new one.
+ * Where a slot move is decided and driven: {@link SlotMoves}.
  */
 public final class Reconciler {
 
@@ -49,6 +50,7 @@ public final class Reconciler {
     private final LeaderGuard leadership;
     private final ControllerMetrics metrics;
     private final Prober prober;
+    private final SlotMoves moves;
     /** The epoch each proxy must hold for its lease to be renewed; absent: no cluster claims it. */
     private final Map<String, Long> requiredEpochs = new ConcurrentHashMap<>();
     /** Promotions confirmed by this leader: cluster, record revision, node. */
@@ -66,6 +68,7 @@ public final class Reconciler {
         this.metrics = metrics;
         this.prober = new Prober(clients, settings.probeInterval().toMillis(), settings.proxyLeaseTtl().toMillis(),
                 this::leaseTokenFor);
+        this.moves = new SlotMoves(store, keys, clients, settings, leadership, metrics);
     }
 
     /** The observations of the proxies, for the API's status. */
@@ -128,7 +131,20 @@ public final class Reconciler {
                 if (!promote(record, revision, observations)) {
                     continue;
                 }
-                push(record, revision, observations);
+                push(record, revision, observations, List.of());
+                if (SlotMoves.inSync(record, revision, prober.observations())) {
+                    if (moves.pruneRetired(state, record, revision, prober.observations())) {
+                        continue;
+                    }
+                    List<String> first = moves.step(state, record, revision);
+                    if (first != null) {
+                        PoolState fresh = PoolState.read(store, keys);
+                        ClusterRecord now = fresh.clusters().get(name);
+                        if (now != null) {
+                            push(now, fresh.revision(name), prober.observations(), first);
+                        }
+                    }
+                }
             } catch (StoreException ex) {
                 LOG.debug("store unavailable while reconciling {}: {}", name, ex.getMessage());
             }
@@ -242,10 +258,12 @@ public final class Reconciler {
 
     // ---- metadata push ----
 
-    private void push(ClusterRecord record, long revision, Map<String, Observation> observations) {
+    /** Pushes the record's metadata to every proxy behind it, {@code first} first (a committed move's destination). */
+    private void push(ClusterRecord record, long revision, Map<String, Observation> observations, List<String> first) {
         long epoch = Epochs.metadata(revision);
         long now = System.nanoTime();
-        Set<String> targets = new LinkedHashSet<>(MetadataRenderer.pushOrder(record));
+        Set<String> targets = new LinkedHashSet<>(first);
+        targets.addAll(MetadataRenderer.pushOrder(record));
         targets.addAll(record.retired());
         for (String proxy : targets) {
             Observation o = observations.get(proxy);
