@@ -90,7 +90,7 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--redis-down-ms", defaultValue = "500", description = "a master Redis down this long is failed over (default ${DEFAULT-VALUE})")
     long redisDownMillis;
 
-    @Option(names = "--proxy-down-ms", defaultValue = "1000", description = "a proxy silent this long (and past its lease) is failed over (default ${DEFAULT-VALUE})")
+    @Option(names = "--proxy-down-ms", defaultValue = "2000", description = "a proxy silent this long (and past its lease) is failed over (default ${DEFAULT-VALUE})")
     long proxyDownMillis;
 
     @Option(names = "--probe-ms", defaultValue = "100", description = "probe interval per proxy (default ${DEFAULT-VALUE})")

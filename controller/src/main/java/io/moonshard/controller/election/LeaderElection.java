@@ -203,7 +203,18 @@ public final class LeaderElection implements AutoCloseable {
                 return;
             }
             MetadataStore.Listing listing = store.list(key);
-            ElectionRules.Next next = ElectionRules.afterLostTxn(exact(listing, key), listing.revision(), l.id());
+            Optional<Versioned> found = exact(listing, key);
+            Versioned held = found.orElse(null);
+            if (held != null && held.leaseId() != l.id() && java.util.Arrays.equals(held.value(), value)) {
+                // my own key from a term that ended (its lease could not be renewed, e.g. while etcd had
+                // no quorum; etcd renews such a lease to a full TTL when quorum returns): that term is
+                // over here, so delete the key rather than wait a TTL for it
+                store.commit(StoreTxn.builder().unchanged(key, held.modRevision()).delete(key).build());
+                LOG.info("{} deleted its own leader key of an ended term (lease {})", me.id(), Long.toHexString(held.leaseId()));
+                runOnThread(this::campaign, () -> { });
+                return;
+            }
+            ElectionRules.Next next = ElectionRules.afterLostTxn(found, listing.revision(), l.id());
             if (next instanceof ElectionRules.Elected elected) {
                 lead(elected.token(), l);
             } else if (next instanceof ElectionRules.Wait wait) {

@@ -26,7 +26,7 @@ public record ControllerSettings(Duration probeInterval, Duration tick, Duration
 
     public static ControllerSettings defaults() {
         return new ControllerSettings(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(500),
-                Duration.ofMillis(3_000), Duration.ofMillis(500), Duration.ofMillis(1_000), Duration.ofSeconds(2), null,
+                Duration.ofMillis(3_000), Duration.ofMillis(500), Duration.ofMillis(2_000), Duration.ofSeconds(2), null,
                 null, 2);
     }
 

@@ -8,10 +8,12 @@ import java.util.Map;
  * What the controller knows of one proxy now: its latest probe; when the last lease renewal was sent to
  * it ({@code leaseSentNanos}, answered or not: the proxy's deadline is at most that plus the TTL plus a
  * round trip, because it anchors each renewal at its SENT time) and when one was last acknowledged;
- * since when it has not answered; and since when each of its master nodes has been reported down.
+ * since when it has not answered, and since when every connection to it has been refused (nothing
+ * listens on its port: the process is gone, so it serves nothing whatever its lease says); and since
+ * when each of its master nodes has been reported down.
  */
 public record Observation(ProxyProbe last, long leaseSentNanos, long leaseAckNanos, long unreachableSinceNanos,
-                          Map<String, Long> masterDownSinceNanos) {
+                          long refusedSinceNanos, Map<String, Long> masterDownSinceNanos) {
 
     public Observation {
         masterDownSinceNanos = Map.copyOf(masterDownSinceNanos);

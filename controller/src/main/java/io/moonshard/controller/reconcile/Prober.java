@@ -103,7 +103,12 @@ public final class Prober implements AutoCloseable {
 
     private void probe(String proxy) {
         long token = leaseToken.applyAsLong(proxy);
+        long started = System.nanoTime();
         ProxyProbe probe = clients.probe(proxy, token, leaseTtlMillis);
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        if (tookMillis > 3_000) {
+            LOG.warn("probe of {} took {} ms", proxy, tookMillis);
+        }
         Observation before = observations.get(proxy);
         observations.compute(proxy, (a, b) -> fold(b, probe));
         boolean wasReachable = before == null || before.reachable();
@@ -135,6 +140,10 @@ public final class Prober implements AutoCloseable {
             unreachableSince = before != null && before.unreachableSinceNanos() != 0 ? before.unreachableSinceNanos()
                     : probe.sentNanos();
         }
+        long refusedSince = 0;
+        if (!probe.reachable() && probe.error() != null && probe.error().contains("Connection refused")) {
+            refusedSince = before != null && before.refusedSinceNanos() != 0 ? before.refusedSinceNanos() : probe.sentNanos();
+        }
         Map<String, Long> down = new HashMap<>();
         if (probe.reachable()) {
             for (InfoReplEntry e : probe.entries()) {
@@ -146,7 +155,7 @@ public final class Prober implements AutoCloseable {
         } else if (before != null) {
             down.putAll(before.masterDownSinceNanos()); // unknown now: keep what was seen
         }
-        return new Observation(probe, leaseSent, leaseAck, unreachableSince, down);
+        return new Observation(probe, leaseSent, leaseAck, unreachableSince, refusedSince, down);
     }
 
     private static java.util.concurrent.ThreadFactory named(String name) {

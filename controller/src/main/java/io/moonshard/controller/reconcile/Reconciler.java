@@ -174,8 +174,13 @@ public final class Reconciler {
         Set<String> deadProxies = new LinkedHashSet<>();
         for (String proxy : record.servingProxies()) {
             Observation o = observations.get(proxy);
-            if (o != null && !o.reachable() && o.unreachableSinceNanos() != 0
-                    && now - o.unreachableSinceNanos() >= settings.proxyDownAfter().toNanos() && surelyFenced(o, now)) {
+            if (o == null || o.reachable() || o.unreachableSinceNanos() == 0) {
+                continue;
+            }
+            boolean silent = now - o.unreachableSinceNanos() >= settings.proxyDownAfter().toNanos() && surelyFenced(o, now);
+            // every connection refused for a while: no process listens, so none serves; no lease to wait out
+            boolean gone = o.refusedSinceNanos() != 0 && now - o.refusedSinceNanos() >= settings.proxyDownAfter().toNanos() / 4;
+            if (silent || gone) {
                 deadProxies.add(proxy);
             }
         }

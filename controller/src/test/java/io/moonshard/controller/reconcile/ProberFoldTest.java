@@ -50,4 +50,18 @@ class ProberFoldTest {
         assertThat(still.masterDownSinceNanos()).containsKey("n1");
         assertThat(still.replicaOffset("n1")).isEqualTo(-1);
     }
+
+    @Test
+    void refusedConnectionsAreTimedSeparatelyAndATimeoutEndsTheStreak() {
+        Observation seen = Prober.fold(null, answered(1_000, null));
+        Observation refused = Prober.fold(seen, new ProxyProbe("p:1", false, -1, List.of(), null, false, 2_000, 2_001,
+                "Connection refused"));
+        Observation again = Prober.fold(refused, new ProxyProbe("p:1", false, -1, List.of(), null, false, 2_100, 2_101,
+                "Connection refused"));
+        assertThat(again.refusedSinceNanos()).isEqualTo(2_000);
+        Observation timedOut = Prober.fold(again, new ProxyProbe("p:1", false, -1, List.of(), null, false, 2_200, 2_700,
+                "Read timed out"));
+        assertThat(timedOut.refusedSinceNanos()).as("a process that answers the handshake may be alive").isZero();
+        assertThat(timedOut.unreachableSinceNanos()).isEqualTo(2_000);
+    }
 }
