@@ -359,7 +359,7 @@ setup_single_proxy() {
 }
 
 # The SETCLUSTER arguments for moonshard-cluster proxy number $1, as scripts/moonshard-cluster.sh
-# builds them: its own Redis and slot range, then ONE PEER section with every other proxy.
+# builds them in MOONSHARD_CLUSTER_MODE=static: its own Redis and slot range, then ONE PEER section with every other proxy.
 msc_setcluster_args() {
   local me=$1 i
   local -a ranges

@@ -1,400 +1,124 @@
 #!/usr/bin/env bash
-# A local Moonshard cluster on loopback: N redis-server + N Moonshard proxies, each proxy owning one
-# slot range on its own Redis and naming the others as peers (UMCTL SETCLUSTER).
+# A local Moonshard cluster on loopback that manages itself: one etcd, the controller, 4 proxies on
+# 127.0.0.1 and 127.0.0.2 (2 each) with 2 redis-server beside each; the controller creates the cluster
+# (2 shards, a master and a replica each, never on the same host) and fails over on its own.
 #
-#   scripts/moonshard-cluster.sh start    install what is missing, build the jar if needed, start, print how to connect
-#   scripts/moonshard-cluster.sh status   what runs (exit 0 when everything does, 3 otherwise)
-#   scripts/moonshard-cluster.sh stop     stop exactly what start started (by pid file)
+#   scripts/moonshard-cluster.sh start    install what is missing, build the jars if needed, start,
+#                                         register the proxies, create the cluster, print how to connect
+#   scripts/moonshard-cluster.sh status   what runs, and the controller's view of the cluster
+#                                         (exit 0 when everything runs and the cluster is healthy, 3 otherwise)
+#   scripts/moonshard-cluster.sh kill-master [SHARD]
+#                                         kill -9 the master Redis of SHARD (default 0), print how long until
+#                                         the controller shows a new master and a healthy cluster, then
+#                                         restart the killed Redis empty, as a supervisor would
+#   scripts/moonshard-cluster.sh scale N  ask the controller for N shards (cluster scale) and wait until done
+#   scripts/moonshard-cluster.sh stop     stop exactly what start started (by pid file), etcd and controller too
+#
+# MOONSHARD_CLUSTER_MODE=static: the earlier layout instead, with no controller and no replicas: N
+# redis-server + N proxies on 127.0.0.1, each proxy owning one slot range (UMCTL SETCLUSTER pushed by
+# this script), with `start`, `status`, `stop` and
 #   scripts/moonshard-cluster.sh reshard FROM TO RANGE...
 #                                         move slot ranges (e.g. 0-999) and their keys online from the proxy
-#                                         on port FROM to the one on port TO, as undermoon's coordinator would:
-#                                         tag the ranges (destination first), wait for both proxies' UMCTL
-#                                         INFOMGR, then push the new owner (destination first)
+#                                         on port FROM to the one on port TO, as undermoon's coordinator would
+# `status`, `stop` and `reshard` find the mode of a running cluster by themselves.
 #
 # Settings (environment):
-#   MOONSHARD_CLUSTER_REDIS_PORTS  default "7001 7002 7003"
-#   MOONSHARD_CLUSTER_PROXY_PORTS  default "5299 5300 5301" (same count as the Redis ports)
-#   MOONSHARD_CLUSTER_DIR          default ${TMPDIR:-/tmp}/moonshard-cluster (pid files, logs, Redis data)
-#   MOONSHARD_CLUSTER_NAME         default mycluster
-#   MOONSHARD_JAVA_OPTS            extra JVM options for the proxies, e.g. "-Xmx512m"
+#   MOONSHARD_CLUSTER_MODE             "pool" (default) or "static" (for `start`; the others follow the
+#                                      running cluster)
+#   MOONSHARD_CLUSTER_DIR              default ${TMPDIR:-/tmp}/moonshard-cluster (pid files, logs, data)
+#   MOONSHARD_CLUSTER_NAME             default mycluster
+#   MOONSHARD_CLUSTER_PROXY_PORTS      pool: "5299 5300 5301 5302"; static: "5299 5300 5301"
+#   MOONSHARD_CLUSTER_REDIS_PORTS      pool: "7001 ... 7008", two per proxy in proxy order;
+#                                      static: "7001 7002 7003", one per proxy
+#   MOONSHARD_CLUSTER_HOSTS            pool: "127.0.0.1 127.0.0.2", the proxies' hosts in turn
+#   MOONSHARD_CLUSTER_ETCD_PORTS       pool: "12379 12380" (client, peer)
+#   MOONSHARD_CLUSTER_CONTROLLER_PORT  pool: 7799
+#   MOONSHARD_CLUSTER_SHARDS           pool: 2
+#   MOONSHARD_CLUSTER_REPLICAS         pool: 1 (per master)
+#   MOONSHARD_CLUSTER_SCALE_TIMEOUT    pool: 600 (seconds `scale` waits)
+#   MOONSHARD_JAVA_OPTS                extra JVM options for the proxies and the controller, e.g. "-Xmx512m"
 # The proxies also read their own MOONSHARD_* options (e.g. MOONSHARD_THREAD_NUMBER); see --help.
 set -euo pipefail
 
+LIB="$(dirname "${BASH_SOURCE[0]}")/lib"
 # shellcheck source=lib/common.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$LIB/common.sh"
 
-read -r -a REDIS_PORTS <<<"${MOONSHARD_CLUSTER_REDIS_PORTS:-7001 7002 7003}"
-read -r -a PROXY_PORTS <<<"${MOONSHARD_CLUSTER_PROXY_PORTS:-5299 5300 5301}"
 CLUSTER_DIR=${MOONSHARD_CLUSTER_DIR:-${TMPDIR:-/tmp}/moonshard-cluster}
 CLUSTER_NAME=${MOONSHARD_CLUSTER_NAME:-mycluster}
-HOST=127.0.0.1
-PROXY_PATTERN=moonshard-proxy.jar
 
 usage() {
-  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
-check_settings() {
-  [ "${#REDIS_PORTS[@]}" -ge 1 ] || die "MOONSHARD_CLUSTER_REDIS_PORTS is empty"
-  [ "${#REDIS_PORTS[@]}" -eq "${#PROXY_PORTS[@]}" ] ||
-    die "need as many proxy ports (${PROXY_PORTS[*]}) as Redis ports (${REDIS_PORTS[*]})"
-  local p
-  for p in "${REDIS_PORTS[@]}" "${PROXY_PORTS[@]}"; do
-    [[ "$p" =~ ^[0-9]+$ ]] && [ "$p" -ge 1 ] && [ "$p" -le 65535 ] || die "not a port: '$p'"
-  done
-}
+# the mode a start wrote, so that stop and status act on what runs whatever the environment says
+mode_file() { printf '%s/mode\n' "$CLUSTER_DIR"; }
 
-redis_pidfile() { printf '%s/redis-%s.pid\n' "$CLUSTER_DIR" "$1"; }
-proxy_pidfile() { printf '%s/proxy-%s.pid\n' "$CLUSTER_DIR" "$1"; }
-read_pid() { [ -f "$1" ] && tr -dc '0-9' <"$1" || true; }
-
-cli() { # cli PORT ARGS...: one command, raw reply on stdout
-  local port=$1
-  shift
-  redis-cli -h "$HOST" -p "$port" "$@"
-}
-
-anything_running() {
-  local p
-  for p in "${REDIS_PORTS[@]}"; do
-    pid_matches "$(read_pid "$(redis_pidfile "$p")")" redis-server && return 0
-  done
-  for p in "${PROXY_PORTS[@]}"; do
-    pid_matches "$(read_pid "$(proxy_pidfile "$p")")" "$PROXY_PATTERN" && return 0
-  done
-  return 1
-}
-
-# The SETCLUSTER line for proxy number $1: its own Redis and range, then every other proxy as a PEER.
-setcluster_args() {
-  local me=$1 i
-  local -a ranges
-  mapfile -t ranges < <(slot_ranges "${#PROXY_PORTS[@]}")
-  printf '%s\n' UMCTL SETCLUSTER v2 1 NOFLAGS "$CLUSTER_NAME" "$HOST:${REDIS_PORTS[$me]}" 1 "${ranges[$me]}" PEER
-  # one PEER section listing every other proxy (a second PEER keyword would replace the first)
-  for i in "${!PROXY_PORTS[@]}"; do
-    [ "$i" -eq "$me" ] && continue
-    printf '%s\n' "$HOST:${PROXY_PORTS[$i]}" 1 "${ranges[$i]}"
-  done
-}
-
-layout_file() { printf '%s/layout\n' "$CLUSTER_DIR"; }
-epoch_file() { printf '%s/epoch\n' "$CLUSTER_DIR"; }
-
-# OWNER[slot] = index of the proxy owning it, from the layout file (lines "<index> <s-e>...")
-load_owners() {
-  OWNER=()
-  local index range s e x
-  local -a line
-  while read -r -a line; do
-    index=${line[0]}
-    for range in "${line[@]:1}"; do
-      s=${range%-*} e=${range#*-}
-      for ((x = s; x <= e; x++)); do OWNER[x]=$index; done
-    done
-  done <"$(layout_file)"
-}
-
-# ranges_of INDEX [SKIP_FILE]: the ranges proxy INDEX owns, as "s-e" words; slots marked in SKIP[] left out
-ranges_of() {
-  local want=$1 x start=-1 out=()
-  for ((x = 0; x <= 16384; x++)); do
-    if [ "$x" -lt 16384 ] && [ "${OWNER[x]}" = "$want" ] && [ -z "${SKIP[x]:-}" ]; then
-      [ "$start" -lt 0 ] && start=$x
-    elif [ "$start" -ge 0 ]; then
-      out+=("$start-$((x - 1))")
-      start=-1
-    fi
-  done
-  printf '%s\n' "${out[@]}"
-}
-
-# entry ADDRESS INDEX: "<address> <n> <ranges>" for the stable ranges of proxy INDEX
-entry() {
-  local -a r
-  mapfile -t r < <(ranges_of "$2")
-  [ -z "${r[0]:-}" ] && r=()
-  printf '%s\n' "$1" "${#r[@]}" "${r[@]}"
-}
-
-# move_args ME EPOCH FROM TO MOVING...: the SETCLUSTER of proxy ME while MOVING goes FROM -> TO
-# (FROM empty: no move, the plain layout)
-move_args() {
-  local me=$1 epoch=$2 from=$3 to=$4 i tag
-  shift 4
-  local -a moving=("$@")
-  local meta=""
-  [ -n "$from" ] && meta="$epoch $HOST:${PROXY_PORTS[$from]} $HOST:${REDIS_PORTS[$from]} $HOST:${PROXY_PORTS[$to]} $HOST:${REDIS_PORTS[$to]}"
-  printf '%s\n' UMCTL SETCLUSTER v2 "$epoch" NOFLAGS "$CLUSTER_NAME"
-  entry "$HOST:${REDIS_PORTS[$me]}" "$me"
-  for i in "$from" "$to"; do
-    [ -n "$i" ] && [ "$i" = "$me" ] || continue
-    tag=MIGRATING && [ "$i" = "$to" ] && tag=IMPORTING
-    # shellcheck disable=SC2086 # meta is a list of words
-    printf '%s\n' "$HOST:${REDIS_PORTS[$me]}" "$tag" "${#moving[@]}" "${moving[@]}" $meta
-  done
-  printf '%s\n' PEER
-  for i in "${!PROXY_PORTS[@]}"; do
-    [ "$i" -eq "$me" ] && continue
-    entry "$HOST:${PROXY_PORTS[$i]}" "$i"
-    if [ -n "$from" ] && { [ "$i" = "$from" ] || [ "$i" = "$to" ]; }; then
-      tag=MIGRATING && [ "$i" = "$to" ] && tag=IMPORTING
-      # shellcheck disable=SC2086
-      printf '%s\n' "$HOST:${PROXY_PORTS[$i]}" "$tag" "${#moving[@]}" "${moving[@]}" $meta
-    fi
-  done
-}
-
-index_of_port() {
-  local i
-  for i in "${!PROXY_PORTS[@]}"; do
-    [ "${PROXY_PORTS[$i]}" = "$1" ] && { echo "$i"; return 0; }
-  done
-  die "no proxy of this cluster listens on port $1 (proxies: ${PROXY_PORTS[*]})"
-}
-
-# push_all EPOCH FROM TO MOVING...: SETCLUSTER to TO first, then the others, then FROM
-push_all() {
-  local epoch=$1 from=$2 to=$3 i reply
-  shift 3
-  local -a args order=("$to")
-  for i in "${!PROXY_PORTS[@]}"; do
-    [ "$i" != "$from" ] && [ "$i" != "$to" ] && order+=("$i")
-  done
-  order+=("$from")
-  for i in "${order[@]}"; do
-    if [ "$#" -gt 0 ]; then
-      mapfile -t args < <(move_args "$i" "$epoch" "$from" "$to" "$@")
-    else
-      mapfile -t args < <(move_args "$i" "$epoch" "" "")
-    fi
-    reply=$(cli "${PROXY_PORTS[$i]}" "${args[@]}" 2>&1) || true
-    [ "$reply" = OK ] || die "UMCTL SETCLUSTER to port ${PROXY_PORTS[$i]} answered: $reply"
-  done
-}
-
-do_reshard() {
-  [ "$#" -ge 3 ] || die "usage: $0 reshard FROM_PORT TO_PORT RANGE..."
-  [ -f "$(layout_file)" ] || die "no cluster layout in $CLUSTER_DIR: start the cluster first"
-  local from to range s e x epoch
-  from=$(index_of_port "$1")
-  to=$(index_of_port "$2")
-  [ "$from" != "$to" ] || die "FROM and TO are the same proxy"
-  shift 2
-  local -a moving=("$@")
-  load_owners
-  SKIP=()
-  for range in "${moving[@]}"; do
-    [[ "$range" =~ ^[0-9]+-[0-9]+$ ]] || die "not a slot range (s-e): $range"
-    s=${range%-*} e=${range#*-}
-    [ "$s" -le "$e" ] && [ "$e" -le 16383 ] || die "bad slot range: $range"
-    for ((x = s; x <= e; x++)); do
-      [ "${OWNER[x]}" = "$from" ] || die "slot $x is not on the proxy at port ${PROXY_PORTS[$from]}"
-      SKIP[x]=1
-    done
-  done
-  epoch=$(($(cat "$(epoch_file)") + 1))
-  local started=$SECONDS
-  echo "epoch $epoch: tagging ${moving[*]} MIGRATING at :${PROXY_PORTS[$from]}, IMPORTING at :${PROXY_PORTS[$to]}"
-  push_all "$epoch" "$from" "$to" "${moving[@]}"
-  echo "$epoch" >"$(epoch_file)"
-  local line="$CLUSTER_NAME MIGRATING ${#moving[@]} ${moving[*]} $epoch $HOST:${PROXY_PORTS[$from]} $HOST:${REDIS_PORTS[$from]} $HOST:${PROXY_PORTS[$to]} $HOST:${REDIS_PORTS[$to]}"
-  local imported=${line/ MIGRATING / IMPORTING }
-  committed() {
-    cli "${PROXY_PORTS[$from]}" UMCTL INFOMGR | grep -qxF "$line" &&
-      cli "${PROXY_PORTS[$to]}" UMCTL INFOMGR | grep -qxF "$imported"
-  }
-  until committed; do
-    [ $((SECONDS - started)) -lt 3600 ] || die "not committed after an hour; UMCTL INFOMGR PROGRESS shows why"
-    cli "${PROXY_PORTS[$from]}" UMCTL INFOMGR PROGRESS | sed 's/^/  /'
-    sleep 1
-  done
-  echo "both proxies committed after $((SECONDS - started)) s; making it permanent"
-  for ((x = 0; x < 16384; x++)); do
-    [ -n "${SKIP[x]:-}" ] && OWNER[x]=$to
-  done
-  SKIP=()
-  epoch=$((epoch + 1))
-  push_all "$epoch" "$from" "$to"
-  echo "$epoch" >"$(epoch_file)"
-  : >"$(layout_file)"
-  local i
-  local -a r
-  for i in "${!PROXY_PORTS[@]}"; do
-    mapfile -t r < <(ranges_of "$i")
-    printf '%s %s\n' "$i" "${r[*]}" >>"$(layout_file)"
-    printf '  proxy %s:%s  slots %s\n' "$HOST" "${PROXY_PORTS[$i]}" "${r[*]:-none}"
-  done
-  echo "done in $((SECONDS - started)) s (the source deletes the moved keys in the background)"
-}
-
-# start_failed MESSAGE [LOG...]: show the logs' last lines, stop what was started, exit 1.
-start_failed() {
-  local message=$1 f
-  shift
-  for f in "$@"; do
-    [ -f "$f" ] || continue
-    log "--- last lines of $f"
-    tail -n 15 "$f" >&2 || true
-  done
-  log "error: $message"
-  do_stop >/dev/null 2>&1 || true
-  exit 1
-}
-
-do_start() {
-  check_settings
-  if anything_running; then
-    log "already running (stop it first with: $0 stop)"
-    do_status || true
-    return 0
+# pick_mode COMMAND: the mode for COMMAND; a start in a directory whose cluster runs in the other mode
+# is refused (the two layouts share ports and file names)
+pick_mode() {
+  local recorded="" wanted=${MOONSHARD_CLUSTER_MODE:-}
+  [ -f "$(mode_file)" ] && recorded=$(cat "$(mode_file)")
+  if [ "$1" = start ]; then
+    wanted=${wanted:-pool}
+    [ -z "$recorded" ] || [ "$recorded" = "$wanted" ] ||
+      die "$CLUSTER_DIR holds a cluster started with MOONSHARD_CLUSTER_MODE=$recorded: stop it first ($0 stop)"
+  else
+    wanted=${wanted:-${recorded:-pool}}
   fi
-  ensure_packages redis-server=redis-server redis-cli=redis-tools
-  command -v java >/dev/null 2>&1 || ensure_jdk
-  ensure_jar
-
-  local p
-  for p in "${REDIS_PORTS[@]}" "${PROXY_PORTS[@]}"; do
-    port_in_use "$p" && die "port $p on $HOST is in use (choose others with MOONSHARD_CLUSTER_*_PORTS)"
-  done
-
-  mkdir -p "$CLUSTER_DIR"
-  rm -rf "${CLUSTER_DIR:?}"/redis-* "${CLUSTER_DIR:?}"/proxy-*
-
-  for p in "${REDIS_PORTS[@]}"; do
-    mkdir -p "$CLUSTER_DIR/redis-$p"
-    redis-server --port "$p" --bind "$HOST" --daemonize yes --pidfile "$(redis_pidfile "$p")" \
-      --dir "$CLUSTER_DIR/redis-$p" --logfile "$CLUSTER_DIR/redis-$p.log" \
-      --save "" --appendonly no >/dev/null ||
-      start_failed "redis-server on port $p did not start" "$CLUSTER_DIR/redis-$p.log"
-  done
-
-  # shellcheck disable=SC2086 # MOONSHARD_JAVA_OPTS is a list of JVM options
-  for p in "${PROXY_PORTS[@]}"; do
-    nohup setsid java ${MOONSHARD_JAVA_OPTS:-} -jar "$MOONSHARD_JAR" \
-      --address "$HOST:$p" --announce-address "$HOST:$p" \
-      >"$CLUSTER_DIR/proxy-$p.log" 2>&1 </dev/null &
-    echo $! >"$(proxy_pidfile "$p")"
-  done
-
-  for p in "${REDIS_PORTS[@]}"; do
-    wait_until 30 redis_answers "$p" ||
-      start_failed "redis-server on port $p does not answer PING" "$CLUSTER_DIR/redis-$p.log"
-  done
-  for p in "${PROXY_PORTS[@]}"; do
-    wait_until 60 proxy_answers_or_died "$p" ||
-      start_failed "the proxy on port $p does not answer PING" "$CLUSTER_DIR/proxy-$p.log"
-    pid_matches "$(read_pid "$(proxy_pidfile "$p")")" "$PROXY_PATTERN" ||
-      start_failed "the proxy on port $p exited" "$CLUSTER_DIR/proxy-$p.log"
-  done
-
-  local i reply
-  local -a args
-  for i in "${!PROXY_PORTS[@]}"; do
-    mapfile -t args < <(setcluster_args "$i")
-    reply=$(cli "${PROXY_PORTS[$i]}" "${args[@]}" 2>&1) || true
-    [ "$reply" = OK ] || start_failed "UMCTL SETCLUSTER to port ${PROXY_PORTS[$i]} answered: $reply" \
-      "$CLUSTER_DIR/proxy-${PROXY_PORTS[$i]}.log"
-  done
-  # the layout and epoch that reshard starts from
-  : >"$(layout_file)"
-  for i in "${!PROXY_PORTS[@]}"; do
-    mapfile -t args < <(slot_ranges "${#PROXY_PORTS[@]}")
-    printf '%s %s\n' "$i" "${args[$i]}" >>"$(layout_file)"
-  done
-  echo 1 >"$(epoch_file)"
-  for p in "${PROXY_PORTS[@]}"; do
-    wait_until 30 proxy_ready "$p" ||
-      start_failed "the proxy on port $p is not ready (UMCTL READY)" "$CLUSTER_DIR/proxy-$p.log"
-  done
-
-  # one write and read through redirects, as a user's first command would do
-  reply=$(redis-cli -c -h "$HOST" -p "${PROXY_PORTS[0]}" set moonshard:smoke ok 2>&1) || true
-  [ "$reply" = OK ] || start_failed "SET through the cluster answered: $reply"
-  reply=$(redis-cli -c -h "$HOST" -p "${PROXY_PORTS[0]}" getdel moonshard:smoke 2>&1) || true
-  [ "$reply" = ok ] || start_failed "GETDEL through the cluster answered: $reply"
-
-  local -a ranges
-  mapfile -t ranges < <(slot_ranges "${#PROXY_PORTS[@]}")
-  echo "Moonshard cluster '$CLUSTER_NAME' is up:"
-  for i in "${!PROXY_PORTS[@]}"; do
-    printf '  proxy %s:%s -> redis %s:%s  slots %s\n' "$HOST" "${PROXY_PORTS[$i]}" "$HOST" "${REDIS_PORTS[$i]}" \
-      "${ranges[$i]}"
-  done
-  echo
-  echo "Connect:  redis-cli -c -p ${PROXY_PORTS[0]}"
-  echo "Stop:     $0 stop"
-  echo "Logs:     $CLUSTER_DIR/*.log"
+  case "$wanted" in
+    pool | static) printf '%s\n' "$wanted" ;;
+    *) die "MOONSHARD_CLUSTER_MODE is 'pool' or 'static', not '$wanted'" ;;
+  esac
 }
 
-redis_answers() { [ "$(cli "$1" PING 2>/dev/null)" = PONG ]; }
-# succeeds when the proxy answers, and also when it has died (the caller tells the two apart)
-proxy_answers_or_died() {
-  redis_answers "$1" || ! pid_matches "$(read_pid "$(proxy_pidfile "$1")")" "$PROXY_PATTERN"
-}
-proxy_ready() { [ "$(cli "$1" UMCTL READY 2>/dev/null)" = 1 ]; }
-
-do_stop() {
-  check_settings
-  local p pid stopped=0
-  for p in "${PROXY_PORTS[@]}"; do
-    pid=$(read_pid "$(proxy_pidfile "$p")")
-    if pid_matches "$pid" "$PROXY_PATTERN"; then
-      stop_pid "$pid" "$PROXY_PATTERN" 20
-      echo "stopped proxy $HOST:$p (pid $pid)"
-      stopped=$((stopped + 1))
-    fi
-    rm -f "$(proxy_pidfile "$p")"
-  done
-  for p in "${REDIS_PORTS[@]}"; do
-    pid=$(read_pid "$(redis_pidfile "$p")")
-    if pid_matches "$pid" redis-server; then
-      stop_pid "$pid" redis-server 20
-      echo "stopped redis $HOST:$p (pid $pid)"
-      stopped=$((stopped + 1))
-    fi
-    rm -f "$(redis_pidfile "$p")"
-  done
-  [ "$stopped" -gt 0 ] || echo "nothing was running"
+# only_in MODE COMMAND: refuses COMMAND in the other mode, saying what to use there
+only_in() {
+  [ "$MODE" = "$1" ] && return 0
+  case "$2" in
+    reshard) die "reshard is for MOONSHARD_CLUSTER_MODE=static; here the controller moves slots: $0 scale N" ;;
+    *) die "$2 needs the controller: start the cluster without MOONSHARD_CLUSTER_MODE=static" ;;
+  esac
 }
 
-do_status() {
-  check_settings
-  local p pid all=0
-  for p in "${REDIS_PORTS[@]}"; do
-    pid=$(read_pid "$(redis_pidfile "$p")")
-    if pid_matches "$pid" redis-server; then
-      printf 'redis  %s:%-5s running  pid %s\n' "$HOST" "$p" "$pid"
-    else
-      printf 'redis  %s:%-5s stopped\n' "$HOST" "$p"
-      all=3
-    fi
-  done
-  for p in "${PROXY_PORTS[@]}"; do
-    pid=$(read_pid "$(proxy_pidfile "$p")")
-    if pid_matches "$pid" "$PROXY_PATTERN"; then
-      printf 'proxy  %s:%-5s running  pid %s  ready=%s\n' "$HOST" "$p" "$pid" \
-        "$(cli "$p" UMCTL READY 2>/dev/null || echo '?')"
-    else
-      printf 'proxy  %s:%-5s stopped\n' "$HOST" "$p"
-      all=3
-    fi
-  done
-  return "$all"
-}
+COMMAND=${1:-}
+case "$COMMAND" in
+  -h | --help | help | "")
+    [ -n "$COMMAND" ] || { usage >&2; exit 2; }
+    usage
+    exit 0
+    ;;
+  start | stop | status | reshard | kill-master | scale) ;;
+  *)
+    usage >&2
+    exit 2
+    ;;
+esac
+shift
+MODE=$(pick_mode "$COMMAND")
+if [ "$MODE" = static ]; then
+  # shellcheck source=lib/cluster-static.sh
+  source "$LIB/cluster-static.sh"
+else
+  # shellcheck source=lib/cluster-pool.sh
+  source "$LIB/cluster-pool.sh"
+fi
 
-case "${1:-}" in
+case "$COMMAND" in
   start) do_start ;;
   stop) do_stop ;;
   status) do_status ;;
   reshard)
-    shift
+    only_in static reshard
     check_settings
     do_reshard "$@"
     ;;
-  -h | --help | help) usage ;;
-  *)
-    usage >&2
-    exit 2
+  kill-master)
+    only_in pool kill-master
+    do_kill_master "$@"
+    ;;
+  scale)
+    only_in pool scale
+    do_scale "$@"
     ;;
 esac

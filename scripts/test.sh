@@ -9,9 +9,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 # redis-server: backends of the integration tests; redis-tools: redis-cli and redis-benchmark as
-# real clients; tcl: Redis's own Tcl test suite run against a proxy (architecture.md, Tests)
+# real clients; tcl: Redis's own Tcl test suite run against a proxy (architecture.md, Tests); etcd:
+# the controller's store; jq, curl: scripts/moonshard-cluster.sh, which ClusterScriptIT runs
 ensure_packages redis-server=redis-server redis-cli=redis-tools redis-benchmark=redis-tools tclsh=tcl \
-  etcd=etcd-server etcdctl=etcd-client
+  etcd=etcd-server etcdctl=etcd-client jq=jq curl=curl
 ensure_jdk
 
 # redis-py: the Python cluster client of ReplicasIT (reads from replicas). Debian's python3-redis for

@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # Helpers shared by scripts/moonshard-cluster.sh, scripts/test.sh and benchmarks/load.sh.
-# Source it; it defines functions only (and MOONSHARD_ROOT, MOONSHARD_JAR).
+# Source it; it defines functions only (and MOONSHARD_ROOT, MOONSHARD_JAR, MOONSHARD_CONTROLLER_JAR).
 
 MOONSHARD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 MOONSHARD_JAR="$MOONSHARD_ROOT/proxy-server/target/moonshard-proxy.jar"
+MOONSHARD_CONTROLLER_JAR="$MOONSHARD_ROOT/controller/target/moonshard-controller.jar"
 _MOONSHARD_APT_UPDATED=""
 
 log() { printf '%s\n' "$*" >&2; }
@@ -66,32 +67,72 @@ ensure_jdk() {
     ensure_packages javac=openjdk-17-jdk-headless
   fi
   version=$(javac -version 2>&1 | sed -n 's/^javac \([0-9]*\).*/\1/p')
-  [ -n "$version" ] && [ "$version" -ge 17 ] ||
+  if [ -z "$version" ] || [ "$version" -lt 17 ]; then
     die "Moonshard needs JDK 17 or newer; found: $(javac -version 2>&1)"
+  fi
 }
 
-# Builds proxy-server/target/moonshard-proxy.jar when it is missing or older than any source or pom.
-ensure_jar() {
-  local newer=""
-  if [ -f "$MOONSHARD_JAR" ]; then
-    # the modules inside the jar, and the poms that shape it
-    newer=$(cd "$MOONSHARD_ROOT" && find pom.xml resp-codec cluster-protocol proxy-core proxy-server \
-      -path '*/target' -prune -o -type f \( -name pom.xml -o -path '*/src/main/*' \) \
-      -newer "$MOONSHARD_JAR" -print -quit 2>/dev/null || true)
-    [ -z "$newer" ] && return 0
-    log "rebuilding the jar: $newer is newer"
-  else
-    log "building the jar (first run downloads Maven and dependencies)"
+# The sources each runnable jar is made of (the poms that shape it, the modules inside it), for the
+# staleness check; the controller jar holds no proxy code (ControllerLayersTest).
+_MOONSHARD_PROXY_SOURCES=(pom.xml resp-codec cluster-protocol proxy-core proxy-server)
+_MOONSHARD_CONTROLLER_SOURCES=(pom.xml resp-codec cluster-protocol controller)
+
+# jar_stale JAR SOURCE...: prints why JAR needs building (missing, or the first source file newer
+# than it) and succeeds; fails, printing nothing, when JAR is up to date.
+jar_stale() {
+  local jar=$1 newer
+  shift
+  if [ ! -f "$jar" ]; then
+    printf '%s is missing\n' "${jar#"$MOONSHARD_ROOT"/}"
+    return 0
   fi
+  newer=$(cd "$MOONSHARD_ROOT" || exit 0
+    find "$@" -path '*/target' -prune -o -type f \( -name pom.xml -o -path '*/src/main/*' \) \
+      -newer "$jar" -print -quit 2>/dev/null || true)
+  [ -n "$newer" ] || return 1
+  printf '%s is newer than %s\n' "$newer" "${jar#"$MOONSHARD_ROOT"/}"
+}
+
+# build_modules MODULE...: one Maven run packaging MODULEs and what they need, tests skipped.
+build_modules() {
   ensure_jdk
-  (cd "$MOONSHARD_ROOT" && ./mvnw -q -B -DskipTests -pl proxy-server -am package) >&2 ||
+  (cd "$MOONSHARD_ROOT" && ./mvnw -q -B -DskipTests -pl "$(IFS=,; echo "$*")" -am package) >&2 ||
     die "build failed; run ./mvnw -B -DskipTests package to see why"
+}
+
+# Builds proxy-server/target/moonshard-proxy.jar ($MOONSHARD_JAR) when it is missing or older than any
+# source or pom.
+ensure_jar() {
+  local why
+  why=$(jar_stale "$MOONSHARD_JAR" "${_MOONSHARD_PROXY_SOURCES[@]}") || return 0
+  log "building the proxy jar: $why (a first build downloads Maven and dependencies)"
+  build_modules proxy-server
   [ -f "$MOONSHARD_JAR" ] || die "build did not produce $MOONSHARD_JAR"
 }
 
-# True when something accepts TCP connections on 127.0.0.1:$1.
+# ensure_jars: both runnable jars, the proxy's and the controller's, in one Maven run when either is
+# missing or stale (the controller module's build needs the proxy jar's reactor anyway).
+ensure_jars() {
+  local why="" modules=() jar
+  if why=$(jar_stale "$MOONSHARD_JAR" "${_MOONSHARD_PROXY_SOURCES[@]}"); then
+    log "building the proxy jar: $why"
+    modules+=(proxy-server)
+  fi
+  if why=$(jar_stale "$MOONSHARD_CONTROLLER_JAR" "${_MOONSHARD_CONTROLLER_SOURCES[@]}"); then
+    log "building the controller jar: $why"
+    modules+=(controller)
+  fi
+  [ "${#modules[@]}" -eq 0 ] && return 0
+  log "(a first build downloads Maven and dependencies)"
+  build_modules "${modules[@]}"
+  for jar in "$MOONSHARD_JAR" "$MOONSHARD_CONTROLLER_JAR"; do
+    [ -f "$jar" ] || die "build did not produce $jar"
+  done
+}
+
+# port_in_use PORT [HOST]: true when something accepts TCP connections on HOST (127.0.0.1):PORT.
 port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
 }
 
 # wait_until SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds or time is up.
