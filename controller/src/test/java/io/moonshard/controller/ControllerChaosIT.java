@@ -117,7 +117,7 @@ class ControllerChaosIT {
                 long took = writesBackAfter(ranges(shard), () -> {
                     pausedAt[0] = System.nanoTime();
                     p.process.pause();
-                });
+                }, proxy);
                 record("proxy SIGSTOP: its slots served elsewhere", took);
                 // the rest of the 10 s pause, then the resumed proxy must take no write for what it lost
                 await().pollDelay(Duration.ofMillis(Math.max(0, 10_000 - (System.nanoTime() - pausedAt[0]) / 1_000_000)))
@@ -221,6 +221,16 @@ class ControllerChaosIT {
      * to {@code slots} succeeds again; asserts no acknowledged write was lost or applied twice.
      */
     private long writesBackAfter(List<int[]> slots, Runnable fault) {
+        return writesBackAfter(slots, fault, null);
+    }
+
+    /**
+     * With {@code silentProxy} (a proxy that will stop answering without closing its connections), each
+     * probe write is made by a new client seeded with the other proxies: a client already connected to
+     * the silent one would wait out its command timeout before it looks at the topology again, which
+     * measures the client, not the failover.
+     */
+    private long writesBackAfter(List<int[]> slots, Runnable fault, String silentProxy) {
         int[][] r = slots.toArray(int[][]::new);
         String run = "r" + (++runs);
         List<String> counters = new ArrayList<>(AckLedger.keysInSlots(run + "c", 6, r));
@@ -229,7 +239,7 @@ class ControllerChaosIT {
         versioned.addAll(AckLedger.keysOutsideSlots(run + "v", 4, r));
         String probeKey = AckLedger.keysInSlots(run + "probe", 1, r).get(0);
         try (AckLedger ledger = AckLedger.builder(seedPorts(), 2, counters, versioned)
-                .rejectUnansweredAfterReconnect(true).build();
+                .rejectUnansweredAfterReconnect(true).periodicRefresh(Duration.ofSeconds(1)).build();
              RedisClusterClient client = AckLedger.clusterClient(seedPorts());
              StatefulRedisClusterConnection<String, String> probe = client.connect()) {
             ledger.start(Duration.ofSeconds(60));
@@ -239,7 +249,15 @@ class ControllerChaosIT {
             fault.run();
             AtomicLong ok = new AtomicLong();
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(10)).ignoreExceptions().until(() -> {
-                probe.sync().set(probeKey, "1");
+                if (silentProxy == null) {
+                    probe.sync().set(probeKey, "1");
+                } else {
+                    try (RedisClusterClient fresh = staticTopologyClient(seedPorts(silentProxy));
+                         StatefulRedisClusterConnection<String, String> c = fresh.connect()) {
+                        c.setTimeout(Duration.ofMillis(500));
+                        c.sync().set(probeKey, "1");
+                    }
+                }
                 ok.set(System.nanoTime());
                 return true;
             });
@@ -259,7 +277,7 @@ class ControllerChaosIT {
         AtomicLong last = new AtomicLong(System.nanoTime());
         AtomicLong gap = new AtomicLong();
         Thread writer = new Thread(() -> {
-            try (RedisClusterClient client = AckLedger.clusterClient(seedPorts());
+            try (RedisClusterClient client = AckLedger.clusterClient(seedPorts(), false, Duration.ofSeconds(1));
                  StatefulRedisClusterConnection<String, String> c = client.connect()) {
                 int i = 0;
                 while (!stop.get()) {
@@ -286,6 +304,24 @@ class ControllerChaosIT {
             }
         }
         longestGap[0] = gap.get();
+    }
+
+    /**
+     * A cluster client that takes the topology from its seeds only: by default Lettuce also asks every
+     * node it learns of, and waits out its timeout on a silent one before it can send anything.
+     */
+    private static RedisClusterClient staticTopologyClient(List<Integer> ports) {
+        List<io.lettuce.core.RedisURI> seeds = new ArrayList<>();
+        for (int port : ports) {
+            seeds.add(io.lettuce.core.RedisURI.builder().withHost("127.0.0.1").withPort(port)
+                    .withTimeout(Duration.ofMillis(500)).build());
+        }
+        RedisClusterClient c = RedisClusterClient.create(seeds);
+        c.setOptions(io.lettuce.core.cluster.ClusterClientOptions.builder()
+                .topologyRefreshOptions(io.lettuce.core.cluster.ClusterTopologyRefreshOptions.builder()
+                        .dynamicRefreshSources(false).build())
+                .timeoutOptions(io.lettuce.core.TimeoutOptions.enabled(Duration.ofMillis(500))).build());
+        return c;
     }
 
     private void record(String what, long value) {
@@ -334,10 +370,11 @@ class ControllerChaosIT {
         return out;
     }
 
-    private List<Integer> seedPorts() {
+    private List<Integer> seedPorts(String... except) {
         List<Integer> ports = new ArrayList<>();
         for (ControllerTestbed.PoolProxy p : bed.proxies) {
-            if (p.host.equals("127.0.0.1") && p.process != null && p.process.isAlive()) {
+            if (p.host.equals("127.0.0.1") && p.process != null && p.process.isAlive()
+                    && !List.of(except).contains(p.address())) {
                 ports.add(p.port);
             }
         }

@@ -132,6 +132,7 @@ public final class AckLedger implements AutoCloseable {
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final boolean rejectUnanswered;
+    private final Duration periodicRefresh;
     private final RedisClusterClient client;
     private ExecutorService pool;
     private final List<Future<?>> tasks = new ArrayList<>();
@@ -153,6 +154,11 @@ public final class AckLedger implements AutoCloseable {
 
     private AckLedger(List<Integer> seedPorts, int workers, List<String> counterKeys, List<String> versionedKeys,
                       boolean rejectUnanswered) {
+        this(seedPorts, workers, counterKeys, versionedKeys, rejectUnanswered, null);
+    }
+
+    private AckLedger(List<Integer> seedPorts, int workers, List<String> counterKeys, List<String> versionedKeys,
+                      boolean rejectUnanswered, Duration periodicRefresh) {
         if (workers < 1 || counterKeys.isEmpty()) {
             throw new IllegalArgumentException("need a worker and a counter");
         }
@@ -160,6 +166,7 @@ public final class AckLedger implements AutoCloseable {
         this.workers = workers;
         this.counters = List.copyOf(counterKeys);
         this.rejectUnanswered = rejectUnanswered;
+        this.periodicRefresh = periodicRefresh;
         for (String k : counters) {
             counterAcked.put(k, new AtomicLong());
             counterMaybe.put(k, new AtomicLong());
@@ -167,7 +174,7 @@ public final class AckLedger implements AutoCloseable {
         for (String k : versionedKeys) {
             versioned.add(new Versioned(k));
         }
-        this.client = clusterClient(this.seedPorts, rejectUnanswered);
+        this.client = clusterClient(this.seedPorts, rejectUnanswered, periodicRefresh);
     }
 
     /** A builder, with the constructor's arguments; its options default as the constructor's. */
@@ -183,6 +190,7 @@ public final class AckLedger implements AutoCloseable {
         private final List<String> counterKeys;
         private final List<String> versionedKeys;
         private boolean rejectUnanswered;
+        private Duration periodicRefresh;
 
         private Builder(List<Integer> seedPorts, int workers, List<String> counterKeys, List<String> versionedKeys) {
             this.seedPorts = seedPorts;
@@ -202,8 +210,18 @@ public final class AckLedger implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Also refresh the topology every {@code period}, as cluster clients are set up where a node can
+         * stop answering without closing its connections (a paused process): nothing else tells Lettuce
+         * to look again. Default: no periodic refresh.
+         */
+        public Builder periodicRefresh(Duration period) {
+            this.periodicRefresh = period;
+            return this;
+        }
+
         public AckLedger build() {
-            return new AckLedger(seedPorts, workers, counterKeys, versionedKeys, rejectUnanswered);
+            return new AckLedger(seedPorts, workers, counterKeys, versionedKeys, rejectUnanswered, periodicRefresh);
         }
     }
 
@@ -221,8 +239,13 @@ public final class AckLedger implements AutoCloseable {
      * commands after a reconnect: they fail instead (false for the checker's reads: GET is safe to
      * replay).
      */
-    @SuppressWarnings("deprecation") // Lettuce 7 deprecates the adaptive-trigger switches, still the way to get MOVED/ASK refreshes
     public static RedisClusterClient clusterClient(List<Integer> ports, boolean rejectUnanswered) {
+        return clusterClient(ports, rejectUnanswered, null);
+    }
+
+    /** Like {@link #clusterClient(List, boolean)}, refreshing the topology every {@code periodicRefresh} too (null: never). */
+    @SuppressWarnings("deprecation") // Lettuce 7 deprecates the adaptive-trigger switches, still the way to get MOVED/ASK refreshes
+    public static RedisClusterClient clusterClient(List<Integer> ports, boolean rejectUnanswered, Duration periodicRefresh) {
         List<RedisURI> seeds = new ArrayList<>();
         for (int port : ports) {
             seeds.add(RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(COMMAND_TIMEOUT).build());
@@ -238,7 +261,7 @@ public final class AckLedger implements AutoCloseable {
             options.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
         }
         c.setOptions(options
-                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                .topologyRefreshOptions(refresh(ClusterTopologyRefreshOptions.builder(), periodicRefresh)
                         .enableAllAdaptiveRefreshTriggers()
                         .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
                         .build())
@@ -249,6 +272,10 @@ public final class AckLedger implements AutoCloseable {
     }
 
     // ---- keys --------------------------------------------------------------------------------
+
+    private static ClusterTopologyRefreshOptions.Builder refresh(ClusterTopologyRefreshOptions.Builder b, Duration period) {
+        return period == null ? b : b.enablePeriodicRefresh(period);
+    }
 
     /**
      * {@code count} distinct keys {@code <prefix>:<i>{<tag>}} spread evenly over the slots of
