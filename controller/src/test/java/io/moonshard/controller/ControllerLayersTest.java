@@ -60,6 +60,32 @@ class ControllerLayersTest {
     }
 
     @Test
+    void eachPackageUsesOnlyThePackagesBelowIt() {
+        // cli > api > reconcile > {placement, election, proxyclient} > {render, store} > model
+        com.tngtech.archunit.library.Architectures.layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("cli").definedBy(ROOT + ".cli..")
+                .layer("api").definedBy(ROOT + ".api..")
+                .layer("reconcile").definedBy(ROOT + ".reconcile..")
+                .layer("placement").definedBy(ROOT + ".placement..")
+                .layer("election").definedBy(ROOT + ".election..")
+                .layer("proxyclient").definedBy(ROOT + ".proxyclient..")
+                .layer("render").definedBy(ROOT + ".render..")
+                .layer("store").definedBy(ROOT + ".store..")
+                .layer("model").definedBy(ROOT + ".model..")
+                .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("api").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("reconcile").mayOnlyBeAccessedByLayers("cli", "api")
+                .whereLayer("placement").mayOnlyBeAccessedByLayers("cli", "api", "reconcile")
+                .whereLayer("election").mayOnlyBeAccessedByLayers("cli", "api", "reconcile")
+                .whereLayer("proxyclient").mayOnlyBeAccessedByLayers("cli", "api", "reconcile")
+                .whereLayer("render").mayOnlyBeAccessedByLayers("cli", "api", "reconcile", "placement", "election",
+                        "proxyclient")
+                .whereLayer("store").mayOnlyBeAccessedByLayers("cli", "api", "reconcile", "placement", "election",
+                        "proxyclient")
+                .check(controller());
+    }
+
+    @Test
     void theRuleCatchesABackEdge() {
         // the rule must fail on a store class that uses the election (this test class stands in for one)
         JavaClasses fixture = new ClassFileImporter().importClasses(

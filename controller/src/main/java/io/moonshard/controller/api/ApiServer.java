@@ -127,6 +127,12 @@ public final class ApiServer implements AutoCloseable {
                 ProxyRecord p = Json.mapper().convertValue(body(exchange), ProxyRecord.class);
                 json(exchange, 201, Json.mapper().valueToTree(admin.registerProxy(p)));
             }
+            case "POST proxies/*/drain" -> {
+                ObjectNode out = Json.mapper().createObjectNode();
+                ArrayNode handed = out.putArray("handed_over");
+                view.switchover().drain(parts.get(1)).forEach(handed::add);
+                json(exchange, 200, out);
+            }
             case "DELETE proxies/*" -> {
                 admin.removeProxy(parts.get(1));
                 json(exchange, 200, Json.mapper().createObjectNode().put("removed", parts.get(1)));

@@ -94,7 +94,7 @@ public final class Main implements Callable<Integer> {
     }
 
     @Command(name = "proxy", description = "The pool of proxies.", subcommands = {ProxyCommand.Add.class,
-            ProxyCommand.ListProxies.class, ProxyCommand.Remove.class})
+            ProxyCommand.ListProxies.class, ProxyCommand.Drain.class, ProxyCommand.Remove.class})
     static final class ProxyCommand {
 
         @Command(name = "add", description = "Registers a proxy and the Redis nodes beside it.")
@@ -126,6 +126,21 @@ public final class Main implements Callable<Integer> {
             @Override
             public Integer call() {
                 return print(spec, target, "GET", "/api/v1/proxies", null);
+            }
+        }
+
+        @Command(name = "drain", description = "Hands every master on a proxy over to a replica elsewhere (before stopping it).")
+        static final class Drain implements Callable<Integer> {
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @CommandLine.Mixin
+            Target target;
+            @Option(names = "--address", required = true, description = "the proxy's address")
+            String address;
+
+            @Override
+            public Integer call() {
+                return print(spec, target, "POST", "/api/v1/proxies/" + encode(address) + "/drain", null);
             }
         }
 

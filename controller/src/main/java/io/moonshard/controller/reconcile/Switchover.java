@@ -41,6 +41,25 @@ public final class Switchover {
         this.clients = clients;
     }
 
+    /**
+     * Moves every master role off {@code proxy} (before it is stopped: an upgrade, a Kubernetes preStop),
+     * one planned handover per shard it masters; returns the shards handed over, as {@code cluster/shard}.
+     * Its replicas stay: they are replaced when the proxy is gone.
+     */
+    public List<String> drain(String proxy) {
+        List<String> done = new ArrayList<>();
+        PoolState state = PoolState.read(store, keys);
+        for (ClusterRecord record : state.clusters().values()) {
+            for (Shard s : record.shards()) {
+                if (s.master().proxy().equals(proxy)) {
+                    run(record.name(), s.id());
+                    done.add(record.name() + "/" + s.id());
+                }
+            }
+        }
+        return done;
+    }
+
     /** Hands shard {@code shardId} of {@code name} over to its caught-up replica; the record written. */
     public ClusterRecord run(String name, int shardId) {
         PoolState state = PoolState.read(store, keys);
