@@ -75,6 +75,14 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    /** A client subcommand: where the controller is, and the spec to print through. */
+    abstract static class ApiCall implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @CommandLine.Mixin
+        Target target;
+    }
+
     /** Runs one API call and prints its answer; the exit code follows the status. */
     static int print(CommandLine.Model.CommandSpec spec, Target target, String method, String path, Object body) {
         PrintWriter out = spec.commandLine().getOut();
@@ -84,7 +92,7 @@ public final class Main implements Callable<Integer> {
             (r.status() / 100 == 2 ? out : err).println(r.body());
             return r.status() / 100 == 2 ? 0 : 1;
         } catch (IOException | IllegalArgumentException e) {
-            err.println("cannot reach the controller: " + e.getMessage());
+            err.println("cannot reach the controller: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return 2;
         }
     }
@@ -98,11 +106,7 @@ public final class Main implements Callable<Integer> {
     static final class ProxyCommand {
 
         @Command(name = "add", description = "Registers a proxy and the Redis nodes beside it.")
-        static final class Add implements Callable<Integer> {
-            @CommandLine.Spec
-            CommandLine.Model.CommandSpec spec;
-            @CommandLine.Mixin
-            Target target;
+        static final class Add extends ApiCall {
             @Option(names = "--address", required = true, description = "host:port clients reach the proxy at")
             String address;
             @Option(names = "--host", required = true, description = "the machine it runs on (placement keeps a master and its replica apart)")
@@ -117,11 +121,7 @@ public final class Main implements Callable<Integer> {
         }
 
         @Command(name = "list", description = "Lists the pool.")
-        static final class ListProxies implements Callable<Integer> {
-            @CommandLine.Spec
-            CommandLine.Model.CommandSpec spec;
-            @CommandLine.Mixin
-            Target target;
+        static final class ListProxies extends ApiCall {
 
             @Override
             public Integer call() {
@@ -130,11 +130,7 @@ public final class Main implements Callable<Integer> {
         }
 
         @Command(name = "drain", description = "Hands every master on a proxy over to a replica elsewhere (before stopping it).")
-        static final class Drain implements Callable<Integer> {
-            @CommandLine.Spec
-            CommandLine.Model.CommandSpec spec;
-            @CommandLine.Mixin
-            Target target;
+        static final class Drain extends ApiCall {
             @Option(names = "--address", required = true, description = "the proxy's address")
             String address;
 
@@ -145,11 +141,7 @@ public final class Main implements Callable<Integer> {
         }
 
         @Command(name = "remove", description = "Removes a free proxy from the pool.")
-        static final class Remove implements Callable<Integer> {
-            @CommandLine.Spec
-            CommandLine.Model.CommandSpec spec;
-            @CommandLine.Mixin
-            Target target;
+        static final class Remove extends ApiCall {
             @Parameters(index = "0", description = "its address")
             String address;
 
@@ -166,11 +158,7 @@ public final class Main implements Callable<Integer> {
     static final class ClusterCommand {
 
         @Command(name = "create", description = "Creates a cluster on free proxies.")
-        static final class Create implements Callable<Integer> {
-            @CommandLine.Spec
-            CommandLine.Model.CommandSpec spec;
-            @CommandLine.Mixin
-            Target target;
+        static final class Create extends ApiCall {
             @Parameters(index = "0", description = "its name")
             String name;
             @Option(names = "--shards", required = true, description = "masters")
@@ -191,11 +179,7 @@ public final class Main implements Callable<Integer> {
         }
 
         @Command(name = "list", description = "Lists the clusters.")
-        static final class ListClusters implements Callable<Integer> {
-            @CommandLine.Spec
-            CommandLine.Model.CommandSpec spec;
-            @CommandLine.Mixin
-            Target target;
+        static final class ListClusters extends ApiCall {
 
             @Override
             public Integer call() {
@@ -204,11 +188,7 @@ public final class Main implements Callable<Integer> {
         }
 
         @Command(name = "describe", description = "A cluster's shards, slots and proxies, as stored.")
-        static final class Describe implements Callable<Integer> {
-            @CommandLine.Spec
-            CommandLine.Model.CommandSpec spec;
-            @CommandLine.Mixin
-            Target target;
+        static final class Describe extends ApiCall {
             @Parameters(index = "0")
             String name;
 
@@ -219,11 +199,7 @@ public final class Main implements Callable<Integer> {
         }
 
         @Command(name = "status", description = "A cluster as the leader sees it now: node states, offsets, epochs.")
-        static final class Status implements Callable<Integer> {
-            @CommandLine.Spec
-            CommandLine.Model.CommandSpec spec;
-            @CommandLine.Mixin
-            Target target;
+        static final class Status extends ApiCall {
             @Parameters(index = "0")
             String name;
 
@@ -234,11 +210,7 @@ public final class Main implements Callable<Integer> {
         }
 
         @Command(name = "scale", description = "Sets the number of shards; slots then move online until even.")
-        static final class Scale implements Callable<Integer> {
-            @CommandLine.Spec
-            CommandLine.Model.CommandSpec spec;
-            @CommandLine.Mixin
-            Target target;
+        static final class Scale extends ApiCall {
             @Parameters(index = "0")
             String name;
             @Option(names = "--shards", required = true)
@@ -252,11 +224,7 @@ public final class Main implements Callable<Integer> {
         }
 
         @Command(name = "failover", description = "Hands a shard's master over to its replica (planned, lossless: Redis FAILOVER).")
-        static final class Failover implements Callable<Integer> {
-            @CommandLine.Spec
-            CommandLine.Model.CommandSpec spec;
-            @CommandLine.Mixin
-            Target target;
+        static final class Failover extends ApiCall {
             @Parameters(index = "0")
             String name;
             @Option(names = "--shard", required = true)
@@ -270,11 +238,7 @@ public final class Main implements Callable<Integer> {
         }
 
         @Command(name = "delete", description = "Deletes a cluster; its proxies go back to the pool.")
-        static final class Delete implements Callable<Integer> {
-            @CommandLine.Spec
-            CommandLine.Model.CommandSpec spec;
-            @CommandLine.Mixin
-            Target target;
+        static final class Delete extends ApiCall {
             @Parameters(index = "0")
             String name;
 
