@@ -225,10 +225,11 @@ class ControllerChaosIT {
     }
 
     /**
-     * With {@code silentProxy} (a proxy that will stop answering without closing its connections), each
-     * probe write is made by a new client seeded with the other proxies: a client already connected to
-     * the silent one would wait out its command timeout before it looks at the topology again, which
-     * measures the client, not the failover.
+     * With {@code silentProxy} (a proxy that will stop answering without closing its connections), the
+     * probe writes go through a client seeded with the other proxies that re-reads the topology from
+     * them every 500 ms with a 500 ms command timeout: a client with Lettuce's defaults would wait on the
+     * silent proxy until something else made it look again, which would measure the client, not the
+     * failover.
      */
     private long writesBackAfter(List<int[]> slots, Runnable fault, String silentProxy) {
         int[][] r = slots.toArray(int[][]::new);
@@ -248,19 +249,22 @@ class ControllerChaosIT {
             long faulted = System.nanoTime();
             fault.run();
             AtomicLong ok = new AtomicLong();
-            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(10)).ignoreExceptions().until(() -> {
-                if (silentProxy == null) {
+            if (silentProxy == null) {
+                await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(10)).ignoreExceptions().until(() -> {
                     probe.sync().set(probeKey, "1");
-                } else {
-                    try (RedisClusterClient fresh = staticTopologyClient(seedPorts(silentProxy));
-                         StatefulRedisClusterConnection<String, String> c = fresh.connect()) {
-                        c.setTimeout(Duration.ofMillis(500));
+                    ok.set(System.nanoTime());
+                    return true;
+                });
+            } else {
+                try (RedisClusterClient seedsOnly = staticTopologyClient(seedPorts(silentProxy));
+                     StatefulRedisClusterConnection<String, String> c = seedsOnly.connect()) {
+                    await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(10)).ignoreExceptions().until(() -> {
                         c.sync().set(probeKey, "1");
-                    }
+                        ok.set(System.nanoTime());
+                        return true;
+                    });
                 }
-                ok.set(System.nanoTime());
-                return true;
-            });
+            }
             ledger.awaitMoreAcknowledged(100, Duration.ofSeconds(30));
             ledger.stop();
             ledger.awaitFinished(Duration.ofSeconds(30));
@@ -307,8 +311,9 @@ class ControllerChaosIT {
     }
 
     /**
-     * A cluster client that takes the topology from its seeds only: by default Lettuce also asks every
-     * node it learns of, and waits out its timeout on a silent one before it can send anything.
+     * A cluster client that takes the topology from its seeds only, every 500 ms: by default Lettuce
+     * also asks every node it learns of, waiting out its timeout on a silent one, and nothing but a
+     * periodic refresh tells it to look again while a node is silent rather than closed.
      */
     private static RedisClusterClient staticTopologyClient(List<Integer> ports) {
         List<io.lettuce.core.RedisURI> seeds = new ArrayList<>();
@@ -319,7 +324,7 @@ class ControllerChaosIT {
         RedisClusterClient c = RedisClusterClient.create(seeds);
         c.setOptions(io.lettuce.core.cluster.ClusterClientOptions.builder()
                 .topologyRefreshOptions(io.lettuce.core.cluster.ClusterTopologyRefreshOptions.builder()
-                        .dynamicRefreshSources(false).build())
+                        .dynamicRefreshSources(false).enablePeriodicRefresh(Duration.ofMillis(500)).build())
                 .timeoutOptions(io.lettuce.core.TimeoutOptions.enabled(Duration.ofMillis(500))).build());
         return c;
     }
