@@ -81,7 +81,7 @@ public final class ScalePlan {
         List<Shard> sorted = new ArrayList<>(record.shards());
         sorted.sort(Comparator.comparingInt(Shard::id));
         Hosts hosts = new Hosts(members, freeProxies);
-        NodePool pool = new NodePool(record, hosts, freeProxies);
+        NodePool pool = new NodePool(record, hosts, freeProxies, members, null);
         List<Shard> all = new ArrayList<>(sorted);
         int nextId = sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1).id() + 1;
         int replicas = record.spec().replicas();
