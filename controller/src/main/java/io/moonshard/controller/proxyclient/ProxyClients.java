@@ -101,16 +101,6 @@ public final class ProxyClients implements AutoCloseable {
         }
     }
 
-    /** {@code PING}: true on {@code PONG}. */
-    public boolean ping(String proxy) {
-        try {
-            RespValue reply = call(proxy, List.of(List.of("PING"))).get(0);
-            return reply instanceof RespValue.SimpleString s && s.value().equals("PONG");
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     private Reply one(String proxy, List<String> command) {
         try {
             return Reply.of(call(proxy, List.of(command)).get(0));

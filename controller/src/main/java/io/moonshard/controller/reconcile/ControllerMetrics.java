@@ -57,7 +57,7 @@ public final class ControllerMetrics {
         movesInProgress.set(state.clusters().values().stream().mapToLong(r -> r.moves().size()).sum());
     }
 
-    void failoverDecided(FailoverPlanner.Decision decision) {
+    void failoverDecided() {
         failovers.increment();
     }
 
@@ -81,8 +81,4 @@ public final class ControllerMetrics {
         leader.set(leads ? 1 : 0);
     }
 
-    /** For tests and the API: the shards counted at the last tick. */
-    public long shardCount() {
-        return shards.get();
-    }
 }

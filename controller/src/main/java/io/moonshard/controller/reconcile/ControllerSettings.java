@@ -30,11 +30,6 @@ public record ControllerSettings(Duration probeInterval, Duration tick, Duration
                 null, 2);
     }
 
-    public ControllerSettings withPasswords(String admin, String secret) {
-        return new ControllerSettings(probeInterval, tick, proxyTimeout, proxyLeaseTtl, redisDownAfter, proxyDownAfter,
-                leaderTtl, admin, secret, maxConcurrentMoves);
-    }
-
     /**
      * How long after the last renewal sent a silent proxy is surely fenced (docs/operations.md, "Lease
      * fencing"): the TTL; plus the round trip of an acknowledged renewal, bounded by the probe timeout;

@@ -7,7 +7,6 @@ import io.moonshard.controller.store.MetadataStore;
 import io.moonshard.controller.store.Versioned;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -67,10 +66,4 @@ public record PoolState(Map<String, Versioned> proxyKeys, Map<String, ProxyRecor
         return v == null ? 0 : v.modRevision();
     }
 
-    /** Hosts by proxy address, for placement. */
-    public Map<String, String> hosts() {
-        Map<String, String> out = new LinkedHashMap<>();
-        proxies.values().forEach(p -> out.put(p.address(), p.host()));
-        return out;
-    }
 }

@@ -214,7 +214,7 @@ public final class Reconciler {
         txn.put(keys.cluster(record.name()), Json.write(decision.record()));
         TxnResult result = store.commit(txn.build());
         if (result.succeeded()) {
-            metrics.failoverDecided(decision);
+            metrics.failoverDecided();
             LOG.info("cluster {}: failed over at revision {} (masters down {}, proxies gone {}): {}", record.name(),
                     result.revision(), deadMasters, deadProxies, decision.why());
         }
