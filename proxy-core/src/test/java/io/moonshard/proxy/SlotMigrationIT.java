@@ -381,6 +381,30 @@ class SlotMigrationIT {
         }
     }
 
+    /**
+     * A proxy whose event loops have not all served a client yet (one just restarted, or with more
+     * threads than clients): the drain before tracking waits only for the loops that exist, instead of
+     * for a pool on every loop, which aborted the move after 10 s.
+     */
+    @Test
+    void aMoveStartsOnAProxyWhoseLoopsHaveNoClientsYet() {
+        try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1, b -> b.threads(16))) {
+            MigrationCoordinator coordinator = allAtA(cluster);
+            copyKeys(cluster);
+            assertThat(backend(cluster, A).rawCommand("DEBUG", "POPULATE", "2000", "idle", "16")).isEqualTo("+OK\r\n");
+            long movingKeys = 0;
+            for (int i = 0; i < 2000; i++) { // DEBUG POPULATE's names: idle:0 ... idle:1999
+                int slot = Slots.slotOf("idle:" + i);
+                movingKeys += slot >= R[0] && slot <= R[1] ? 1 : 0;
+            }
+            assertThat(movingKeys).isPositive();
+            coordinator.startMove(A, B, R);
+            coordinator.awaitCommitted(COMMIT_TIMEOUT);
+            coordinator.commit();
+            assertThat(dbsize(backend(cluster, B))).isEqualTo(movingKeys);
+        }
+    }
+
     @Test
     void backAndForthMovesUnderLoad() {
         try (LocalMoonshardCluster cluster = LocalMoonshardCluster.start(2, 1)) {

@@ -7,6 +7,7 @@ import io.moonshard.cluster.topology.RangeTag;
 import io.moonshard.cluster.topology.SlotAssignment;
 import io.moonshard.proxy.ProxyConfig;
 import io.moonshard.proxy.internal.backend.BackendConnection;
+import io.moonshard.proxy.internal.backend.BackendPool;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
 import io.moonshard.proxy.internal.engine.BackgroundEngine;
 import io.moonshard.proxy.internal.engine.EngineHost;
@@ -462,28 +463,35 @@ public final class MigrationEngine implements BackgroundEngine {
         awaitEventLoops();
         List<EventLoop> loops = host.eventLoops();
         CountDownLatch done = new CountDownLatch(loops.size());
-        host.forEachPool((loop, pool) -> {
-            List<BackendConnection> connections = new ArrayList<>();
-            pool.forEachConnectionTo(backend, connections::add);
-            AtomicInteger left = new AtomicInteger(connections.size());
-            if (connections.isEmpty()) {
-                done.countDown();
-                return;
-            }
-            for (BackendConnection c : connections) {
-                c.send(new ReplyTarget() {
-                    @Override
-                    public void complete(ByteBuf reply) {
-                        reply.release();
-                        if (left.decrementAndGet() == 0) {
-                            done.countDown();
-                        }
-                    }
-                }, Unpooled.wrappedBuffer(PING));
-            }
-        });
+        // every loop answers, with or without a pool yet (a proxy just restarted has pools only on the
+        // loops its first clients landed on): counting only the loops with a pool would wait forever
+        for (EventLoop loop : loops) {
+            loop.execute(() -> pingEachConnection(host.poolFor(loop), backend, done));
+        }
         if (!done.await(10, TimeUnit.SECONDS)) {
             throw new IllegalStateException("backend connections did not answer a PING in 10 s");
+        }
+    }
+
+    /** On the pool's loop: a PING on each of its shared connections to {@code backend}; {@code done} counts down once all answered. */
+    private static void pingEachConnection(BackendPool pool, String backend, CountDownLatch done) {
+        List<BackendConnection> connections = new ArrayList<>();
+        pool.forEachConnectionTo(backend, connections::add);
+        if (connections.isEmpty()) {
+            done.countDown();
+            return;
+        }
+        AtomicInteger left = new AtomicInteger(connections.size());
+        for (BackendConnection c : connections) {
+            c.send(new ReplyTarget() {
+                @Override
+                public void complete(ByteBuf reply) {
+                    reply.release();
+                    if (left.decrementAndGet() == 0) {
+                        done.countDown();
+                    }
+                }
+            }, Unpooled.wrappedBuffer(PING));
         }
     }
 
