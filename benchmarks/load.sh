@@ -5,6 +5,8 @@
 #   moonshard          one Moonshard proxy owning all 16384 slots, in front of that same server
 #   moonshard-baseline a second proxy like moonshard (all 16384 slots, that same server), run from the
 #                      jar of --baseline-jar / LOAD_BASELINE_JAR: an old build to compare a new one with
+#   moonshard-io-uring a proxy like moonshard with transport io_uring (moonshard: auto, i.e. epoll)
+#   moonshard-1t       a proxy like moonshard with thread_number 1 (moonshard: --threads, else one per core)
 #   redis-cluster      a real 3-node Redis Cluster (cluster-enabled, replicas 0), redis-benchmark --cluster
 #   moonshard-cluster  3 Moonshard proxies over 3 plain redis-servers (UMCTL SETCLUSTER, one PEER
 #                      section each), redis-benchmark --cluster
@@ -13,7 +15,11 @@
 #   moonshard-ack-replica  a proxy like moonshard-ack-async in front of that same master, with
 #                      write_ack replica: every pipelined batch holding a write waits for WAIT 1 <timeout>
 # interleaved in one run (round 1: every workload against every target, round 2: ..., the targets in
-# reverse order in even rounds), so drift of the machine hits all targets alike. Prints, per workload, the median rps, p50 and p99 over the
+# reverse order in even rounds), so drift of the machine hits all targets alike. SET and GET are separate
+# redis-benchmark runs (GET on the keys SET wrote), so each has its own CPU figure: cpu_us, the CPU time
+# (user + system, /proc/<pid>/stat) the target's own processes spent per request over the run: the proxy
+# process(es) for the proxy targets, the redis-server(s) for direct and redis-cluster. It is less
+# sensitive to a noisy machine than rps. Prints, per workload, the median rps, p50, p99 and cpu_us over the
 # rounds, the ratios (of rps) moonshard/direct, moonshard/twemproxy and moonshard-cluster/redis-cluster,
 # moonshard/moonshard-baseline and moonshard-ack-replica/moonshard-ack-async of rps, p50 and p99, and
 # writes raw.csv, summary.csv,
@@ -32,7 +38,8 @@
 #                    16k    -c 50 -P 1  -d 16384
 #                    c1000  -c 1000 -P 1 -d 64
 #   --targets T    subset of "direct twemproxy moonshard moonshard-baseline redis-cluster moonshard-cluster
-#                  moonshard-ack-async moonshard-ack-replica" (default the first six, moonshard-baseline only
+#                  moonshard-ack-async moonshard-ack-replica moonshard-io-uring moonshard-1t" (default the
+#                  first six, moonshard-baseline only
 #                  when a baseline jar is given; env LOAD_TARGETS). The cost of write_ack replica:
 #                  --targets "moonshard-ack-async moonshard-ack-replica" --workloads "p1 p16"
 #   --write-ack-timeout MS  write_ack_timeout_ms of moonshard-ack-replica (default 100; env LOAD_WRITE_ACK_TIMEOUT)
@@ -46,7 +53,7 @@
 # ("7394 7395 7396", plus their bus ports +10000), LOAD_MOONSHARD_CLUSTER_REDIS_PORTS ("7397 7398 7399"),
 # LOAD_MOONSHARD_CLUSTER_PROXY_PORTS ("7400 7401 7402"), LOAD_MOONSHARD_BASELINE_PORT (7403),
 # LOAD_ACK_MASTER_PORT (7404), LOAD_ACK_REPLICA_PORT (7405), LOAD_ACK_ASYNC_PORT (7406),
-# LOAD_ACK_REPLICA_PROXY_PORT (7407).
+# LOAD_ACK_REPLICA_PROXY_PORT (7407), LOAD_IO_URING_PORT (7408), LOAD_ONE_THREAD_PORT (7409).
 # JVM options of the proxies (the baseline's too): MOONSHARD_JAVA_OPTS.
 # LOAD_MOONSHARD_JAR=<path> measures that jar instead of building proxy-server/target/moonshard-proxy.jar
 # (the proxies always run from a copy in the output directory, the baseline from a copy of its own).
@@ -66,7 +73,7 @@ KEYSPACE=${LOAD_KEYSPACE:-100000}
 WORKLOAD_LIST=${LOAD_WORKLOADS:-p1 p16 16k c1000}
 TARGET_LIST=${LOAD_TARGETS:-}
 BASELINE_JAR=${LOAD_BASELINE_JAR:-}
-TESTS=set,get
+TESTS=(set get) # one redis-benchmark run each
 REDIS_PORT=${LOAD_REDIS_PORT:-7390}
 TWEMPROXY_PORT=${LOAD_TWEMPROXY_PORT:-7391}
 TWEMPROXY_STATS_PORT=${LOAD_TWEMPROXY_STATS_PORT:-7392}
@@ -80,6 +87,8 @@ ACK_REPLICA_PORT=${LOAD_ACK_REPLICA_PORT:-7405}
 ACK_ASYNC_PORT=${LOAD_ACK_ASYNC_PORT:-7406}
 ACK_REPLICA_PROXY_PORT=${LOAD_ACK_REPLICA_PROXY_PORT:-7407}
 WRITE_ACK_TIMEOUT=${LOAD_WRITE_ACK_TIMEOUT:-100}
+IO_URING_PORT=${LOAD_IO_URING_PORT:-7408}
+ONE_THREAD_PORT=${LOAD_ONE_THREAD_PORT:-7409}
 MSC_NAME=loadcluster
 OUT=""
 HOST=127.0.0.1
@@ -117,7 +126,7 @@ read -r -a MSC_PROXY_PORTS <<<"$MSC_PROXY_PORT_LIST"
 for t in "${TARGETS[@]}"; do
   case "$t" in
     direct | twemproxy | moonshard | moonshard-baseline | redis-cluster | moonshard-cluster) ;;
-    moonshard-ack-async | moonshard-ack-replica) ;;
+    moonshard-ack-async | moonshard-ack-replica | moonshard-io-uring | moonshard-1t) ;;
     *) die "unknown target '$t' (LOAD_TARGETS / --targets)" ;;
   esac
 done
@@ -144,6 +153,10 @@ elif [ -n "$BASELINE_JAR" ]; then
   log "note: the baseline jar $BASELINE_JAR is not used: moonshard-baseline is not among the targets"
 fi
 is_cluster_target() { [ "$1" = redis-cluster ] || [ "$1" = moonshard-cluster ]; }
+is_single_proxy_target() { # a Moonshard proxy owning all slots of the shared redis-server
+  case "$1" in moonshard | moonshard-baseline | moonshard-io-uring | moonshard-1t) return 0 ;; esac
+  return 1
+}
 is_ack_target() { [ "$1" = moonshard-ack-async ] || [ "$1" = moonshard-ack-replica ]; }
 has_ack_target() { has_target moonshard-ack-async || has_target moonshard-ack-replica; }
 
@@ -175,6 +188,8 @@ port_of() {
     twemproxy) echo "$TWEMPROXY_PORT" ;;
     moonshard) echo "$MOONSHARD_PORT" ;;
     moonshard-baseline) echo "$BASELINE_PORT" ;;
+    moonshard-io-uring) echo "$IO_URING_PORT" ;;
+    moonshard-1t) echo "$ONE_THREAD_PORT" ;;
     redis-cluster) echo "${REDIS_CLUSTER_PORTS[0]}" ;;
     moonshard-cluster) echo "${MSC_PROXY_PORTS[0]}" ;;
     moonshard-ack-async) echo "$ACK_ASYNC_PORT" ;;
@@ -184,7 +199,7 @@ port_of() {
 # the redis-servers that hold target $1's data (flushed before every run)
 backends_of() {
   case "$1" in
-    direct | twemproxy | moonshard | moonshard-baseline) echo "$REDIS_PORT" ;;
+    direct | twemproxy | moonshard | moonshard-baseline | moonshard-io-uring | moonshard-1t) echo "$REDIS_PORT" ;;
     redis-cluster) echo "${REDIS_CLUSTER_PORTS[*]}" ;;
     moonshard-cluster) echo "${MSC_REDIS_PORTS[*]}" ;;
     moonshard-ack-async | moonshard-ack-replica) echo "$ACK_MASTER_PORT" ;; # FLUSHALL reaches the replica too
@@ -193,9 +208,9 @@ backends_of() {
 
 # ---------------------------------------------------------------- set-up and clean-up
 NEED_REDIS="" NEED_TWEMPROXY=""
-if has_target direct || has_target twemproxy || has_target moonshard || has_target moonshard-baseline; then
-  NEED_REDIS=1
-fi
+for t in "${TARGETS[@]}"; do
+  if [ "$t" = direct ] || [ "$t" = twemproxy ] || is_single_proxy_target "$t"; then NEED_REDIS=1; fi
+done
 if has_target twemproxy; then NEED_TWEMPROXY=1; fi
 if [ -n "$NEED_TWEMPROXY" ]; then
   ensure_packages redis-server=redis-server redis-cli=redis-tools redis-benchmark=redis-tools \
@@ -207,7 +222,8 @@ else
 fi
 command -v java >/dev/null 2>&1 || ensure_jdk
 NEED_JAR=""
-if has_target moonshard || has_target moonshard-cluster || has_ack_target; then NEED_JAR=1; fi
+if has_target moonshard || has_target moonshard-io-uring || has_target moonshard-1t || has_target moonshard-cluster ||
+  has_ack_target; then NEED_JAR=1; fi
 if [ -n "$NEED_JAR" ]; then
   if [ -n "${LOAD_MOONSHARD_JAR:-}" ]; then
     [ -f "$LOAD_MOONSHARD_JAR" ] || die "LOAD_MOONSHARD_JAR=$LOAD_MOONSHARD_JAR is not a file"
@@ -231,6 +247,8 @@ ports=()
 if has_target twemproxy; then ports+=("$TWEMPROXY_PORT" "$TWEMPROXY_STATS_PORT"); fi
 if has_target moonshard; then ports+=("$MOONSHARD_PORT"); fi
 if has_target moonshard-baseline; then ports+=("$BASELINE_PORT"); fi
+if has_target moonshard-io-uring; then ports+=("$IO_URING_PORT"); fi
+if has_target moonshard-1t; then ports+=("$ONE_THREAD_PORT"); fi
 if has_target redis-cluster; then
   for p in "${REDIS_CLUSTER_PORTS[@]}"; do ports+=("$p" "$((p + 10000))"); done
 fi
@@ -326,6 +344,7 @@ start_redis() { # start_redis PORT NAME [redis-server options...]: in the backgr
   redis-server --port "$port" --bind "$HOST" --save "" --appendonly no --dir "$OUT/$name" \
     --logfile "$OUT/$name.log" "$@" </dev/null &
   REDIS_PIDS+=($!)
+  LAST_REDIS_PID=$!
 }
 
 # start_proxy PORT LOG [JAR [OPTION...]]: one Moonshard proxy in the background, pid in PROXY_PIDS; an
@@ -334,7 +353,7 @@ start_proxy() {
   local port=$1 log=$2 jar=${3:-$MOONSHARD_JAR}
   shift $(($# < 3 ? $# : 3))
   local args=(--address "$HOST:$port" --announce-address "$HOST:$port" "$@")
-  if [ -n "$THREADS" ]; then
+  if [ -n "$THREADS" ] && [[ " $* " != *" --thread-number "* ]]; then
     args+=(--thread-number "$THREADS")
   fi
   # shellcheck disable=SC2086 # MOONSHARD_JAVA_OPTS is a list of JVM options
@@ -373,8 +392,10 @@ msc_setcluster_args() {
 }
 
 # -- start everything, then wait for all of it (the JVMs start in parallel)
+REDIS_MAIN_PID=""
 if [ -n "$NEED_REDIS" ]; then
   start_redis "$REDIS_PORT" redis
+  REDIS_MAIN_PID=$LAST_REDIS_PID
 fi
 if has_target twemproxy; then
   cat >"$OUT/twemproxy.yml" <<EOF
@@ -407,6 +428,15 @@ if has_ack_target; then
   start_redis "$ACK_MASTER_PORT" ack-master
   start_redis "$ACK_REPLICA_PORT" ack-replica --replicaof "$HOST" "$ACK_MASTER_PORT"
 fi
+IO_URING_PID="" ONE_THREAD_PID=""
+if has_target moonshard-io-uring; then
+  start_proxy "$IO_URING_PORT" "$OUT/moonshard-io-uring.log" "" --transport io_uring
+  IO_URING_PID=$LAST_PID
+fi
+if has_target moonshard-1t; then
+  start_proxy "$ONE_THREAD_PORT" "$OUT/moonshard-1t.log" "" --thread-number 1
+  ONE_THREAD_PID=$LAST_PID
+fi
 ACK_ASYNC_PID="" ACK_REPLICA_PROXY_PID=""
 if has_target moonshard-ack-async; then
   start_proxy "$ACK_ASYNC_PORT" "$OUT/moonshard-ack-async.log" "" --write-ack async
@@ -417,10 +447,12 @@ if has_target moonshard-ack-replica; then
     --write-ack-timeout-ms "$WRITE_ACK_TIMEOUT"
   ACK_REPLICA_PROXY_PID=$LAST_PID
 fi
+RC_PIDS=()
 if has_target redis-cluster; then
   for p in "${REDIS_CLUSTER_PORTS[@]}"; do
     start_redis "$p" "redis-cluster-$p" --cluster-enabled yes \
       --cluster-config-file "$OUT/redis-cluster-$p/nodes.conf"
+    RC_PIDS+=("$LAST_REDIS_PID")
   done
 fi
 MSC_PIDS=()
@@ -445,6 +477,14 @@ if has_target moonshard; then
 fi
 if has_target moonshard-baseline; then
   setup_single_proxy "$BASELINE_PORT" "$BASELINE_PID" "$OUT/moonshard-baseline.log" "the baseline Moonshard"
+fi
+if has_target moonshard-io-uring; then
+  setup_single_proxy "$IO_URING_PORT" "$IO_URING_PID" "$OUT/moonshard-io-uring.log" "Moonshard (io_uring)"
+  grep -q 'transport=io_uring' "$OUT/moonshard-io-uring.log" ||
+    die "the io_uring proxy does not report transport=io_uring (see $OUT/moonshard-io-uring.log)"
+fi
+if has_target moonshard-1t; then
+  setup_single_proxy "$ONE_THREAD_PORT" "$ONE_THREAD_PID" "$OUT/moonshard-1t.log" "Moonshard (1 thread)"
 fi
 if has_ack_target; then
   wait_until 30 answers_set "$ACK_MASTER_PORT" || die "redis-server (master) does not answer (see $OUT/ack-master.log)"
@@ -498,7 +538,7 @@ fi
 bench_command() { # bench_command WORKLOAD: the redis-benchmark arguments after -h/-p, for environment.txt
   local clients pipeline bytes cluster_too label
   read -r clients pipeline bytes cluster_too label <<<"$(workload_spec "$1")"
-  echo "-c $clients -n $REQUESTS -r $KEYSPACE -P $pipeline -d $bytes -t $TESTS --csv"
+  echo "-c $clients -n $REQUESTS -r $KEYSPACE -P $pipeline -d $bytes -t set --csv, then the same with -t get"
 }
 {
   echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -528,6 +568,10 @@ bench_command() { # bench_command WORKLOAD: the redis-benchmark arguments after 
   has_target moonshard && echo "  moonshard          proxy $HOST:$MOONSHARD_PORT, all 16384 slots -> $HOST:$REDIS_PORT"
   has_target moonshard-baseline &&
     echo "  moonshard-baseline proxy $HOST:$BASELINE_PORT (baseline jar), all 16384 slots -> $HOST:$REDIS_PORT"
+  has_target moonshard-io-uring &&
+    echo "  moonshard-io-uring proxy $HOST:$IO_URING_PORT, transport io_uring, all 16384 slots -> $HOST:$REDIS_PORT"
+  has_target moonshard-1t &&
+    echo "  moonshard-1t       proxy $HOST:$ONE_THREAD_PORT, thread_number 1, all 16384 slots -> $HOST:$REDIS_PORT"
   if has_target redis-cluster; then
     echo "  redis-cluster      redis-server --cluster-enabled yes on ${REDIS_CLUSTER_PORTS[*]}, redis-cli --cluster create" \
       "--cluster-replicas 0; redis-benchmark --cluster via $HOST:${REDIS_CLUSTER_PORTS[0]}"
@@ -561,19 +605,19 @@ bench_command() { # bench_command WORKLOAD: the redis-benchmark arguments after 
 } | tee "$OUT/environment.txt"
 echo
 
-bench() { # bench TARGET WORKLOAD REQUESTS [PIPELINE]: redis-benchmark's CSV on stdout
+bench() { # bench TARGET WORKLOAD REQUESTS TESTS [PIPELINE]: redis-benchmark's CSV on stdout
   local target=$1 clients pipeline bytes cluster_too label
   read -r clients pipeline bytes cluster_too label <<<"$(workload_spec "$2")"
-  pipeline=${4:-$pipeline}
+  pipeline=${5:-$pipeline}
   local args=(-h "$HOST" -p "$(port_of "$target")" -c "$clients" -n "$3" -r "$KEYSPACE" -P "$pipeline"
-    -d "$bytes" -t "$TESTS" --csv)
+    -d "$bytes" -t "$4" --csv)
   if is_cluster_target "$target"; then
     args=(--cluster "${args[@]}")
   fi
   echo "== $target $2: redis-benchmark ${args[*]}" >>"$OUT/redis-benchmark.stderr"
   exec redis-benchmark "${args[@]}" </dev/null 2>>"$OUT/redis-benchmark.stderr"
 }
-# run_bench TARGET WORKLOAD REQUESTS [PIPELINE]: bench in the background (so a signal stops the script
+# run_bench TARGET WORKLOAD REQUESTS TESTS [PIPELINE]: bench in the background (so a signal stops the script
 # at once and cleanup stops redis-benchmark too), its CSV in $OUT/last-run.csv
 run_bench() {
   bench "$@" >"$OUT/last-run.csv" &
@@ -583,6 +627,32 @@ run_bench() {
   if [ "$rc" -gt 128 ]; then exit "$rc"; fi # interrupted: a signal, to us or to redis-benchmark
   [ "$rc" -eq 0 ] || die "redis-benchmark failed against $1 (see $OUT/redis-benchmark.stderr)"
   BENCH_PID=""
+}
+
+# the processes whose CPU counts as target $1's (see cpu_us in the header)
+pids_of() {
+  case "$1" in
+    direct) echo "$REDIS_MAIN_PID" ;;
+    twemproxy) echo "$TWEMPROXY_PID" ;;
+    moonshard) echo "$MOONSHARD_PID" ;;
+    moonshard-baseline) echo "$BASELINE_PID" ;;
+    moonshard-io-uring) echo "$IO_URING_PID" ;;
+    moonshard-1t) echo "$ONE_THREAD_PID" ;;
+    redis-cluster) echo "${RC_PIDS[*]}" ;;
+    moonshard-cluster) echo "${MSC_PIDS[*]}" ;;
+    moonshard-ack-async) echo "$ACK_ASYNC_PID" ;;
+    moonshard-ack-replica) echo "$ACK_REPLICA_PROXY_PID" ;;
+  esac
+}
+CLOCK_TICKS=$(getconf CLK_TCK)
+cpu_ticks() { # cpu_ticks PID...: their user + system time so far, in clock ticks (fields 14 and 15 of stat)
+  local pid total=0 fields
+  for pid in "$@"; do
+    # the command name (field 2) may hold spaces: read after its closing parenthesis
+    fields=$(sed 's/^.*) //' "/proc/$pid/stat") || die "process $pid is gone"
+    total=$((total + $(awk '{ print $12 + $13 }' <<<"$fields")))
+  done
+  echo "$total"
 }
 
 flush_backends() {
@@ -595,11 +665,11 @@ flush_backends() {
 for target in "${TARGETS[@]}"; do
   if [ "$WARMUP" -gt 0 ]; then
     log "warm-up: $target"
-    run_bench "$target" p1 "$WARMUP" 16
+    run_bench "$target" p1 "$WARMUP" set,get 16
   fi
 done
 
-echo "round,workload,label,target,clients,pipeline,value_bytes,test,rps,avg_ms,min_ms,p50_ms,p95_ms,p99_ms,max_ms" >"$RAW"
+echo "round,workload,label,target,clients,pipeline,value_bytes,test,rps,avg_ms,min_ms,p50_ms,p95_ms,p99_ms,max_ms,cpu_us" >"$RAW"
 for round in $(seq 1 "$ROUNDS"); do
   for w in "${WORKLOADS[@]}"; do
     read -r clients pipeline bytes cluster_too label <<<"$(workload_spec "$w")"
@@ -611,15 +681,21 @@ for round in $(seq 1 "$ROUNDS"); do
     for target in "${wtargets[@]}"; do
       log "round $round/$ROUNDS: $w ($label) against $target"
       flush_backends "$target"
-      run_bench "$target" "$w" "$REQUESTS"
-      csv=$(cat "$OUT/last-run.csv")
-      # "SET","95057.03","0.473","0.104","0.455","0.655","0.887","2.407"
-      rows=$(printf '%s\n' "$csv" | tr -d '"\r' | awk -F, -v r="$round" -v w="$w" -v l="$label" -v t="$target" \
-        -v c="$clients" -v p="$pipeline" -v d="$bytes" '($1 == "SET" || $1 == "GET") && NF >= 8 {
-          printf "%s,%s,%s %s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", r, w, $1, l, t, c, p, d, $1, $2, $3, $4, $5, $6, $7, $8 }')
-      [ "$(printf '%s\n' "$rows" | grep -c .)" -eq 2 ] ||
-        die "redis-benchmark against $target gave no SET and GET results (see $OUT/redis-benchmark.stderr): $csv"
-      printf '%s\n' "$rows" >>"$RAW"
+      read -r -a cpu_pids <<<"$(pids_of "$target")"
+      for test_name in "${TESTS[@]}"; do
+        before=$(cpu_ticks "${cpu_pids[@]}")
+        run_bench "$target" "$w" "$REQUESTS" "$test_name"
+        after=$(cpu_ticks "${cpu_pids[@]}")
+        cpu_us=$(awk -v t="$((after - before))" -v hz="$CLOCK_TICKS" -v n="$REQUESTS" 'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
+        csv=$(cat "$OUT/last-run.csv")
+        # "SET","95057.03","0.473","0.104","0.455","0.655","0.887","2.407"
+        rows=$(printf '%s\n' "$csv" | tr -d '"\r' | awk -F, -v r="$round" -v w="$w" -v l="$label" -v t="$target" \
+          -v c="$clients" -v p="$pipeline" -v d="$bytes" -v cpu="$cpu_us" '($1 == "SET" || $1 == "GET") && NF >= 8 {
+            printf "%s,%s,%s %s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", r, w, $1, l, t, c, p, d, $1, $2, $3, $4, $5, $6, $7, $8, cpu }')
+        [ "$(printf '%s\n' "$rows" | grep -c .)" -eq 1 ] ||
+          die "redis-benchmark -t $test_name against $target gave no result (see $OUT/redis-benchmark.stderr): $csv"
+        printf '%s\n' "$rows" >>"$RAW"
+      done
     done
   done
 done
@@ -639,23 +715,24 @@ ratio() { # ratio A B: A/B with two decimals; nan when B is missing or 0
   awk -v a="$1" -v b="$2" 'BEGIN { if (b == "" || b == "nan" || b + 0 == 0 || a == "nan") print "nan"; else printf "%.2f", a / b }'
 }
 
-echo "workload,label,test,clients,pipeline,value_bytes,target,rounds,rps_median,p50_ms_median,p99_ms_median,rps_vs_direct,rps_vs_twemproxy,rps_vs_redis_cluster,rps_vs_moonshard_baseline,p50_vs_moonshard_baseline,p99_vs_moonshard_baseline" >"$SUMMARY"
-row_format='%-16s %-18s %12s %8s %8s %10s %13s %17s\n'
+echo "workload,label,test,clients,pipeline,value_bytes,target,rounds,rps_median,p50_ms_median,p99_ms_median,rps_vs_direct,rps_vs_twemproxy,rps_vs_redis_cluster,rps_vs_moonshard_baseline,p50_vs_moonshard_baseline,p99_vs_moonshard_baseline,cpu_us_median,cpu_vs_twemproxy" >"$SUMMARY"
+row_format='%-16s %-18s %12s %8s %8s %10s %13s %17s %8s %9s\n'
 # shellcheck disable=SC2059 # the format is a variable on purpose
-printf "$row_format" workload target rps_median p50_ms p99_ms vs_direct vs_twemproxy vs_redis_cluster
-declare -A rps p50 p99
+printf "$row_format" workload target rps_median p50_ms p99_ms vs_direct vs_twemproxy vs_redis_cluster cpu_us cpu_vs_tw
+declare -A rps p50 p99 cpu
 for w in "${WORKLOADS[@]}"; do
   read -r clients pipeline bytes cluster_too label <<<"$(workload_spec "$w")"
   mapfile -t wtargets < <(workload_targets "$w")
   for test_name in SET GET; do
-    rps=() p50=() p99=()
+    rps=() p50=() p99=() cpu=()
     for target in "${wtargets[@]}"; do
       rps[$target]=$(column_median "$w" "$target" "$test_name" 9)
       p50[$target]=$(column_median "$w" "$target" "$test_name" 12)
       p99[$target]=$(column_median "$w" "$target" "$test_name" 14)
+      cpu[$target]=$(column_median "$w" "$target" "$test_name" 16)
     done
     for target in "${wtargets[@]}"; do
-      vs_direct="" vs_twemproxy="" vs_cluster="" vs_base_rps="" vs_base_p50="" vs_base_p99=""
+      vs_direct="" vs_twemproxy="" vs_cluster="" vs_base_rps="" vs_base_p50="" vs_base_p99="" cpu_vs_tw=""
       if is_cluster_target "$target"; then
         vs_cluster=$(ratio "${rps[$target]}" "${rps[redis-cluster]:-}")
       else
@@ -664,13 +741,15 @@ for w in "${WORKLOADS[@]}"; do
         vs_base_rps=$(ratio "${rps[$target]}" "${rps[moonshard-baseline]:-}")
         vs_base_p50=$(ratio "${p50[$target]}" "${p50[moonshard-baseline]:-}")
         vs_base_p99=$(ratio "${p99[$target]}" "${p99[moonshard-baseline]:-}")
+        if [ "$target" != direct ]; then cpu_vs_tw=$(ratio "${cpu[$target]}" "${cpu[twemproxy]:-}"); fi
       fi
       # shellcheck disable=SC2059
       printf "$row_format" "$test_name $label" "$target" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}" \
-        "$vs_direct" "$vs_twemproxy" "$vs_cluster"
-      printf '%s,%s %s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$test_name" "$label" "$test_name" \
+        "$vs_direct" "$vs_twemproxy" "$vs_cluster" "${cpu[$target]}" "$cpu_vs_tw"
+      printf '%s,%s %s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$test_name" "$label" "$test_name" \
         "$clients" "$pipeline" "$bytes" "$target" "$ROUNDS" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}" \
-        "$vs_direct" "$vs_twemproxy" "$vs_cluster" "$vs_base_rps" "$vs_base_p50" "$vs_base_p99" >>"$SUMMARY"
+        "$vs_direct" "$vs_twemproxy" "$vs_cluster" "$vs_base_rps" "$vs_base_p50" "$vs_base_p99" "${cpu[$target]}" \
+        "$cpu_vs_tw" >>"$SUMMARY"
     done
     ratios=()
     if [ -n "${rps[moonshard]:-}" ]; then
@@ -682,6 +761,14 @@ for w in "${WORKLOADS[@]}"; do
         ratio "${p50[moonshard]}" "${p50[moonshard-baseline]}"), p99 $(
         ratio "${p99[moonshard]}" "${p99[moonshard-baseline]}"))")
     fi
+    for variant in moonshard-io-uring moonshard-1t; do
+      # a setting against the default proxy: rps above 1 is faster, p50, p99 and cpu above 1 costlier
+      if [ -n "${rps[$variant]:-}" ] && [ -n "${rps[moonshard]:-}" ]; then
+        ratios+=("$variant/moonshard = $(ratio "${rps[$variant]}" "${rps[moonshard]}") (p50 $(
+          ratio "${p50[$variant]}" "${p50[moonshard]}"), p99 $(ratio "${p99[$variant]}" "${p99[moonshard]}"), cpu $(
+          ratio "${cpu[$variant]}" "${cpu[moonshard]}"))")
+      fi
+    done
     if [ -n "${rps[moonshard-ack-replica]:-}" ] && [ -n "${rps[moonshard-ack-async]:-}" ]; then
       # what waiting for a replica costs: rps below 1 is slower, p50 and p99 above 1 slower
       ratios+=("moonshard-ack-replica/moonshard-ack-async = $(

@@ -94,6 +94,8 @@ import java.util.Objects;
  *                         {@code WAIT 1 <timeout>} per pipelined batch of writes)
  * @param writeAckTimeout  {@code write_ack_timeout_ms}: how long the WAIT of {@link WriteAck#REPLICA} waits for a
  *                         replica; a write not confirmed by then gets a {@code NOTREPLICATED} error (1 ms to 60 s)
+ * @param transport        {@code transport}: the sockets' I/O: {@link Transport#AUTO} (the fastest this machine
+ *                         offers), or one named, which the start fails without
  */
 public record ProxyConfig(
         String address,
@@ -134,7 +136,8 @@ public record ProxyConfig(
         String aclFile,
         boolean showReplicas,
         WriteAck writeAck,
-        Duration writeAckTimeout) {
+        Duration writeAckTimeout,
+        Transport transport) {
 
     /** How node IDs look; both are 40 characters. */
     public enum NodeIdStyle {
@@ -153,6 +156,18 @@ public record ProxyConfig(
          * pipelined batch holding a write and answers the batch when the WAIT does.
          */
         REPLICA
+    }
+
+    /** How the event loops do their socket I/O ({@code transport}). */
+    public enum Transport {
+        /** {@link #EPOLL} where Linux offers it, else {@link #NIO}; see docs/performance.md for why not io_uring. */
+        AUTO,
+        /** Linux io_uring (Netty's native transport): submissions and completions in shared rings. */
+        IO_URING,
+        /** Linux epoll (Netty's native transport): one read and one write system call per socket and turn. */
+        EPOLL,
+        /** The JDK's selector: any OS. */
+        NIO
     }
 
     public static final String DEFAULT_ADDRESS = "127.0.0.1:5299";
@@ -203,6 +218,7 @@ public record ProxyConfig(
         }
         Objects.requireNonNull(writeAck, "write_ack");
         Objects.requireNonNull(writeAckTimeout, "write_ack_timeout_ms");
+        Objects.requireNonNull(transport, "transport");
         // WAIT 0 would wait forever, holding the backend connection and every client sharing it
         if (writeAckTimeout.toMillis() < 1 || writeAckTimeout.toMillis() > MAX_WRITE_ACK_TIMEOUT_MILLIS) {
             throw new IllegalArgumentException("write_ack_timeout_ms must be between 1 and "
@@ -307,6 +323,7 @@ public record ProxyConfig(
         b.showReplicas = showReplicas;
         b.writeAck = writeAck;
         b.writeAckTimeout = writeAckTimeout;
+        b.transport = transport;
         return b;
     }
 
@@ -387,6 +404,7 @@ public record ProxyConfig(
         private boolean showReplicas = true;
         private WriteAck writeAck = WriteAck.ASYNC;
         private Duration writeAckTimeout = Duration.ofMillis(100);
+        private Transport transport = Transport.AUTO;
 
         private Builder() {
         }
@@ -431,6 +449,7 @@ public record ProxyConfig(
         public Builder showReplicas(boolean v) { showReplicas = v; return this; }
         public Builder writeAck(WriteAck v) { writeAck = v; return this; }
         public Builder writeAckTimeout(Duration v) { writeAckTimeout = v; return this; }
+        public Builder transport(Transport v) { transport = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(address, announceAddress, threads, backendConnNum, password, adminPassword,
@@ -440,7 +459,7 @@ public record ProxyConfig(
                     tlsCaFile, tlsAuthClients, tlsOnly, slowlogLogSlowerThan, slowlogMaxLen, users,
                     allowDangerousCommands, clusterSecret, outputLimits(), maxClientOutputBytes,
                     clientQueryBufferLimit, maxTotalQueryBufferBytes, allowCrossSlotLocal, aclFile, showReplicas,
-                    writeAck, writeAckTimeout);
+                    writeAck, writeAckTimeout, transport);
         }
 
         private ClientOutputBufferLimits outputLimits() {

@@ -31,6 +31,10 @@ final class ConfigOptions {
             option("thread_number", Kind.INT, 0, "N", D.threads() + " (one per core)",
                     "Event-loop threads; 0 means one per core.",
                     (s, v) -> s.proxy.threads((Integer) v)),
+            choice("transport", List.of("auto", "io_uring", "epoll", "nio"), D.transport().name().toLowerCase(Locale.ROOT),
+                    "Socket I/O of the event loops: auto (epoll on Linux, else nio), io_uring, epoll or nio. "
+                            + "A transport named but missing on this machine fails the start.",
+                    (s, v) -> s.proxy.transport(ProxyConfig.Transport.valueOf(((String) v).toUpperCase(Locale.ROOT)))),
             option("backend_conn_num", Kind.INT, 1, "N", Integer.toString(D.backendConnNum()),
                     "Connections to each backend Redis per event loop.",
                     (s, v) -> s.proxy.backendConnNum((Integer) v)),

@@ -86,6 +86,8 @@ class ConfigLoaderTest {
             Map.entry("show_replicas", new Sample("false", false, "true", true, s -> s.proxy().showReplicas())),
             Map.entry("write_ack", new Sample("replica", ProxyConfig.WriteAck.REPLICA, "async",
                     ProxyConfig.WriteAck.ASYNC, s -> s.proxy().writeAck())),
+            Map.entry("transport", new Sample("io_uring", ProxyConfig.Transport.IO_URING, "nio",
+                    ProxyConfig.Transport.NIO, s -> s.proxy().transport())),
             Map.entry("write_ack_timeout_ms", new Sample("250", Duration.ofMillis(250), "60000",
                     Duration.ofMillis(60000), s -> s.proxy().writeAckTimeout())),
             Map.entry("slowlog_log_slower_than", new Sample("5000", 5000L, "-1", -1L,

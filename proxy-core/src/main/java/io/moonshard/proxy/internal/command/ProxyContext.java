@@ -29,7 +29,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.Epoll;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +66,9 @@ public final class ProxyContext implements SessionEnvironment {
     private final ReplicationEngine replication;
     private final List<BackgroundEngine> engines;
 
+    /** The event loops' I/O ({@code transport} as the runtime resolved it). */
+    private final String transportName;
+
     public ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest) {
         this(config, backendBootstrap, shutdownRequest, null);
     }
@@ -74,16 +76,19 @@ public final class ProxyContext implements SessionEnvironment {
     /** @param logLevelControl for {@code CONFIG SET moonshard-loglevel}, or null: no such setting */
     public ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest,
                         LogLevelControl logLevelControl) {
-        this(config, backendBootstrap, shutdownRequest, logLevelControl, new ProxyMeters(), List.of());
+        this(config, backendBootstrap, shutdownRequest, logLevelControl, new ProxyMeters(), List.of(), "nio");
     }
 
     /**
      * @param meters     the runtime's counts, which outlive this context (a registry may be bound before start)
      * @param eventLoops the runtime's event loops, handed to the background engines
+     * @param transportName the event loops' I/O, as {@code INFO server}'s {@code multiplexing_api} shows it
      */
     public ProxyContext(ProxyConfig config, Bootstrap backendBootstrap, Runnable shutdownRequest,
-                        LogLevelControl logLevelControl, ProxyMeters meters, List<EventLoop> eventLoops) {
+                        LogLevelControl logLevelControl, ProxyMeters meters, List<EventLoop> eventLoops,
+                        String transportName) {
         this.config = config;
+        this.transportName = transportName;
         this.meters = meters;
         this.announce = HostPort.parse(config.announceAddress());
         this.limits = new LiveLimits(config);
@@ -212,7 +217,7 @@ public final class ProxyContext implements SessionEnvironment {
     }
 
     public String transportName() {
-        return Epoll.isAvailable() ? "epoll" : "nio";
+        return transportName;
     }
 
     public String clusterName() {

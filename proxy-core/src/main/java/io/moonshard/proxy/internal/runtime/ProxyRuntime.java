@@ -14,17 +14,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -74,11 +66,10 @@ public final class ProxyRuntime {
         }
         // before any thread or socket: bad TLS files fail the start with a message naming the option
         SslContext tls = config.tlsEnabled() ? ClientTls.serverContext(config) : null;
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        group = new MultiThreadIoEventLoopGroup(config.effectiveThreads(), io);
-        Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        Class<? extends Channel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        SocketTransport transport = SocketTransport.forSetting(config.transport());
+        group = new MultiThreadIoEventLoopGroup(config.effectiveThreads(), transport.ioHandlers());
+        Class<? extends ServerChannel> serverClass = transport.serverChannel();
+        Class<? extends Channel> clientClass = transport.clientChannel();
 
         Bootstrap backendBootstrap = new Bootstrap()
                 .channel(clientClass)
@@ -89,7 +80,8 @@ public final class ProxyRuntime {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20));
         List<EventLoop> loops = new ArrayList<>();
         group.forEach(executor -> loops.add((EventLoop) executor));
-        context = new ProxyContext(config, backendBootstrap, this::requestShutdown, logLevelControl, meters, loops);
+        context = new ProxyContext(config, backendBootstrap, this::requestShutdown, logLevelControl, meters, loops,
+                transport.displayName());
 
         HostPort listen = HostPort.parse(config.address());
         ServerBootstrap server = new ServerBootstrap()
@@ -129,7 +121,7 @@ public final class ProxyRuntime {
             }
         }
         log.info("event=start listen={} tls_listen={} announce={} threads={} transport={}", boundAddress(),
-                tlsBoundAddress(), config.announceAddress(), config.effectiveThreads(), epoll ? "epoll" : "nio");
+                tlsBoundAddress(), config.announceAddress(), config.effectiveThreads(), transport.displayName());
     }
 
     public InetSocketAddress boundAddress() {
