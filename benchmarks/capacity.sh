@@ -27,7 +27,7 @@
 #   --idle-clients N    idle connections of part 1 (default 10000; at most 10200: redis-benchmark's event
 #                       loop holds 10240 descriptors)
 #   --value-mb M        value size of part 3 in MB (default 100)
-#   --threads T         the proxy's thread_number (default: its own, one per core)
+#   --threads T         the proxy's thread_number (default: its own, one per two cores)
 # Env: CAPACITY_REDIS_PORT (7600), CAPACITY_PROXY_PORT (7601), CAPACITY_ACTIVE_REQUESTS (200000, -n of
 # part 2), CAPACITY_ALLOC_REQUESTS (150000, -n of each part-4 run, so 300000 SET+GET requests per run),
 # MOONSHARD_JAVA_OPTS (JVM options of every proxy), CAPACITY_PROXY_ARGS (more proxy options, e.g.
@@ -619,7 +619,7 @@ JAVAEOF
   echo "jvm:         $(java -version 2>&1 | head -n 1); $(java -version 2>&1 | sed -n 3p)"
   echo "jvm options: MOONSHARD_JAVA_OPTS='${MOONSHARD_JAVA_OPTS:-}'; more proxy options: CAPACITY_PROXY_ARGS='${CAPACITY_PROXY_ARGS:-}'"
   echo "moonshard:   $(java -jar "$JAR" --version 2>/dev/null | head -n 1) ($SOURCE_JAR," \
-    "$(date -u -r "$SOURCE_JAR" +%Y-%m-%dT%H:%M:%SZ)), thread_number=${THREADS:-default (one per core)}," \
+    "$(date -u -r "$SOURCE_JAR" +%Y-%m-%dT%H:%M:%SZ)), thread_number=${THREADS:-default (one per two cores)}," \
     "max_clients=$MAX_CLIENTS, proto_max_bulk_len=$BULK_LEN"
   echo "redis:       $(redis-server --version | head -n 1)"
   echo "set-up:      redis-server $HOST:$REDIS_PORT (--save '' --appendonly no); one proxy $HOST:$PROXY_PORT," \

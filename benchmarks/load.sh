@@ -6,7 +6,8 @@
 #   moonshard-baseline a second proxy like moonshard (all 16384 slots, that same server), run from the
 #                      jar of --baseline-jar / LOAD_BASELINE_JAR: an old build to compare a new one with
 #   moonshard-io-uring a proxy like moonshard with transport io_uring (moonshard: auto, i.e. epoll)
-#   moonshard-1t       a proxy like moonshard with thread_number 1 (moonshard: --threads, else one per core)
+#   moonshard-per-core a proxy like moonshard with one event loop per core (moonshard: --threads, else the
+#                      default, one per two cores)
 #   redis-cluster      a real 3-node Redis Cluster (cluster-enabled, replicas 0), redis-benchmark --cluster
 #   moonshard-cluster  3 Moonshard proxies over 3 plain redis-servers (UMCTL SETCLUSTER, one PEER
 #                      section each), redis-benchmark --cluster
@@ -30,15 +31,16 @@
 #
 #   --requests N   requests per redis-benchmark run (default 300000; env LOAD_REQUESTS)
 #   --rounds R     interleaved rounds; medians are over these (default 3; env LOAD_ROUNDS)
-#   --warmup N     requests per target before measuring, to warm the JIT alike (default 100000; env LOAD_WARMUP)
-#   --threads T    Moonshard thread_number of every proxy (default: one per core; env LOAD_MOONSHARD_THREADS)
+#   --warmup N     requests per target before measuring, at -P 16 and again at -P 1, to warm the JIT alike
+#                  (default 100000; env LOAD_WARMUP)
+#   --threads T    Moonshard thread_number of every proxy (default: the proxy's, one per two cores; env LOAD_MOONSHARD_THREADS)
 #   --workloads W  subset of "p1 p16 16k c1000" (default all; env LOAD_WORKLOADS), each -t set,get -r 100000:
 #                    p1     -c 50 -P 1  -d 64      (also against the two cluster targets)
 #                    p16    -c 50 -P 16 -d 64      (also against the two cluster targets)
 #                    16k    -c 50 -P 1  -d 16384
 #                    c1000  -c 1000 -P 1 -d 64
 #   --targets T    subset of "direct twemproxy moonshard moonshard-baseline redis-cluster moonshard-cluster
-#                  moonshard-ack-async moonshard-ack-replica moonshard-io-uring moonshard-1t" (default the
+#                  moonshard-ack-async moonshard-ack-replica moonshard-io-uring moonshard-per-core" (default the
 #                  first six, moonshard-baseline only
 #                  when a baseline jar is given; env LOAD_TARGETS). The cost of write_ack replica:
 #                  --targets "moonshard-ack-async moonshard-ack-replica" --workloads "p1 p16"
@@ -53,7 +55,7 @@
 # ("7394 7395 7396", plus their bus ports +10000), LOAD_MOONSHARD_CLUSTER_REDIS_PORTS ("7397 7398 7399"),
 # LOAD_MOONSHARD_CLUSTER_PROXY_PORTS ("7400 7401 7402"), LOAD_MOONSHARD_BASELINE_PORT (7403),
 # LOAD_ACK_MASTER_PORT (7404), LOAD_ACK_REPLICA_PORT (7405), LOAD_ACK_ASYNC_PORT (7406),
-# LOAD_ACK_REPLICA_PROXY_PORT (7407), LOAD_IO_URING_PORT (7408), LOAD_ONE_THREAD_PORT (7409).
+# LOAD_ACK_REPLICA_PROXY_PORT (7407), LOAD_IO_URING_PORT (7408), LOAD_PER_CORE_PORT (7409).
 # JVM options of the proxies (the baseline's too): MOONSHARD_JAVA_OPTS.
 # LOAD_MOONSHARD_JAR=<path> measures that jar instead of building proxy-server/target/moonshard-proxy.jar
 # (the proxies always run from a copy in the output directory, the baseline from a copy of its own).
@@ -88,7 +90,7 @@ ACK_ASYNC_PORT=${LOAD_ACK_ASYNC_PORT:-7406}
 ACK_REPLICA_PROXY_PORT=${LOAD_ACK_REPLICA_PROXY_PORT:-7407}
 WRITE_ACK_TIMEOUT=${LOAD_WRITE_ACK_TIMEOUT:-100}
 IO_URING_PORT=${LOAD_IO_URING_PORT:-7408}
-ONE_THREAD_PORT=${LOAD_ONE_THREAD_PORT:-7409}
+PER_CORE_PORT=${LOAD_PER_CORE_PORT:-7409}
 MSC_NAME=loadcluster
 OUT=""
 HOST=127.0.0.1
@@ -126,7 +128,7 @@ read -r -a MSC_PROXY_PORTS <<<"$MSC_PROXY_PORT_LIST"
 for t in "${TARGETS[@]}"; do
   case "$t" in
     direct | twemproxy | moonshard | moonshard-baseline | redis-cluster | moonshard-cluster) ;;
-    moonshard-ack-async | moonshard-ack-replica | moonshard-io-uring | moonshard-1t) ;;
+    moonshard-ack-async | moonshard-ack-replica | moonshard-io-uring | moonshard-per-core) ;;
     *) die "unknown target '$t' (LOAD_TARGETS / --targets)" ;;
   esac
 done
@@ -154,7 +156,7 @@ elif [ -n "$BASELINE_JAR" ]; then
 fi
 is_cluster_target() { [ "$1" = redis-cluster ] || [ "$1" = moonshard-cluster ]; }
 is_single_proxy_target() { # a Moonshard proxy owning all slots of the shared redis-server
-  case "$1" in moonshard | moonshard-baseline | moonshard-io-uring | moonshard-1t) return 0 ;; esac
+  case "$1" in moonshard | moonshard-baseline | moonshard-io-uring | moonshard-per-core) return 0 ;; esac
   return 1
 }
 is_ack_target() { [ "$1" = moonshard-ack-async ] || [ "$1" = moonshard-ack-replica ]; }
@@ -189,7 +191,7 @@ port_of() {
     moonshard) echo "$MOONSHARD_PORT" ;;
     moonshard-baseline) echo "$BASELINE_PORT" ;;
     moonshard-io-uring) echo "$IO_URING_PORT" ;;
-    moonshard-1t) echo "$ONE_THREAD_PORT" ;;
+    moonshard-per-core) echo "$PER_CORE_PORT" ;;
     redis-cluster) echo "${REDIS_CLUSTER_PORTS[0]}" ;;
     moonshard-cluster) echo "${MSC_PROXY_PORTS[0]}" ;;
     moonshard-ack-async) echo "$ACK_ASYNC_PORT" ;;
@@ -199,7 +201,7 @@ port_of() {
 # the redis-servers that hold target $1's data (flushed before every run)
 backends_of() {
   case "$1" in
-    direct | twemproxy | moonshard | moonshard-baseline | moonshard-io-uring | moonshard-1t) echo "$REDIS_PORT" ;;
+    direct | twemproxy | moonshard | moonshard-baseline | moonshard-io-uring | moonshard-per-core) echo "$REDIS_PORT" ;;
     redis-cluster) echo "${REDIS_CLUSTER_PORTS[*]}" ;;
     moonshard-cluster) echo "${MSC_REDIS_PORTS[*]}" ;;
     moonshard-ack-async | moonshard-ack-replica) echo "$ACK_MASTER_PORT" ;; # FLUSHALL reaches the replica too
@@ -222,7 +224,7 @@ else
 fi
 command -v java >/dev/null 2>&1 || ensure_jdk
 NEED_JAR=""
-if has_target moonshard || has_target moonshard-io-uring || has_target moonshard-1t || has_target moonshard-cluster ||
+if has_target moonshard || has_target moonshard-io-uring || has_target moonshard-per-core || has_target moonshard-cluster ||
   has_ack_target; then NEED_JAR=1; fi
 if [ -n "$NEED_JAR" ]; then
   if [ -n "${LOAD_MOONSHARD_JAR:-}" ]; then
@@ -248,7 +250,7 @@ if has_target twemproxy; then ports+=("$TWEMPROXY_PORT" "$TWEMPROXY_STATS_PORT")
 if has_target moonshard; then ports+=("$MOONSHARD_PORT"); fi
 if has_target moonshard-baseline; then ports+=("$BASELINE_PORT"); fi
 if has_target moonshard-io-uring; then ports+=("$IO_URING_PORT"); fi
-if has_target moonshard-1t; then ports+=("$ONE_THREAD_PORT"); fi
+if has_target moonshard-per-core; then ports+=("$PER_CORE_PORT"); fi
 if has_target redis-cluster; then
   for p in "${REDIS_CLUSTER_PORTS[@]}"; do ports+=("$p" "$((p + 10000))"); done
 fi
@@ -428,14 +430,14 @@ if has_ack_target; then
   start_redis "$ACK_MASTER_PORT" ack-master
   start_redis "$ACK_REPLICA_PORT" ack-replica --replicaof "$HOST" "$ACK_MASTER_PORT"
 fi
-IO_URING_PID="" ONE_THREAD_PID=""
+IO_URING_PID="" PER_CORE_PID=""
 if has_target moonshard-io-uring; then
   start_proxy "$IO_URING_PORT" "$OUT/moonshard-io-uring.log" "" --transport io_uring
   IO_URING_PID=$LAST_PID
 fi
-if has_target moonshard-1t; then
-  start_proxy "$ONE_THREAD_PORT" "$OUT/moonshard-1t.log" "" --thread-number 1
-  ONE_THREAD_PID=$LAST_PID
+if has_target moonshard-per-core; then
+  start_proxy "$PER_CORE_PORT" "$OUT/moonshard-per-core.log" "" --thread-number "$(nproc)"
+  PER_CORE_PID=$LAST_PID
 fi
 ACK_ASYNC_PID="" ACK_REPLICA_PROXY_PID=""
 if has_target moonshard-ack-async; then
@@ -483,8 +485,8 @@ if has_target moonshard-io-uring; then
   grep -q 'transport=io_uring' "$OUT/moonshard-io-uring.log" ||
     die "the io_uring proxy does not report transport=io_uring (see $OUT/moonshard-io-uring.log)"
 fi
-if has_target moonshard-1t; then
-  setup_single_proxy "$ONE_THREAD_PORT" "$ONE_THREAD_PID" "$OUT/moonshard-1t.log" "Moonshard (1 thread)"
+if has_target moonshard-per-core; then
+  setup_single_proxy "$PER_CORE_PORT" "$PER_CORE_PID" "$OUT/moonshard-per-core.log" "Moonshard (one thread per core)"
 fi
 if has_ack_target; then
   wait_until 30 answers_set "$ACK_MASTER_PORT" || die "redis-server (master) does not answer (see $OUT/ack-master.log)"
@@ -549,13 +551,13 @@ bench_command() { # bench_command WORKLOAD: the redis-benchmark arguments after 
   echo "jvm options: MOONSHARD_JAVA_OPTS='${MOONSHARD_JAVA_OPTS:-}'"
   if [ -n "$NEED_JAR" ]; then
     echo "moonshard:   $(java -jar "$MOONSHARD_JAR" --version 2>/dev/null | head -n 1) ($SOURCE_JAR," \
-      "$(date -u -r "$SOURCE_JAR" +%Y-%m-%dT%H:%M:%SZ)), thread_number=${THREADS:-default (one per core)} on every proxy"
+      "$(date -u -r "$SOURCE_JAR" +%Y-%m-%dT%H:%M:%SZ)), thread_number=${THREADS:-default (one per two cores)} on every proxy"
   fi
   if has_target moonshard-baseline; then
     # timeout: a jar that does not know --version might start a proxy instead
     echo "baseline:    $(timeout 20 java -jar "$BASELINE_JAR" --version 2>/dev/null </dev/null | head -n 1)" \
       "($SOURCE_BASELINE_JAR, $(date -u -r "$SOURCE_BASELINE_JAR" +%Y-%m-%dT%H:%M:%SZ))," \
-      "thread_number=${THREADS:-default (one per core)}"
+      "thread_number=${THREADS:-default (one per two cores)}"
   fi
   echo "redis:       $(redis-server --version | head -n 1)"
   echo "benchmark:   $(redis-benchmark --version 2>/dev/null | head -n 1)"
@@ -570,8 +572,8 @@ bench_command() { # bench_command WORKLOAD: the redis-benchmark arguments after 
     echo "  moonshard-baseline proxy $HOST:$BASELINE_PORT (baseline jar), all 16384 slots -> $HOST:$REDIS_PORT"
   has_target moonshard-io-uring &&
     echo "  moonshard-io-uring proxy $HOST:$IO_URING_PORT, transport io_uring, all 16384 slots -> $HOST:$REDIS_PORT"
-  has_target moonshard-1t &&
-    echo "  moonshard-1t       proxy $HOST:$ONE_THREAD_PORT, thread_number 1, all 16384 slots -> $HOST:$REDIS_PORT"
+  has_target moonshard-per-core &&
+    echo "  moonshard-per-core proxy $HOST:$PER_CORE_PORT, thread_number $(nproc), all 16384 slots -> $HOST:$REDIS_PORT"
   if has_target redis-cluster; then
     echo "  redis-cluster      redis-server --cluster-enabled yes on ${REDIS_CLUSTER_PORTS[*]}, redis-cli --cluster create" \
       "--cluster-replicas 0; redis-benchmark --cluster via $HOST:${REDIS_CLUSTER_PORTS[0]}"
@@ -600,7 +602,7 @@ bench_command() { # bench_command WORKLOAD: the redis-benchmark arguments after 
     printf '  %-6s %s  [targets: %s]\n' "$w" "$(bench_command "$w")" "$(workload_targets "$w" | paste -sd ' ' -)"
   done
   echo "rounds:      $ROUNDS interleaved rounds (every workload against every target per round), medians over them;" \
-    "$WARMUP warm-up requests per target (-P 16); FLUSHALL on the target's Redis before every run"
+    "$WARMUP warm-up requests per target at -P 16, then as many at -P 1; FLUSHALL on the target's Redis before every run"
   echo "output:      $OUT"
 } | tee "$OUT/environment.txt"
 echo
@@ -637,7 +639,7 @@ pids_of() {
     moonshard) echo "$MOONSHARD_PID" ;;
     moonshard-baseline) echo "$BASELINE_PID" ;;
     moonshard-io-uring) echo "$IO_URING_PID" ;;
-    moonshard-1t) echo "$ONE_THREAD_PID" ;;
+    moonshard-per-core) echo "$PER_CORE_PID" ;;
     redis-cluster) echo "${RC_PIDS[*]}" ;;
     moonshard-cluster) echo "${MSC_PIDS[*]}" ;;
     moonshard-ack-async) echo "$ACK_ASYNC_PID" ;;
@@ -665,7 +667,10 @@ flush_backends() {
 for target in "${TARGETS[@]}"; do
   if [ "$WARMUP" -gt 0 ]; then
     log "warm-up: $target"
+    # both pipelines: after a P=16 warm-up alone the JIT still compiled during the first P=1 run
+    # (its CPU per request 30-60% above the later rounds')
     run_bench "$target" p1 "$WARMUP" set,get 16
+    run_bench "$target" p1 "$WARMUP" set,get 1
   fi
 done
 
@@ -761,7 +766,7 @@ for w in "${WORKLOADS[@]}"; do
         ratio "${p50[moonshard]}" "${p50[moonshard-baseline]}"), p99 $(
         ratio "${p99[moonshard]}" "${p99[moonshard-baseline]}"))")
     fi
-    for variant in moonshard-io-uring moonshard-1t; do
+    for variant in moonshard-io-uring moonshard-per-core; do
       # a setting against the default proxy: rps above 1 is faster, p50, p99 and cpu above 1 costlier
       if [ -n "${rps[$variant]:-}" ] && [ -n "${rps[moonshard]:-}" ]; then
         ratios+=("$variant/moonshard = $(ratio "${rps[$variant]}" "${rps[moonshard]}") (p50 $(

@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param address          {@code address}: host:port to listen on
  * @param announceAddress  {@code announce_address}: host:port shown in CLUSTER NODES/SLOTS and MOVED;
  *                         its host must equal the host of every local Redis in SETCLUSTER
- * @param threads          {@code thread_number}: event-loop threads (0 = number of cores)
+ * @param threads          {@code thread_number}: event-loop threads (0 = one per two cores, at least one:
+ *                         see {@link #effectiveThreads()})
  * @param backendConnNum   {@code backend_conn_num}: connections per backend address per event loop
  * @param password         {@code password}: client AUTH password, or null for none
  * @param adminPassword    {@code admin_password}: password that the cluster-changing UMCTL commands
@@ -358,9 +359,15 @@ public record ProxyConfig(
         return Math.max(MIN_CLIENT_QUERY_BUFFER_LIMIT, base / 4);
     }
 
-    /** The effective number of event-loop threads. */
+    /**
+     * The effective number of event-loop threads: {@code thread_number}, or for 0 one per two cores (at
+     * least one). A proxy shares its host with its Redis servers (one thread each) and with the kernel's
+     * TCP work for both sides of every request; measured on 2 cores (docs/performance.md, "Thread count"),
+     * one loop per core cost 10-40% more CPU per request and doubled p99 at P=1 against one loop, through
+     * cross-core wake-ups and fewer requests per loop iteration to batch.
+     */
     public int effectiveThreads() {
-        return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     }
 
     /** Mutable builder with the defaults documented on each setter's config key. */

@@ -28,8 +28,8 @@ final class ConfigOptions {
                     "Address the proxy gives out in CLUSTER NODES/SLOTS and MOVED; its host must equal the "
                             + "host of every local Redis in UMCTL SETCLUSTER.",
                     (s, v) -> s.proxy.announceAddress((String) v)),
-            option("thread_number", Kind.INT, 0, "N", D.threads() + " (one per core)",
-                    "Event-loop threads; 0 means one per core.",
+            option("thread_number", Kind.INT, 0, "N", D.threads() + " (one per two cores)",
+                    "Event-loop threads; 0 means one per two cores, at least one.",
                     (s, v) -> s.proxy.threads((Integer) v)),
             choice("transport", List.of("auto", "io_uring", "epoll", "nio"), D.transport().name().toLowerCase(Locale.ROOT),
                     "Socket I/O of the event loops: auto (epoll on Linux, else nio), io_uring, epoll or nio. "

@@ -52,8 +52,8 @@ record SocketTransport(Transport kind, IoHandlerFactory ioHandlers,
      * What {@code requested} means given what the machine offers: a named transport itself, or null
      * when it is missing (the start fails rather than run with other I/O than the operator chose);
      * {@link Transport#AUTO} epoll where there is epoll, else NIO. AUTO does not pick io_uring even
-     * where it is there: measured on this project's loads it costs more CPU per request than epoll
-     * (docs/performance.md, "io_uring").
+     * where it is there: on this project's loads it halved the system calls and saved no CPU per
+     * request, the kernel's TCP work being the same (docs/performance.md, "io_uring").
      */
     static Transport resolve(Transport requested, boolean ioUringAvailable, boolean epollAvailable) {
         return switch (requested) {
