@@ -100,7 +100,7 @@ class ControllerScenarioIT {
         bed.awaitHealthy(CLUSTER, Duration.ofSeconds(20));
         assertThat(redisAt(masterProxy, masterNode).rawCommand("DBSIZE")).isEqualTo(":0\r\n");
         assertThat(bed.status(CLUSTER).path("shards").get(0).path("master").path("node").asText()).isNotEqualTo(masterNode);
-        assertThat(bed.slotProblems(clusterProxies())).isEmpty();
+        awaitMastersEvenedOut(); // and then no slot owned twice or by none
     }
 
     @Test
@@ -122,7 +122,7 @@ class ControllerScenarioIT {
         restart(masterProxy, masterNode, redisAt(masterProxy, masterNode));
         bed.startController(leader); // back as a standby
         bed.awaitHealthy(CLUSTER, Duration.ofSeconds(20));
-        assertThat(bed.slotProblems(clusterProxies())).isEmpty();
+        awaitMastersEvenedOut(); // and then no slot owned twice or by none
     }
 
     @Test
@@ -164,6 +164,37 @@ class ControllerScenarioIT {
     }
 
     // ---- helpers ----
+
+    /**
+     * A failover leaves two masters on the host of the promoted replica; the leader then hands one back
+     * (a planned switchover) once the cluster has settled: every host ends with at most
+     * ceil(shards / hosts) masters, the record's rebalance mark cleared, every slot still owned once.
+     * Until the mark is cleared a handover may be under way, during which proxies that have not taken
+     * the new epoch yet still name the old master: slots are compared only after it.
+     */
+    private void awaitMastersEvenedOut() {
+        await("masters evened out over the hosts").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions().untilAsserted(() -> {
+                    JsonNode status = bed.status(CLUSTER);
+                    assertThat(status.path("rebalancing").asBoolean()).as("rebalance mark in %s", status).isFalse();
+                    assertThat(status.path("healthy").asBoolean()).isTrue();
+                });
+        JsonNode status = bed.status(CLUSTER);
+        java.util.Map<String, Integer> mastersPerHost = new java.util.TreeMap<>();
+        java.util.Set<String> hosts = new java.util.TreeSet<>();
+        int shards = 0;
+        for (JsonNode shard : status.path("shards")) {
+            shards++;
+            String master = host(shard.path("master").path("proxy").asText());
+            mastersPerHost.merge(master, 1, Integer::sum);
+            hosts.add(master);
+            shard.path("replicas").forEach(r -> hosts.add(host(r.path("proxy").asText())));
+        }
+        int limit = (shards + hosts.size() - 1) / hosts.size();
+        System.out.println("controller-scenario: masters per host after the rebalance " + mastersPerHost + " (limit " + limit + ")");
+        assertThat(mastersPerHost.values()).as("masters per host %s", mastersPerHost).allMatch(n -> n <= limit);
+        assertThat(bed.slotProblems(clusterProxies())).isEmpty();
+    }
 
     /**
      * Runs a ledger of INCR and versioned SET/DEL over keys of {@code slots} and elsewhere, does

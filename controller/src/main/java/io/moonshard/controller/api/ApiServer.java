@@ -219,6 +219,8 @@ public final class ApiServer implements AutoCloseable {
         out.set("moves", Json.mapper().valueToTree(record.moves()));
         out.put("scaling", !record.moves().isEmpty() || record.shards().size() != record.spec().shards()
                 || !evenlySpread(record));
+        // a failover left masters to even out over the hosts; cleared once they are (or by a handover asked for)
+        out.put("rebalancing", record.rebalance());
         out.set("proxies", Json.mapper().valueToTree(record.proxies()));
         return out;
     }

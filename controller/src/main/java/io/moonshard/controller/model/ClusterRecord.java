@@ -11,12 +11,14 @@ import java.util.TreeSet;
  * One cluster's whole state in the store: the spec, the shards (every slot owned by exactly one), the
  * moves in flight, a failover awaiting its promotion, the proxies it holds, and the proxies it let go
  * that may still hold its old metadata ({@code retired}: they get the current metadata, as proxies that
- * own nothing, until they take it, so they redirect instead of serving). It is written as one
+ * own nothing, until they take it, so they redirect instead of serving), and whether a failover left
+ * masters to even out over the hosts ({@code rebalance}: set by the failover, cleared once {@code
+ * placement.Rebalance} has nothing left to do, or by a handover an operator asked for). It is written as one
  * key, so each change is one transaction and the key's {@code mod_revision} gives the epoch ({@link
  * Epochs}).
  */
 public record ClusterRecord(ClusterSpec spec, List<Shard> shards, List<SlotMove> moves, List<Promotion> promotions,
-                            List<String> proxies, List<String> retired) {
+                            List<String> proxies, List<String> retired, boolean rebalance) {
 
     public ClusterRecord {
         Objects.requireNonNull(spec, "spec");
@@ -28,8 +30,13 @@ public record ClusterRecord(ClusterSpec spec, List<Shard> shards, List<SlotMove>
     }
 
     public ClusterRecord(ClusterSpec spec, List<Shard> shards, List<SlotMove> moves, List<Promotion> promotions,
+                         List<String> proxies, List<String> retired) {
+        this(spec, shards, moves, promotions, proxies, retired, false);
+    }
+
+    public ClusterRecord(ClusterSpec spec, List<Shard> shards, List<SlotMove> moves, List<Promotion> promotions,
                          List<String> proxies) {
-        this(spec, shards, moves, promotions, proxies, List.of());
+        this(spec, shards, moves, promotions, proxies, List.of(), false);
     }
 
     public String name() {
@@ -51,7 +58,7 @@ public record ClusterRecord(ClusterSpec spec, List<Shard> shards, List<SlotMove>
     }
 
     public ClusterRecord withShards(List<Shard> newShards) {
-        return new ClusterRecord(spec, newShards, moves, promotions, proxies, retired);
+        return new ClusterRecord(spec, newShards, moves, promotions, proxies, retired, rebalance);
     }
 
     public ClusterRecord withShard(Shard replaced) {
@@ -63,22 +70,26 @@ public record ClusterRecord(ClusterSpec spec, List<Shard> shards, List<SlotMove>
     }
 
     public ClusterRecord withMoves(List<SlotMove> newMoves) {
-        return new ClusterRecord(spec, shards, newMoves, promotions, proxies, retired);
+        return new ClusterRecord(spec, shards, newMoves, promotions, proxies, retired, rebalance);
     }
 
     public ClusterRecord withPromotions(List<Promotion> newPromotions) {
-        return new ClusterRecord(spec, shards, moves, newPromotions, proxies, retired);
+        return new ClusterRecord(spec, shards, moves, newPromotions, proxies, retired, rebalance);
     }
 
     public ClusterRecord withProxies(List<String> newProxies) {
-        return new ClusterRecord(spec, shards, moves, promotions, newProxies, retired);
+        return new ClusterRecord(spec, shards, moves, promotions, newProxies, retired, rebalance);
     }
 
     public ClusterRecord withRetired(List<String> newRetired) {
-        return new ClusterRecord(spec, shards, moves, promotions, proxies, newRetired);
+        return new ClusterRecord(spec, shards, moves, promotions, proxies, newRetired, rebalance);
     }
 
     public ClusterRecord withSpec(ClusterSpec newSpec) {
-        return new ClusterRecord(newSpec, shards, moves, promotions, proxies, retired);
+        return new ClusterRecord(newSpec, shards, moves, promotions, proxies, retired, rebalance);
+    }
+
+    public ClusterRecord withRebalance(boolean pending) {
+        return new ClusterRecord(spec, shards, moves, promotions, proxies, retired, pending);
     }
 }

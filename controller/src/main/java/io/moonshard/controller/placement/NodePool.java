@@ -24,10 +24,12 @@ import java.util.TreeMap;
 final class NodePool {
 
     /** A node a replica could take, and what ranks it. */
-    private record Candidate(ProxyRecord proxy, NodeRef node, boolean avoided, boolean newProxy, int hostNodes) {
+    private record Candidate(ProxyRecord proxy, NodeRef node, boolean avoided, int hostMasters, boolean newProxy,
+                             int hostNodes) {
     }
 
     private static final Comparator<Candidate> CANDIDATES = Comparator.comparing(Candidate::avoided)
+            .thenComparingInt(Candidate::hostMasters)
             .thenComparing(Candidate::newProxy)
             .thenComparingInt(Candidate::hostNodes)
             .thenComparing(c -> c.proxy().address());
@@ -109,9 +111,11 @@ final class NodePool {
 
     /**
      * A node for a replica on a host other than {@code masterHost}: preferably on none of {@code
-     * avoidHosts} (where the shard's other replicas are), then an unused node of a proxy already taken
-     * (so the plan takes few proxies), then on the host with the fewest nodes, then by address; null
-     * when none is left.
+     * avoidHosts} (where the shard's other replicas are), then on the host with the fewest masters (after
+     * a failover piled two masters on one host, the dead master's replacement lands where a master is
+     * missing, so {@link Rebalance} can hand one back there), then an unused node of a proxy already
+     * taken (so the plan takes few proxies), then on the host with the fewest nodes, then by address;
+     * null when none is left.
      */
     NodeRef replica(String masterHost, Set<String> avoidHosts) {
         Candidate best = null;
@@ -125,8 +129,8 @@ final class NodePool {
                 NodeRef node = new NodeRef(p.address(), n);
                 if (!used.contains(node)) {
                     boolean isNew = !taken.contains(p.address()) && !own.contains(p);
-                    Candidate c = new Candidate(p, node, avoidHosts.contains(p.host()), isNew,
-                            nodesPerHost.getOrDefault(p.host(), 0));
+                    Candidate c = new Candidate(p, node, avoidHosts.contains(p.host()),
+                            mastersPerHost.getOrDefault(p.host(), 0), isNew, nodesPerHost.getOrDefault(p.host(), 0));
                     if (best == null || CANDIDATES.compare(c, best) < 0) {
                         best = c;
                     }

@@ -26,6 +26,7 @@ public final class ControllerMetrics {
     private final Counter promotions;
     private final Counter pushes;
     private final Counter movesDone;
+    private final Counter rebalanceSwitchovers;
     private final Timer timeToPromotion;
 
     public ControllerMetrics(MeterRegistry registry) {
@@ -44,6 +45,8 @@ public final class ControllerMetrics {
         promotions = Counter.builder("moonshard_controller_promotions").register(registry);
         pushes = Counter.builder("moonshard_controller_metadata_pushes").register(registry);
         movesDone = Counter.builder("moonshard_controller_moves_done").register(registry);
+        rebalanceSwitchovers = Counter.builder("moonshard_controller_rebalance_switchovers")
+                .description("planned handovers that evened out masters over hosts after a failover").register(registry);
         timeToPromotion = Timer.builder("moonshard_controller_time_to_failover")
                 .description("from a failure first seen to its replica promoted").register(registry);
     }
@@ -75,6 +78,10 @@ public final class ControllerMetrics {
 
     void moveDone() {
         movesDone.increment();
+    }
+
+    void rebalanced() {
+        rebalanceSwitchovers.increment();
     }
 
     public void leading(boolean leads) {

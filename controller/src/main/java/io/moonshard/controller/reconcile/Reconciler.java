@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>promote</b>: the record's promotions are sent ({@code UMCTL PROMOTE}, offset-checked) until
  *       each is confirmed; nothing is pushed before, so no proxy is told a node is master before it is;</li>
  *   <li><b>push</b>: every proxy holding an older epoch than the record's gets SETREPL then SETCLUSTER,
- *       importing side first; proxies the cluster let go get it too, as proxies owning nothing.</li>
+ *       importing side first; proxies the cluster let go get it too, as proxies owning nothing;</li>
+ *   <li>once every proxy holds it: <b>move slots</b> ({@link SlotMoves}) or, after a failover,
+ *       <b>rebalance</b> masters over hosts ({@link Rebalancer}).</li>
  * </ol>
  * Lease renewals ride on the probes ({@link Prober}); a proxy is renewed only while it holds the epoch
  * it should, so one that missed a change (paused, partitioned) stays fenced until it takes the new one.
@@ -51,6 +53,7 @@ public final class Reconciler {
     private final ControllerMetrics metrics;
     private final Prober prober;
     private final SlotMoves moves;
+    private final Rebalancer rebalancer;
     /** The epoch each proxy must hold for its lease to be renewed; absent: no cluster claims it. */
     private final Map<String, Long> requiredEpochs = new ConcurrentHashMap<>();
     /** Promotions confirmed by this leader: cluster, record revision, node. */
@@ -69,6 +72,7 @@ public final class Reconciler {
         this.prober = new Prober(clients, settings.probeInterval().toMillis(), settings.proxyLeaseTtl().toMillis(),
                 this::leaseTokenFor);
         this.moves = new SlotMoves(store, keys, clients, settings, leadership, metrics);
+        this.rebalancer = new Rebalancer(store, keys, new Switchover(store, keys, clients), leadership, metrics);
     }
 
     /** The observations of the proxies, for the API's status. */
@@ -143,6 +147,9 @@ public final class Reconciler {
                         if (now != null) {
                             push(now, fresh.revision(name), prober.observations(), first);
                         }
+                    } else {
+                        // promote() confirmed every promotion of this revision above
+                        rebalancer.step(state, record, revision); // the next tick pushes what it changed
                     }
                 }
             } catch (StoreException ex) {
@@ -211,7 +218,8 @@ public final class Reconciler {
         for (String taken : decision.takenProxies()) {
             txn.absent(keys.owner(taken)).put(keys.owner(taken), record.name().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
-        txn.put(keys.cluster(record.name()), Json.write(decision.record()));
+        // the failover may have piled masters onto a host: evened out once the cluster has settled
+        txn.put(keys.cluster(record.name()), Json.write(decision.record().withRebalance(true)));
         TxnResult result = store.commit(txn.build());
         if (result.succeeded()) {
             metrics.failoverDecided();

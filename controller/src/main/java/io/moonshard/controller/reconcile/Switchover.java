@@ -60,8 +60,20 @@ public final class Switchover {
         return done;
     }
 
-    /** Hands shard {@code shardId} of {@code name} over to its caught-up replica; the record written. */
+    /**
+     * Hands shard {@code shardId} of {@code name} over to its caught-up replica, as an operator asked
+     * (the API, a drain): the record written. Automatic rebalancing stops there: the operator's layout stands.
+     */
     public ClusterRecord run(String name, int shardId) {
+        return run(name, shardId, null, false);
+    }
+
+    /**
+     * Hands shard {@code shardId} of {@code name} over to {@code to}, or with null to its first replica
+     * in sync; {@code to} must be in sync. {@code rebalancing}: a handover {@code placement.Rebalance}
+     * planned, which leaves the record's {@code rebalance} mark as it is; any other clears it.
+     */
+    public ClusterRecord run(String name, int shardId, NodeRef to, boolean rebalancing) {
         PoolState state = PoolState.read(store, keys);
         ClusterRecord record = state.clusters().get(name);
         if (record == null) {
@@ -73,6 +85,9 @@ public final class Switchover {
         }
         NodeRef target = null;
         for (NodeRef r : shard.replicas()) {
+            if (to != null && !r.equals(to)) {
+                continue;
+            }
             ProxyProbe probe = clients.probe(r.proxy(), 0, 0);
             InfoReplEntry e = probe.reachable() ? probe.entry(r.node(), false) : null;
             if (e != null && "in_sync".equals(e.state())) {
@@ -81,7 +96,8 @@ public final class Switchover {
             }
         }
         if (target == null) {
-            throw new ClusterAdmin.Refused(409, "shard " + shardId + " has no replica in sync to hand over to");
+            throw new ClusterAdmin.Refused(409, "shard " + shardId + " has no replica in sync to hand over to"
+                    + (to == null ? "" : " at " + to));
         }
         long epoch = Epochs.promotion(state.revision(name) + 1);
         NodeRef master = shard.master();
@@ -103,7 +119,8 @@ public final class Switchover {
             List<NodeRef> replicas = new ArrayList<>(s.replicas());
             replicas.remove(target);
             replicas.add(s.master());
-            ClusterRecord next = current.withShard(s.withMaster(target, replicas)).withPromotions(List.of());
+            ClusterRecord next = current.withShard(s.withMaster(target, replicas)).withPromotions(List.of())
+                    .withRebalance(rebalancing && current.rebalance());
             StoreTxn txn = StoreTxn.builder().unchanged(keys.cluster(name), now.revision(name))
                     .put(keys.cluster(name), Json.write(next)).build();
             if (store.commit(txn).succeeded()) {
