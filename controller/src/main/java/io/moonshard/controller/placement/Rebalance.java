@@ -45,6 +45,23 @@ public final class Rebalance {
     private Rebalance() {
     }
 
+    /** The hosts with more than ceil(masters / hosts) masters, with their counts; empty when even. */
+    public static Map<String, Integer> overLimit(ClusterRecord record, List<ProxyRecord> members) {
+        Hosts hosts = new Hosts(members);
+        int hostCount = hosts.nodes(record).size();
+        Map<String, Integer> out = new TreeMap<>();
+        if (hostCount == 0) {
+            return out;
+        }
+        int limit = (record.shards().size() + hostCount - 1) / hostCount;
+        hosts.masters(record).forEach((host, n) -> {
+            if (n > limit) {
+                out.put(host, n);
+            }
+        });
+        return out;
+    }
+
     /** @param members the records of the cluster's proxies (their hosts) */
     public static List<Switchover> plan(ClusterRecord record, List<ProxyRecord> members) {
         Hosts hosts = new Hosts(members);

@@ -70,7 +70,13 @@ final class Rebalancer {
                     .put(keys.cluster(record.name()), Json.write(promoted.withRebalance(false))).build();
             boolean cleared = store.commit(txn).succeeded();
             if (cleared) {
-                LOG.info("cluster {}: masters are spread evenly over the hosts again", record.name());
+                Map<String, Integer> over = Rebalance.overLimit(promoted, new ArrayList<>(state.proxies().values()));
+                if (over.isEmpty()) {
+                    LOG.info("cluster {}: masters are spread evenly over the hosts again", record.name());
+                } else {
+                    LOG.warn("cluster {}: masters stay piled on {}: no replica on a host with fewer masters to hand"
+                            + " one to", record.name(), over);
+                }
             }
             return cleared;
         }

@@ -40,6 +40,7 @@ class RebalanceTest {
         // both masters on host 1 fail over: each to its replica on the next host of the ring
         ClusterRecord piled = failedOver(r, pool, 0, 3);
         assertThat(Pools.mastersPerHost(piled, hostOf)).doesNotContainKey("10.0.0.1");
+        assertThat(Rebalance.overLimit(piled, pool)).isNotEmpty();
         List<Rebalance.Switchover> plan = Rebalance.plan(piled, pool);
         assertThat(plan).hasSize(2);
         ClusterRecord after = piled;
@@ -83,6 +84,7 @@ class RebalanceTest {
             assertThat(Pools.mastersPerHost(r, hostOf)).as("round %d: %s", round, r).hasSize(3).allSatisfy((h, n) ->
                     assertThat(n).isEqualTo(1));
             assertThat(RecordCheck.hostProblems(r, pool)).isEmpty();
+            assertThat(Rebalance.overLimit(r, pool)).isEmpty();
         }
     }
 
