@@ -9,13 +9,10 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.moonshard.testkit.AckLedger;
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -45,7 +42,7 @@ class ControllerChaosIT {
     private static final Path OUT = Path.of("target", "controller-chaos");
 
     private ControllerTestbed bed;
-    private final Map<String, List<Long>> results = new TreeMap<>();
+    private final TrialTimes times = new TrialTimes("controller-chaos");
     private int runs;
 
     @BeforeAll
@@ -58,16 +55,7 @@ class ControllerChaosIT {
 
     @AfterAll
     void stop() throws Exception {
-        StringBuilder sb = new StringBuilder("controller chaos, " + TRIALS + " trial(s) per scenario (ms)\n");
-        for (Map.Entry<String, List<Long>> e : results.entrySet()) {
-            List<Long> v = new ArrayList<>(e.getValue());
-            v.sort(null);
-            sb.append(String.format("%-44s n=%-3d p50=%-6d p99=%-6d max=%-6d all=%s%n", e.getKey(), v.size(),
-                    pct(v, 50), pct(v, 99), v.get(v.size() - 1), e.getValue()));
-        }
-        Files.createDirectories(OUT);
-        Files.writeString(OUT.resolve("summary.txt"), sb.toString());
-        System.out.println(sb);
+        times.writeSummary("controller chaos, " + TRIALS + " trial(s) per scenario (ms)", OUT);
         if (bed != null) {
             bed.close();
         }
@@ -330,21 +318,15 @@ class ControllerChaosIT {
     }
 
     private void record(String what, long value) {
-        results.computeIfAbsent(what, k -> new ArrayList<>()).add(value);
-        System.out.println("controller-chaos: " + what + ": " + value);
+        times.record(what, value);
     }
 
     private void assertTargets(String what, long target, long looseBound) {
-        List<Long> v = new ArrayList<>(results.get(what));
-        v.sort(null);
-        long p99 = pct(v, 99);
+        List<Long> v = times.sorted(what);
+        long p99 = TrialTimes.pct(v, 99);
         assertThat(p99).as(what + " p99 over " + v.size() + " trial(s): " + v).isLessThanOrEqualTo(FULL ? target : looseBound);
     }
 
-    private static long pct(List<Long> sorted, int p) {
-        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
-    }
 
     // ---- the pool ----
 

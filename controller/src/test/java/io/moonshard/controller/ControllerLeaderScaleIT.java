@@ -14,7 +14,6 @@ import io.moonshard.testkit.RawRedisClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +21,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -72,7 +70,7 @@ class ControllerLeaderScaleIT {
     }
 
     private ControllerTestbed bed;
-    private final Map<String, List<Long>> results = new TreeMap<>();
+    private final TrialTimes times = new TrialTimes("controller-leader-scale");
 
     @BeforeAll
     void start() {
@@ -113,16 +111,7 @@ class ControllerLeaderScaleIT {
 
     @AfterAll
     void stop() throws IOException {
-        StringBuilder sb = new StringBuilder("controller leader kill in a scale-out, " + TRIALS + " trial(s) (ms)\n");
-        for (Map.Entry<String, List<Long>> e : results.entrySet()) {
-            List<Long> v = new ArrayList<>(e.getValue());
-            v.sort(null);
-            sb.append(String.format("%-44s n=%-3d p50=%-6d p99=%-6d max=%-6d all=%s%n", e.getKey(), v.size(),
-                    pct(v, 50), pct(v, 99), v.get(v.size() - 1), e.getValue()));
-        }
-        Files.createDirectories(OUT);
-        Files.writeString(OUT.resolve("summary.txt"), sb.toString());
-        System.out.println(sb);
+        times.writeSummary("controller leader kill in a scale-out, " + TRIALS + " trial(s) (ms)", OUT);
         if (bed != null) {
             bed.close();
         }
@@ -198,9 +187,8 @@ class ControllerLeaderScaleIT {
             assertThat(bed.slotProblems(clusterProxies())).isEmpty();
             assertEveryKeyThere();
         }
-        List<Long> v = new ArrayList<>(results.get(SETTLED));
-        v.sort(null);
-        assertThat(pct(v, 99)).as(SETTLED + " p99 over " + v.size() + " trial(s): " + v)
+        List<Long> v = times.sorted(SETTLED);
+        assertThat(TrialTimes.pct(v, 99)).as(SETTLED + " p99 over " + v.size() + " trial(s): " + v)
                 .isLessThanOrEqualTo(FULL ? 10_000 : 30_000);
     }
 
@@ -264,11 +252,7 @@ class ControllerLeaderScaleIT {
         ControllerTestbed.PoolProxy p = bed.proxy(proxy);
         RawRedisClient link = links.computeIfAbsent(proxy, a -> new RawRedisClient(p.host, p.port));
         String raw = progress ? link.call("UMCTL", "INFOMGR", "PROGRESS") : link.call("UMCTL", "INFOMGR");
-        List<String> out = new ArrayList<>();
-        for (Object line : (List<?>) RespText.parse(raw)) {
-            out.add((String) line);
-        }
-        return out;
+        return io.moonshard.testkit.MigrationCoordinator.parseBulkArray(raw);
     }
 
     /**
@@ -481,12 +465,7 @@ class ControllerLeaderScaleIT {
     }
 
     private void record(String what, long value) {
-        results.computeIfAbsent(what, k -> new ArrayList<>()).add(value);
-        System.out.println("controller-leader-scale: " + what + ": " + value);
+        times.record(what, value);
     }
 
-    private static long pct(List<Long> sorted, int p) {
-        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
-    }
 }

@@ -1,5 +1,7 @@
 package io.moonshard.controller;
 
+import io.moonshard.resp.RespParser;
+import io.moonshard.resp.RespValue;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -198,37 +200,48 @@ final class SlotOwnershipWatch {
      * each shard's {@code slots} pairs, owned by the {@code ip:port} of its node whose role is master.
      */
     static List<Owned> parseClusterShards(String raw) {
-        Object reply = RespText.parse(raw);
-        if (!(reply instanceof List<?> shards)) {
+        if (!(RespParser.parse(raw) instanceof RespValue.ArrayValue shards)) {
             throw new IllegalArgumentException("CLUSTER SHARDS answered " + raw.trim());
         }
         List<Owned> out = new ArrayList<>();
-        for (Object shard : shards) {
-            Map<String, Object> fields = pairs(shard);
+        for (RespValue shard : shards.elements()) {
+            Map<String, RespValue> fields = pairs(shard);
             String master = null;
-            for (Object node : (List<?>) fields.get("nodes")) {
-                Map<String, Object> n = pairs(node);
-                if ("master".equals(n.get("role"))) {
-                    master = n.get("ip") + ":" + n.get("port");
+            for (RespValue node : ((RespValue.ArrayValue) fields.get("nodes")).elements()) {
+                Map<String, RespValue> n = pairs(node);
+                if ("master".equals(text(n.get("role")))) {
+                    master = text(n.get("ip")) + ":" + ((RespValue.IntegerValue) n.get("port")).value();
                 }
             }
-            List<?> slots = (List<?>) fields.get("slots");
+            List<RespValue> slots = ((RespValue.ArrayValue) fields.get("slots")).elements();
             if (master == null && !slots.isEmpty()) {
                 throw new IllegalArgumentException("a shard with slots and no master: " + raw.trim());
             }
             for (int i = 0; i + 1 < slots.size(); i += 2) {
-                out.add(new Owned(((Long) slots.get(i)).intValue(), ((Long) slots.get(i + 1)).intValue(), master));
+                out.add(new Owned((int) ((RespValue.IntegerValue) slots.get(i)).value(),
+                        (int) ((RespValue.IntegerValue) slots.get(i + 1)).value(), master));
             }
         }
         return out;
     }
 
-    private static Map<String, Object> pairs(Object array) {
-        List<?> list = (List<?>) array;
-        Map<String, Object> out = new HashMap<>();
+    /** A RESP2 array of name, value, name, value ... as a map by name. */
+    private static Map<String, RespValue> pairs(RespValue array) {
+        List<RespValue> list = ((RespValue.ArrayValue) array).elements();
+        Map<String, RespValue> out = new HashMap<>();
         for (int i = 0; i + 1 < list.size(); i += 2) {
-            out.put((String) list.get(i), list.get(i + 1));
+            out.put(text(list.get(i)), list.get(i + 1));
         }
         return out;
+    }
+
+    private static String text(RespValue v) {
+        if (v instanceof RespValue.BulkString b) {
+            return new String(b.bytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        if (v instanceof RespValue.SimpleString ss) {
+            return ss.value();
+        }
+        throw new IllegalArgumentException("not a string: " + v);
     }
 }
