@@ -56,7 +56,9 @@
 # LOAD_MOONSHARD_CLUSTER_PROXY_PORTS ("7400 7401 7402"), LOAD_MOONSHARD_BASELINE_PORT (7403),
 # LOAD_ACK_MASTER_PORT (7404), LOAD_ACK_REPLICA_PORT (7405), LOAD_ACK_ASYNC_PORT (7406),
 # LOAD_ACK_REPLICA_PROXY_PORT (7407), LOAD_IO_URING_PORT (7408), LOAD_PER_CORE_PORT (7409).
-# JVM options of the proxies (the baseline's too): MOONSHARD_JAVA_OPTS.
+# JVM options of the proxies (the baseline's too): MOONSHARD_JAVA_OPTS; LOAD_BASELINE_JAVA_OPTS adds options
+# to the baseline's only: one jar with a JVM switch on and off in one run, e.g. --baseline-jar of the same jar
+# and LOAD_BASELINE_JAVA_OPTS=-Dmoonshard.benchmark.flushEveryWrite=true (no write coalescing).
 # LOAD_MOONSHARD_JAR=<path> measures that jar instead of building proxy-server/target/moonshard-proxy.jar
 # (the proxies always run from a copy in the output directory, the baseline from a copy of its own).
 # Installs redis-server, redis-tools and nutcracker when missing (apt-get; needs root or sudo); builds
@@ -75,6 +77,7 @@ KEYSPACE=${LOAD_KEYSPACE:-100000}
 WORKLOAD_LIST=${LOAD_WORKLOADS:-p1 p16 16k c1000}
 TARGET_LIST=${LOAD_TARGETS:-}
 BASELINE_JAR=${LOAD_BASELINE_JAR:-}
+BASELINE_JAVA_OPTS=${LOAD_BASELINE_JAVA_OPTS:-}
 TESTS=(set get) # one redis-benchmark run each
 REDIS_PORT=${LOAD_REDIS_PORT:-7390}
 TWEMPROXY_PORT=${LOAD_TWEMPROXY_PORT:-7391}
@@ -423,7 +426,8 @@ if has_target moonshard; then
 fi
 BASELINE_PID=""
 if has_target moonshard-baseline; then
-  start_proxy "$BASELINE_PORT" "$OUT/moonshard-baseline.log" "$BASELINE_JAR"
+  MOONSHARD_JAVA_OPTS="${MOONSHARD_JAVA_OPTS:-} $BASELINE_JAVA_OPTS" \
+    start_proxy "$BASELINE_PORT" "$OUT/moonshard-baseline.log" "$BASELINE_JAR"
   BASELINE_PID=$LAST_PID
 fi
 if has_ack_target; then
@@ -557,7 +561,7 @@ bench_command() { # bench_command WORKLOAD: the redis-benchmark arguments after 
     # timeout: a jar that does not know --version might start a proxy instead
     echo "baseline:    $(timeout 20 java -jar "$BASELINE_JAR" --version 2>/dev/null </dev/null | head -n 1)" \
       "($SOURCE_BASELINE_JAR, $(date -u -r "$SOURCE_BASELINE_JAR" +%Y-%m-%dT%H:%M:%SZ))," \
-      "thread_number=${THREADS:-default (one per two cores)}"
+      "thread_number=${THREADS:-default (one per two cores)}, JVM options added: '$BASELINE_JAVA_OPTS'"
   fi
   echo "redis:       $(redis-server --version | head -n 1)"
   echo "benchmark:   $(redis-benchmark --version 2>/dev/null | head -n 1)"

@@ -20,6 +20,11 @@ public final class Crc16 {
     private Crc16() {
     }
 
+    /** The CRC16 {@code crc} of some bytes, extended by the byte {@code b} (0-255). */
+    static int update(int crc, int b) {
+        return ((crc << 8) ^ TABLE[((crc >>> 8) ^ b) & 0xFF]) & 0xFFFF;
+    }
+
     /** CRC16 of {@code len} bytes of {@code buf} from absolute index {@code offset}. */
     public static int crc16(ByteBuf buf, int offset, int len) {
         int crc = 0;

@@ -18,22 +18,41 @@ public final class SlotHash {
 
     /** Slot of the key in bytes [offset, offset + len) of {@code buf} (absolute indexes). */
     public static int slot(ByteBuf buf, int offset, int len) {
+        // One pass: CRC16 of the whole key, unless a '{' shows up (rare), then the hash-tag rules.
+        // Eight bytes per read: every ByteBuf access checks its bounds and that the buffer is live,
+        // which per byte cost more than the CRC itself (the key of every routed command goes here).
+        int crc = 0;
+        int i = offset;
         int end = offset + len;
-        int open = -1;
-        for (int i = offset; i < end; i++) {
-            if (buf.getByte(i) == '{') {
-                open = i;
-                break;
+        for (; i + Long.BYTES <= end; i += Long.BYTES) {
+            long word = buf.getLong(i); // big-endian: the key's bytes from the most significant
+            for (int shift = Long.SIZE - Byte.SIZE; shift >= 0; shift -= Byte.SIZE) {
+                int b = (int) (word >>> shift) & 0xFF;
+                if (b == '{') {
+                    return slotWithBrace(buf, offset, len, i + (Long.SIZE - Byte.SIZE - shift) / Byte.SIZE);
+                }
+                crc = Crc16.update(crc, b);
             }
         }
-        if (open >= 0) {
-            for (int i = open + 1; i < end; i++) {
-                if (buf.getByte(i) == '}') {
-                    if (i > open + 1) {
-                        return Crc16.crc16(buf, open + 1, i - open - 1) & (SLOT_COUNT - 1);
-                    }
-                    break; // "{}": the whole key is hashed
+        for (; i < end; i++) {
+            int b = buf.getByte(i) & 0xFF;
+            if (b == '{') {
+                return slotWithBrace(buf, offset, len, i);
+            }
+            crc = Crc16.update(crc, b);
+        }
+        return crc & (SLOT_COUNT - 1);
+    }
+
+    /** The key has its first '{' at {@code open}: its hash tag's slot, or the whole key's if it has none. */
+    private static int slotWithBrace(ByteBuf buf, int offset, int len, int open) {
+        int end = offset + len;
+        for (int i = open + 1; i < end; i++) {
+            if (buf.getByte(i) == '}') {
+                if (i > open + 1) {
+                    return Crc16.crc16(buf, open + 1, i - open - 1) & (SLOT_COUNT - 1);
                 }
+                break; // "{}": the whole key is hashed
             }
         }
         return Crc16.crc16(buf, offset, len) & (SLOT_COUNT - 1);

@@ -67,7 +67,8 @@ class SlotHashTest {
         Random rnd = new Random(42);
         byte[] alphabet = {'{', '}', 'a', 'b', 0, (byte) 0xFF, (byte) 0x80};
         for (int n = 0; n < 20_000; n++) {
-            byte[] key = new byte[rnd.nextInt(12)];
+            // up to 39 bytes: braces at every position of the 8-byte words the ByteBuf path reads, and the tail
+            byte[] key = new byte[rnd.nextInt(40)];
             for (int i = 0; i < key.length; i++) {
                 key[i] = rnd.nextBoolean() ? alphabet[rnd.nextInt(alphabet.length)] : (byte) rnd.nextInt(256);
             }
@@ -79,12 +80,15 @@ class SlotHashTest {
             System.arraycopy(key, 0, framed, 3, key.length);
             framed[framed.length - 4] = '}';
             ByteBuf buf = Unpooled.wrappedBuffer(framed);
+            ByteBuf direct = Unpooled.directBuffer(framed.length).writeBytes(framed);
             try {
+                assertThat(SlotHash.slot(direct, 3, key.length)).isEqualTo(reference(key));
                 int expected = reference(key);
                 assertThat(SlotHash.slot(key)).as("key %s", java.util.Arrays.toString(key)).isEqualTo(expected);
                 assertThat(SlotHash.slot(buf, 3, key.length)).isEqualTo(expected);
                 assertThat(SlotHash.slot(buf.slice(3, key.length))).isEqualTo(expected);
             } finally {
+                direct.release();
                 buf.release();
             }
         }

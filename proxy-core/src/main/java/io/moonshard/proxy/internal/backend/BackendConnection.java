@@ -203,7 +203,10 @@ public final class BackendConnection {
             flushOut();
             acks.startBatch();
         }
-        if (!flushScheduled) {
+        if (WriteCoalescing.FLUSH_EVERY_WRITE) {
+            endBatch(false);
+            flushOut();
+        } else if (!flushScheduled) {
             flushScheduled = true;
             // after this loop iteration's reads: requests from every client on this loop go out together
             loop.execute(flushTask);

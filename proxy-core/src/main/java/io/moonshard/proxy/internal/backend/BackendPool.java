@@ -39,6 +39,7 @@ public final class BackendPool {
     private final KeyPositions keyPositions = new KeyPositions();
     /** This loop's counts for the metrics, written by this loop's sessions and backend connections only. */
     private final LoopStats stats;
+    private final AfterReads afterReads;
 
     BackendPool(BackendEnvironment env, BackendPools pools, EventLoop loop, Bootstrap bootstrap) {
         this.env = env;
@@ -47,11 +48,17 @@ public final class BackendPool {
         this.bootstrap = bootstrap;
         this.connectionsPerBackend = env.config().backendConnNum();
         this.stats = env.meters().newLoop();
+        this.afterReads = new AfterReads(loop);
     }
 
     /** Reused by every command routed on this loop: key extraction allocates nothing. */
     public KeyPositions keyPositions() {
         return keyPositions;
+    }
+
+    /** Work this loop does after the I/O events of its current iteration (the clients' flushes). */
+    public AfterReads afterReads() {
+        return afterReads;
     }
 
     /** This loop's counts for the metrics, written by this loop's sessions and backend connections only. */

@@ -5,6 +5,7 @@ import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.backend.BackendPool;
 import io.moonshard.proxy.internal.backend.ConnectionOwner;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
+import io.moonshard.proxy.internal.backend.WriteCoalescing;
 import io.moonshard.proxy.internal.metadata.TransportAddresses;
 import io.moonshard.proxy.internal.metrics.CommandOutcome;
 import io.moonshard.proxy.internal.metrics.LoopStats;
@@ -697,11 +698,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void scheduleFlush() {
+        if (WriteCoalescing.FLUSH_EVERY_WRITE) {
+            flushNow();
+            return;
+        }
         if (flushNeeded && !flushScheduled) {
             flushScheduled = true;
             // Runs after the I/O events of this loop iteration: replies completed by several backend
-            // reads in one iteration leave in one flush (one syscall).
-            channel.eventLoop().execute(flushTask);
+            // reads in one iteration leave in one flush (one syscall), with every other client's flush
+            // of this iteration in one task.
+            pool.afterReads().add(flushTask);
         }
     }
 
