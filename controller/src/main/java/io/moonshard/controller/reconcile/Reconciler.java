@@ -343,7 +343,8 @@ public final class Reconciler {
 
     /**
      * A proxy no cluster holds demands no client password, so the next cluster it joins starts from none.
-     * One that served a cluster is first told it serves none (a deleted cluster's proxies still hold its
+     * Only proxies whose password this leader has not seen cleared are looked at (a cluster with a password
+     * let them go, or this leader is new). One that served a cluster is first told it serves none (a deleted cluster's proxies still hold its
      * slots and data), at the epoch of the store revision its freedom was read at: above anything its old
      * cluster sent it, below anything a cluster taking it later sends. Once per proxy and leader.
      */
