@@ -167,7 +167,7 @@ final class ServerCommand implements Callable<Integer> {
             this.store = store;
             this.keys = keys;
             this.settings = settings;
-            this.admin = new ClusterAdmin(store, keys);
+            this.admin = new ClusterAdmin(store, keys, settings.proxyAdminPassword() != null);
             this.clients = new ProxyClients(settings.proxyAdminPassword(), (int) settings.proxyTimeout().toMillis());
             this.handoverClients = new ProxyClients(settings.proxyAdminPassword(), 10_000);
             new JvmMemoryMetrics().bindTo(registry);

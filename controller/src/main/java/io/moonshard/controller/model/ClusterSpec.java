@@ -13,6 +13,9 @@ public record ClusterSpec(String name, int shards, int replicas, String password
 
     public ClusterSpec {
         Objects.requireNonNull(name, "name");
+        if (password != null && password.isEmpty()) {
+            password = null; // as Redis's requirepass "": no password
+        }
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("a cluster name is 1 to 30 of A-Z a-z 0-9 _ -: " + name);
         }

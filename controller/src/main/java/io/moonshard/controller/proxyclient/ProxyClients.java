@@ -72,6 +72,18 @@ public final class ProxyClients implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code CONFIG SET moonshard-password <password>}: the password the proxy's clients must AUTH with
+     * (proxy-core's {@code Credentials.PASSWORD_SETTING}); null or empty clears it. The admin login of the
+     * link is enough for it. Nothing here logs the value.
+     */
+    public Reply setClientPassword(String proxy, String password) {
+        return one(proxy, List.of("CONFIG", "SET", PASSWORD_SETTING, password == null ? "" : password));
+    }
+
+    /** The proxy's CONFIG name of its client password (its {@code requirepass}). */
+    public static final String PASSWORD_SETTING = "moonshard-password";
+
     /** {@code UMCTL PROMOTE <epoch> <node> MINOFFSET <minOffset>}: automation never sends FORCE. */
     public Reply promote(String proxy, long epoch, String node, long minOffset) {
         return one(proxy, List.of("UMCTL", "PROMOTE", Long.toString(epoch), node, "MINOFFSET", Long.toString(minOffset)));

@@ -25,10 +25,16 @@ public final class ClusterAdmin {
 
     private final MetadataStore store;
     private final Keys keys;
+    /**
+     * Whether this controller logs in to the proxies with their admin password: without it, once a
+     * cluster's password is set on a proxy, the probes and pushes would need that password too.
+     */
+    private final boolean proxyAdminLogin;
 
-    public ClusterAdmin(MetadataStore store, Keys keys) {
+    public ClusterAdmin(MetadataStore store, Keys keys, boolean proxyAdminLogin) {
         this.store = store;
         this.keys = keys;
+        this.proxyAdminLogin = proxyAdminLogin;
     }
 
     /** A refusal the API turns into 4xx: {@code status} is the HTTP status. */
@@ -84,6 +90,10 @@ public final class ClusterAdmin {
 
     /** Creates a cluster on free proxies of the pool. */
     public ClusterRecord createCluster(ClusterSpec spec) {
+        if (spec.password() != null && !proxyAdminLogin) {
+            throw new Refused(400, "a cluster password needs the proxies' admin password (--proxy-admin-password): "
+                    + "the controller sets the password on the proxies and must not need it itself");
+        }
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             PoolState state = PoolState.read(store, keys);
             if (state.clusters().containsKey(spec.name())) {

@@ -14,10 +14,13 @@ import java.util.TreeMap;
 /**
  * Everything in the store, read at once: the pool's proxies, who owns which, and every cluster with
  * the revision of its record. Immutable; each decision works on one of these and writes back with
- * revision checks, so a decision made on a stale view fails instead of overwriting.
+ * revision checks, so a decision made on a stale view fails instead of overwriting. {@code ownersRevision}
+ * is the store revision the owner keys were read at: a proxy free in this view was let go at or before
+ * it, and any cluster that takes it later writes at a higher revision.
  */
 public record PoolState(Map<String, Versioned> proxyKeys, Map<String, ProxyRecord> proxies, Map<String, Versioned> ownerKeys,
-                        Map<String, String> owners, Map<String, Versioned> clusterKeys, Map<String, ClusterRecord> clusters) {
+                        Map<String, String> owners, Map<String, Versioned> clusterKeys, Map<String, ClusterRecord> clusters,
+                        long ownersRevision) {
 
     public static PoolState read(MetadataStore store, Keys keys) {
         Map<String, Versioned> proxyKeys = new TreeMap<>();
@@ -29,7 +32,8 @@ public record PoolState(Map<String, Versioned> proxyKeys, Map<String, ProxyRecor
         }
         Map<String, Versioned> ownerKeys = new TreeMap<>();
         Map<String, String> owners = new TreeMap<>();
-        for (Versioned v : store.list(keys.owners()).items()) {
+        MetadataStore.Listing ownerListing = store.list(keys.owners());
+        for (Versioned v : ownerListing.items()) {
             String address = Keys.tail(v.key(), keys.owners());
             ownerKeys.put(address, v);
             owners.put(address, new String(v.value(), StandardCharsets.UTF_8));
@@ -41,7 +45,7 @@ public record PoolState(Map<String, Versioned> proxyKeys, Map<String, ProxyRecor
             clusterKeys.put(name, v);
             clusters.put(name, Json.read(v.value(), ClusterRecord.class));
         }
-        return new PoolState(proxyKeys, proxies, ownerKeys, owners, clusterKeys, clusters);
+        return new PoolState(proxyKeys, proxies, ownerKeys, owners, clusterKeys, clusters, ownerListing.revision());
     }
 
     /**

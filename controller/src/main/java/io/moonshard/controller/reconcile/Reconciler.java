@@ -5,6 +5,7 @@ import io.moonshard.controller.model.Epochs;
 import io.moonshard.controller.model.Json;
 import io.moonshard.controller.model.NodeRef;
 import io.moonshard.controller.model.Promotion;
+import io.moonshard.controller.model.ProxyRecord;
 import io.moonshard.controller.model.Shard;
 import io.moonshard.controller.proxyclient.ProxyClients;
 import io.moonshard.controller.proxyclient.Reply;
@@ -32,11 +33,13 @@ import org.slf4j.LoggerFactory;
  *       decision written as one transaction (guarded by the leadership);</li>
  *   <li><b>promote</b>: the record's promotions are sent ({@code UMCTL PROMOTE}, offset-checked) until
  *       each is confirmed; nothing is pushed before, so no proxy is told a node is master before it is;</li>
- *   <li><b>push</b>: every proxy holding an older epoch than the record's gets SETREPL then SETCLUSTER,
- *       importing side first; proxies the cluster let go get it too, as proxies owning nothing;</li>
+ *   <li><b>push</b>: every proxy holding an older epoch than the record's gets the cluster's client
+ *       password ({@link ClientPasswords}), and once it took it, SETREPL then SETCLUSTER, importing side
+ *       first; proxies the cluster let go get it too, as proxies owning nothing;</li>
  *   <li>once every proxy holds it: <b>move slots</b> ({@link SlotMoves}) or, after a failover,
  *       <b>rebalance</b> masters over hosts ({@link Rebalancer}).</li>
  * </ol>
+ * Then every free proxy is told it serves no cluster and its client password is cleared ({@link #releaseFree}).
  * Lease renewals ride on the probes ({@link Prober}); a proxy is renewed only while it holds the epoch
  * it should, so one that missed a change (paused, partitioned) stays fenced until it takes the new one.
  * Where a slot move is decided and driven: {@link SlotMoves}.
@@ -54,6 +57,7 @@ public final class Reconciler {
     private final Prober prober;
     private final SlotMoves moves;
     private final Rebalancer rebalancer;
+    private final ClientPasswords passwords;
     /** The epoch each proxy must hold for its lease to be renewed; absent: no cluster claims it. */
     private final Map<String, Long> requiredEpochs = new ConcurrentHashMap<>();
     /** Promotions confirmed by this leader: cluster, record revision, node. */
@@ -73,6 +77,7 @@ public final class Reconciler {
                 this::leaseTokenFor);
         this.moves = new SlotMoves(store, keys, clients, settings, leadership, metrics);
         this.rebalancer = new Rebalancer(store, keys, new Switchover(store, keys, clients), leadership, metrics);
+        this.passwords = new ClientPasswords(clients, settings.probeInterval().toNanos() * 3);
     }
 
     /** The observations of the proxies, for the API's status. */
@@ -108,6 +113,7 @@ public final class Reconciler {
             return false;
         }
         prober.track(state.proxies().keySet());
+        passwords.retain(state.proxies().keySet());
         updateRequiredEpochs(state);
         Map<String, Observation> observations = prober.observations();
         metrics.observe(state, observations);
@@ -156,6 +162,7 @@ public final class Reconciler {
                 LOG.debug("store unavailable while reconciling {}: {}", name, ex.getMessage());
             }
         }
+        releaseFree(state, prober.observations());
         return true;
     }
 
@@ -254,6 +261,17 @@ public final class Reconciler {
                 confirmedPromotions.add(id); // it already holds this record's metadata: promoted before
                 continue;
             }
+            if (!passwords.holds(p.node().proxy(), record.spec().password())) {
+                // it took the password with its metadata, but maybe from another leader: once more, so the
+                // promoted side never serves the shard without it
+                Reply password = passwords.set(p.node().proxy(), record.spec().password());
+                if (!password.done()) {
+                    all = false;
+                    LOG.warn("cluster {}: client password to {} not taken, so no PROMOTE yet: {}", record.name(),
+                            p.node().proxy(), password.detail());
+                    continue;
+                }
+            }
             Reply reply = clients.promote(p.node().proxy(), Epochs.promotion(revision), p.node().node(), p.minOffset());
             if (reply.done()) {
                 confirmedPromotions.add(id);
@@ -278,14 +296,36 @@ public final class Reconciler {
         Set<String> targets = new LinkedHashSet<>(first);
         targets.addAll(MetadataRenderer.pushOrder(record));
         targets.addAll(record.retired());
+        String password = record.spec().password();
         for (String proxy : targets) {
             Observation o = observations.get(proxy);
-            if (o == null || !o.reachable() || o.last().epoch() >= epoch) {
+            if (o == null || !o.reachable()) {
+                continue;
+            }
+            if (o.last().epoch() >= epoch) {
+                // it holds the metadata; a password this leader has not seen it take (this leader is new,
+                // or the proxy was set up before the controller set passwords) is sent on its own
+                if (!passwords.holds(proxy, password) && !passwords.recentlyRefused(proxy)) {
+                    Reply taken = passwords.set(proxy, password);
+                    if (!taken.done()) {
+                        LOG.warn("cluster {}: client password to {} not taken: {}", record.name(), proxy, taken.detail());
+                    }
+                }
                 continue;
             }
             long[] last = lastPush.get(proxy);
             if (last != null && last[0] == epoch && now - last[1] < settings.probeInterval().toNanos() * 3) {
                 continue; // pushed moments ago: wait for the probe to see it
+            }
+            // the password first, in a round trip of its own, and the metadata only once it is taken: a
+            // proxy behind the record's epoch may be new to the cluster or restarted (it lost what it was
+            // told), and it must demand the password before it is given the cluster's slots or roles
+            Reply passwordTaken = passwords.set(proxy, password);
+            if (!passwordTaken.done()) {
+                lastPush.put(proxy, new long[] {epoch, now});
+                LOG.warn("cluster {}: client password to {} not taken, so metadata epoch {} waits: {}", record.name(), proxy,
+                        epoch, passwordTaken.detail());
+                continue;
             }
             List<Reply> replies = clients.pushMetadata(proxy, MetadataRenderer.setRepl(record, revision, proxy),
                     MetadataRenderer.setCluster(record, revision, proxy));
@@ -295,6 +335,47 @@ public final class Reconciler {
                 prober.probeSoon(proxy);
             } else {
                 LOG.warn("cluster {}: metadata epoch {} to {} not taken: {}", record.name(), epoch, proxy, replies);
+            }
+        }
+    }
+
+    // ---- free proxies ----
+
+    /**
+     * A proxy no cluster holds demands no client password, so the next cluster it joins starts from none.
+     * Only proxies whose password this leader has not seen cleared are looked at (a cluster with a password
+     * let them go, or this leader is new). One that served a cluster is first told it serves none (a deleted cluster's proxies still hold its
+     * slots and data), at the epoch of the store revision its freedom was read at: above anything its old
+     * cluster sent it, below anything a cluster taking it later sends. Once per proxy and leader.
+     */
+    private void releaseFree(PoolState state, Map<String, Observation> observations) {
+        long epoch = Epochs.metadata(state.ownersRevision());
+        for (ProxyRecord free : state.freeProxies()) {
+            String proxy = free.address();
+            Observation o = observations.get(proxy);
+            if (o == null || !o.reachable() || passwords.holds(proxy, null) || passwords.recentlyRefused(proxy)) {
+                continue;
+            }
+            long held = o.last().epoch();
+            if (held < 0 || held > epoch) {
+                continue; // unknown, or newer than this view: a later tick decides on a fresh read
+            }
+            if (held > 0 && held < epoch) {
+                MetadataRenderer.ProxyMetadata none = MetadataRenderer.free(free, epoch);
+                List<Reply> replies = clients.pushMetadata(proxy, none.setRepl(), none.setCluster());
+                if (!replies.stream().allMatch(Reply::done)) {
+                    LOG.warn("free proxy {}: metadata of no cluster (epoch {}) not taken, so its password stays: {}", proxy,
+                            epoch, replies);
+                    passwords.backOff(proxy);
+                    continue;
+                }
+                prober.probeSoon(proxy);
+            }
+            Reply cleared = passwords.set(proxy, null);
+            if (cleared.done() && held > 0) {
+                LOG.info("free proxy {}: serves no cluster from epoch {} on, client password cleared", proxy, epoch);
+            } else if (!cleared.done()) {
+                LOG.warn("free proxy {}: client password not cleared: {}", proxy, cleared.detail());
             }
         }
     }

@@ -23,7 +23,9 @@ import java.util.Set;
  *       authentication rules: {@code NOAUTH} before AUTH, the admin password, the cluster secret);</li>
  *   <li>look the command up in the table generated from Redis 7 (unknown command or subcommand, wrong
  *       arity: Redis's exact errors);</li>
- *   <li>authentication ({@code NOAUTH}), then the user's ACL permissions ({@link AclCommands#permits});</li>
+ *   <li>authentication ({@code NOAUTH}), then the user's ACL permissions ({@link AclCommands#permits}); a
+ *       connection that sent {@code UMCTL AUTH <admin_password>} passes both for a CONFIG GET or SET of
+ *       the proxy's own settings only ({@link ConfigCommands#onlyProxySettings});</li>
  *   <li>inside MULTI: the command is checked and queued ({@link TransactionCommands});</li>
  *   <li>proxy-local commands ({@link LocalCommands}, one line each): CLUSTER, PING, HELLO, CLIENT, MULTI, CONFIG
  *       (the proxy's own {@code moonshard-*} settings, the rest forwarded), ...;</li>
@@ -85,12 +87,17 @@ public final class CommandDispatcher implements CommandHandler {
         boolean asking = session.state().takeAsking();
         // the password may have been removed since this client connected (CONFIG SET moonshard-password ""):
         // then, as in Redis, it needs no AUTH any more (read only for clients that have not authenticated)
-        if (!session.state().isAuthenticated() && !NO_AUTH.contains(topName) && !proxy.credentials().openByDefault()) {
+        // the admin password may change the proxy's own settings, the client password among them, without
+        // that password: the controller sets, rotates and clears a cluster's password on connections that
+        // proved only the admin password (UMCTL AUTH), as it changes the metadata
+        boolean adminSettings = session.state().isAdmin() && ConfigCommands.onlyProxySettings(command);
+        if (!session.state().isAuthenticated() && !NO_AUTH.contains(topName) && !proxy.credentials().openByDefault()
+                && !adminSettings) {
             session.state().markTransactionDirty();
             session.replyError(slot, "NOAUTH Authentication required.");
             return;
         }
-        if (!AclCommands.permits(session, slot, command, spec)) {
+        if (!adminSettings && !AclCommands.permits(session, slot, command, spec)) {
             return;
         }
         if (session.state().protocol() == 2 && session.inSubscribedMode()

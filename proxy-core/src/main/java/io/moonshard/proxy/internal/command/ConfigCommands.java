@@ -50,6 +50,7 @@ final class ConfigCommands {
     private static final Logger log = LoggerFactory.getLogger(ConfigCommands.class);
     private static final AsciiString GET = AsciiString.cached("GET");
     private static final AsciiString SET = AsciiString.cached("SET");
+    private static final AsciiString CONFIG_NAME = AsciiString.cached("CONFIG");
     private static final byte[] CONFIG = "CONFIG".getBytes(StandardCharsets.US_ASCII);
 
     private final ProxyContext proxy;
@@ -58,6 +59,27 @@ final class ConfigCommands {
     ConfigCommands(ProxyContext proxy, Forwarder forwarder) {
         this.proxy = proxy;
         this.forwarder = forwarder;
+    }
+
+    /**
+     * Whether {@code cmd} is a {@code CONFIG GET} or {@code SET} that reaches the proxy's own settings only
+     * (every name or pattern has the {@code moonshard-} prefix), so no backend is asked or changed: what a
+     * session that proved only the admin password may run ({@link CommandDispatcher}).
+     */
+    static boolean onlyProxySettings(RespCommand cmd) {
+        if (cmd.argCount() < 3 || !cmd.argEqualsIgnoreCase(0, CONFIG_NAME)) {
+            return false;
+        }
+        boolean set = cmd.argEqualsIgnoreCase(1, SET);
+        if (!set && !cmd.argEqualsIgnoreCase(1, GET)) {
+            return false;
+        }
+        for (int i = 2; i < cmd.argCount(); i += set ? 2 : 1) {
+            if (!LiveSettings.isPrefixedName(cmd.argString(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** @param spec what the command table found for {@code cmd} (the container for an unknown subcommand) */

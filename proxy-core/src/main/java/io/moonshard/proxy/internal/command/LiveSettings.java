@@ -208,6 +208,11 @@ public final class LiveSettings {
                 || name.equalsIgnoreCase(CLIENT_OUTPUT_BUFFER_LIMIT);
     }
 
+    /** Whether {@code name} starts with the proxy's prefix, ignoring case: no Redis parameter does. */
+    static boolean isPrefixedName(String name) {
+        return name.regionMatches(true, 0, PREFIX, 0, PREFIX.length());
+    }
+
     /**
      * Whether a CONFIG GET pattern can match the proxy's settings only, so that the backends need not be
      * asked: it starts with the prefix literally (Redis has no parameter starting with it), or it is the

@@ -190,6 +190,32 @@ class ConfigCommandsTest {
     }
 
     @Test
+    void theAdminPassword_setsAndClearsTheClientPassword_withoutIt_butReachesNothingElse() {
+        start(b -> b.password("old").adminPassword("adm"));
+        EmbeddedChannel controller = connect();
+
+        assertThat(call(controller, "CONFIG", "SET", "moonshard-password", "new"))
+                .isEqualTo("-NOAUTH Authentication required.\r\n");
+        assertThat(call(controller, "UMCTL", "AUTH", "adm")).isEqualTo("+OK\r\n");
+        assertThat(call(controller, "CONFIG", "SET", "moonshard-password", "new")).isEqualTo("+OK\r\n");
+        assertThat(call(controller, "CONFIG", "GET", "moonshard-pass*"))
+                .isEqualTo("*2\r\n$18\r\nmoonshard-password\r\n$3\r\nnew\r\n");
+        // the backends' parameters and the data still need the client password
+        assertThat(call(controller, "CONFIG", "SET", "moonshard-max-clients", "7", "maxmemory", "1mb"))
+                .isEqualTo("-NOAUTH Authentication required.\r\n");
+        assertThat(call(controller, "CONFIG", "GET", "maxmemory")).isEqualTo("-NOAUTH Authentication required.\r\n");
+        assertThat(call(controller, "PING")).isEqualTo("-NOAUTH Authentication required.\r\n");
+        assertThat(proxy.clients().maxClients()).isEqualTo(10000);
+        EmbeddedChannel client = connect();
+        assertThat(call(client, "AUTH", "new")).isEqualTo("+OK\r\n");
+
+        // cleared: as Redis with requirepass "", a new connection needs no AUTH
+        assertThat(call(controller, "CONFIG", "SET", "moonshard-password", "")).isEqualTo("+OK\r\n");
+        assertThat(call(connect(), "PING")).isEqualTo("+PONG\r\n");
+        assertThat(call(controller, "PING")).isEqualTo("+PONG\r\n");
+    }
+
+    @Test
     void appendPairs_extendsTheBackendsReply_inEitherProtocol_andPassesErrorsOn() {
         ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
         List<Map.Entry<String, String>> own = List.of(Map.entry("moonshard-max-clients", "5"));
