@@ -21,7 +21,7 @@ public final class Crc16 {
     }
 
     /** The CRC16 {@code crc} of some bytes, extended by the byte {@code b} (0-255). */
-    static int update(int crc, int b) {
+    public static int update(int crc, int b) {
         return ((crc << 8) ^ TABLE[((crc >>> 8) ^ b) & 0xFF]) & 0xFFFF;
     }
 
