@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * holding every slot and a replica of it, as the proxy's SETREPL makes it. A wipe at a newer epoch leaves
  * both empty masters and the proxy serving no slot; an older one, or one without the admin password, is
  * refused and changes nothing; the same epoch again flushes again; a cluster's later SETCLUSTER is taken
- * and a wipe at or below it is refused.
+ * and a wipe at or below it is refused. With {@code REDIRECT} (a proxy a scale-in released) it keeps
+ * answering {@code MOVED} to its peers.
  */
 class WipeIT {
 
@@ -135,6 +136,22 @@ class WipeIT {
             assertThat(dbsize(master)).as("the node before it was wiped").isZero();
             assertThat(admin.call("UMCTL", "WIPE", "8", master.address(), replica.address())).isEqualTo("+OK\r\n");
             assertThat(dbsize(replica)).isZero();
+        }
+    }
+
+    @Test
+    void withRedirect_thePeersStay_soClientsWithAnOldSlotMapAreSentOn() {
+        String peer = "127.0.0.1:7999";
+        try (RawRedisClient admin = admin(); RawRedisClient client = client()) {
+            assertThat(admin.call("UMCTL", "SETCLUSTER", "v2", "4", "NOFLAGS", "old", master.address(), "1", "0-8191",
+                    "PEER", peer, "1", "8192-16383")).isEqualTo("+OK\r\n");
+            assertThat(admin.call("UMCTL", "WIPE", "8", "REDIRECT", master.address(), replica.address())).isEqualTo("+OK\r\n");
+            assertThat(dbsize(master)).isZero();
+            assertThat(dbsize(replica)).isZero();
+            String peerKey = Slots.keyIn(9000, "moved");
+            assertThat(client.call("GET", peerKey)).isEqualTo("-MOVED 9000 " + peer + "\r\n");
+            assertThat(client.call("GET", Slots.keyIn(100, "here"))).startsWith("-").doesNotContain("MOVED");
+            assertThat(admin.call("UMCTL", "WIPE", "8", "REDIRECT")).isEqualTo("-Invalid arguments\r\n");
         }
     }
 

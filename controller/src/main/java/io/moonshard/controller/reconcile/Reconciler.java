@@ -436,7 +436,8 @@ public final class Reconciler {
                 continue; // removed from the pool: nothing of it is given to anyone
             }
             Observation o = observations.get(p);
-            if (o == null || !o.reachable() || !wipes.wiped(p, epoch, 1, released.nodes())) {
+            // REDIRECT: it keeps answering MOVED to the cluster's proxies, for clients whose slot map is old
+            if (o == null || !o.reachable() || !wipes.wiped(p, epoch, 1, true, released.nodes())) {
                 remaining.add(p);
             }
         }
@@ -473,7 +474,8 @@ public final class Reconciler {
             if (held < 0 || held > epoch) {
                 continue; // unknown, or newer than this view: a later tick decides on a fresh read
             }
-            if (held > 0 && !wipes.wipedAt(proxy, held) && !wipes.wiped(proxy, epoch, 1, free.nodes())) {
+            // REDIRECT: peers it still names keep clients with an old slot map moving (a scale-in's)
+            if (held > 0 && !wipes.wipedAt(proxy, held) && !wipes.wiped(proxy, epoch, 1, true, free.nodes())) {
                 continue; // wiping in the background; its password waits, so it never serves old data without one
             }
             if (passwords.holds(proxy, null) || passwords.recentlyRefused(proxy)) {

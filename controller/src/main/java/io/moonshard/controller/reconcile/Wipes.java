@@ -62,6 +62,11 @@ final class Wipes implements AutoCloseable {
      * this proxy runs, or one was refused moments ago) and returns false: a later tick asks again.
      */
     boolean wiped(String proxy, long epoch, int round, List<String> nodes) {
+        return wiped(proxy, epoch, round, false, nodes);
+    }
+
+    /** As {@link #wiped(String, long, int, List)}; with {@code redirect} the proxy keeps its peers (a scale-in's). */
+    boolean wiped(String proxy, long epoch, int round, boolean redirect, List<String> nodes) {
         collect(proxy);
         Done d = done.get(proxy);
         if (d != null && d.epoch() == epoch && d.round() >= round) {
@@ -74,7 +79,7 @@ final class Wipes implements AutoCloseable {
         if (refused != null && System.nanoTime() - refused < retryNanos) {
             return false;
         }
-        running.put(proxy, new Job(epoch, round, CompletableFuture.supplyAsync(() -> clients.wipe(proxy, epoch, nodes), threads)));
+        running.put(proxy, new Job(epoch, round, CompletableFuture.supplyAsync(() -> clients.wipe(proxy, epoch, redirect, nodes), threads)));
         return false;
     }
 

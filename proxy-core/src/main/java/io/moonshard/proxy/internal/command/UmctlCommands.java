@@ -193,8 +193,10 @@ public final class UmctlCommands {
     }
 
     /**
-     * {@code UMCTL WIPE <epoch> <node>...} (admin): the controller empties a proxy its cluster let go
-     * (deleted, or scaled in) before any cluster may take it, so no cluster ever sees another's data.
+     * {@code UMCTL WIPE <epoch> [REDIRECT] <node>...} (admin): the controller empties a proxy its cluster
+     * let go (deleted, or scaled in) before any cluster may take it, so no cluster ever sees another's data.
+     * {@code REDIRECT} keeps the peers of the current metadata (a proxy a scale-in released keeps sending
+     * clients with an old slot map on with {@code MOVED}); without it the proxy knows no peer either.
      * Refused with {@code -OLD_EPOCH} unless {@code epoch} is newer than both the proxy's SETCLUSTER and
      * SETREPL epochs (a stale controller never wipes a proxy a newer cluster already uses), and then
      * nothing is touched. Otherwise, in this order: the proxy takes empty metadata at {@code epoch} (it
@@ -207,6 +209,7 @@ public final class UmctlCommands {
     private void wipe(ClientSession s, ReplySlot slot, RespCommand cmd, ClusterState cluster) {
         List<String> args = utf8Args(cmd, 2);
         long epoch;
+        boolean redirect;
         List<String> nodes;
         try {
             if (args == null || args.size() < 2) {
@@ -216,7 +219,11 @@ public final class UmctlCommands {
             if (epoch <= 0) {
                 throw new IllegalArgumentException();
             }
-            nodes = List.copyOf(args.subList(1, args.size()));
+            redirect = args.get(1).equalsIgnoreCase("REDIRECT");
+            nodes = List.copyOf(args.subList(redirect ? 2 : 1, args.size()));
+            if (nodes.isEmpty()) {
+                throw new IllegalArgumentException();
+            }
             nodes.forEach(io.moonshard.proxy.HostPort::parse);
         } catch (IllegalArgumentException e) { // NumberFormatException included
             s.replyError(slot, "Invalid arguments");
@@ -227,7 +234,7 @@ public final class UmctlCommands {
             s.replyError(slot, "OLD_EPOCH");
             return;
         }
-        String served = cluster.wipe(epoch);
+        String served = cluster.wipe(epoch, redirect);
         if (!served.startsWith("+")) {
             replyLine(s, slot, served);
             return;

@@ -292,15 +292,20 @@ public final class ClusterState {
      * writes at a higher revision, so a stale controller can never empty a proxy a newer cluster uses.
      * The same epoch again is accepted while this wipe's snapshot is still the current one.
      *
+     * @param redirect keep the current snapshot's peers, so clients with an old slot map are still sent
+     *                 on ({@code MOVED}): a proxy a scale-in released owns nothing and its peers are the
+     *                 live cluster; without it, no peer either
      * @return {@code +OK} or {@code -OLD_EPOCH}
      */
-    public String wipe(long epoch) {
-        ClusterSnapshot empty = new ClusterSnapshot(WIPED_NAME, epoch, Map.of(), Map.of(), ClusterConfig.DEFAULT, true);
+    public String wipe(long epoch, boolean redirect) {
         Current previous;
         Current next;
+        ClusterSnapshot empty;
         do {
             previous = current.get();
             ClusterSnapshot now = previous.snapshot();
+            empty = new ClusterSnapshot(WIPED_NAME, epoch, Map.of(), redirect ? now.peers() : Map.of(),
+                    ClusterConfig.DEFAULT, true);
             if (now == wiped && now.epoch() == epoch) {
                 return "+OK"; // this wipe again: the data step runs again, the metadata stays
             }
