@@ -126,12 +126,15 @@ class ControllerPasswordIT {
     @Order(4)
     void afterTheDeleteTheReleasedProxiesServeNothingAndNeedNoPassword() {
         List<String> members = clusterProxies();
-        bed.expect(200, "DELETE", "/api/v1/clusters/" + CLUSTER, null);
+        bed.expect(202, "DELETE", "/api/v1/clusters/" + CLUSTER, null);
+        // the record goes once every proxy of the cluster is wiped (ControllerWipeIT checks their Redis)
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                bed.api("GET", "/api/v1/clusters/" + CLUSTER, null).statusCode() == 404);
         for (String address : members) {
             ControllerTestbed.PoolProxy p = bed.proxy(address);
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
                     assertThat(bed.call(p, "PING")).as(address).isEqualTo("+PONG\r\n"));
-            // told it serves no cluster before its password went: the deleted cluster's data stays unreachable
+            // wiped (it serves no slot, its Redis are flushed) before its password went
             assertThat(bed.call(p, "CLUSTER", "SLOTS")).as(address).isEqualTo("*0\r\n");
             assertThat(bed.call(p, "GET", "key:1")).as(address).startsWith("-");
         }

@@ -139,8 +139,15 @@ public final class ApiServer implements AutoCloseable {
             }
             case "GET clusters" -> {
                 ObjectNode out = Json.mapper().createObjectNode();
+                PoolState state = admin.state();
                 ArrayNode names = out.putArray("clusters");
-                admin.clusterNames().forEach(names::add);
+                ArrayNode deleting = out.putArray("deleting");
+                state.clusters().forEach((name, record) -> {
+                    names.add(name);
+                    if (record.deleting()) {
+                        deleting.add(name);
+                    }
+                });
                 json(exchange, 200, out);
             }
             case "POST clusters" -> {
@@ -152,8 +159,12 @@ public final class ApiServer implements AutoCloseable {
             }
             case "GET clusters/*" -> json(exchange, 200, describe(cluster(admin.state(), parts.get(1)), admin.state()));
             case "DELETE clusters/*" -> {
+                // marked: the leader wipes its proxies, then the record goes (GET answers 404 then)
                 admin.deleteCluster(parts.get(1));
-                json(exchange, 200, Json.mapper().createObjectNode().put("deleted", parts.get(1)));
+                PoolState state = admin.state();
+                ClusterRecord marked = state.clusters().get(parts.get(1));
+                json(exchange, 202, marked == null ? Json.mapper().createObjectNode().put("deleted", parts.get(1))
+                        : describe(marked, state));
             }
             case "POST clusters/*/scale" -> {
                 JsonNode b = body(exchange);
@@ -197,6 +208,9 @@ public final class ApiServer implements AutoCloseable {
         for (ProxyRecord p : state.proxies().values()) {
             ObjectNode n = Json.mapper().valueToTree(p);
             n.put("cluster", state.owners().get(p.address()));
+            // let go by a scale-in (or failed), not free yet: it is wiped first
+            state.clusters().values().stream().filter(c -> c.retired().contains(p.address()) || c.wiping().contains(p.address()))
+                    .findFirst().ifPresent(c -> n.put("released_by", c.name()));
             Observation o = observed.get(p.address());
             if (o != null) {
                 n.put("reachable", o.reachable());
@@ -222,6 +236,9 @@ public final class ApiServer implements AutoCloseable {
         // a failover left masters to even out over the hosts; cleared once they are (or by a handover asked for)
         out.put("rebalancing", record.rebalance());
         out.set("proxies", Json.mapper().valueToTree(record.proxies()));
+        // proxies a scale-in let go, free once wiped; and a delete under way (the record goes once all are wiped)
+        out.set("wiping", Json.mapper().valueToTree(record.wiping()));
+        out.put("deleting", record.deleting());
         return out;
     }
 
@@ -269,7 +286,17 @@ public final class ApiServer implements AutoCloseable {
             synced &= e >= epoch;
         }
         out.put("in_sync", !observed.isEmpty() && synced);
-        out.put("healthy", !observed.isEmpty() && healthy && synced);
+        out.put("healthy", !observed.isEmpty() && healthy && synced && !record.deleting());
+        if (record.deleting()) {
+            // the proxies not seen at the delete's epoch yet: each is wiped once it answers (or removed by hand)
+            ArrayNode pending = out.putArray("wipe_pending");
+            for (String p : record.allProxies()) {
+                Observation o = observed.get(p);
+                if (state.proxies().containsKey(p) && (o == null || !o.reachable() || o.last().epoch() < epoch)) {
+                    pending.add(p);
+                }
+            }
+        }
         return out;
     }
 

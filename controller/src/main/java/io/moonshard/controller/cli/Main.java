@@ -237,14 +237,47 @@ public final class Main implements Callable<Integer> {
             }
         }
 
-        @Command(name = "delete", description = "Deletes a cluster; its proxies go back to the pool.")
+        @Command(name = "delete", description = "Deletes a cluster: its proxies are wiped (no slot served, Redis flushed), "
+                + "then go back to the pool. Waits until the cluster is gone unless --no-wait.")
         static final class Delete extends ApiCall {
             @Parameters(index = "0")
             String name;
+            @Option(names = "--no-wait", description = "return once the delete is accepted (the leader finishes it)")
+            boolean noWait;
+            @Option(names = "--timeout-seconds", defaultValue = "120",
+                    description = "how long to wait for the wipe of every proxy (default ${DEFAULT-VALUE})")
+            int timeoutSeconds;
 
             @Override
             public Integer call() {
-                return print(spec, target, "DELETE", "/api/v1/clusters/" + encode(name), null);
+                PrintWriter out = spec.commandLine().getOut();
+                PrintWriter err = spec.commandLine().getErr();
+                String path = "/api/v1/clusters/" + encode(name);
+                try {
+                    ApiClient client = target.client();
+                    ApiClient.Response accepted = client.call("DELETE", path, null);
+                    if (accepted.status() / 100 != 2 || noWait) {
+                        (accepted.status() / 100 == 2 ? out : err).println(accepted.body());
+                        return accepted.status() / 100 == 2 ? 0 : 1;
+                    }
+                    // the record stays, marked deleting, until every proxy is wiped; then GET answers 404
+                    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(timeoutSeconds);
+                    ApiClient.Response now = accepted;
+                    while (System.nanoTime() < deadline) {
+                        now = client.call("GET", path + "/status", null);
+                        if (now.status() == 404) {
+                            out.println(Json.text(Json.mapper().createObjectNode().put("deleted", name)));
+                            return 0;
+                        }
+                        java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250));
+                    }
+                    err.println("cluster " + name + " is still being deleted after " + timeoutSeconds
+                            + " s (a proxy that does not answer keeps it waiting; see wipe_pending): " + now.body());
+                    return 1;
+                } catch (IOException | IllegalArgumentException e) {
+                    err.println("cannot reach the controller: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+                    return 2;
+                }
             }
         }
     }

@@ -115,8 +115,10 @@ public final class ScalePlan {
         }
         Set<String> proxies = new LinkedHashSet<>(record.proxies());
         proxies.addAll(pool.taken());
-        ClusterRecord out = new ClusterRecord(record.spec().withShards(shards), all, List.of(), record.promotions(),
-                new ArrayList<>(proxies));
+        // the retired and wiping lists and the rebalance mark carry over: a proxy waiting for its wipe must
+        // never become free by a scale request
+        ClusterRecord out = record.withSpec(record.spec().withShards(shards)).withShards(all).withMoves(List.of())
+                .withProxies(new ArrayList<>(proxies));
         return Outcome.ok(new Plan(out, balance(all, targets), pool.taken()));
     }
 

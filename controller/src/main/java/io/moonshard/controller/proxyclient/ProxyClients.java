@@ -94,6 +94,20 @@ public final class ProxyClients implements AutoCloseable {
         return one(proxy, List.of("UMCTL", "SWITCHOVER", Long.toString(epoch), node, replicaNode, replicaProxy));
     }
 
+    /**
+     * {@code UMCTL WIPE <epoch> [REDIRECT] <node>...}: the proxy serves nothing from {@code epoch} on and empties
+     * {@code nodes} (each a master, flushed). Only {@link Reply.Outcome#OK} means wiped: {@code OLD_EPOCH}
+     * here says the proxy holds newer metadata than the wipe, which is never "done before".
+     */
+    public Reply wipe(String proxy, long epoch, boolean redirect, List<String> nodes) {
+        List<String> command = new ArrayList<>(List.of("UMCTL", "WIPE", Long.toString(epoch)));
+        if (redirect) {
+            command.add("REDIRECT"); // it keeps its peers: clients with an old slot map are sent on
+        }
+        command.addAll(nodes);
+        return one(proxy, command);
+    }
+
     /** {@code UMCTL INFOMGR}: the lines of the migrations this proxy has committed; null when unreachable. */
     public List<String> infoMgr(String proxy) {
         try {

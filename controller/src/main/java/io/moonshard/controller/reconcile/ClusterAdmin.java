@@ -75,17 +75,37 @@ public final class ClusterAdmin {
         throw new Refused(409, "the pool kept changing; try again");
     }
 
-    /** Removes a free proxy from the pool. */
+    /**
+     * Removes a free proxy from the pool, or one that a deleting cluster still holds because it could not
+     * be wiped (it does not answer), or one owned by a cluster that no longer exists: the delete then goes
+     * on without it, and its Redis keep whatever they hold, so they must be flushed by hand before the
+     * proxy is registered again.
+     */
     public void removeProxy(String address) {
-        Optional<Versioned> existing = store.get(keys.proxy(address));
-        if (existing.isEmpty()) {
-            throw new Refused(404, "no proxy " + address + " in the pool");
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            PoolState state = PoolState.read(store, keys);
+            Versioned existing = state.proxyKeys().get(address);
+            if (existing == null) {
+                throw new Refused(404, "no proxy " + address + " in the pool");
+            }
+            StoreTxn.Builder txn = StoreTxn.builder().unchanged(keys.proxy(address), existing.modRevision());
+            String owner = state.owners().get(address);
+            if (owner != null) {
+                ClusterRecord holder = state.clusters().get(owner);
+                if (holder != null && !holder.deleting()) {
+                    throw new Refused(409, "proxy " + address + " serves cluster " + owner + ": scale the cluster down first");
+                }
+                // a deleting cluster's, or one whose cluster is gone (a failed proxy a delete before wipes left owned)
+                txn = holder == null ? txn.absent(keys.cluster(owner)) : txn.unchanged(keys.cluster(owner), state.revision(owner));
+                txn.unchanged(keys.owner(address), state.ownerKeys().get(address).modRevision()).delete(keys.owner(address));
+            } else {
+                txn.absent(keys.owner(address));
+            }
+            if (store.commit(txn.delete(keys.proxy(address)).build()).succeeded()) {
+                return;
+            }
         }
-        StoreTxn txn = StoreTxn.builder().unchanged(keys.proxy(address), existing.get().modRevision())
-                .absent(keys.owner(address)).delete(keys.proxy(address)).build();
-        if (!store.commit(txn).succeeded()) {
-            throw new Refused(409, "proxy " + address + " serves a cluster (or changed): scale the cluster down first");
-        }
+        throw new Refused(409, "proxy " + address + " kept changing; try again");
     }
 
     /** Creates a cluster on free proxies of the pool. */
@@ -96,8 +116,9 @@ public final class ClusterAdmin {
         }
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             PoolState state = PoolState.read(store, keys);
-            if (state.clusters().containsKey(spec.name())) {
-                throw new Refused(409, "cluster " + spec.name() + " exists");
+            ClusterRecord existing = state.clusters().get(spec.name());
+            if (existing != null) {
+                throw new Refused(409, "cluster " + spec.name() + (existing.deleting() ? " is being deleted; try once it is gone" : " exists"));
             }
             io.moonshard.controller.placement.Outcome<ClusterRecord> placed = Placement.create(spec, state.freeProxies());
             if (placed.value() == null) {
@@ -117,25 +138,26 @@ public final class ClusterAdmin {
     }
 
     /**
-     * Deletes a cluster and gives its proxies back to the pool. Their Redis keep the data until a new
-     * cluster's controller-driven setup; see docs/controller.md, "Deleting a cluster".
+     * Marks a cluster for deletion and returns the record as marked; marking it again is a no-op. The
+     * leader then wipes every proxy of the cluster ({@code UMCTL WIPE}: it serves nothing, its Redis are
+     * flushed masters) and, once all are, removes the record and the owner keys in one transaction, so the
+     * proxies are free only when they hold nothing of it (docs/controller.md, "Deleting a cluster").
      */
-    public void deleteCluster(String name) {
+    public ClusterRecord deleteCluster(String name) {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             PoolState state = PoolState.read(store, keys);
             ClusterRecord record = state.clusters().get(name);
             if (record == null) {
                 throw new Refused(404, "no cluster " + name);
             }
-            StoreTxn.Builder txn = StoreTxn.builder().unchanged(keys.cluster(name), state.revision(name));
-            for (String proxy : record.proxies()) {
-                if (name.equals(state.owners().get(proxy))) {
-                    txn.unchanged(keys.owner(proxy), state.ownerKeys().get(proxy).modRevision()).delete(keys.owner(proxy));
-                }
+            if (record.deleting()) {
+                return record;
             }
-            txn.delete(keys.cluster(name));
-            if (store.commit(txn.build()).succeeded()) {
-                return;
+            ClusterRecord marked = record.asDeleting();
+            StoreTxn txn = StoreTxn.builder().unchanged(keys.cluster(name), state.revision(name))
+                    .put(keys.cluster(name), Json.write(marked)).build();
+            if (store.commit(txn).succeeded()) {
+                return marked;
             }
         }
         throw new Refused(409, "cluster " + name + " kept changing; try again");
@@ -151,6 +173,9 @@ public final class ClusterAdmin {
             ClusterRecord record = state.clusters().get(name);
             if (record == null) {
                 throw new Refused(404, "no cluster " + name);
+            }
+            if (record.deleting()) {
+                throw new Refused(409, "cluster " + name + " is being deleted");
             }
             if (!record.moves().isEmpty() || record.shards().size() != record.spec().shards()) {
                 throw new Refused(409, "cluster " + name + " is still moving slots for its last scale; try when it is done");
@@ -176,10 +201,6 @@ public final class ClusterAdmin {
             }
         }
         throw new Refused(409, "cluster " + name + " kept changing; try again");
-    }
-
-    public List<String> clusterNames() {
-        return List.copyOf(PoolState.read(store, keys).clusters().keySet());
     }
 
     public PoolState state() {

@@ -50,11 +50,15 @@ public record PoolState(Map<String, Versioned> proxyKeys, Map<String, ProxyRecor
 
     /**
      * Proxies of the pool that no cluster holds, in address order; a proxy a cluster let go is free only
-     * once it has taken that cluster's metadata (it is off the cluster's retired list).
+     * once it has taken that cluster's metadata and been wiped (it is off the cluster's retired and
+     * wiping lists). A deleting cluster's proxies keep their owner keys until each is wiped.
      */
     public List<ProxyRecord> freeProxies() {
         java.util.Set<String> retired = new java.util.HashSet<>();
-        clusters.values().forEach(c -> retired.addAll(c.retired()));
+        clusters.values().forEach(c -> {
+            retired.addAll(c.retired());
+            retired.addAll(c.wiping());
+        });
         List<ProxyRecord> out = new ArrayList<>();
         for (ProxyRecord p : proxies.values()) {
             if (!owners.containsKey(p.address()) && !retired.contains(p.address())) {

@@ -39,7 +39,11 @@ import org.slf4j.LoggerFactory;
  *   <li>once every proxy holds it: <b>move slots</b> ({@link SlotMoves}) or, after a failover,
  *       <b>rebalance</b> masters over hosts ({@link Rebalancer}).</li>
  * </ol>
- * Then every free proxy is told it serves no cluster and its client password is cleared ({@link #releaseFree}).
+ * A deleting cluster gets none of that: every proxy it holds is wiped ({@link Wipes}: it serves nothing,
+ * its Redis become empty masters), and once all are, the record and the owner keys go in one transaction,
+ * so its proxies are free only when clean ({@link #finishDelete}); the proxies a scale-in let go are wiped
+ * the same way before they are free ({@link #wipeReleased}). Then every free proxy that served a cluster
+ * and that this leader has not seen wiped is wiped, and its client password cleared ({@link #releaseFree}).
  * Lease renewals ride on the probes ({@link Prober}); a proxy is renewed only while it holds the epoch
  * it should, so one that missed a change (paused, partitioned) stays fenced until it takes the new one.
  * Where a slot move is decided and driven: {@link SlotMoves}.
@@ -58,6 +62,9 @@ public final class Reconciler {
     private final SlotMoves moves;
     private final Rebalancer rebalancer;
     private final ClientPasswords passwords;
+    /** For the wipes: a WIPE answers once whole nodes are flushed, so its links wait longer than a probe's. */
+    private final ProxyClients wipeClients;
+    private final Wipes wipes;
     /** The epoch each proxy must hold for its lease to be renewed; absent: no cluster claims it. */
     private final Map<String, Long> requiredEpochs = new ConcurrentHashMap<>();
     /** Promotions confirmed by this leader: cluster, record revision, node. */
@@ -78,7 +85,14 @@ public final class Reconciler {
         this.moves = new SlotMoves(store, keys, clients, settings, leadership, metrics);
         this.rebalancer = new Rebalancer(store, keys, new Switchover(store, keys, clients), leadership, metrics);
         this.passwords = new ClientPasswords(clients, settings.probeInterval().toNanos() * 3);
+        this.wipeClients = new ProxyClients(settings.proxyAdminPassword(), WIPE_TIMEOUT_MILLIS);
+        this.wipes = new Wipes(wipeClients, WIPE_RETRY_NANOS);
     }
+
+    /** How long a WIPE may take to answer: the proxy waits up to 5 s for its migration tasks, then flushes. */
+    private static final int WIPE_TIMEOUT_MILLIS = 30_000;
+    /** A refused or failed wipe is asked again after this. */
+    private static final long WIPE_RETRY_NANOS = 500_000_000L;
 
     /** The observations of the proxies, for the API's status. */
     public Map<String, Observation> observations() {
@@ -114,6 +128,7 @@ public final class Reconciler {
         }
         prober.track(state.proxies().keySet());
         passwords.retain(state.proxies().keySet());
+        wipes.retain(state.proxies().keySet());
         updateRequiredEpochs(state);
         Map<String, Observation> observations = prober.observations();
         metrics.observe(state, observations);
@@ -125,6 +140,10 @@ public final class Reconciler {
                 continue;
             }
             try {
+                if (record.deleting()) {
+                    finishDelete(state, record, revision, observations);
+                    continue; // nothing else happens to a cluster being deleted
+                }
                 TxnResult failedOver = failOver(state, record, revision, observations);
                 if (failedOver != null) {
                     if (!failedOver.succeeded()) {
@@ -142,6 +161,9 @@ public final class Reconciler {
                     continue;
                 }
                 push(record, revision, observations, List.of());
+                if (wipeReleased(state, record, revision, prober.observations())) {
+                    continue; // the record changed: the next tick works on it
+                }
                 if (SlotMoves.inSync(record, revision, prober.observations())) {
                     if (moves.pruneRetired(state, record, revision, prober.observations())) {
                         continue;
@@ -171,6 +193,11 @@ public final class Reconciler {
         for (Map.Entry<String, ClusterRecord> e : state.clusters().entrySet()) {
             long epoch = Epochs.metadata(state.revision(e.getKey()));
             ClusterRecord r = e.getValue();
+            if (r.deleting()) {
+                // renewed only once wiped at the delete's epoch: one not wiped yet stops serving within its lease
+                r.allProxies().forEach(p -> required.merge(p, epoch, Math::max));
+                continue;
+            }
             r.servingProxies().forEach(p -> required.merge(p, epoch, Math::max));
             r.proxies().forEach(p -> required.merge(p, epoch, Math::max));
             r.retired().forEach(p -> required.merge(p, epoch, Math::max));
@@ -302,6 +329,9 @@ public final class Reconciler {
             if (o == null || !o.reachable()) {
                 continue;
             }
+            if (wipes.running(proxy)) {
+                continue; // a free proxy's wipe (it was just taken) must end before it holds this cluster's data
+            }
             if (o.last().epoch() >= epoch) {
                 // it holds the metadata; a password this leader has not seen it take (this leader is new,
                 // or the proxy was set up before the controller set passwords) is sent on its own
@@ -339,48 +369,130 @@ public final class Reconciler {
         }
     }
 
-    // ---- free proxies ----
+    // ---- wipes: deletes, scale-ins, free proxies ----
 
     /**
-     * A proxy no cluster holds demands no client password, so the next cluster it joins starts from none.
-     * Only proxies whose password this leader has not seen cleared are looked at (a cluster with a password
-     * let them go, or this leader is new). One that served a cluster is first told it serves none (a deleted cluster's proxies still hold its
-     * slots and data), at the epoch of the store revision its freedom was read at: above anything its old
-     * cluster sent it, below anything a cluster taking it later sends. Once per proxy and leader.
+     * A deleting cluster: every proxy it holds, or let go without a wipe yet, is wiped at the epoch of the
+     * delete's write (above anything the cluster sent; any cluster taking a proxy later writes higher),
+     * and once all are, the record and the owner keys go in one transaction: the proxies are free only
+     * when clean. A proxy that does not answer keeps the delete waiting (it stops serving within its lease,
+     * which is no longer renewed), until it answers or the operator removes it from the pool. When moves
+     * were in flight, every proxy is wiped twice: a move's source copies into another proxy's Redis, and
+     * only once every proxy has been wiped (each WIPE waits for its own tasks to end) has the copying
+     * stopped everywhere, so the second round leaves every node empty for good.
+     */
+    private void finishDelete(PoolState state, ClusterRecord record, long revision, Map<String, Observation> observations) {
+        long epoch = Epochs.metadata(revision);
+        List<ProxyRecord> targets = new java.util.ArrayList<>();
+        for (String p : record.allProxies()) {
+            ProxyRecord member = state.proxies().get(p);
+            if (member != null) {
+                targets.add(member); // one the operator removed from the pool is theirs to flush
+            }
+        }
+        int rounds = record.moves().isEmpty() ? 1 : 2;
+        for (int round = 1; round <= rounds; round++) {
+            boolean all = true;
+            for (ProxyRecord p : targets) {
+                Observation o = observations.get(p.address());
+                if (o == null || !o.reachable()) {
+                    all = false;
+                } else if (!wipes.wiped(p.address(), epoch, round, p.nodes())) {
+                    all = false;
+                }
+            }
+            if (!all) {
+                return;
+            }
+        }
+        StoreTxn.Builder txn = leadership.guard(StoreTxn.builder().unchanged(keys.cluster(record.name()), revision));
+        for (Map.Entry<String, String> owner : state.owners().entrySet()) {
+            if (owner.getValue().equals(record.name())) {
+                txn.unchanged(keys.owner(owner.getKey()), state.ownerKeys().get(owner.getKey()).modRevision())
+                        .delete(keys.owner(owner.getKey()));
+            }
+        }
+        txn.delete(keys.cluster(record.name()));
+        TxnResult result = store.commit(txn.build());
+        if (result.succeeded()) {
+            LOG.info("cluster {}: deleted at revision {}; its proxies {} were wiped at epoch {} and are free", record.name(),
+                    result.revision(), targets.stream().map(ProxyRecord::address).toList(), epoch);
+        }
+    }
+
+    /**
+     * The proxies a scale-in let go ({@code wiping}) are wiped at the record's epoch, which nothing else
+     * sends them, and leave the list once wiped: only then are they free. True when it wrote.
+     */
+    private boolean wipeReleased(PoolState state, ClusterRecord record, long revision, Map<String, Observation> observations) {
+        if (record.wiping().isEmpty()) {
+            return false;
+        }
+        long epoch = Epochs.metadata(revision);
+        List<String> remaining = new java.util.ArrayList<>();
+        for (String p : record.wiping()) {
+            ProxyRecord released = state.proxies().get(p);
+            if (released == null) {
+                continue; // removed from the pool: nothing of it is given to anyone
+            }
+            Observation o = observations.get(p);
+            // REDIRECT: it keeps answering MOVED to the cluster's proxies, for clients whose slot map is old
+            if (o == null || !o.reachable() || !wipes.wiped(p, epoch, 1, true, released.nodes())) {
+                remaining.add(p);
+            }
+        }
+        if (remaining.size() == record.wiping().size()) {
+            return false;
+        }
+        StoreTxn txn = leadership.guard(StoreTxn.builder().unchanged(keys.cluster(record.name()), revision))
+                .put(keys.cluster(record.name()), Json.write(record.withWiping(remaining).withPromotions(List.of()))).build();
+        TxnResult result = store.commit(txn);
+        if (result.succeeded()) {
+            LOG.info("cluster {}: released proxies wiped, free from revision {}; still to wipe: {}", record.name(),
+                    result.revision(), remaining);
+        }
+        return result.succeeded();
+    }
+
+    /**
+     * A free proxy demands no client password and holds no data, so the next cluster it joins starts from
+     * nothing. One whose epoch shows it served a cluster and that this leader has not seen wiped at that
+     * epoch (a leader before this one let it go, or a controller that did not wipe yet) is wiped first, at
+     * the epoch of the store revision its freedom was read at: above anything its old cluster sent it,
+     * below anything a cluster taking it later sends. Then its client password is cleared, once per proxy
+     * and leader, unless this leader has seen it cleared.
      */
     private void releaseFree(PoolState state, Map<String, Observation> observations) {
         long epoch = Epochs.metadata(state.ownersRevision());
         for (ProxyRecord free : state.freeProxies()) {
             String proxy = free.address();
             Observation o = observations.get(proxy);
-            if (o == null || !o.reachable() || passwords.holds(proxy, null) || passwords.recentlyRefused(proxy)) {
+            if (o == null || !o.reachable()) {
                 continue;
             }
             long held = o.last().epoch();
             if (held < 0 || held > epoch) {
                 continue; // unknown, or newer than this view: a later tick decides on a fresh read
             }
-            if (held > 0 && held < epoch) {
-                MetadataRenderer.ProxyMetadata none = MetadataRenderer.free(free, epoch);
-                List<Reply> replies = clients.pushMetadata(proxy, none.setRepl(), none.setCluster());
-                if (!replies.stream().allMatch(Reply::done)) {
-                    LOG.warn("free proxy {}: metadata of no cluster (epoch {}) not taken, so its password stays: {}", proxy,
-                            epoch, replies);
-                    passwords.backOff(proxy);
-                    continue;
-                }
-                prober.probeSoon(proxy);
+            // REDIRECT: peers it still names keep clients with an old slot map moving (a scale-in's)
+            if (held > 0 && !wipes.wipedAt(proxy, held) && !wipes.wiped(proxy, epoch, 1, true, free.nodes())) {
+                continue; // wiping in the background; its password waits, so it never serves old data without one
+            }
+            if (passwords.holds(proxy, null) || passwords.recentlyRefused(proxy)) {
+                continue;
             }
             Reply cleared = passwords.set(proxy, null);
-            if (cleared.done() && held > 0) {
-                LOG.info("free proxy {}: serves no cluster from epoch {} on, client password cleared", proxy, epoch);
-            } else if (!cleared.done()) {
+            if (!cleared.done()) {
                 LOG.warn("free proxy {}: client password not cleared: {}", proxy, cleared.detail());
+            } else if (held > 0) {
+                LOG.info("free proxy {}: wiped, client password cleared", proxy);
             }
         }
     }
 
     public void close() {
         prober.close();
+        wipes.close();
+        wipeClients.close();
     }
 }

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *       ScalePlan}), at most {@code maxConcurrentMoves} at once and never two on one shard: they are tagged
  *       in the record, and the proxies move the keys themselves (issue 14's migration engine);</li>
  *   <li><b>release</b>, once nothing moves, the shards beyond the spec that own no slot: their proxies
- *       go back to the pool, after being told the cluster's metadata as proxies that own nothing.</li>
+ *       go back to the pool, after being told the cluster's metadata as proxies that own nothing and
+ *       then wiped ({@link #pruneRetired}).</li>
  * </ol>
  */
 final class SlotMoves {
@@ -75,17 +76,22 @@ final class SlotMoves {
     }
 
     /**
-     * Drops from {@code retired} the proxies that have taken the current metadata and that no cluster
-     * owns any more (released by a scale-in), so they count as free again; a failed proxy keeps its
-     * owner key and stays listed. True when it wrote.
+     * Moves from {@code retired} to {@code wiping} the proxies that have taken the current metadata and
+     * that no cluster owns any more (released by a scale-in): their Redis may still hold keys (the trim of
+     * moved keys runs in the background, a replica keeps what its master had), so they are free only once
+     * the leader has wiped them ({@link Reconciler}). A failed proxy keeps its owner key and stays listed.
+     * True when it wrote.
      */
     boolean pruneRetired(PoolState state, ClusterRecord record, long revision, Map<String, Observation> observations) {
         List<String> keep = new ArrayList<>();
+        Set<String> wiping = new LinkedHashSet<>(record.wiping());
         for (String p : record.retired()) {
             Observation o = observations.get(p);
             boolean done = o != null && o.reachable() && o.last().epoch() >= Epochs.metadata(revision)
                     && !state.owners().containsKey(p);
-            if (!done) {
+            if (done) {
+                wiping.add(p);
+            } else {
                 keep.add(p);
             }
         }
@@ -93,7 +99,8 @@ final class SlotMoves {
             return false;
         }
         StoreTxn txn = leadership.guard(StoreTxn.builder().unchanged(keys.cluster(record.name()), revision))
-                .put(keys.cluster(record.name()), Json.write(record.withRetired(keep).withPromotions(List.of()))).build();
+                .put(keys.cluster(record.name()), Json.write(record.withRetired(keep).withWiping(new ArrayList<>(wiping))
+                        .withPromotions(List.of()))).build();
         return store.commit(txn).succeeded();
     }
 

@@ -50,6 +50,9 @@ public final class Switchover {
         List<String> done = new ArrayList<>();
         PoolState state = PoolState.read(store, keys);
         for (ClusterRecord record : state.clusters().values()) {
+            if (record.deleting()) {
+                continue; // it serves nothing for long: nothing to hand over
+            }
             for (Shard s : record.shards()) {
                 if (s.master().proxy().equals(proxy)) {
                     run(record.name(), s.id());
@@ -78,6 +81,9 @@ public final class Switchover {
         ClusterRecord record = state.clusters().get(name);
         if (record == null) {
             throw new ClusterAdmin.Refused(404, "no cluster " + name);
+        }
+        if (record.deleting()) {
+            throw new ClusterAdmin.Refused(409, "cluster " + name + " is being deleted");
         }
         Shard shard = record.shard(shardId).orElseThrow(() -> new ClusterAdmin.Refused(404, "no shard " + shardId + " in " + name));
         if (!record.moves().isEmpty()) {

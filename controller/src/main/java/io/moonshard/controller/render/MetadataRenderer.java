@@ -47,12 +47,6 @@ import java.util.TreeSet;
  */
 public final class MetadataRenderer {
 
-    /**
-     * The cluster name a free proxy is told ({@link #free}): SETCLUSTER needs one, and {@code @}, valid
-     * there, is not allowed in a cluster's name, so it never names a real cluster.
-     */
-    public static final String FREE_NAME = "@free";
-
     /** What one proxy is sent: SETREPL first, then SETCLUSTER (each the arguments after the subcommand). */
     public record ProxyMetadata(String proxy, long epoch, List<String> setRepl, List<String> setCluster) {
         public ProxyMetadata {
@@ -99,22 +93,6 @@ public final class MetadataRenderer {
             }
         }
         return SetReplCommand.args(served.epoch(), false, nodes);
-    }
-
-    /**
-     * What a proxy no cluster holds is sent at {@code epoch} before its client password is cleared: every
-     * node a free master with an empty cluster name (it stops replicating), and a SETCLUSTER of no slots
-     * and no peers, named {@link #FREE_NAME}. A deleted cluster's proxies still hold its slots and data;
-     * without this, clearing their password would open that data to anyone.
-     */
-    public static ProxyMetadata free(ProxyRecord proxy, long epoch) {
-        List<SetReplRequest.Node> nodes = new ArrayList<>();
-        for (String node : proxy.nodes()) {
-            nodes.add(new SetReplRequest.Node(true, "", node, List.of()));
-        }
-        ClusterSnapshot none = new ClusterSnapshot(FREE_NAME, epoch, Map.of(), Map.of(), ClusterConfig.DEFAULT, true);
-        return new ProxyMetadata(proxy.address(), epoch, SetReplCommand.args(epoch, false, nodes),
-                SetClusterCommand.args(none));
     }
 
     /** The SETREPL {@code proxy} gets, as the parsed request it reads back as. */

@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  * undermoon's control commands, with its exact replies (undermoon-proxy-spec §2): {@code SETCLUSTER},
  * {@code SETREPL}, {@code GETEPOCH}, {@code LISTCLUSTER}, {@code READY}, {@code INFOREPL},
  * {@code SHUTDOWN}, {@code SLOWLOG}; and Moonshard's {@code AUTH}, {@code PEERAUTH}, the peer
- * relay {@code PUBLISH}, and the controller's lease: {@code LEASE} (admin) and {@code INFOLEASE}.
+ * relay {@code PUBLISH}, the controller's lease: {@code LEASE} (admin) and {@code INFOLEASE}, and
+ * {@code WIPE} (admin), which empties a proxy a cluster let go before another may take it.
  *
  * <p>Who may run what ({@link #refusal}), undermoon having no authentication at all:
  * <ul>
@@ -55,7 +56,7 @@ public final class UmctlCommands {
      * migration or replication command joins this list.
      */
     static final Set<String> CLUSTER_CHANGING =
-            Set.of("SETCLUSTER", "SETREPL", "SHUTDOWN", "PROMOTE", "SWITCHOVER", "LEASE");
+            Set.of("SETCLUSTER", "SETREPL", "SHUTDOWN", "PROMOTE", "SWITCHOVER", "LEASE", "WIPE");
     /** Sent by a peer proxy: need the cluster secret. The relay of PUBLISH, and the migration handshake. */
     static final Set<String> PEER = Set.of("PUBLISH", "PRECHECK", "PRESWITCH", "FINALSWITCH", "MGRABORT", "MGRSEED",
             "PROMOTED");
@@ -122,6 +123,7 @@ public final class UmctlCommands {
             case "SLOWLOG" -> slowlog.umctl(s, slot, cmd);
             case "SHUTDOWN" -> shutdown(s, slot, cmd);
             case "PROMOTE", "SWITCHOVER", "PROMOTED" -> failover(s, slot, cmd, sub);
+            case "WIPE" -> wipe(s, slot, cmd, cluster);
             default -> s.replyError(slot, "Invalid sub command");
         }
     }
@@ -188,6 +190,63 @@ public final class UmctlCommands {
         } catch (IllegalArgumentException e) { // NumberFormatException included
             s.replyError(slot, "Invalid arguments");
         }
+    }
+
+    /**
+     * {@code UMCTL WIPE <epoch> [REDIRECT] <node>...} (admin): the controller empties a proxy its cluster
+     * let go (deleted, or scaled in) before any cluster may take it, so no cluster ever sees another's data.
+     * {@code REDIRECT} keeps the peers of the current metadata (a proxy a scale-in released keeps sending
+     * clients with an old slot map on with {@code MOVED}); without it the proxy knows no peer either.
+     * Refused with {@code -OLD_EPOCH} unless {@code epoch} is newer than both the proxy's SETCLUSTER and
+     * SETREPL epochs (a stale controller never wipes a proxy a newer cluster already uses), and then
+     * nothing is touched. Otherwise, in this order: the proxy takes empty metadata at {@code epoch} (it
+     * serves no slot from here on, so no client sees a half-wiped node), every listed node becomes a master
+     * of no cluster in its SETREPL, and the replication engine, off the event loop, waits for the migration
+     * tasks of the old metadata to end and runs {@code REPLICAOF NO ONE} and {@code FLUSHALL SYNC} on each
+     * node. {@code +OK} comes only when every node is an empty master; an error names the node that failed.
+     * The same epoch again is answered the same way (the flush is repeated, which is harmless).
+     */
+    private void wipe(ClientSession s, ReplySlot slot, RespCommand cmd, ClusterState cluster) {
+        List<String> args = utf8Args(cmd, 2);
+        long epoch;
+        boolean redirect;
+        List<String> nodes;
+        try {
+            if (args == null || args.size() < 2) {
+                throw new IllegalArgumentException();
+            }
+            epoch = Long.parseLong(args.get(0));
+            if (epoch <= 0) {
+                throw new IllegalArgumentException();
+            }
+            redirect = args.get(1).equalsIgnoreCase("REDIRECT");
+            nodes = List.copyOf(args.subList(redirect ? 2 : 1, args.size()));
+            if (nodes.isEmpty()) {
+                throw new IllegalArgumentException();
+            }
+            nodes.forEach(io.moonshard.proxy.HostPort::parse);
+        } catch (IllegalArgumentException e) { // NumberFormatException included
+            s.replyError(slot, "Invalid arguments");
+            return;
+        }
+        // both epochs are checked before either changes, so a refused wipe leaves the proxy as it was
+        if (epoch < cluster.snapshot().epoch() || epoch < cluster.replication().floor()) {
+            s.replyError(slot, "OLD_EPOCH");
+            return;
+        }
+        String served = cluster.wipe(epoch, redirect);
+        if (!served.startsWith("+")) {
+            replyLine(s, slot, served);
+            return;
+        }
+        String roles = cluster.replication().wipe(epoch, nodes);
+        if (!roles.startsWith("+")) {
+            replyLine(s, slot, roles);
+            return;
+        }
+        proxy.replication().wipe(nodes, proxy.migration()::liveTasks,
+                () -> cluster.wipedAt(epoch) && cluster.replication().wipedAt(epoch),
+                line -> s.channel().eventLoop().execute(() -> replyLine(s, slot, line)));
     }
 
     /** The handshake's destination side: answered by the migration engine off the event loop. */

@@ -1,6 +1,7 @@
 package io.moonshard.proxy.internal.metadata;
 
 import io.moonshard.cluster.render.ClusterView;
+import io.moonshard.cluster.topology.ClusterConfig;
 import io.moonshard.cluster.topology.ClusterSnapshot;
 import io.moonshard.cluster.topology.NodeIdStyle;
 import io.moonshard.cluster.topology.ReplicaDirectory;
@@ -80,6 +81,14 @@ public final class ClusterState {
     /** Guards {@link #queued}: a SETCLUSTER runs inline only when none is queued, so none overtakes another. */
     private final Object lane = new Object();
     private int queued;
+    /**
+     * The snapshot the last {@link #wipe} published (null before any). Compared by identity: while it is
+     * the current one, the same WIPE again is accepted (it is repeated until the controller sees it done).
+     */
+    private volatile ClusterSnapshot wiped;
+
+    /** The name a wiped proxy's snapshot carries (LISTCLUSTER); {@code @} is not allowed in a controller's cluster names. */
+    public static final String WIPED_NAME = "@wiped";
 
     public ClusterState(ProxyConfig config) {
         this.announce = config.announceAddress();
@@ -274,6 +283,51 @@ public final class ClusterState {
             }
         });
         return true;
+    }
+
+    /**
+     * {@code UMCTL WIPE}'s metadata step: from now on the proxy serves no slot and knows no peer, at
+     * {@code epoch}. It must be newer than the snapshot's: the controller that asks derives it from the
+     * store revision at which the proxy left its cluster, and any cluster that takes the proxy later
+     * writes at a higher revision, so a stale controller can never empty a proxy a newer cluster uses.
+     * The same epoch again is accepted while this wipe's snapshot is still the current one.
+     *
+     * @param redirect keep the current snapshot's peers, so clients with an old slot map are still sent
+     *                 on ({@code MOVED}): a proxy a scale-in released owns nothing and its peers are the
+     *                 live cluster; without it, no peer either
+     * @return {@code +OK} or {@code -OLD_EPOCH}
+     */
+    public String wipe(long epoch, boolean redirect) {
+        Current previous;
+        Current next;
+        ClusterSnapshot empty;
+        do {
+            previous = current.get();
+            ClusterSnapshot now = previous.snapshot();
+            empty = new ClusterSnapshot(WIPED_NAME, epoch, Map.of(), redirect ? now.peers() : Map.of(),
+                    ClusterConfig.DEFAULT, true);
+            if (now == wiped && now.epoch() == epoch) {
+                return "+OK"; // this wipe again: the data step runs again, the metadata stays
+            }
+            if (epoch <= now.epoch()) {
+                return "-OLD_EPOCH";
+            }
+            // set before the swap, so a concurrent repeat of this wipe that sees the new snapshot knows it
+            wiped = empty;
+            next = current(empty, previous);
+        } while (!current.compareAndSet(previous, next));
+        log.info("event=wipe epoch={} previous_cluster={} previous_epoch={}", epoch, previous.snapshot().name(),
+                previous.snapshot().epoch());
+        for (SnapshotListener listener : listeners) {
+            listener.published(previous.snapshot(), empty);
+        }
+        return "+OK";
+    }
+
+    /** Whether the snapshot in force is the one a wipe at {@code epoch} published (no newer metadata since). */
+    public boolean wipedAt(long epoch) {
+        ClusterSnapshot now = current.get().snapshot();
+        return now == wiped && now.epoch() == epoch;
     }
 
     /** A whole {@code UMCTL SETCLUSTER ...} line, as in the {@code initial_setcluster} option. */

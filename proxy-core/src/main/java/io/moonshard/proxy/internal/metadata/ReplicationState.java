@@ -22,6 +22,8 @@ public final class ReplicationState {
     private final List<Consumer<SetReplRequest>> listeners = new CopyOnWriteArrayList<>();
     /** The epoch of the last promotion or switchover: a SETREPL must be newer than it too. */
     private volatile long promotionEpoch;
+    /** The request the last {@link #wipe} applied (null before any), compared by identity. */
+    private volatile SetReplRequest wiped;
 
     public ReplicationState(String announceHost) {
         this.announceHost = announceHost;
@@ -49,6 +51,44 @@ public final class ReplicationState {
             listener.accept(request);
         }
         return "+OK";
+    }
+
+    /**
+     * {@code UMCTL WIPE}'s replication step: every one of {@code nodes} becomes a master of no cluster
+     * (it stops replicating, and the replication engine keeps it so), at {@code epoch}, which must be
+     * newer than {@link #floor()}; the same epoch again is accepted while this wipe's request is in force.
+     *
+     * @return {@code +OK}, {@code -OLD_EPOCH}, or {@code -ERR_NOT_MY_META} for a node on another host
+     */
+    public String wipe(long epoch, List<String> nodes) {
+        SetReplRequest request = new SetReplRequest(epoch, false,
+                nodes.stream().map(n -> new SetReplRequest.Node(true, "", n, List.of())).toList());
+        String notMine = request.notMyMetaError(announceHost);
+        if (notMine != null) {
+            return "-" + notMine;
+        }
+        SetReplRequest previous;
+        do {
+            previous = current.get();
+            boolean again = previous == wiped && previous.epoch() == epoch && promotionEpoch <= epoch;
+            if (again && previous.nodes().equals(request.nodes())) {
+                return "+OK";
+            }
+            if (!again && epoch <= Math.max(previous.epoch(), promotionEpoch)) {
+                return "-OLD_EPOCH";
+            }
+            wiped = request;
+        } while (!current.compareAndSet(previous, request));
+        for (Consumer<SetReplRequest> listener : listeners) {
+            listener.accept(request);
+        }
+        return "+OK";
+    }
+
+    /** Whether the request in force is the one a wipe at {@code epoch} applied, and no promotion came since. */
+    public boolean wipedAt(long epoch) {
+        SetReplRequest now = current.get();
+        return now == wiped && now.epoch() == epoch && promotionEpoch <= epoch;
     }
 
     /**

@@ -306,6 +306,14 @@ public final class MigrationEngine implements BackgroundEngine {
         return new String[] {config.backendUser(), config.backendPassword()};
     }
 
+    /**
+     * How many tasks (either side, and leftover checks) have not finished their thread: {@code UMCTL WIPE}
+     * flushes the nodes only once none is left, since a task still copying would refill a flushed node.
+     */
+    public synchronized int liveTasks() {
+        return live.size();
+    }
+
     /** Whether a task other than {@code task} runs on this proxy (either side, any slots). */
     synchronized boolean otherTasks(Object task) {
         for (Object other : live.keySet()) {

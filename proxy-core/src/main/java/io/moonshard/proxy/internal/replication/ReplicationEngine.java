@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,10 @@ public final class ReplicationEngine implements BackgroundEngine {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationEngine.class);
     static final long PROBE_MILLIS = 25;
     private static final int LINK_TIMEOUT_MILLIS = 500;
+    /** A wipe's FLUSHALL SYNC of a large node takes seconds: its own link waits this long for each reply. */
+    private static final int WIPE_TIMEOUT_MILLIS = 60_000;
+    /** How long a wipe waits for the migration tasks of the old metadata to end before it gives up (and is asked again). */
+    private static final long WIPE_TASKS_WAIT_MILLIS = 5_000;
     private static final String HELD_MASTER =
             "TRYAGAIN the master of this slot restarted and may have lost data its replica holds; waiting for a failover decision (SETREPL)";
 
@@ -283,6 +288,68 @@ public final class ReplicationEngine implements BackgroundEngine {
         RedisLink link = links.remove(address);
         if (link != null) {
             link.close();
+        }
+    }
+
+    // ---- wipe ----
+
+    /**
+     * {@code UMCTL WIPE}'s data step, once the proxy serves nothing and {@code nodes} are masters of no
+     * cluster in its SETREPL: waits until {@code liveTasks} reports no migration task left (one still
+     * copying would write into a node after its flush), then on each node {@code REPLICAOF NO ONE},
+     * {@code FLUSHALL SYNC}, and a {@code DBSIZE} that must read 0. On the engine's thread, so no probe's
+     * role change runs in between. Before each node it checks {@code stillWiped}: metadata newer than the
+     * wipe (a cluster that took the proxy meanwhile) stops it, so that cluster's data is never flushed.
+     * {@code reply} gets {@code +OK} when every node is an empty master, else
+     * the error naming the node that failed (the rest are not touched; the controller asks again).
+     */
+    public void wipe(List<String> nodes, IntSupplier liveTasks, java.util.function.BooleanSupplier stillWiped,
+                     Consumer<String> reply) {
+        thread.execute(() -> reply.accept(wipeNow(nodes, liveTasks, stillWiped)));
+    }
+
+    private String wipeNow(List<String> nodes, IntSupplier liveTasks, java.util.function.BooleanSupplier stillWiped) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WIPE_TASKS_WAIT_MILLIS);
+        int running;
+        while ((running = liveTasks.getAsInt()) > 0) {
+            if (System.nanoTime() - deadline > 0) {
+                return "-ERR WIPE: " + running + " migration task(s) of the old metadata still running; try again";
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // they end within their step
+        }
+        for (String node : nodes) {
+            if (!stillWiped.getAsBoolean()) {
+                return "-OLD_EPOCH newer metadata arrived during the wipe; " + node + " and the nodes after it were not flushed";
+            }
+            String failed = wipeNode(node);
+            if (failed != null) {
+                LOG.warn("wipe: {}", failed);
+                return "-ERR WIPE: " + failed;
+            }
+        }
+        LOG.info("wipe: {} replicate from nobody and hold no key", nodes);
+        thread.execute(this::probeAll); // the states shown catch up at once
+        return "+OK";
+    }
+
+    /** Null when {@code node} is now an empty master, else what went wrong, naming it. */
+    private String wipeNode(String node) {
+        try (RedisLink link = host.connectBackend(node, WIPE_TIMEOUT_MILLIS)) {
+            Object master = link.call("REPLICAOF", "NO", "ONE");
+            if (!"OK".equals(master)) {
+                return "REPLICAOF NO ONE on " + node + " answered " + describe(master);
+            }
+            Object flushed = link.call("FLUSHALL", "SYNC");
+            if (!"OK".equals(flushed)) {
+                return "FLUSHALL SYNC on " + node + " answered " + describe(flushed);
+            }
+            Object size = link.call("DBSIZE");
+            if (!(size instanceof Long n) || n != 0) {
+                return node + " holds " + describe(size) + " keys after FLUSHALL (something still writes to it)";
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return node + " unreachable: " + e.getMessage();
         }
     }
 
