@@ -5,6 +5,7 @@ import io.moonshard.cluster.topology.RangeTag;
 import io.moonshard.cluster.topology.SlotAssignment;
 import io.moonshard.cluster.umctl.SetClusterParser;
 import io.moonshard.cluster.umctl.SetReplRequest;
+import io.moonshard.proxy.HostPort;
 import io.moonshard.proxy.internal.backend.BackendConnection;
 import io.moonshard.proxy.internal.metadata.ClusterState;
 import io.moonshard.proxy.internal.metadata.ReplicationState;
@@ -224,7 +225,7 @@ public final class UmctlCommands {
             if (nodes.isEmpty()) {
                 throw new IllegalArgumentException();
             }
-            nodes.forEach(io.moonshard.proxy.HostPort::parse);
+            nodes.forEach(HostPort::parse);
         } catch (IllegalArgumentException e) { // NumberFormatException included
             s.replyError(slot, "Invalid arguments");
             return;

@@ -25,6 +25,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -303,19 +305,19 @@ public final class ReplicationEngine implements BackgroundEngine {
      * {@code reply} gets {@code +OK} when every node is an empty master, else
      * the error naming the node that failed (the rest are not touched; the controller asks again).
      */
-    public void wipe(List<String> nodes, IntSupplier liveTasks, java.util.function.BooleanSupplier stillWiped,
+    public void wipe(List<String> nodes, IntSupplier liveTasks, BooleanSupplier stillWiped,
                      Consumer<String> reply) {
         thread.execute(() -> reply.accept(wipeNow(nodes, liveTasks, stillWiped)));
     }
 
-    private String wipeNow(List<String> nodes, IntSupplier liveTasks, java.util.function.BooleanSupplier stillWiped) {
+    private String wipeNow(List<String> nodes, IntSupplier liveTasks, BooleanSupplier stillWiped) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WIPE_TASKS_WAIT_MILLIS);
         int running;
         while ((running = liveTasks.getAsInt()) > 0) {
             if (System.nanoTime() - deadline > 0) {
                 return "-ERR WIPE: " + running + " migration task(s) of the old metadata still running; try again";
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // they end within their step
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // they end within their step
         }
         for (String node : nodes) {
             if (!stillWiped.getAsBoolean()) {
@@ -558,7 +560,7 @@ public final class ReplicationEngine implements BackgroundEngine {
                 return true;
             }
             previous = master.offset();
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // let the stream flow
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // let the stream flow
         }
         return false;
     }
