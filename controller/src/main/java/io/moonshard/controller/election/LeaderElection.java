@@ -37,10 +37,10 @@ import org.slf4j.LoggerFactory;
  * LeaderProbe} (by default {@link LeaderProbe#NEVER}; the controller probes the leader's API port, see
  * {@link DeathEvidence}). On proof that the leader's process is gone, the standby ends exactly the term
  * it read: one transaction deletes the key only if its modRevision still is the one read (the key is
- * written once per term, so that is the term's token: a newer term's key is never touched), and only
- * then, having campaigned (without waiting for the watch to report the deletion), it revokes that
- * term's lease (a lease serves one term only: {@link #lead} takes it from the candidate, the term
- * closes it). After a {@code kill -9} this takes about the probe's confirmation window (0.3-0.4 s)
+ * written once per term, so that is the term's token: a newer term's key is never touched). If that
+ * succeeded, the standby campaigns at once (without waiting for its watch to report the deletion) and
+ * then revokes that term's lease (a lease serves one term only: {@link #lead} takes it from the
+ * candidate, the term closes it). After a {@code kill -9} this takes about the probe's confirmation window (0.3-0.4 s)
  * instead of the TTL.
  *
  * <p>Why that is safe even if the probe is wrong (the leader alive, e.g. a firewall answering with
@@ -89,7 +89,11 @@ public final class LeaderElection implements AutoCloseable {
     private Consumer<Leadership> onElected = l -> { };
     private Lease lease;
     private AutoCloseable standbyWatch;
+    /** The probe of the leader of the term this candidate stands by for, and that term's revision (0: none). */
     private AutoCloseable leaderWatch;
+    private long probedRevision;
+    /** The term whose leader the probe proved dead while this candidate was not standing by (0: none). */
+    private long provenRevision;
     private ScheduledFuture<?> pendingCampaign;
     /** Bumped whenever the candidate moves on, so callbacks of an older watch are ignored. */
     private long generation;
@@ -194,6 +198,7 @@ public final class LeaderElection implements AutoCloseable {
             generation++;
             cancelPendingCampaign();
             closeStandbyWatch();
+            closeLeaderProbe();
             Leadership l = current;
             if (l != null) {
                 l.resignNow();
@@ -281,6 +286,7 @@ public final class LeaderElection implements AutoCloseable {
 
     private void lead(long token, Lease l) {
         lease = null; // the term owns it now
+        closeLeaderProbe();
         Leadership term = new Leadership(this, store, key, token, l);
         current = term;
         state = State.LEADING;
@@ -304,9 +310,26 @@ public final class LeaderElection implements AutoCloseable {
         }
         // a safety net should a watch event ever be missed: look again now and then
         pendingCampaign = schedule(this::campaign, recheckIntervalNanos());
+        probeLeader(leader);
+    }
+
+    /**
+     * Probes the leader of the term read as {@code leader}. A probe of that same term already running
+     * goes on, with what it has seen so far: the periodic re-campaign must not restart the evidence
+     * (a restarted probe needs to see the port accept again before a refusal counts).
+     */
+    private void probeLeader(Versioned leader) {
+        if (leaderWatch != null && probedRevision == leader.modRevision()) {
+            if (provenRevision == leader.modRevision()) {
+                // proven while a campaign was retrying (the store away): the proof still holds
+                runOnThread(() -> onLeaderProvenDead(leader), () -> { });
+            }
+            return;
+        }
+        closeLeaderProbe();
         try {
-            leaderWatch = probe.watch(parse(leader.value()),
-                    () -> runOnThread(() -> onLeaderProvenDead(g, leader), () -> { }));
+            leaderWatch = probe.watch(parse(leader.value()), () -> runOnThread(() -> onLeaderProvenDead(leader), () -> { }));
+            probedRevision = leader.modRevision();
         } catch (RuntimeException e) {
             LOG.warn("could not probe the leader {}: {}", key, e.toString()); // the lease still ends its term
         }
@@ -325,10 +348,15 @@ public final class LeaderElection implements AutoCloseable {
      * The probe proved the process of the term read as {@code dead} gone: end that term (only that one:
      * the transaction compares the revision read) and campaign at once.
      */
-    private void onLeaderProvenDead(long g, Versioned dead) {
-        if (g != generation || state != State.STANDBY) {
+    private void onLeaderProvenDead(Versioned dead) {
+        if (probedRevision != dead.modRevision()) {
             return; // the candidate moved on since that read: the proof is about a term it no longer waits for
         }
+        if (state != State.STANDBY) {
+            provenRevision = dead.modRevision(); // campaigning: acted on once it stands by for that term again
+            return;
+        }
+        closeLeaderProbe(); // it has said all it will
         LOG.warn("{}: the leader {} (token {}) is gone (its API port refuses connections): ending its term",
                 me.id(), parse(dead.value()).id(), dead.createRevision());
         // never one's own lease (a key on it would be this candidate's, which it does not wait for)
@@ -425,16 +453,24 @@ public final class LeaderElection implements AutoCloseable {
 
     private void closeStandbyWatch() {
         AutoCloseable w = standbyWatch;
-        AutoCloseable p = leaderWatch;
         standbyWatch = null;
+        closeQuietly(w);
+    }
+
+    private void closeLeaderProbe() {
+        AutoCloseable p = leaderWatch;
         leaderWatch = null;
-        for (AutoCloseable c : new AutoCloseable[] {w, p}) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    LOG.debug("closing the standby watch failed", e);
-                }
+        probedRevision = 0;
+        provenRevision = 0;
+        closeQuietly(p);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing a watch failed", e);
             }
         }
     }

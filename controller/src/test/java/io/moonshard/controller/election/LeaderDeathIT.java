@@ -240,6 +240,9 @@ class LeaderDeathIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> electionY.state() == LeaderElection.State.STANDBY
                 && !probeY.watches.isEmpty());
         Runnable lateProofOfX = probeY.proofFor("x");
+        // the standby's periodic look at the key (every 5 s) keeps the probe of the same term running
+        await().during(Duration.ofMillis(5500)).atMost(Duration.ofSeconds(8)).until(() -> probeY.watches.size() == 1
+                && electionY.state() != LeaderElection.State.LEADING);
 
         // x resigns: y leads a newer term; then the proof about x's term arrives
         x.terms.get(0).resign().join();
