@@ -9,6 +9,7 @@ import io.moonshard.controller.api.ControllerView;
 import io.moonshard.controller.election.Candidate;
 import io.moonshard.controller.election.LeaderElection;
 import io.moonshard.controller.election.LeaderInfo;
+import io.moonshard.controller.election.LeaderProbe;
 import io.moonshard.controller.election.Leadership;
 import io.moonshard.controller.reconcile.ClusterAdmin;
 import io.moonshard.controller.reconcile.ControllerMetrics;
@@ -99,6 +100,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--leader-ttl-ms", defaultValue = "2000", description = "the leader's etcd lease (default ${DEFAULT-VALUE})")
     long leaderTtlMillis;
 
+    @Option(names = "--leader-probe-ms", defaultValue = "100", description = "a standby connects to the leader's API port this often and ends its term once refused for 300 ms; 0: off, wait for its lease (default ${DEFAULT-VALUE})")
+    long leaderProbeMillis;
+
     @Override
     public Integer call() throws IOException {
         String endpoints = pick(etcd, "MOONSHARD_ETCD", "http://127.0.0.1:2379");
@@ -113,7 +117,7 @@ final class ServerCommand implements Callable<Integer> {
                 Duration.ofMillis(proxyDownMillis), Duration.ofMillis(leaderTtlMillis), admin, secretValue, defaults.maxConcurrentMoves());
         Keys keys = new Keys(prefix);
         Instance instance = new Instance(EtcdStore.connect(EtcdStore.parseEndpoints(endpoints)), keys, settings, name, listenAt,
-                token);
+                token, leaderProbeMillis > 0 ? Optional.of(Duration.ofMillis(leaderProbeMillis)) : Optional.empty());
         Runtime.getRuntime().addShutdownHook(new Thread(instance::close, "moonshard-controller-shutdown"));
         spec.commandLine().getOut().println("time=" + java.time.Instant.now() + " msg=controller-started id=" + name
                 + " listen=" + instance.api.address().getHostString() + ":" + instance.api.address().getPort()
@@ -153,6 +157,8 @@ final class ServerCommand implements Callable<Integer> {
         /** For SWITCHOVER, which waits for a replica to catch up: longer than a probe may take. */
         private final ProxyClients handoverClients;
         private final LeaderElection election;
+        /** Empty with {@code --leader-probe-ms 0}. */
+        private final Optional<TcpLeaderProbe> leaderProbe;
         private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "moonshard-reconcile");
             t.setDaemon(true);
@@ -162,8 +168,9 @@ final class ServerCommand implements Callable<Integer> {
         private volatile Reconciler reconciler;
         private volatile long storeAnsweredNanos;
 
-        Instance(MetadataStore store, Keys keys, ControllerSettings settings, String id, String listenAt, String token)
-                throws IOException {
+        /** @param probeEvery how often a standby probes the leader's API port; empty: never */
+        Instance(MetadataStore store, Keys keys, ControllerSettings settings, String id, String listenAt, String token,
+                 Optional<Duration> probeEvery) throws IOException {
             this.store = store;
             this.keys = keys;
             this.settings = settings;
@@ -175,8 +182,11 @@ final class ServerCommand implements Callable<Integer> {
             int colon = listenAt.lastIndexOf(':');
             this.api = ApiServer.start(new InetSocketAddress(listenAt.substring(0, colon),
                     Integer.parseInt(listenAt.substring(colon + 1))), this, token);
+            this.leaderProbe = probeEvery.map(TcpLeaderProbe::new);
+            // the API listens before the campaign starts, so a standby's probe of a new leader's address
+            // finds it accepting (a refusal then means the process went away)
             this.election = new LeaderElection(store, keys.leader(), new Candidate(id, "http://" + listenAt),
-                    settings.leaderTtl());
+                    settings.leaderTtl(), leaderProbe.map(LeaderProbe.class::cast).orElse(LeaderProbe.NEVER));
             loop.scheduleWithFixedDelay(this::checkStore, 0, 1, TimeUnit.SECONDS);
             election.start(this::elected);
         }
@@ -281,6 +291,7 @@ final class ServerCommand implements Callable<Integer> {
         @Override
         public void close() {
             election.close();
+            leaderProbe.ifPresent(TcpLeaderProbe::close);
             loop.shutdownNow();
             Reconciler r = reconciler;
             if (r != null) {

@@ -1,5 +1,6 @@
 package io.moonshard.controller.election;
 
+import io.moonshard.controller.store.StoreTxn;
 import io.moonshard.controller.store.Versioned;
 import io.moonshard.controller.store.WatchEvent;
 import java.util.Optional;
@@ -63,5 +64,18 @@ final class ElectionRules {
     /** Whether a change seen by a standby's watch is the leader key going away. */
     static boolean vacated(WatchEvent event, String key) {
         return event.kind() == WatchEvent.Kind.DELETE && key.equals(event.key());
+    }
+
+    /**
+     * The transaction that ends the term read as {@code dead}, whose leader was proven gone: it deletes
+     * the key only while it still is that very write. Revisions are global and the leader key is
+     * written once per term, so a key with another modRevision belongs to another term (a newer one,
+     * typically) and is left alone.
+     */
+    static StoreTxn endDeadTerm(String key, Versioned dead) {
+        if (!key.equals(dead.key())) {
+            throw new IllegalArgumentException("not the leader key: " + dead.key());
+        }
+        return StoreTxn.builder().unchanged(key, dead.modRevision()).delete(key).build();
     }
 }

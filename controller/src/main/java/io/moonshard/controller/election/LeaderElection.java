@@ -26,11 +26,33 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A candidate campaigns with one transaction, "the key is absent, then put it = my {@link Candidate}
  * (JSON) with my lease". The winner's term has the key's createRevision as fencing token. The others
- * watch the key and campaign again the moment it is deleted, by the leader's resignation or by etcd
- * when the leader's lease expires: after a leader's {@code kill -9}, a standby leads about one TTL
- * later (plus etcd's lease-expiry tick, up to 0.5 s). A term ends for the leader no later than its
- * lease's validity, which ends before etcd can delete the key ({@link Lease}), so two terms never
- * overlap on the leaders' clocks. After a term is lost the candidate campaigns again.
+ * watch the key and campaign again the moment it is deleted: by the leader's resignation, by etcd when
+ * the leader's lease expires (about one TTL after a {@code kill -9}, plus etcd's lease-expiry tick, up
+ * to 0.5 s), or by a standby that has proof the leader's process is gone (below). A term ends for the
+ * leader no later than its lease's validity, which ends before etcd can delete the key ({@link Lease}),
+ * so two terms never overlap on the leaders' clocks when the lease ends them. After a term is lost the
+ * candidate campaigns again.
+ *
+ * <p><b>Ending a dead leader's term early.</b> A standby also watches the leader through a {@link
+ * LeaderProbe} (by default {@link LeaderProbe#NEVER}; the controller probes the leader's API port, see
+ * {@link DeathEvidence}). On proof that the leader's process is gone, the standby ends exactly the term
+ * it read: one transaction deletes the key only if its modRevision still is the one read (the key is
+ * written once per term, so that is the term's token: a newer term's key is never touched). If that
+ * succeeded, the standby campaigns at once (without waiting for its watch to report the deletion) and
+ * then revokes that term's lease (a lease serves one term only: {@link #lead} takes it from the
+ * candidate, the term closes it). After a {@code kill -9} this takes about the probe's confirmation window (0.3-0.4 s)
+ * instead of the TTL.
+ *
+ * <p>Why that is safe even if the probe is wrong (the leader alive, e.g. a firewall answering with
+ * resets): every store write of a leader is fenced by the leader key's revision (the token), so once
+ * the key is deleted no write of the old term can land, and the new term's token is higher, which the
+ * proxies' lease fencing and the epochs (store revisions) order. The old leader ends its term when its
+ * watch reports the deletion (milliseconds); should its watch be broken, its next keepalive finds the
+ * lease gone (within TTL/4 plus a request timeout) and its {@link Leadership#isLeader()} turns false
+ * then. A wrong proof therefore costs availability (a needless change of leader), not safety; what it
+ * gives up is only that, in that one case, the old leader stops shortly after the new one starts
+ * instead of before. A proof that arrives after the candidate moved on (another term, leading,
+ * closed) is ignored.
  *
  * <p>Everything runs on one thread per election; the callbacks ({@code onElected}, {@link
  * Leadership#onLost}) run there too and must return quickly.
@@ -56,15 +78,22 @@ public final class LeaderElection implements AutoCloseable {
     private final Candidate me;
     private final Duration ttl;
     private final byte[] value;
+    private final LeaderProbe probe;
     private final ScheduledThreadPoolExecutor thread;
     private volatile Thread electionThread;
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile State state = State.IDLE;
     private volatile Leadership current;
+    private volatile long deadTermsEnded;
     // the rest is touched on the election thread only
     private Consumer<Leadership> onElected = l -> { };
     private Lease lease;
     private AutoCloseable standbyWatch;
+    /** The probe of the leader of the term this candidate stands by for, and that term's revision (0: none). */
+    private AutoCloseable leaderWatch;
+    private long probedRevision;
+    /** The term whose leader the probe proved dead while this candidate was not standing by (0: none). */
+    private long provenRevision;
     private ScheduledFuture<?> pendingCampaign;
     /** Bumped whenever the candidate moves on, so callbacks of an older watch are ignored. */
     private long generation;
@@ -74,6 +103,15 @@ public final class LeaderElection implements AutoCloseable {
      * @param ttl the lease TTL; a standby takes over about this long after the leader dies
      */
     public LeaderElection(MetadataStore store, String key, Candidate me, Duration ttl) {
+        this(store, key, me, ttl, LeaderProbe.NEVER);
+    }
+
+    /**
+     * @param probe looks, while this candidate stands by, for proof that the leader's process is gone,
+     *              which lets it end that leader's term without waiting for its lease
+     */
+    public LeaderElection(MetadataStore store, String key, Candidate me, Duration ttl, LeaderProbe probe) {
+        this.probe = Objects.requireNonNull(probe, "probe");
         this.store = Objects.requireNonNull(store, "store");
         this.key = Objects.requireNonNull(key, "key");
         this.me = Objects.requireNonNull(me, "me");
@@ -109,6 +147,11 @@ public final class LeaderElection implements AutoCloseable {
 
     public State state() {
         return state;
+    }
+
+    /** How many leaders' terms this candidate ended on its probe's proof that they were dead. */
+    public long deadTermsEnded() {
+        return deadTermsEnded;
     }
 
     /** The current term, if this candidate leads and the term has not ended. */
@@ -155,6 +198,7 @@ public final class LeaderElection implements AutoCloseable {
             generation++;
             cancelPendingCampaign();
             closeStandbyWatch();
+            closeLeaderProbe();
             Leadership l = current;
             if (l != null) {
                 l.resignNow();
@@ -218,7 +262,7 @@ public final class LeaderElection implements AutoCloseable {
             if (next instanceof ElectionRules.Elected elected) {
                 lead(elected.token(), l);
             } else if (next instanceof ElectionRules.Wait wait) {
-                standby(wait.afterRevision());
+                standby(wait.afterRevision(), held);
             } else {
                 runOnThread(this::campaign, () -> { });
             }
@@ -242,6 +286,7 @@ public final class LeaderElection implements AutoCloseable {
 
     private void lead(long token, Lease l) {
         lease = null; // the term owns it now
+        closeLeaderProbe();
         Leadership term = new Leadership(this, store, key, token, l);
         current = term;
         state = State.LEADING;
@@ -254,7 +299,7 @@ public final class LeaderElection implements AutoCloseable {
         }
     }
 
-    private void standby(long afterRevision) {
+    private void standby(long afterRevision, Versioned leader) {
         state = State.STANDBY;
         long g = generation;
         try {
@@ -265,6 +310,29 @@ public final class LeaderElection implements AutoCloseable {
         }
         // a safety net should a watch event ever be missed: look again now and then
         pendingCampaign = schedule(this::campaign, recheckIntervalNanos());
+        probeLeader(leader);
+    }
+
+    /**
+     * Probes the leader of the term read as {@code leader}. A probe of that same term already running
+     * goes on, with what it has seen so far: the periodic re-campaign must not restart the evidence
+     * (a restarted probe needs to see the port accept again before a refusal counts).
+     */
+    private void probeLeader(Versioned leader) {
+        if (leaderWatch != null && probedRevision == leader.modRevision()) {
+            if (provenRevision == leader.modRevision()) {
+                // proven while a campaign was retrying (the store away): the proof still holds
+                runOnThread(() -> onLeaderProvenDead(leader), () -> { });
+            }
+            return;
+        }
+        closeLeaderProbe();
+        try {
+            leaderWatch = probe.watch(parse(leader.value()), () -> runOnThread(() -> onLeaderProvenDead(leader), () -> { }));
+            probedRevision = leader.modRevision();
+        } catch (RuntimeException e) {
+            LOG.warn("could not probe the leader {}: {}", key, e.toString()); // the lease still ends its term
+        }
     }
 
     private void onStandbyEvent(long g, WatchEvent event) {
@@ -273,6 +341,45 @@ public final class LeaderElection implements AutoCloseable {
         }
         if (event.kind() == WatchEvent.Kind.RESET || ElectionRules.vacated(event, key)) {
             campaign();
+        }
+    }
+
+    /**
+     * The probe proved the process of the term read as {@code dead} gone: end that term (only that one:
+     * the transaction compares the revision read) and campaign at once.
+     */
+    private void onLeaderProvenDead(Versioned dead) {
+        if (probedRevision != dead.modRevision()) {
+            return; // the candidate moved on since that read: the proof is about a term it no longer waits for
+        }
+        if (state != State.STANDBY) {
+            provenRevision = dead.modRevision(); // campaigning: acted on once it stands by for that term again
+            return;
+        }
+        closeLeaderProbe(); // it has said all it will
+        LOG.warn("{}: the leader {} (token {}) is gone (its API port refuses connections): ending its term",
+                me.id(), parse(dead.value()).id(), dead.createRevision());
+        // never one's own lease (a key on it would be this candidate's, which it does not wait for)
+        boolean othersLease = dead.leaseId() != 0 && (lease == null || lease.id() != dead.leaseId());
+        boolean deleted = false;
+        try {
+            deleted = store.commit(ElectionRules.endDeadTerm(key, dead)).succeeded();
+        } catch (StoreException e) {
+            // nothing lost: the lease still ends the term, and campaign() looks at the key again
+            LOG.warn("{} could not end the dead leader's term on {}: {}", me.id(), key, e.getMessage());
+        }
+        if (deleted) {
+            deadTermsEnded++;
+        }
+        campaign(); // first: the key is free now, and the revoke below changes nothing for it
+        if (deleted && othersLease) {
+            try {
+                // also ends the term for a leader that is somehow alive and missed the deletion: its
+                // next keepalive finds no lease
+                store.revokeLease(dead.leaseId());
+            } catch (StoreException e) {
+                LOG.debug("revoking the dead leader's lease failed (it expires by itself): {}", e.getMessage());
+            }
         }
     }
 
@@ -347,11 +454,23 @@ public final class LeaderElection implements AutoCloseable {
     private void closeStandbyWatch() {
         AutoCloseable w = standbyWatch;
         standbyWatch = null;
-        if (w != null) {
+        closeQuietly(w);
+    }
+
+    private void closeLeaderProbe() {
+        AutoCloseable p = leaderWatch;
+        leaderWatch = null;
+        probedRevision = 0;
+        provenRevision = 0;
+        closeQuietly(p);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
             try {
-                w.close();
+                c.close();
             } catch (Exception e) {
-                LOG.debug("closing the standby watch failed", e);
+                LOG.debug("closing a watch failed", e);
             }
         }
     }

@@ -19,6 +19,12 @@ import org.slf4j.LoggerFactory;
  * watch), the lease lost, {@link #resign()}. Writes should still compare revisions: {@link #token()} is
  * the fencing token, unique and growing from term to term.
  *
+ * <p>The one way the key can go while the lease is still valid here: a standby took this process for
+ * dead (its API port refused connections, see {@link LeaderElection}) and deleted the key and revoked
+ * the lease. The watch then ends the term within milliseconds; without a watch, the next keepalive
+ * finds the lease gone (within TTL/4 and a request timeout), which ends {@link #isLeader()} at once and
+ * {@link #lost()} within another TTL/4.
+ *
  * <p>A term that ended never comes back; the election campaigns again and a new term has a new token.
  * Its state changes run on the election's thread.
  */
@@ -144,7 +150,11 @@ public final class Leadership {
             lose("the lease was not renewed in time");
             return;
         }
-        validityCheck = election.schedule(this::armValidityCheck, left);
+        // looked at again at least every TTL/4, not only when the validity would run out: a lease the
+        // store says is gone (revoked by a standby that took this process for dead, while the watch
+        // missed the key's deletion) ends its validity early, at the next keepalive, and the term
+        // should end then rather than up to a TTL later
+        validityCheck = election.schedule(this::armValidityCheck, Math.min(left, election.retryDelayNanos()));
     }
 
     private void watchFrom(long afterRevision) {

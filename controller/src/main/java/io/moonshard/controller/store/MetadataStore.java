@@ -36,6 +36,13 @@ public interface MetadataStore extends AutoCloseable {
      */
     Lease grantLease(Duration ttl);
 
+    /**
+     * Revokes lease {@code id}, deleting every key attached to it, at once; its holder's next renewal
+     * finds it gone. For ending the term of a holder known to be dead, not for one's own leases
+     * (closing a {@link Lease} revokes it). False if the store had no such lease (expired, revoked).
+     */
+    boolean revokeLease(long id);
+
     /** The newest revision of the store. */
     long revision();
 

@@ -39,11 +39,20 @@ final class ChildCandidate implements AutoCloseable {
     }
 
     static ChildCandidate start(String endpoints, String key, String id, Duration ttl, Path log) {
+        return start(endpoints, key, id, "http://" + id + ".invalid:8080", ttl, log);
+    }
+
+    /** A candidate that listens on a port of 127.0.0.1 and advertises it, as a controller's API does. */
+    static ChildCandidate startListening(String endpoints, String key, String id, Duration ttl, Path log) {
+        return start(endpoints, key, id, "listen", ttl, log);
+    }
+
+    private static ChildCandidate start(String endpoints, String key, String id, String address, Duration ttl, Path log) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         try {
             Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                     "-XX:TieredStopAtLevel=1",
-                    ElectionCandidateMain.class.getName(), endpoints, key, id, "http://" + id + ".invalid:8080",
+                    ElectionCandidateMain.class.getName(), endpoints, key, id, address,
                     Long.toString(ttl.toMillis()))
                     .redirectError(log.toFile())
                     .start();
@@ -86,6 +95,34 @@ final class ChildCandidate implements AutoCloseable {
     /** The token of its {@code n}-th term (0 first), waiting for it. */
     long awaitElected(int n, Duration timeout) {
         return Long.parseLong(awaitLine("ELECTED ", n, timeout).substring("ELECTED ".length()).trim());
+    }
+
+    /** The port it listens on (started with {@link #startListening}), waiting for it to say. */
+    int port(Duration timeout) {
+        return Integer.parseInt(awaitLine("LISTEN ", 0, timeout).substring("LISTEN ".length()).trim());
+    }
+
+    /** SIGSTOP: the process stops where it is; its kernel keeps its sockets (the listen backlog fills). */
+    void stop() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #stop()}. */
+    void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** SIGKILL: no resignation, no revoke; its lease is left to expire. */

@@ -56,4 +56,19 @@ class ElectionRulesTest {
         assertThat(ElectionRules.vacated(new WatchEvent(WatchEvent.Kind.PUT, KEY, new byte[0], 9), KEY)).isFalse();
         assertThat(ElectionRules.vacated(new WatchEvent(WatchEvent.Kind.DELETE, KEY + "/x", null, 9), KEY)).isFalse();
     }
+
+    @Test
+    void endingADeadTermComparesTheRevisionItWasReadAtAndOnlyDeletes() {
+        Versioned dead = new Versioned(KEY, new byte[0], 41, 41, 0x55);
+        io.moonshard.controller.store.StoreTxn txn = ElectionRules.endDeadTerm(KEY, dead);
+        assertThat(txn.compares()).containsExactly(new io.moonshard.controller.store.StoreTxn.Compare(KEY, 41));
+        assertThat(txn.ops()).containsExactly(new io.moonshard.controller.store.StoreTxn.Delete(KEY));
+    }
+
+    @Test
+    void endingADeadTermNeedsTheLeaderKey() {
+        Versioned other = new Versioned(KEY + "x", new byte[0], 41, 41, 0x55);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ElectionRules.endDeadTerm(KEY, other))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

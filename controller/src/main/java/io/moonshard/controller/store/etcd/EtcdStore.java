@@ -5,6 +5,8 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
@@ -204,6 +206,23 @@ public final class EtcdStore implements MetadataStore {
         leases.add(lease);
         lease.start(keepalives);
         return lease;
+    }
+
+    @Override
+    public boolean revokeLease(long id) {
+        try {
+            await("revoke of lease " + Long.toHexString(id), () -> leaseClient.revoke(id));
+            return true;
+        } catch (StoreException e) {
+            // "etcdserver: requested lease not found": jetcd passes revoke's gRPC status through as is
+            for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+                if (t instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.NOT_FOUND
+                        || t instanceof io.grpc.StatusRuntimeException grpc && grpc.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) {
+                    return false;
+                }
+            }
+            throw e;
+        }
     }
 
     @Override
