@@ -186,7 +186,7 @@ class ControllerChaosIT {
             bed.etcd().restartNoWait(a);
             bed.etcd().restartNoWait(b);
             long back = System.nanoTime();
-            try (RedisClusterClient client = AckLedger.clusterClient(seedPorts());
+            try (RedisClusterClient client = AckLedger.clusterClientAt(seeds(), false, null);
                  StatefulRedisClusterConnection<String, String> c = client.connect()) {
                 String other = AckLedger.keysInSlots("quorum" + t, 1, ranges(shard((t + 1) % 3)).toArray(int[][]::new)).get(0);
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
@@ -227,9 +227,9 @@ class ControllerChaosIT {
         List<String> versioned = new ArrayList<>(AckLedger.keysInSlots(run + "v", 8, r));
         versioned.addAll(AckLedger.keysOutsideSlots(run + "v", 4, r));
         String probeKey = AckLedger.keysInSlots(run + "probe", 1, r).get(0);
-        try (AckLedger ledger = AckLedger.builder(seedPorts(), 2, counters, versioned)
+        try (AckLedger ledger = AckLedger.builderAt(seeds(), 2, counters, versioned)
                 .rejectUnansweredAfterReconnect(true).periodicRefresh(Duration.ofSeconds(1)).build();
-             RedisClusterClient client = AckLedger.clusterClient(seedPorts());
+             RedisClusterClient client = AckLedger.clusterClientAt(seeds(), false, null);
              StatefulRedisClusterConnection<String, String> probe = client.connect()) {
             ledger.start(Duration.ofSeconds(60));
             ledger.awaitMoreAcknowledged(100, Duration.ofSeconds(20));
@@ -244,7 +244,7 @@ class ControllerChaosIT {
                     return true;
                 });
             } else {
-                try (RedisClusterClient seedsOnly = staticTopologyClient(seedPorts(silentProxy));
+                try (RedisClusterClient seedsOnly = staticTopologyClient(seeds(silentProxy));
                      StatefulRedisClusterConnection<String, String> c = seedsOnly.connect()) {
                     await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(10)).ignoreExceptions().until(() -> {
                         c.sync().set(probeKey, "1");
@@ -269,7 +269,7 @@ class ControllerChaosIT {
         AtomicLong last = new AtomicLong(System.nanoTime());
         AtomicLong gap = new AtomicLong();
         Thread writer = new Thread(() -> {
-            try (RedisClusterClient client = AckLedger.clusterClient(seedPorts(), false, Duration.ofSeconds(1));
+            try (RedisClusterClient client = AckLedger.clusterClientAt(seeds(), false, Duration.ofSeconds(1));
                  StatefulRedisClusterConnection<String, String> c = client.connect()) {
                 int i = 0;
                 while (!stop.get()) {
@@ -303,10 +303,12 @@ class ControllerChaosIT {
      * also asks every node it learns of, waiting out its timeout on a silent one, and nothing but a
      * periodic refresh tells it to look again while a node is silent rather than closed.
      */
-    private static RedisClusterClient staticTopologyClient(List<Integer> ports) {
+    private static RedisClusterClient staticTopologyClient(List<String> addresses) {
         List<io.lettuce.core.RedisURI> seeds = new ArrayList<>();
-        for (int port : ports) {
-            seeds.add(io.lettuce.core.RedisURI.builder().withHost("127.0.0.1").withPort(port)
+        for (String address : addresses) {
+            int colon = address.lastIndexOf(':');
+            seeds.add(io.lettuce.core.RedisURI.builder().withHost(address.substring(0, colon))
+                    .withPort(Integer.parseInt(address.substring(colon + 1)))
                     .withTimeout(Duration.ofMillis(500)).build());
         }
         RedisClusterClient c = RedisClusterClient.create(seeds);
@@ -362,15 +364,22 @@ class ControllerChaosIT {
         return out;
     }
 
-    private List<Integer> seedPorts(String... except) {
-        List<Integer> ports = new ArrayList<>();
+    /**
+     * The cluster's live proxies, on whichever host, as a client is seeded: not the pool's free ones
+     * (the replacements each proxy kill adds), which serve no slot. Seeding with every live proxy of one
+     * host failed the 11th proxy kill of a 20-trial run: by then no proxy of the cluster was left on
+     * that host, only free ones, and the clients found no slot at all.
+     */
+    private List<String> seeds(String... except) {
+        List<String> seeds = new ArrayList<>();
+        List<String> members = clusterProxies();
         for (ControllerTestbed.PoolProxy p : bed.proxies) {
-            if (p.host.equals("127.0.0.1") && p.process != null && p.process.isAlive()
+            if (p.process != null && p.process.isAlive() && members.contains(p.address())
                     && !List.of(except).contains(p.address())) {
-                ports.add(p.port);
+                seeds.add(p.address());
             }
         }
-        return ports;
+        return seeds;
     }
 
     private RedisProcess redisAt(String proxy, String node) {

@@ -118,7 +118,8 @@ public final class AckLedger implements AutoCloseable {
         }
     }
 
-    private final List<Integer> seedPorts;
+    /** host:port of the proxies the cluster client starts from. */
+    private final List<String> seeds;
     private final int workers;
     private final List<String> counters;
     private final Map<String, AtomicLong> counterAcked = new LinkedHashMap<>();
@@ -149,20 +150,15 @@ public final class AckLedger implements AutoCloseable {
      * @param versionedKeys keys for SET/DEL; key i belongs to worker {@code i % workers}
      */
     public AckLedger(List<Integer> seedPorts, int workers, List<String> counterKeys, List<String> versionedKeys) {
-        this(seedPorts, workers, counterKeys, versionedKeys, false);
+        this(loopback(seedPorts), workers, counterKeys, versionedKeys, false, null);
     }
 
-    private AckLedger(List<Integer> seedPorts, int workers, List<String> counterKeys, List<String> versionedKeys,
-                      boolean rejectUnanswered) {
-        this(seedPorts, workers, counterKeys, versionedKeys, rejectUnanswered, null);
-    }
-
-    private AckLedger(List<Integer> seedPorts, int workers, List<String> counterKeys, List<String> versionedKeys,
+    private AckLedger(List<String> seeds, int workers, List<String> counterKeys, List<String> versionedKeys,
                       boolean rejectUnanswered, Duration periodicRefresh) {
         if (workers < 1 || counterKeys.isEmpty()) {
             throw new IllegalArgumentException("need a worker and a counter");
         }
-        this.seedPorts = List.copyOf(seedPorts);
+        this.seeds = List.copyOf(seeds);
         this.workers = workers;
         this.counters = List.copyOf(counterKeys);
         this.rejectUnanswered = rejectUnanswered;
@@ -174,26 +170,36 @@ public final class AckLedger implements AutoCloseable {
         for (String k : versionedKeys) {
             versioned.add(new Versioned(k));
         }
-        this.client = clusterClient(this.seedPorts, rejectUnanswered, periodicRefresh);
+        this.client = clusterClientAt(this.seeds, rejectUnanswered, periodicRefresh);
     }
 
     /** A builder, with the constructor's arguments; its options default as the constructor's. */
     public static Builder builder(List<Integer> seedPorts, int workers, List<String> counterKeys,
                                   List<String> versionedKeys) {
-        return new Builder(seedPorts, workers, counterKeys, versionedKeys);
+        return new Builder(loopback(seedPorts), workers, counterKeys, versionedKeys);
+    }
+
+    /** As {@link #builder}, seeded with {@code host:port} addresses (proxies on several loopback hosts). */
+    public static Builder builderAt(List<String> seeds, int workers, List<String> counterKeys,
+                                    List<String> versionedKeys) {
+        return new Builder(seeds, workers, counterKeys, versionedKeys);
+    }
+
+    private static List<String> loopback(List<Integer> ports) {
+        return ports.stream().map(port -> "127.0.0.1:" + port).toList();
     }
 
     /** Builds an {@link AckLedger} with options. */
     public static final class Builder {
-        private final List<Integer> seedPorts;
+        private final List<String> seeds;
         private final int workers;
         private final List<String> counterKeys;
         private final List<String> versionedKeys;
         private boolean rejectUnanswered;
         private Duration periodicRefresh;
 
-        private Builder(List<Integer> seedPorts, int workers, List<String> counterKeys, List<String> versionedKeys) {
-            this.seedPorts = seedPorts;
+        private Builder(List<String> seeds, int workers, List<String> counterKeys, List<String> versionedKeys) {
+            this.seeds = seeds;
             this.workers = workers;
             this.counterKeys = counterKeys;
             this.versionedKeys = versionedKeys;
@@ -221,7 +227,7 @@ public final class AckLedger implements AutoCloseable {
         }
 
         public AckLedger build() {
-            return new AckLedger(seedPorts, workers, counterKeys, versionedKeys, rejectUnanswered, periodicRefresh);
+            return new AckLedger(seeds, workers, counterKeys, versionedKeys, rejectUnanswered, periodicRefresh);
         }
     }
 
@@ -246,9 +252,17 @@ public final class AckLedger implements AutoCloseable {
     /** Like {@link #clusterClient(List, boolean)}, refreshing the topology every {@code periodicRefresh} too (null: never). */
     @SuppressWarnings("deprecation") // Lettuce 7 deprecates the adaptive-trigger switches, still the way to get MOVED/ASK refreshes
     public static RedisClusterClient clusterClient(List<Integer> ports, boolean rejectUnanswered, Duration periodicRefresh) {
+        return clusterClientAt(loopback(ports), rejectUnanswered, periodicRefresh);
+    }
+
+    /** Like {@link #clusterClient(List, boolean, Duration)}, seeded with {@code host:port} addresses. */
+    @SuppressWarnings("deprecation") // as clusterClient
+    public static RedisClusterClient clusterClientAt(List<String> addresses, boolean rejectUnanswered, Duration periodicRefresh) {
         List<RedisURI> seeds = new ArrayList<>();
-        for (int port : ports) {
-            seeds.add(RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(COMMAND_TIMEOUT).build());
+        for (String address : addresses) {
+            int colon = address.lastIndexOf(':');
+            seeds.add(RedisURI.builder().withHost(address.substring(0, colon))
+                    .withPort(Integer.parseInt(address.substring(colon + 1))).withTimeout(COMMAND_TIMEOUT).build());
         }
         RedisClusterClient c = RedisClusterClient.create(seeds);
         ClusterClientOptions.Builder options = ClusterClientOptions.builder();
@@ -487,7 +501,7 @@ public final class AckLedger implements AutoCloseable {
             throw new IllegalStateException("stop the workers first");
         }
         List<String> violations = new ArrayList<>();
-        RedisClusterClient reader = clusterClient(seedPorts, false);
+        RedisClusterClient reader = clusterClientAt(seeds, false, null);
         int checked = 0;
         try (StatefulRedisClusterConnection<String, String> connection = reader.connect()) {
             RedisAdvancedClusterCommands<String, String> redis = connection.sync();
