@@ -62,6 +62,8 @@ public final class Reconciler {
     private final SlotMoves moves;
     private final Rebalancer rebalancer;
     private final ClientPasswords passwords;
+    /** For the rebalancing handovers: as long a wait as the API's handovers get. */
+    private final ProxyClients handoverClients;
     /** For the wipes: a WIPE answers once whole nodes are flushed, so its links wait longer than a probe's. */
     private final ProxyClients wipeClients;
     private final Wipes wipes;
@@ -83,12 +85,18 @@ public final class Reconciler {
         this.prober = new Prober(clients, settings.probeInterval().toMillis(), settings.proxyLeaseTtl().toMillis(),
                 this::leaseTokenFor);
         this.moves = new SlotMoves(store, keys, clients, settings, leadership, metrics);
-        this.rebalancer = new Rebalancer(store, keys, new Switchover(store, keys, clients), leadership, metrics);
+        // a SWITCHOVER answers once the replica caught up and the peers took the new master: that takes
+        // longer than a probe's timeout on a busy host, and a handover given up on while it happens all
+        // the same leaves the record naming the old master
+        this.handoverClients = new ProxyClients(settings.proxyAdminPassword(), HANDOVER_TIMEOUT_MILLIS);
+        this.rebalancer = new Rebalancer(store, keys, new Switchover(store, keys, handoverClients), leadership, metrics);
         this.passwords = new ClientPasswords(clients, settings.probeInterval().toNanos() * 3);
         this.wipeClients = new ProxyClients(settings.proxyAdminPassword(), WIPE_TIMEOUT_MILLIS);
         this.wipes = new Wipes(wipeClients, WIPE_RETRY_NANOS);
     }
 
+    /** How long a rebalancing SWITCHOVER may take to answer, as the API's handovers (ServerCommand). */
+    private static final int HANDOVER_TIMEOUT_MILLIS = 10_000;
     /** How long a WIPE may take to answer: the proxy waits up to 5 s for its migration tasks, then flushes. */
     private static final int WIPE_TIMEOUT_MILLIS = 30_000;
     /** A refused or failed wipe is asked again after this. */
@@ -494,5 +502,6 @@ public final class Reconciler {
         prober.close();
         wipes.close();
         wipeClients.close();
+        handoverClients.close();
     }
 }

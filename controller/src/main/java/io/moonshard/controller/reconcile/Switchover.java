@@ -90,12 +90,22 @@ public final class Switchover {
             throw new ClusterAdmin.Refused(409, "cluster " + name + " is moving slots; hand over once the moves are done");
         }
         NodeRef target = null;
+        boolean alreadyMaster = false;
         for (NodeRef r : shard.replicas()) {
             if (to != null && !r.equals(to)) {
                 continue;
             }
             ProxyProbe probe = clients.probe(r.proxy(), 0, 0);
             InfoReplEntry e = probe.reachable() ? probe.entry(r.node(), false) : null;
+            if (e != null && "promoted".equals(e.state())) {
+                // a replica entry its proxy serves as master until the next SETREPL: an earlier SWITCHOVER
+                // to it happened though its answer was lost (a read timed out), so only the record is
+                // behind; it is written below, or every later handover of this shard would find no
+                // replica in sync, for ever
+                target = r;
+                alreadyMaster = true;
+                break;
+            }
             if (e != null && "in_sync".equals(e.state())) {
                 target = r;
                 break;
@@ -107,11 +117,16 @@ public final class Switchover {
         }
         long epoch = Epochs.promotion(state.revision(name) + 1);
         NodeRef master = shard.master();
-        Reply reply = clients.switchover(master.proxy(), epoch, master.node(), target.node(), target.proxy());
-        if (!reply.done()) {
-            throw new ClusterAdmin.Refused(409, "the switchover of shard " + shardId + " did not happen: " + reply.detail());
+        if (alreadyMaster) {
+            LOG.info("cluster {}: shard {} was handed over from {} to {} by an earlier switchover whose answer was lost;"
+                    + " recording it", name, shardId, master, target);
+        } else {
+            Reply reply = clients.switchover(master.proxy(), epoch, master.node(), target.node(), target.proxy());
+            if (!reply.done()) {
+                throw new ClusterAdmin.Refused(409, "the switchover of shard " + shardId + " did not happen: " + reply.detail());
+            }
+            LOG.info("cluster {}: shard {} handed over from {} to {} (epoch {})", name, shardId, master, target, epoch);
         }
-        LOG.info("cluster {}: shard {} handed over from {} to {} (epoch {})", name, shardId, master, target, epoch);
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             PoolState now = attempt == 0 ? state : PoolState.read(store, keys);
             ClusterRecord current = now.clusters().get(name);
