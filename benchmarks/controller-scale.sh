@@ -171,15 +171,17 @@ trap 'exit 143' TERM
 now_ms() { date +%s%3N; }
 api() { curl -fsS --max-time 5 "$CONTROLLER_URL/api/v1/$1"; }
 status_json() { api "clusters/$NAME/status"; }
-moves_done() {
+# metric NAME: a counter of the controller's /metrics (0 when absent)
+metric() {
   curl -fsS --max-time 5 "$CONTROLLER_URL/metrics" |
-    awk '/^moonshard_controller_moves_done_total/ { v = $2 } END { printf "%d\n", v + 0 }'
+    awk -v m="$1" '$1 == m { v = $2 } END { printf "%d\n", v + 0 }'
 }
+moves_done() { metric moonshard_controller_moves_done_total; }
 rcli() { redis-cli -h "${1%:*}" -p "${1##*:}" "${@:2}"; }
 dbsize() { rcli "$1" DBSIZE | tr -d '\r'; }
 EVENTS="$OUT/events.csv"
 echo "t_ms,event" >"$EVENTS"
-event() { echo "$(now_ms),$1" >>"$EVENTS"; }
+event() { echo "${2:-$(now_ms)},$1" >>"$EVENTS"; } # event NAME [T_MS]
 event_ms() { awk -F, -v e="$1" 'NR > 1 && $2 == e { print $1; exit }' "$EVENTS"; }
 secs() { if [ -z "$1" ] || [ -z "$2" ]; then echo -; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; fi; }
 # masters STATUS / replicas STATUS: "node slots" and "replica-node master-node" lines of the record
@@ -259,6 +261,8 @@ kill -0 "$LOAD_PID" 2>/dev/null || die "the load client exited (see $OUT/load.lo
 TIMELINE="$OUT/timeline.csv"
 echo "t_ms,shards,moves,scaling,healthy,in_sync,replicas_in_sync,moves_done" >"$TIMELINE"
 DONE0=$(moves_done)
+FAILOVERS0=$(metric moonshard_controller_failovers_total)
+SWITCHOVERS0=$(metric moonshard_controller_rebalance_switchovers_total)
 log "asking the controller for $TO shards"
 event scale-request
 reply=$(curl -sS --max-time 30 -o "$OUT/scale-reply.json" -w '%{http_code}' -XPOST \
@@ -281,29 +285,32 @@ while :; do
         ([.shard_status[].replicas[] | .state == "in_sync"] | all)] | map(tostring) | join(",")' <<<"$s")
     echo "$t,$line,$((d - DONE0))" >>"$TIMELINE"
     IFS=, read -r n_shards n_moves scaling healthy _ all_synced <<<"$line"
-    if [ -z "$first_move" ] && [ "$n_moves" -gt 0 ]; then first_move=1; event first-move-started; fi
+    if [ -z "$first_move" ] && [ "$n_moves" -gt 0 ]; then first_move=1; event first-move-started "$t"; fi
     if [ "$d" -gt "$last_done" ]; then
-      [ -n "$first_commit" ] || { first_commit=1; event first-move-committed; }
-      echo "$t,move-committed-$((d - DONE0))" >>"$EVENTS"
+      [ -n "$first_commit" ] || { first_commit=1; event first-move-committed "$t"; }
+      event "move-committed-$((d - DONE0))" "$t"
       last_done=$d
     fi
     if [ -z "$settled" ] && [ "$n_shards" = "$TO" ] && [ "$n_moves" = 0 ] && [ "$scaling" = false ] &&
       [ "$healthy" = true ]; then
       settled=1
-      event settled
+      event settled "$t"
       log "settled after $(secs "$t_request" "$t") s; waiting for every replica to be in sync"
     fi
     if [ -n "$settled" ] && [ "$all_synced" = true ]; then
-      event replicas-in-sync
+      event replicas-in-sync "$t"
       break
     fi
   fi
   sleep 0.2
 done
 MOVES=$((last_done - DONE0))
-if [ "$MOVES" -gt 0 ]; then
-  last_commit=$(awk -F, -v e="move-committed-$MOVES" '$2 == e { print $1; exit }' "$EVENTS")
-fi
+# the commits seen in the last poll that saw any (two may land between polls)
+last_commit=$(awk -F, '$2 ~ /^move-committed-/ { v = $1 } END { print v }' "$EVENTS")
+# a scale should need no failover: one here (e.g. a seeded destination's master seen down while it
+# loads the source's RDB) moves a shard's master, and the rebalancer hands it back afterwards
+FAILOVERS=$(($(metric moonshard_controller_failovers_total) - FAILOVERS0))
+SWITCHOVERS=$(($(metric moonshard_controller_rebalance_switchovers_total) - SWITCHOVERS0))
 
 if [ "$RESULT" = ok ]; then
   log "client load for $LOAD_AFTER s more"
@@ -382,7 +389,8 @@ read -r base_med base_n dur_med dur_min dur_n dur_min_ratio dur_med_ratio after_
   echo
   echo "data:                 $KEYS keys x $VALUE_BYTES B ($(awk -v n="$KEYS" -v v="$VALUE_BYTES" 'BEGIN { printf "%.1f MiB", n * v / 1048576 }') of values); loaded in $(sed -n 's/.*seconds=\([0-9.]*\).*keys_per_s=\([0-9]*\).*/\1 s (\2 keys\/s)/p' "$OUT/data-load.txt"); DBSIZE over the $FROM masters after loading: $LOADED"
   echo "result:               $RESULT"
-  echo "slot moves committed: $MOVES"
+  echo "slot moves committed: $MOVES; failovers during the scale: $FAILOVERS, rebalancing handovers: $SWITCHOVERS" \
+    "(from the controller's /metrics; a scale should need none)"
   echo "request -> accepted (202):        $(secs "$t_request" "$(event_ms scale-accepted)") s"
   echo "request -> first move started:    $(secs "$t_request" "$(event_ms first-move-started)") s"
   echo "request -> first move committed:  $(secs "$t_request" "$(event_ms first-move-committed)") s"
