@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.ClusterPipeline;
@@ -31,7 +32,8 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * the redirection and renews its slot map). Every second it appends one line to the CSV
  * {@code t_ms,window_ms,ops,errors,redirects}: the window's end (epoch ms, the clock of
  * {@link MigrationDriver}), its length, the commands answered in it, the commands that failed, and the
- * MOVED/ASK answers. Stops when the stop file exists or after the longest run.
+ * MOVED/ASK answers; the first 20 errors go to stderr with their time. Stops when the stop file exists
+ * or after the longest run.
  *
  * <pre>
  * MigrationLoad --nodes HOST:PORT[,HOST:PORT...] --out CSV --stop-file PATH [--threads 8] [--pipeline 16]
@@ -39,6 +41,8 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * </pre>
  */
 public final class MigrationLoad {
+
+    private static final AtomicInteger NOTED = new AtomicInteger();
 
     private MigrationLoad() {}
 
@@ -146,6 +150,7 @@ public final class MigrationLoad {
                     ops.increment();
                 } catch (JedisException e) {
                     errors.increment();
+                    note(e);
                     pause();
                 }
                 continue;
@@ -160,6 +165,7 @@ public final class MigrationLoad {
                 // the batch as a whole failed (e.g. a connection closed): count what did not answer
                 errors.add(batch - answered(replies));
                 ops.add(answered(replies));
+                note(e);
                 pause();
                 continue;
             }
@@ -174,11 +180,20 @@ public final class MigrationLoad {
                         ops.increment();
                     } catch (JedisException again) {
                         errors.increment();
+                        note(again);
                     }
                 } catch (JedisException e) {
                     errors.increment();
+                    note(e);
                 }
             }
+        }
+    }
+
+    /** The first errors, with the time, on stderr: the count alone does not say what failed. */
+    private static void note(JedisException e) {
+        if (NOTED.incrementAndGet() <= 20) {
+            System.err.println("MigrationLoad: error at " + System.currentTimeMillis() + ": " + e);
         }
     }
 

@@ -118,31 +118,76 @@ final class NodePool {
      * null when none is left.
      */
     NodeRef replica(String masterHost, Set<String> avoidHosts) {
-        Candidate best = null;
-        List<ProxyRecord> candidates = new ArrayList<>(own);
-        candidates.addAll(free);
-        for (ProxyRecord p : candidates) {
-            if (p.host().equals(masterHost)) {
-                continue;
-            }
+        return replica(masterHost, avoidHosts, List.of());
+    }
+
+    /**
+     * {@link #replica(String, Set)} for a plan that has more replicas to place after this one, whose
+     * masters are on {@code laterMasterHosts} (one entry per replica still to place): the best node
+     * whose taking leaves a node for each of them on a host other than its master's. Without that look
+     * ahead the ranking can take the one node a later replica could use: three new masters on three
+     * hosts, one free node left on each, and the first two replicas placed on each other's master hosts
+     * leave the third replica only its own master's host, although a placement of all three exists.
+     * When no node keeps the rest placeable, the best one anyway (a later pick then finds none).
+     */
+    NodeRef replica(String masterHost, Set<String> avoidHosts, List<String> laterMasterHosts) {
+        List<ProxyRecord> proxies = new ArrayList<>(own);
+        proxies.addAll(free);
+        List<Candidate> candidates = new ArrayList<>();
+        Map<String, Integer> unused = new TreeMap<>();
+        for (ProxyRecord p : proxies) {
+            boolean first = true;
             for (String n : p.nodes()) {
                 NodeRef node = new NodeRef(p.address(), n);
-                if (!used.contains(node)) {
-                    boolean isNew = !taken.contains(p.address()) && !own.contains(p);
-                    Candidate c = new Candidate(p, node, avoidHosts.contains(p.host()),
-                            mastersPerHost.getOrDefault(p.host(), 0), isNew, nodesPerHost.getOrDefault(p.host(), 0));
-                    if (best == null || CANDIDATES.compare(c, best) < 0) {
-                        best = c;
-                    }
-                    break; // a proxy's first unused node is as good as its others
+                if (used.contains(node)) {
+                    continue;
                 }
+                unused.merge(p.host(), 1, Integer::sum);
+                if (first && !p.host().equals(masterHost)) {
+                    boolean isNew = !taken.contains(p.address()) && !own.contains(p);
+                    candidates.add(new Candidate(p, node, avoidHosts.contains(p.host()),
+                            mastersPerHost.getOrDefault(p.host(), 0), isNew, nodesPerHost.getOrDefault(p.host(), 0)));
+                }
+                first = false; // a proxy's first unused node is as good as its others
             }
         }
-        if (best == null) {
+        if (candidates.isEmpty()) {
             return null;
+        }
+        candidates.sort(CANDIDATES);
+        Candidate best = candidates.get(0);
+        for (Candidate c : candidates) {
+            Map<String, Integer> left = new TreeMap<>(unused);
+            left.merge(c.proxy().host(), -1, Integer::sum);
+            if (placeable(laterMasterHosts, left)) {
+                best = c;
+                break;
+            }
         }
         take(best.proxy(), best.node());
         return best.node();
+    }
+
+    /**
+     * Whether each replica, whose master is on {@code masterHosts} (one entry per replica), can get its
+     * own node from {@code unusedPerHost} on a host other than its master's. By Hall's theorem this is
+     * exact with two checks: a set of replicas whose masters are on two hosts or more may use every host,
+     * so they need no more nodes than there are in all; the replicas of masters on one host {@code h}
+     * may use every host but {@code h}.
+     */
+    static boolean placeable(List<String> masterHosts, Map<String, Integer> unusedPerHost) {
+        int total = unusedPerHost.values().stream().mapToInt(Integer::intValue).sum();
+        if (masterHosts.size() > total) {
+            return false;
+        }
+        Map<String, Integer> perMasterHost = new TreeMap<>();
+        masterHosts.forEach(h -> perMasterHost.merge(h, 1, Integer::sum));
+        for (Map.Entry<String, Integer> e : perMasterHost.entrySet()) {
+            if (e.getValue() > total - unusedPerHost.getOrDefault(e.getKey(), 0)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void take(ProxyRecord p, NodeRef node) {

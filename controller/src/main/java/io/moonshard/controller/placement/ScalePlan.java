@@ -93,13 +93,22 @@ public final class ScalePlan {
             }
             all.add(new Shard(nextId++, master, List.of(), List.of()));
         }
+        // the hosts of the masters whose replicas are still to place, one entry per replica: each pick
+        // leaves a node for every later one (NodePool#replica)
+        List<String> pending = new ArrayList<>();
+        for (int i = sorted.size(); i < all.size(); i++) {
+            for (int j = 0; j < replicas; j++) {
+                pending.add(hosts.of(all.get(i).master()));
+            }
+        }
         for (int i = sorted.size(); i < all.size(); i++) {
             Shard s = all.get(i);
             List<NodeRef> rs = new ArrayList<>();
             for (int j = 0; j < replicas; j++) {
                 Set<String> avoid = new HashSet<>();
                 rs.forEach(r -> avoid.add(hosts.of(r)));
-                NodeRef r = pool.replica(hosts.of(s.master()), avoid);
+                pending.remove(0);
+                NodeRef r = pool.replica(hosts.of(s.master()), avoid, pending);
                 if (r == null) {
                     return Outcome.refused("cluster " + record.name() + ": no free Redis node left on a host other"
                             + " than " + hosts.of(s.master()) + " for replica " + (j + 1) + " of new shard " + s.id());

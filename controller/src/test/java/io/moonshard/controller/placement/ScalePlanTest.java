@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +56,45 @@ class ScalePlanTest {
         assertThat(a.replicas().get(0).proxy()).isEqualTo("10.0.0.3:6005");
         assertThat(b.replicas().get(0).proxy()).isEqualTo("10.0.0.2:6005");
         assertThat(plan.takenProxies()).containsExactly("10.0.0.2:6005", "10.0.0.3:6005");
+    }
+
+    @Test
+    void threeToSixOnTheSmallestPoolLeavesEveryReplicaANodeOnAnotherHost() {
+        // benchmarks/controller-scale.sh's pool: 3 shards on a proxy per host, one free proxy per host.
+        // The masters take node 0 of each free proxy, leaving one node per host; the replicas' ranking
+        // alone put the first two on each other's master hosts and refused the third (no node left off
+        // its master's host), although each replica can take the next host's node.
+        List<ProxyRecord> pool = Pools.pool(3, 3, Pools.Shape.BALANCED, 2, 1);
+        List<ProxyRecord> free = Pools.more(3, 3, 2, 10);
+        ClusterRecord r = Placement.create(new ClusterSpec("c", 3, 1, null), pool).orElseThrow();
+        ScalePlan.Plan plan = ScalePlan.to(r, 6, pool, free).orElseThrow();
+        assertThat(plan.record().shards()).hasSize(6);
+        assertThat(plan.takenProxies()).hasSize(3);
+        assertThat(RecordCheck.problems(plan.record())).isEmpty();
+        assertThat(RecordCheck.hostProblems(plan.record(), all(pool, free))).isEmpty();
+        Set<String> hostsOfNewMasters = new HashSet<>();
+        for (int id = 3; id < 6; id++) {
+            Shard s = plan.record().shard(id).orElseThrow();
+            assertThat(s.replicas()).hasSize(1);
+            assertThat(Pools.hostOf(all(pool, free)).get(s.replicas().get(0).proxy()))
+                    .isNotEqualTo(Pools.hostOf(all(pool, free)).get(s.master().proxy()));
+            hostsOfNewMasters.add(Pools.hostOf(all(pool, free)).get(s.master().proxy()));
+        }
+        assertThat(hostsOfNewMasters).hasSize(3);
+        assertThat(Pools.nodes(plan.record())).doesNotHaveDuplicates().hasSize(12);
+    }
+
+    @Test
+    void placeableIsHallsConditionForReplicasOffTheirMastersHosts() {
+        Map<String, Integer> onePerHost = Map.of("a", 1, "b", 1, "c", 1);
+        assertThat(NodePool.placeable(List.of("a", "b", "c"), onePerHost)).isTrue();
+        assertThat(NodePool.placeable(List.of("a", "b"), Map.of("a", 1, "b", 1))).isTrue();
+        // after the first two replicas took the nodes of a and b: c's replica has only its own host
+        assertThat(NodePool.placeable(List.of("c"), Map.of("c", 1))).isFalse();
+        assertThat(NodePool.placeable(List.of("a", "a"), onePerHost)).isTrue();
+        assertThat(NodePool.placeable(List.of("a", "a", "a"), onePerHost)).isFalse();
+        assertThat(NodePool.placeable(List.of("a", "b", "c", "a"), onePerHost)).isFalse();
+        assertThat(NodePool.placeable(List.of(), Map.of())).isTrue();
     }
 
     @Test

@@ -100,7 +100,30 @@ final class NodeKeeper {
             if (before.entry.master() == entry.master() && sameMaster(before.entry, entry)) {
                 this.masterRunId = before.masterRunId;
             }
+            if (before.seeded() && entry.master() && before.entry.address().equals(entry.address())) {
+                keepSeed();
+            }
         }
+    }
+
+    /**
+     * A master entry seen as a replica that no switchover of this proxy made: a slot migration seeding
+     * it from its source (REPLICAOF source). The seed ends it itself (REPLICAOF NO ONE at the flip, or
+     * at its abort).
+     */
+    private boolean seeded() {
+        return entry.master() && state == State.DEMOTED && !switchedOver;
+    }
+
+    /**
+     * A SETREPL that still makes the node a master leaves a running seed alone: applying the role
+     * (REPLICAOF NO ONE) would cut the seed off its source mid-copy, which then aborts the move with
+     * nothing to retry it. The controller pushes the metadata of every epoch to every proxy, so this
+     * happens whenever another move of the cluster commits while one seeds (a 3 -> 6 scale-out runs two).
+     */
+    private void keepSeed() {
+        state = State.DEMOTED;
+        pendingApply = false;
     }
 
     private static boolean sameMaster(SetReplRequest.Node a, SetReplRequest.Node b) {
@@ -137,10 +160,15 @@ final class NodeKeeper {
     /**
      * A new SETREPL repeats this entry: its role is applied again, except that a hold stays unless
      * {@code force} (a person accepting the loss) says otherwise: re-stating the same master is not a
-     * decision about a master that restarted. A promotion or a switchover ends with any new SETREPL.
+     * decision about a master that restarted. A promotion or a switchover ends with any new SETREPL; a
+     * migration's seed does not ({@link #keepSeed}).
      */
     void reaffirmed(boolean force) {
         if (state == State.HELD && !force) {
+            return;
+        }
+        if (seeded() && !force) {
+            keepSeed();
             return;
         }
         if (state == State.HELD || state == State.PROMOTED || state == State.DEMOTED) {

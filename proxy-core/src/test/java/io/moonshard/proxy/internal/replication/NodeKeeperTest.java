@@ -95,6 +95,33 @@ class NodeKeeperTest {
     }
 
     @Test
+    void aSetReplDuringAMigrationsSeedLeavesTheSeedAlone() {
+        // the controller pushes every epoch to every proxy: here another move's commit while this
+        // node is seeded from its source. REPLICAOF NO ONE then would cut the seed off mid-copy.
+        NodeKeeper k = new NodeKeeper(MASTER_ENTRY);
+        k.step(master("m1", 10), null);
+        assertThat(k.step(replicaOf("m1", "127.0.0.5", 7005, false, 0), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.DEMOTED);
+        k.reaffirmed(false);
+        assertThat(k.state()).isEqualTo(State.DEMOTED);
+        assertThat(k.step(replicaOf("m1", "127.0.0.5", 7005, true, 900), null)).isEqualTo(Action.NONE);
+        assertThat(k.state()).isEqualTo(State.DEMOTED);
+        // the same with a changed entry (a keeper of its own, e.g. the shard got another replica)
+        SetReplRequest.Node changed = new SetReplRequest.Node(true, "c", MASTER,
+                List.of(new SetReplRequest.Peer(NODE, "127.0.0.2:6000"), new SetReplRequest.Peer("127.0.0.3:7002",
+                        "127.0.0.3:6000")));
+        NodeKeeper next = new NodeKeeper(changed, k);
+        assertThat(next.state()).isEqualTo(State.DEMOTED);
+        assertThat(next.step(replicaOf("m1", "127.0.0.5", 7005, true, 950), null)).isEqualTo(Action.NONE);
+        // the seed ends with REPLICAOF NO ONE of its own: a master again, nothing to apply
+        assertThat(next.step(master("m1", 950), null)).isEqualTo(Action.NONE);
+        assertThat(next.state()).isEqualTo(State.MASTER);
+        // once a master again, a SETREPL applies the role as before
+        next.reaffirmed(false);
+        assertThat(next.step(replicaOf("m1", "127.0.0.5", 7005, true, 960), null)).isEqualTo(Action.MAKE_MASTER);
+    }
+
+    @Test
     void aMasterSwitchedOverStaysDemotedUntilTheNextSetRepl() {
         NodeKeeper k = new NodeKeeper(MASTER_ENTRY);
         k.step(master("m1", 10), null);
