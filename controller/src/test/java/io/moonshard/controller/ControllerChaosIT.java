@@ -306,10 +306,9 @@ class ControllerChaosIT {
     private static RedisClusterClient staticTopologyClient(List<String> addresses) {
         List<io.lettuce.core.RedisURI> seeds = new ArrayList<>();
         for (String address : addresses) {
-            int colon = address.lastIndexOf(':');
-            seeds.add(io.lettuce.core.RedisURI.builder().withHost(address.substring(0, colon))
-                    .withPort(Integer.parseInt(address.substring(colon + 1)))
-                    .withTimeout(Duration.ofMillis(500)).build());
+            io.lettuce.core.RedisURI seed = io.lettuce.core.RedisURI.create("redis://" + address);
+            seed.setTimeout(Duration.ofMillis(500));
+            seeds.add(seed);
         }
         RedisClusterClient c = RedisClusterClient.create(seeds);
         c.setOptions(io.lettuce.core.cluster.ClusterClientOptions.builder()

@@ -250,19 +250,18 @@ public final class AckLedger implements AutoCloseable {
     }
 
     /** Like {@link #clusterClient(List, boolean)}, refreshing the topology every {@code periodicRefresh} too (null: never). */
-    @SuppressWarnings("deprecation") // Lettuce 7 deprecates the adaptive-trigger switches, still the way to get MOVED/ASK refreshes
     public static RedisClusterClient clusterClient(List<Integer> ports, boolean rejectUnanswered, Duration periodicRefresh) {
         return clusterClientAt(loopback(ports), rejectUnanswered, periodicRefresh);
     }
 
     /** Like {@link #clusterClient(List, boolean, Duration)}, seeded with {@code host:port} addresses. */
-    @SuppressWarnings("deprecation") // as clusterClient
+    @SuppressWarnings("deprecation") // Lettuce 7 deprecates the adaptive-trigger switches, still the way to get MOVED/ASK refreshes
     public static RedisClusterClient clusterClientAt(List<String> addresses, boolean rejectUnanswered, Duration periodicRefresh) {
         List<RedisURI> seeds = new ArrayList<>();
         for (String address : addresses) {
-            int colon = address.lastIndexOf(':');
-            seeds.add(RedisURI.builder().withHost(address.substring(0, colon))
-                    .withPort(Integer.parseInt(address.substring(colon + 1))).withTimeout(COMMAND_TIMEOUT).build());
+            RedisURI seed = RedisURI.create("redis://" + address);
+            seed.setTimeout(COMMAND_TIMEOUT);
+            seeds.add(seed);
         }
         RedisClusterClient c = RedisClusterClient.create(seeds);
         ClusterClientOptions.Builder options = ClusterClientOptions.builder();
