@@ -592,7 +592,10 @@ public final class MigrationEngine implements BackgroundEngine {
             return outgoingTask(id) ? "-Peer Not Migrating" : "-TASK_NOT_FOUND";
         }
         return switch (sub) {
-            case "PRECHECK", "PRESWITCH" -> task.precheck();
+            case "PRECHECK", "PRESWITCH" -> {
+                peerLink(id); // opens the link FINALSWITCH records its decision on now, not inside the source's fence
+                yield task.precheck();
+            }
             case "FINALSWITCH" -> parsed.attempt() < 0 ? "-ERR FINALSWITCH needs ATTEMPT <n> (Moonshard's fenced handshake)"
                     : task.finalSwitch(parsed.attempt(), peerLink(id));
             default -> "-Invalid sub command";

@@ -479,6 +479,7 @@ final class SlotImport extends MigrationTask {
 
     /** {@code UMCTL FINALSWITCH ... ATTEMPT k}: commit attempt k unless it was refused before. Peer thread. */
     synchronized String finalSwitch(long attempt, RedisLink redis) throws IOException {
+        switchStartNanos = System.nanoTime();
         if (state == State.CLEANING || dropRequested) {
             return "-NOT_READY_FOR_SWITCHING";
         }
@@ -541,13 +542,18 @@ final class SlotImport extends MigrationTask {
         engine.publish(this, MigrationGate.Verdict.SERVE_IMPORTED, id.meta().dstNode());
         enter(State.COMMITTED);
         boolean withSeed = seeded;
+        // 0 for a commit recovered from the register at a restart, not answered to a FINALSWITCH
+        long switchMicros = switchStartNanos == 0 ? 0 : (System.nanoTime() - switchStartNanos) / 1_000;
         // after the answer: the fence waits for it; CLUSTER replies and the log line need not
         engine.afterAnswer(() -> {
             engine.handedOver(id);
-            log.info("event=import_committed task=\"{}\" attempt={} seeded={}", id.infoLine("IMPORTING"), attempt,
-                    withSeed);
+            log.info("event=import_committed task=\"{}\" attempt={} seeded={} finalswitch_us={}",
+                    id.infoLine("IMPORTING"), attempt, withSeed, switchMicros);
         });
     }
+
+    /** When the last FINALSWITCH came in (System.nanoTime), for the commit's log line; 0 before any. */
+    private long switchStartNanos;
 
     private void enter(State next) {
         state = next;

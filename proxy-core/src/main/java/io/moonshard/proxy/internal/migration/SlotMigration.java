@@ -299,16 +299,26 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(settings.fenceTimeoutMillis);
         engine.publish(this, MigrationGate.Verdict.HOLD, null);
         engine.awaitEventLoops(); // every command routed with the old verdict has been counted
+        long held = System.nanoTime();
         boolean drained = awaitDrained(deadline);
+        long drainedAt = System.nanoTime();
         String answer = null;
+        long copiedAt = drainedAt;
+        int lastKeys = 0;
         if (drained) {
-            copy(copier, dirty.drain());
-            if (System.nanoTime() - deadline < 0) {
+            List<byte[]> last = dirty.drain();
+            lastKeys = last.size();
+            copy(copier, last);
+            copiedAt = System.nanoTime();
+            if (copiedAt - deadline < 0) {
                 answer = links.peer("FINALSWITCH", attempt);
             }
         }
-        progress.lastFenceMicros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
+        long end = System.nanoTime();
+        progress.lastFenceMicros = TimeUnit.NANOSECONDS.toMicros(end - start);
         engine.totals().lastFenceMicros = progress.lastFenceMicros;
+        // logged once the slots are served again (flipped, or back to TRACK): nothing is formatted inside the hold
+        keyFenceTimes = new KeyFenceTimes(attempt, start, held, drainedAt, copiedAt, end, lastKeys, answer);
         if ("+OK".equals(answer)) {
             return Outcome.COMMITTED;
         }
@@ -328,6 +338,7 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         progress.refusedFences++;
         engine.totals().refusedFences.increment();
         engine.publish(this, MigrationGate.Verdict.TRACK, null);
+        logKeyFence();
         return Outcome.REFUSED;
     }
 
@@ -489,6 +500,26 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         return Outcome.REFUSED;
     }
 
+    /** When each step of a key copy's fence ended (System.nanoTime), for its log line. */
+    private record KeyFenceTimes(long attempt, long start, long held, long drained, long copied, long end,
+                                 int lastKeys, String answer) {
+    }
+
+    /** The last key copy fence's timings, logged once its slots are served again (the task's thread only). */
+    private KeyFenceTimes keyFenceTimes;
+
+    private void logKeyFence() {
+        KeyFenceTimes t = keyFenceTimes;
+        if (t != null) {
+            log.info("event=migration_fence task=\"{}\" attempt={} fence_us={} barrier_us={} drain_us={} "
+                            + "last_copy_us={} last_keys={} finalswitch_us={} answer=\"{}\"", id.infoLine("MIGRATING"),
+                    t.attempt(), (t.end() - t.start()) / 1_000, (t.held() - t.start()) / 1_000,
+                    (t.drained() - t.held()) / 1_000, (t.copied() - t.drained()) / 1_000, t.lastKeys(),
+                    (t.end() - t.copied()) / 1_000, t.answer());
+            keyFenceTimes = null;
+        }
+    }
+
     /** When each step of a seed fence ended (System.nanoTime), for its log line. */
     private record FenceTimes(long attempt, long start, long held, long drained, long caughtUp, long promoted, long end,
                               String answer) {
@@ -562,6 +593,7 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
             logSeedFence();
             seed.restoreSettings(); // the seed is over, out of the fence
         }
+        logKeyFence();
         log.info("event=migration_flipped task=\"{}\" attempt={} fence_us={} keys={} rounds={}",
                 id.infoLine("MIGRATING"), attempt, progress.lastFenceMicros, progress.keysCopied, progress.rounds);
         while (stop == Stop.NONE) {

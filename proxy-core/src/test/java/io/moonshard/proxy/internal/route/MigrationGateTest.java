@@ -32,6 +32,55 @@ class MigrationGateTest {
     }
 
     @Test
+    void editsOfWholeRanges_matchASlotBySlotModel() {
+        // the fence's edits fill whole ranges by array copies; a model written slot by slot must agree on
+        // every slot's verdict, target and owner, on the count and on the hidden slots, through a sequence of
+        // edits of odd lengths (1, 2, 3, 1000, 8192 slots) by two tasks, clears included
+        MigrationGate.Verdict[] verdicts = new MigrationGate.Verdict[16384];
+        String[] targets = new String[16384];
+        Object[] owners = new Object[16384];
+        MigrationGate.Table t = MigrationGate.Table.NONE;
+        record Edit(int from, int to, MigrationGate.Verdict verdict, String target, Object owner) {
+        }
+        List<Edit> edits = List.of(
+                new Edit(8192, 16383, MigrationGate.Verdict.TRACK, null, TASK_A),
+                new Edit(0, 0, MigrationGate.Verdict.REDIRECT, "x:1", TASK_B),
+                new Edit(1, 2, MigrationGate.Verdict.FOREIGN, null, TASK_B),
+                new Edit(8192, 16383, MigrationGate.Verdict.HOLD, null, TASK_A),
+                new Edit(9000, 9999, MigrationGate.Verdict.SERVE_IMPORTED, "n:1", TASK_B),
+                new Edit(8192, 16383, MigrationGate.Verdict.REDIRECT, "y:2", TASK_A),
+                new Edit(16381, 16383, null, null, TASK_B),
+                new Edit(8192, 16383, null, null, TASK_A));
+        for (Edit e : edits) {
+            t = t.with(List.<int[]>of(new int[] {e.from(), e.to()}), e.verdict(), e.target(), null, e.owner());
+            for (int s = e.from(); s <= e.to(); s++) {
+                if (e.verdict() == null && owners[s] != e.owner()) {
+                    continue;
+                }
+                verdicts[s] = e.verdict();
+                targets[s] = e.verdict() == null ? null : e.target();
+                owners[s] = e.verdict() == null ? null : e.owner();
+            }
+            int count = 0;
+            List<Integer> hidden = new java.util.ArrayList<>();
+            for (int s = 0; s < 16384; s++) {
+                assertThat(t.verdict(s)).as("slot %d after %s", s, e).isEqualTo(verdicts[s]);
+                assertThat(t.target(s)).as("slot %d after %s", s, e).isEqualTo(targets[s]);
+                count += verdicts[s] != null ? 1 : 0;
+                if (verdicts[s] == MigrationGate.Verdict.REDIRECT || verdicts[s] == MigrationGate.Verdict.FOREIGN) {
+                    hidden.add(s);
+                }
+            }
+            assertThat(t.size()).as("after %s", e).isEqualTo(count);
+            assertThat(t.hiddenSlots()).as("after %s", e).containsExactly(hidden.stream().mapToInt(Integer::intValue).toArray());
+        }
+        // TASK_B's three slots 0-2 are left
+        assertThat(t.size()).isEqualTo(3);
+        t = t.with(List.<int[]>of(new int[] {0, 2}), null, null, null, TASK_B);
+        assertThat(t).isSameAs(MigrationGate.Table.NONE);
+    }
+
+    @Test
     void scanAndKeysReplies_loseTheKeysOfRedirectedSlots_andTheMigrationsOwnKeys() {
         // "a" is slot 15495, "b" 3300, "c" 7365
         MigrationGate.Table t = MigrationGate.Table.NONE
