@@ -28,7 +28,9 @@
 # SLOWLOG (kept up to 100,000 entries, so a move's many slow SCANs do not push it out), and
 # the time until the destination held only the moved keys) and the ratios of M1 to the reshard;
 # writes results.csv, summary.txt, environment.txt, per run its timeline.csv, samples.csv,
-# progress.log, keys.png (DBSIZE of both sides, phases marked) and for m2load throughput.png.
+# progress.log, keys.png (DBSIZE of both sides, phases marked) and for m2load throughput.png; and per run
+# cpu.txt: the CPU seconds each process (both Redis, both proxies, the load) used from step 1 to the commit,
+# read from /proc every 0.25 s, with microseconds per moved key (the budget the two cores set).
 #
 #   benchmarks/migration.sh [--keys N] [--value-bytes V] [--only "RUN ..."] [--out DIR] [--timeout S]
 #                           [--cluster-pipelines "P ..."] [--load-threads T] [--load-pipeline P]
@@ -175,9 +177,11 @@ TOOL_CP="$CLASSES:$(cat "$CP_FILE")"
 driver() { java -Djava.awt.headless=true -cp "$TOOL_CP" io.moonshard.benchmarks.MigrationDriver "$@"; }
 
 # ---------------------------------------------------------------- processes, and their clean-up
-REDIS_PIDS=() PROXY_PIDS=() LOAD_PID="" DRIVER_PID=""
+REDIS_PIDS=() PROXY_PIDS=() LOAD_PID="" DRIVER_PID="" SAMPLER_PID=""
 stop_all() {
   local pid
+  if [ -n "$SAMPLER_PID" ]; then kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; fi
+  SAMPLER_PID=""
   stop_pid "$DRIVER_PID" MigrationDriver 5
   stop_pid "$LOAD_PID" MigrationLoad 5
   DRIVER_PID="" LOAD_PID=""
@@ -243,6 +247,45 @@ slowlog_reset() {
     cli "$p" CONFIG SET slowlog-log-slower-than 1000 >/dev/null
     cli "$p" SLOWLOG RESET >/dev/null
   done
+}
+
+# cpu_sampler FILE NAME=PID...: every 0.25 s, "epoch_ms,NAME,ticks" per process (utime + stime of the process
+# and of its reaped children, so a Redis fork's child counts once it has exited), until killed
+cpu_sampler() {
+  local file=$1 np name pid
+  shift
+  while true; do
+    for np in "$@"; do
+      name=${np%%=*}; pid=${np#*=}
+      [ -r "/proc/$pid/stat" ] || continue
+      # the fields after the ")" that ends the command name: utime is the 12th, stime, cutime, cstime follow
+      awk -v t="$(date +%s%3N)" -v n="$name" '{ sub(/^.*\) /, ""); print t "," n "," $12 + $13 + $14 + $15 }' \
+        "/proc/$pid/stat" 2>/dev/null || true
+    done
+    sleep 0.25
+  done >>"$file"
+}
+
+# cpu_report DIR FROM_EVENT TO_EVENT MOVED: CPU seconds each sampled process used between two timeline events,
+# its share of one core over that time, and microseconds per moved key; writes DIR/cpu.txt, prints it
+cpu_report() {
+  local dir=$1 from to hz
+  from=$(event_ms "$dir" "$2")
+  to=$(event_ms "$dir" "$3")
+  hz=$(getconf CLK_TCK)
+  [ -n "$from" ] && [ -n "$to" ] && [ -s "$dir/cpu.csv" ] || return 0
+  awk -F, -v from="$from" -v to="$to" -v hz="$hz" -v moved="$4" -v span="$2 -> $3" '
+    $1 <= from { before[$2] = $3; tb[$2] = $1 }
+    $1 >= to && !($2 in after) { after[$2] = $3; ta[$2] = $1 }
+    END {
+      wall = (to - from) / 1000
+      printf "CPU from %s (%.2f s), per process: seconds, share of one core, microseconds per moved key (%d keys)\n", span, wall, moved
+      for (n in after) if (n in before) {
+        s = (after[n] - before[n]) / hz; total += s
+        printf "  %-10s %7.2f s  %5.1f%%  %6.2f us/key\n", n, s, 100 * s / ((ta[n] - tb[n]) / 1000), moved ? s * 1e6 / moved : 0
+      }
+      printf "  %-10s %7.2f s  of %.2f core-seconds the 2 cores had (%.0f%%)\n", "total", total, 2 * wall, 100 * total / (2 * wall)
+    }' "$dir/cpu.csv" | tee "$dir/cpu.txt"
 }
 
 # run_driver DIR ARGS...: MigrationDriver run in the background (a signal stops it with us); returns its status
@@ -436,8 +479,14 @@ moonshard_run() {
   fi
   slowlog_reset "$RA" "$RB"
 
-  local rc=0
+  local rc=0 procs=("redis-a=${REDIS_PIDS[-2]}" "redis-b=${REDIS_PIDS[-1]}" "proxy-A=$pid_a" "proxy-B=$pid_b")
+  [ -z "$LOAD_PID" ] || procs+=("load=$LOAD_PID")
+  cpu_sampler "$dir/cpu.csv" "${procs[@]}" &
+  SAMPLER_PID=$!
   run_driver "$dir" --sample "a=$a" --sample "b=$b" --progress "A=$A" --progress "B=$B" --first-copy b || rc=$?
+  kill "$SAMPLER_PID" 2>/dev/null || true
+  wait "$SAMPLER_PID" 2>/dev/null || true
+  SAMPLER_PID=""
   if [ -n "$LOAD_PID" ]; then
     touch "$dir/load.stop"
     wait "$LOAD_PID" 2>/dev/null || true
@@ -474,6 +523,7 @@ moonshard_run() {
   fork_us=$(cli "$RA" INFO stats | tr -d '\r' | sed -n 's/^latest_fork_usec://p') # Redis 7.0 shows it in stats
   sync_slow=$(cli "$RA" SLOWLOG GET -1 | tr -d '\r' | awk 'prev ~ /^[0-9]+$/ && tolower($0) ~ /^(psync|sync)$/ { n++; if (us == "" || prev + 0 > us + 0) us = prev } { prev = $0 } END { print (n ? n "x/" us "us" : "none") }')
   record "$run" "$dir" "$moved" committed commit.A "$run_status" "$mode" "${fork_us:--}" "$sync_slow" "$RA" "$RB"
+  cpu_report "$dir" start committed "$moved" || true
   chart "$dir" keys.png "Moonshard $run: keys at the source (a) and the destination (b)" keys "$dir/samples.csv" a,b
   if [ -f "$dir/load.csv" ]; then
     awk -F, 'NR > 1 && $2 > 0 { printf "%.0f,ops/s,%.1f\n", $1 - $2 / 2, $3 * 1000 / $2 }' "$dir/load.csv" \
@@ -596,6 +646,10 @@ done
     [ -s "$f" ] || continue
     echo "fence_ms per task ($(basename "$(dirname "$f")")):"
     awk -F'\t' '$1 == "fence_ms" { printf "  %s %s: %s\n", $2, $3, $4 }' "$f"
+  done
+  for f in "$OUT"/*/cpu.txt; do
+    [ -s "$f" ] || continue
+    echo "$(basename "$(dirname "$f")"): $(cat "$f")"
   done
 } | tee "$OUT/summary.txt"
 echo "results:   $RESULTS"

@@ -91,6 +91,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--redis-down-ms", defaultValue = "500", description = "a master Redis down this long is failed over (default ${DEFAULT-VALUE})")
     long redisDownMillis;
 
+    @Option(names = "--slotless-master-down-ms", defaultValue = "30000", description = "the same for the master of a shard owning no slot, e.g. a new shard whose master loads its seed (default ${DEFAULT-VALUE})")
+    long slotlessMasterDownMillis;
+
     @Option(names = "--proxy-down-ms", defaultValue = "2000", description = "a proxy silent this long (and past its lease) is failed over (default ${DEFAULT-VALUE})")
     long proxyDownMillis;
 
@@ -114,7 +117,7 @@ final class ServerCommand implements Callable<Integer> {
         ControllerSettings defaults = ControllerSettings.defaults();
         ControllerSettings settings = new ControllerSettings(Duration.ofMillis(probeMillis), defaults.tick(),
                 defaults.proxyTimeout(), Duration.ofMillis(proxyLeaseMillis), Duration.ofMillis(redisDownMillis),
-                Duration.ofMillis(proxyDownMillis), Duration.ofMillis(leaderTtlMillis), admin, secretValue, defaults.maxConcurrentMoves());
+                Duration.ofMillis(slotlessMasterDownMillis), Duration.ofMillis(proxyDownMillis), Duration.ofMillis(leaderTtlMillis), admin, secretValue, defaults.maxConcurrentMoves());
         Keys keys = new Keys(prefix);
         Instance instance = new Instance(EtcdStore.connect(EtcdStore.parseEndpoints(endpoints)), keys, settings, name, listenAt,
                 token, leaderProbeMillis > 0 ? Optional.of(Duration.ofMillis(leaderProbeMillis)) : Optional.empty());

@@ -1,5 +1,6 @@
 package io.moonshard.controller.reconcile;
 
+import io.moonshard.controller.model.Shard;
 import java.time.Duration;
 
 /**
@@ -12,6 +13,10 @@ import java.time.Duration;
  *                              renewal it took; a proxy that stopped answering is failed over only after it
  *                              (longer than a controller takeover, so a leader's death fences nobody)
  * @param redisDownAfter        a master Redis reported down by its live proxy this long is failed over
+ * @param slotlessMasterDownAfter the same for the master of a shard that owns no slot: it serves no client, so
+ *                              nothing is gained by replacing it fast, and the master of a new shard being
+ *                              seeded by replication loads its source's whole data set meanwhile, answering
+ *                              its proxy's probes late or not at all for seconds
  * @param proxyDownAfter        a proxy must also have been silent this long, so one slow answer on a busy
  *                              machine does not fail it over
  * @param leaderTtl             the leader's etcd lease
@@ -21,13 +26,18 @@ import java.time.Duration;
  * @param maxConcurrentMoves    slot moves running at once per cluster while scaling
  */
 public record ControllerSettings(Duration probeInterval, Duration tick, Duration proxyTimeout, Duration proxyLeaseTtl,
-                                 Duration redisDownAfter, Duration proxyDownAfter, Duration leaderTtl, String proxyAdminPassword,
-                                 String clusterSecret, int maxConcurrentMoves) {
+                                 Duration redisDownAfter, Duration slotlessMasterDownAfter, Duration proxyDownAfter,
+                                 Duration leaderTtl, String proxyAdminPassword, String clusterSecret, int maxConcurrentMoves) {
 
     public static ControllerSettings defaults() {
         return new ControllerSettings(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(500),
-                Duration.ofMillis(3_000), Duration.ofMillis(500), Duration.ofMillis(2_000), Duration.ofSeconds(2), null,
-                null, 2);
+                Duration.ofMillis(3_000), Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofMillis(2_000),
+                Duration.ofSeconds(2), null, null, 2);
+    }
+
+    /** How long a master of {@code shard} must be reported down before it is failed over. */
+    public Duration masterDownAfter(Shard shard) {
+        return shard.slots().isEmpty() ? slotlessMasterDownAfter : redisDownAfter;
     }
 
     /**

@@ -233,12 +233,7 @@ public final class Reconciler {
                 deadProxies.add(proxy);
             }
         }
-        for (Shard s : record.shards()) {
-            Observation o = observations.get(s.master().proxy());
-            if (o != null && o.reachable() && o.masterDownNanos(s.master().node(), now) >= settings.redisDownAfter().toNanos()) {
-                deadMasters.add(s.master());
-            }
-        }
+        deadMasters.addAll(downMasters(record, observations, now, settings));
         if (deadMasters.isEmpty() && deadProxies.isEmpty()) {
             return null;
         }
@@ -269,6 +264,25 @@ public final class Reconciler {
                     result.revision(), deadMasters, deadProxies, decision.why());
         }
         return result;
+    }
+
+    /**
+     * The masters whose live proxy has reported their Redis down for long enough to fail them over: {@link
+     * ControllerSettings#masterDownAfter}, longer for a shard that owns no slot (a new shard's master loading
+     * its seed is reported down while it loads; failing it over then restarted the move and cost the clients
+     * CLUSTERDOWN errors in the 3 -> 6 scale runs).
+     */
+    static Set<NodeRef> downMasters(ClusterRecord record, Map<String, Observation> observations, long now,
+                                    ControllerSettings settings) {
+        Set<NodeRef> down = new LinkedHashSet<>();
+        for (Shard s : record.shards()) {
+            Observation o = observations.get(s.master().proxy());
+            if (o != null && o.reachable()
+                    && o.masterDownNanos(s.master().node(), now) >= settings.masterDownAfter(s).toNanos()) {
+                down.add(s.master());
+            }
+        }
+        return down;
     }
 
     /**
