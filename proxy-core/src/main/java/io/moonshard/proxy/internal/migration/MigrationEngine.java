@@ -438,9 +438,12 @@ public final class MigrationEngine implements BackgroundEngine {
     /** Sets (or, with a null verdict, clears) the task's slots in the gate; a task only clears its own entries. */
     private synchronized void publish(MigrationTaskId id, MigrationGate.Verdict verdict, String target,
                                       MigrationGate.Watcher watcher, Object task) {
-        gate.edit(table -> table.with(id.rangePairs(), verdict, target, watcher, task));
+        MigrationGate.Table table = gate.edit(t -> t.with(id.rangePairs(), verdict, target, watcher, task));
         if (verdict != MigrationGate.Verdict.HOLD) {
             gate.releaseHeld();
+            // the new table's hidden slots are found here, on this thread and after the held commands went on,
+            // not by the first SCAN or DBSIZE on an event loop (a pass over 16384 slots, run interpreted)
+            table.hidesAny();
         }
     }
 

@@ -126,6 +126,8 @@ public final class MigrationGate {
                 // every slot of the ranges takes the entry, whoever had it: the fence's edits (HOLD, REDIRECT,
                 // SERVE_IMPORTED) go this way, filled by System.arraycopy, fast before the JIT has seen this code
                 boolean any = false;
+                int[] knownHidden = hidden;
+                boolean sameHidden = knownHidden != null && !hides(verdict);
                 for (int[] r : slotRanges) {
                     if (r[0] <= r[1]) {
                         fill(v, r[0], r[1], verdict);
@@ -133,9 +135,19 @@ public final class MigrationGate {
                         fill(w, r[0], r[1], watcher);
                         fill(o, r[0], r[1], owner);
                         any = true;
+                        sameHidden = sameHidden && !anyWithin(knownHidden, r[0], r[1]);
                     }
                 }
-                return any ? new Table(v, t, w, o, UNCOUNTED) : this;
+                if (!any) {
+                    return this;
+                }
+                Table next = new Table(v, t, w, o, UNCOUNTED);
+                if (sameHidden) {
+                    // a verdict that hides nothing over slots none of which hid: the same hidden slots (HOLD over
+                    // TRACK, the fence's first edit), so the first client to ask after it need not look
+                    next.hidden = knownHidden;
+                }
+                return next;
             }
             int count = size();
             for (int[] r : slotRanges) {
@@ -154,6 +166,13 @@ public final class MigrationGate {
         }
 
         private static final int UNCOUNTED = -1;
+
+        /** Whether the ascending {@code slots} has one in {@code from..to}. */
+        private static boolean anyWithin(int[] slots, int from, int to) {
+            int at = Arrays.binarySearch(slots, from);
+            int next = at >= 0 ? at : -at - 1;
+            return next < slots.length && slots[next] <= to;
+        }
 
         /** {@code a[from..to]} (inclusive) set to {@code value} by doubling copies. */
         private static <T> void fill(T[] a, int from, int to, T value) {

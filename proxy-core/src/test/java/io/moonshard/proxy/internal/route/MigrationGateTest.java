@@ -49,6 +49,9 @@ class MigrationGateTest {
                 new Edit(8192, 16383, MigrationGate.Verdict.HOLD, null, TASK_A),
                 new Edit(9000, 9999, MigrationGate.Verdict.SERVE_IMPORTED, "n:1", TASK_B),
                 new Edit(8192, 16383, MigrationGate.Verdict.REDIRECT, "y:2", TASK_A),
+                // a verdict that hides nothing over slots that hid: their keys are visible again
+                new Edit(16000, 16100, MigrationGate.Verdict.TRACK, null, TASK_A),
+                new Edit(3, 5, MigrationGate.Verdict.HOLD, null, TASK_B),
                 new Edit(16381, 16383, null, null, TASK_B),
                 new Edit(8192, 16383, null, null, TASK_A));
         for (Edit e : edits) {
@@ -74,9 +77,9 @@ class MigrationGateTest {
             assertThat(t.size()).as("after %s", e).isEqualTo(count);
             assertThat(t.hiddenSlots()).as("after %s", e).containsExactly(hidden.stream().mapToInt(Integer::intValue).toArray());
         }
-        // TASK_B's three slots 0-2 are left
-        assertThat(t.size()).isEqualTo(3);
-        t = t.with(List.<int[]>of(new int[] {0, 2}), null, null, null, TASK_B);
+        // TASK_B's slots 0-5 are left
+        assertThat(t.size()).isEqualTo(6);
+        t = t.with(List.<int[]>of(new int[] {0, 5}), null, null, null, TASK_B);
         assertThat(t).isSameAs(MigrationGate.Table.NONE);
     }
 
