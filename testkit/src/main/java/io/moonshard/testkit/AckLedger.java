@@ -263,7 +263,7 @@ public final class AckLedger implements AutoCloseable {
             seed.setTimeout(COMMAND_TIMEOUT);
             seeds.add(seed);
         }
-        RedisClusterClient c = RedisClusterClient.create(seeds);
+        RedisClusterClient c = QuietShutdownClusterClient.create(seeds); // see there: a refresh at shutdown leaks
         ClusterClientOptions.Builder options = ClusterClientOptions.builder();
         // By default Lettuce replays, after a reconnect, the commands a connection had sent and not seen
         // answered (at-least-once; the replay filter does not apply to those): a command to a proxy killed
