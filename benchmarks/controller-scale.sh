@@ -133,23 +133,7 @@ ensure_jars
 
 # The benchmarks module's classes (ScaleData, MigrationLoad) and its classpath, built as
 # benchmarks/migration.sh builds them when a class is missing or older than its source.
-CLASSES="$MOONSHARD_ROOT/benchmarks/target/classes"
-CP_FILE="$MOONSHARD_ROOT/benchmarks/target/migration.classpath"
-stale=""
-for c in ScaleData MigrationLoad; do
-  if [ ! -f "$CLASSES/io/moonshard/benchmarks/$c.class" ] ||
-    [ "$MOONSHARD_ROOT/benchmarks/src/main/java/io/moonshard/benchmarks/$c.java" -nt "$CLASSES/io/moonshard/benchmarks/$c.class" ]; then
-    stale=1
-  fi
-done
-if [ -n "$stale" ] || [ ! -s "$CP_FILE" ] || [ "$MOONSHARD_ROOT/benchmarks/pom.xml" -nt "$CP_FILE" ]; then
-  log "building the benchmarks module (for ScaleData, MigrationLoad)"
-  ensure_jdk
-  (cd "$MOONSHARD_ROOT" && ./mvnw -q -B -DskipTests -pl benchmarks -am package dependency:build-classpath \
-    -Dmdep.outputFile="$CP_FILE.tmp") >"$OUT/build.log" 2>&1 || die "build failed (see $OUT/build.log)"
-  mv "$CP_FILE.tmp" "$CP_FILE"
-fi
-TOOL_CP="$CLASSES:$(cat "$CP_FILE")"
+TOOL_CP=$(benchmarks_classpath "$OUT/build.log" ScaleData MigrationLoad)
 scale_data() { java -cp "$TOOL_CP" io.moonshard.benchmarks.ScaleData "$@"; }
 
 # ---------------------------------------------------------------- processes, and their clean-up

@@ -183,3 +183,26 @@ stop_pid() {
     waited=$((waited + 1))
   done
 }
+
+# benchmarks_classpath BUILD_LOG CLASS...: the classpath of the benchmarks module's tools (its classes, then
+# its dependencies), building the module first when one of the named classes is missing or older than its
+# source, or the dependency list older than the module's pom; the build's output goes to BUILD_LOG
+benchmarks_classpath() {
+  local build_log=$1 c stale=""
+  local classes="$MOONSHARD_ROOT/benchmarks/target/classes" cp_file="$MOONSHARD_ROOT/benchmarks/target/migration.classpath"
+  shift
+  for c in "$@"; do
+    if [ ! -f "$classes/io/moonshard/benchmarks/$c.class" ] ||
+      [ "$MOONSHARD_ROOT/benchmarks/src/main/java/io/moonshard/benchmarks/$c.java" -nt "$classes/io/moonshard/benchmarks/$c.class" ]; then
+      stale=1
+    fi
+  done
+  if [ -n "$stale" ] || [ ! -s "$cp_file" ] || [ "$MOONSHARD_ROOT/benchmarks/pom.xml" -nt "$cp_file" ]; then
+    log "building the benchmarks module (for $*)"
+    ensure_jdk >&2 # this function's output is the classpath
+    (cd "$MOONSHARD_ROOT" && ./mvnw -q -B -DskipTests -pl benchmarks -am package dependency:build-classpath \
+      -Dmdep.outputFile="$cp_file.tmp") >"$build_log" 2>&1 || die "build failed (see $build_log)"
+    mv "$cp_file.tmp" "$cp_file"
+  fi
+  printf '%s:%s\n' "$classes" "$(cat "$cp_file")"
+}
