@@ -1,8 +1,10 @@
 package io.moonshard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.moonshard.testkit.AckLedger;
+import io.moonshard.testkit.RedisProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,6 +124,51 @@ class ReplicationFaultsJarIT {
                 assertThat(summary.clean()).as(summary.describe() + "\n" + pair.replicationLog()).isTrue();
             }
         }
+    }
+
+    /**
+     * The replica retries its master from Redis's replication cron, once a second, and its proxy is
+     * not there to park it (paused): the master restarted empty must still serve it no sync. Only the
+     * replication user, which a restarted process lacks until its proxy decides, stands in the way;
+     * without it the replica full-syncs from the empty node within a second and this fails.
+     */
+    @Test
+    void aMasterRestartedEmptyServesItsReplicaNoSyncEvenWhileTheReplicasProxyCannotPark() throws Exception {
+        Path logs = Path.of("target", "replication-faults", "restart-unparked");
+        try (ReplicationJarPair pair = ReplicationJarPair.start(logs)) {
+            String m0 = pair.masters.get(0).address();
+            String r1 = pair.replicas.get(1).address();
+            pair.awaitState(1, r1, "in_sync", SYNC);
+            List<String> keys = AckLedger.keysInSlots("unparked", 200, ReplicationJarPair.SLOTS[0]);
+            for (String key : keys) {
+                assertThat(pair.call(0, "SET", key, "v")).isEqualTo("+OK\r\n");
+            }
+            RedisProcess replica = pair.replicas.get(1);
+            await().atMost(SYNC).until(() -> dbSize(replica) == keys.size());
+            pair.pauseProxy(1);
+            try {
+                pair.killMaster(0);
+                pair.restartMasterEmpty(0);
+                RedisProcess restarted = pair.masters.get(0);
+                // two or three of the replica's retries fall in this window; each is refused at AUTH
+                await("the replica keeps its keys and the restarted master serves no replica")
+                        .during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> dbSize(replica) == keys.size() && restarted.rawCommand("INFO", "replication")
+                                .contains("connected_slaves:0"));
+                assertThat(restarted.rawCommand("ACL", "LOG")).as("the replica tried and was refused")
+                        .contains("moonshard-replication"); // the user the proxies' replicas authenticate as
+                assertThat(restarted.rawCommand("INFO", "stats")).contains("sync_full:0");
+            } finally {
+                pair.resumeProxy(1);
+            }
+            pair.awaitState(0, m0, "held", SYNC);
+            pair.awaitState(1, r1, "held", SYNC);
+            assertThat(dbSize(replica)).as(pair.replicationLog()).isEqualTo(keys.size());
+        }
+    }
+
+    private static long dbSize(RedisProcess redis) {
+        return Long.parseLong(redis.rawCommand("DBSIZE").replaceAll("[^0-9]", ""));
     }
 
     @Test

@@ -147,6 +147,30 @@ final class ReplicationJarPair implements AutoCloseable {
         masters.set(i, RedisProcess.startOn(HOSTS[i], old.port(), "--repl-diskless-sync-delay", "0"));
     }
 
+    /** {@code kill -STOP} of proxy {@code i}: it probes and decides nothing until {@link #resumeProxy}. */
+    void pauseProxy(int i) {
+        signal(proxies.get(i), "-STOP");
+    }
+
+    /** {@code kill -CONT} of proxy {@code i}. */
+    void resumeProxy(int i) {
+        signal(proxies.get(i), "-CONT");
+    }
+
+    private static void signal(Process proxy, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", signal, Long.toString(proxy.pid())).redirectErrorStream(true).start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill " + signal + " " + proxy.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     private Process launch(int i, String... extra) throws IOException {
         Path out = logs.resolve("proxy-" + i + ".out");
         Path err = logs.resolve("proxy-" + i + ".err");

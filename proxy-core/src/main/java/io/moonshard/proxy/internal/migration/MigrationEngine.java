@@ -11,6 +11,7 @@ import io.moonshard.proxy.internal.backend.BackendPool;
 import io.moonshard.proxy.internal.backend.ReplyTarget;
 import io.moonshard.proxy.internal.engine.BackgroundEngine;
 import io.moonshard.proxy.internal.engine.EngineHost;
+import io.moonshard.proxy.internal.engine.ReplicationUser;
 import io.moonshard.proxy.internal.route.MigrationGate;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -301,9 +302,9 @@ public final class MigrationEngine implements BackgroundEngine {
         return host.snapshot();
     }
 
-    /** The proxy's backend credentials, which a seeded Redis needs to sync from the source's: {user, password}. */
-    String[] backendCredentials() {
-        return new String[] {config.backendUser(), config.backendPassword()};
+    /** The user a seeded Redis authenticates as to sync from the source's. */
+    ReplicationUser replicationUser() {
+        return ReplicationUser.of(config);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.moonshard.proxy.internal.migration;
 
 import io.moonshard.proxy.internal.engine.RedisLink;
+import io.moonshard.proxy.internal.engine.ReplicationUser;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,20 +42,17 @@ final class ReplicaSeed {
     }
 
     /**
-     * Points the destination's Redis at the source's; with {@code password} (the backends' credentials,
-     * {@code user} too when given) it authenticates as the proxy does.
+     * Points the destination's Redis at the source's. It authenticates as {@code user}, which the source
+     * is given first: the source serves its slots, so it is not a node held after a restart, and its own
+     * proxy may have no SETREPL entry for it to have done so.
      */
-    void start(String user, String password) throws IOException {
+    void start(ReplicationUser user) throws IOException {
         savedDelay = config(source, "repl-diskless-sync-delay");
         savedLoad = config(destination, "repl-diskless-load");
         ok(source, "CONFIG", "SET", "repl-diskless-sync-delay", "0");
         ok(destination, "CONFIG", "SET", "repl-diskless-load", "swapdb");
-        if (password != null) {
-            if (user != null) {
-                ok(destination, "CONFIG", "SET", "masteruser", user);
-            }
-            ok(destination, "CONFIG", "SET", "masterauth", password);
-        }
+        ok(source, user.grant());
+        ok(destination, user.follow());
         int colon = sourceNode.lastIndexOf(':');
         ok(destination, "REPLICAOF", sourceNode.substring(0, colon), sourceNode.substring(colon + 1));
     }

@@ -401,9 +401,8 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
         dirty.clear();
         progress.mode = "replication";
         seed = new ReplicaSeed(links.source(), links.destination(), id.meta().srcNode());
-        String[] credentials = engine.backendCredentials();
         replicating = true;
-        seed.start(credentials[0], credentials[1]);
+        seed.start(engine.replicationUser());
         return true;
     }
 

@@ -86,6 +86,8 @@ final class NodeKeeper {
     private ReplicationInfo lastLocal;
     /** A replica's master offset at the last probe, -1 when unknown. */
     private long masterOffset = -1;
+    /** The run_id of the local process last given the replication user, null before one was. */
+    private String replicationUserRunId;
 
     NodeKeeper(SetReplRequest.Node entry) {
         this.entry = entry;
@@ -177,6 +179,22 @@ final class NodeKeeper {
             switchedOver = false;
         }
         pendingApply = true;
+    }
+
+    /**
+     * Whether the local node, as {@code local} (this probe's answer) shows it, is to be given the
+     * replication user ({@code io.moonshard.proxy.internal.engine.ReplicationUser}) now: a process this
+     * keeper has not given it to yet, unless it is a master held after a restart. That process may have
+     * come back empty, and its replica, which holds the data, must not be able to sync from it until a
+     * SETREPL has decided.
+     */
+    boolean needsReplicationUser(ReplicationInfo local) {
+        return local != null && !(entry.master() && state == State.HELD) && !local.runId().equals(replicationUserRunId);
+    }
+
+    /** The process {@code local} shows was given the replication user. */
+    void replicationUserGiven(ReplicationInfo local) {
+        replicationUserRunId = local.runId();
     }
 
     /** A promotion made the local replica a master. */

@@ -9,6 +9,7 @@ import io.moonshard.cluster.umctl.SetReplRequest;
 import io.moonshard.proxy.internal.engine.BackgroundEngine;
 import io.moonshard.proxy.internal.engine.EngineHost;
 import io.moonshard.proxy.internal.engine.RedisLink;
+import io.moonshard.proxy.internal.engine.ReplicationUser;
 import io.moonshard.proxy.internal.metadata.ReplicationState;
 import io.moonshard.proxy.internal.metrics.ProxyMeters;
 import io.moonshard.proxy.internal.route.MigrationGate;
@@ -66,6 +67,7 @@ public final class ReplicationEngine implements BackgroundEngine {
     private EngineHost host;
     private ReplicationState metadata;
     private ScheduledExecutorService thread;
+    private ReplicationUser replicationUser;
     /** Confined to the engine's thread. */
     private final Map<String, NodeKeeper> keepers = new LinkedHashMap<>();
     private final Map<String, RedisLink> links = new HashMap<>();
@@ -98,6 +100,7 @@ public final class ReplicationEngine implements BackgroundEngine {
     public void start(EngineHost host) {
         this.host = host;
         this.metadata = host.replication();
+        this.replicationUser = ReplicationUser.of(host.config());
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "moonshard-replication");
             t.setDaemon(true);
@@ -221,6 +224,9 @@ public final class ReplicationEngine implements BackgroundEngine {
         if (keeper.state() != before) {
             LOG.info("replication: {} {} -> {}", node, before.shown(), keeper.state().shown());
         }
+        if (keeper.needsReplicationUser(local) && giveReplicationUser(node)) {
+            keeper.replicationUserGiven(local);
+        }
         switch (action) {
             case NONE -> {
             }
@@ -231,20 +237,28 @@ public final class ReplicationEngine implements BackgroundEngine {
     }
 
     /**
-     * {@code REPLICAOF master}, after giving the replica what it needs to sync and to be found: the
-     * backends' credentials ({@code masteruser}/{@code masterauth}) and the address it is known by
-     * ({@code replica-announce-ip}: a master lists a replica by the IP its connection came from, which on
-     * a host with several addresses is not the one in SETREPL, and FAILOVER TO must name it as listed).
+     * Lets {@code node} serve syncs to replicas that authenticate as the {@link ReplicationUser}, and
+     * makes it authenticate so itself when it follows a master (a replica attached here, a master that a
+     * FAILOVER turns into its replica's replica). A node that answers the ACL command with an error (the
+     * backend user may not run it) is logged and tried again at the next probe.
+     *
+     * @return whether both commands were accepted
+     */
+    private boolean giveReplicationUser(String node) {
+        Object granted = command(node, replicationUser.grant());
+        if (!"OK".equals(granted)) {
+            return false;
+        }
+        return "OK".equals(command(node, replicationUser.follow()));
+    }
+
+    /**
+     * {@code REPLICAOF master}, after giving the replica what it needs to be found: the address it is
+     * known by ({@code replica-announce-ip}: a master lists a replica by the IP its connection came from,
+     * which on a host with several addresses is not the one in SETREPL, and FAILOVER TO must name it as
+     * listed). It authenticates as the {@link ReplicationUser}, given to it by {@link #probe} first.
      */
     private void attach(String node, String master) {
-        String user = host.config().backendUser();
-        String password = host.config().backendPassword();
-        if (password != null) {
-            if (user != null) {
-                command(node, "CONFIG", "SET", "masteruser", user);
-            }
-            command(node, "CONFIG", "SET", "masterauth", password);
-        }
         command(node, "CONFIG", "SET", "replica-announce-ip", node.substring(0, node.lastIndexOf(':')));
         int colon = master.lastIndexOf(':');
         command(node, "REPLICAOF", master.substring(0, colon), master.substring(colon + 1));
@@ -540,7 +554,10 @@ public final class ReplicationEngine implements BackgroundEngine {
      * Whether the replica has applied everything the master has, checked while the shard's commands are
      * held: the master's offset must read the same twice in a row (the commands the proxy had in flight
      * on other connections, which Redis may read after ours, have all run) and equal the offset the
-     * replica itself reports having applied. Bounded to 20 rounds of about a millisecond.
+     * replica itself reports having applied. Polled about every millisecond for at most
+     * {@link #CATCH_UP_LIMIT_NANOS}: a replica under load applies the last of the stream within a few ms
+     * on a quiet machine, but on two busy cores it was seen 25 ms behind, and a bound in rounds (20 of
+     * them) then fell back to the un-forced FAILOVER and its one-second wait for an acknowledgement.
      *
      * <p>Why it matters: FAILOVER waits until the replica's <em>acknowledged</em> offset equals the
      * master's, and under load that takes up to a second: a replica acknowledges once a second, and Redis
@@ -550,7 +567,8 @@ public final class ReplicationEngine implements BackgroundEngine {
      */
     private boolean caughtUp(String node, String replicaNode) {
         long previous = -1;
-        for (int round = 0; round < 20; round++) {
+        long deadline = System.nanoTime() + CATCH_UP_LIMIT_NANOS;
+        while (System.nanoTime() < deadline) {
             ReplicationInfo master = info(node);
             ReplicationInfo replica = info(replicaNode);
             if (master == null || replica == null || !replica.replicates(node)) {
@@ -634,6 +652,9 @@ public final class ReplicationEngine implements BackgroundEngine {
             LOG.warn("replication: an event loop did not answer the barrier in 1 s", e);
         }
     }
+
+    /** How long a switchover waits, its shard held, for the replica to have applied all of the master's stream. */
+    private static final long CATCH_UP_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /** The pace of polling a FAILOVER's progress; it completes in tens of ms. */
     private static void waitBriefly() {

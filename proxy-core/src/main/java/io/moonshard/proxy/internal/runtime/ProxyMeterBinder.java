@@ -156,7 +156,7 @@ final class ProxyMeterBinder implements MeterBinder {
                 c -> c.replication().lastSwitchoverPauseMicros());
         String[] steps = {"barrier", "catchup", "failover", "peer"};
         String[] stepHelp = {"the event loops' barrier before FAILOVER",
-                "bringing the replica's acknowledged offset to the master's (WAIT) before FAILOVER",
+                "waiting for the replica to have applied all of the master's stream before FAILOVER",
                 "Redis's FAILOVER TO, to the replica's promotion", "telling the new master's proxy (UMCTL PROMOTED)"};
         for (int i = 0; i < steps.length; i++) {
             int step = i;

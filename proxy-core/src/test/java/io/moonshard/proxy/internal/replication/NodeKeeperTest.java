@@ -160,6 +160,44 @@ class NodeKeeperTest {
         assertThat(after.state()).isEqualTo(State.HELD);
     }
 
+    @Test
+    void aMasterRestartedWithAReplicaIsGivenNoReplicationUserUntilASetReplDecides() {
+        NodeKeeper k = new NodeKeeper(MASTER_ENTRY);
+        ReplicationInfo first = master("m1", 10);
+        k.step(first, null);
+        assertThat(k.needsReplicationUser(first)).isTrue();
+        k.replicationUserGiven(first);
+        assertThat(k.needsReplicationUser(master("m1", 20))).as("once per process").isFalse();
+        assertThat(k.needsReplicationUser(null)).isFalse();
+        // back empty with a new run_id: its replica must not be able to sync from it
+        ReplicationInfo restarted = master("m2", 0);
+        k.step(restarted, null);
+        assertThat(k.state()).isEqualTo(State.HELD);
+        assertThat(k.needsReplicationUser(restarted)).isFalse();
+        k.reaffirmed(false);
+        k.step(restarted, null);
+        assertThat(k.needsReplicationUser(restarted)).as("a repeated SETREPL decides nothing").isFalse();
+        k.reaffirmed(true);
+        k.step(restarted, null);
+        assertThat(k.needsReplicationUser(restarted)).as("SETREPL FORCE accepted the loss").isTrue();
+    }
+
+    @Test
+    void aRestartedReplicaOrAMasterWithoutReplicasIsGivenTheReplicationUserAgain() {
+        NodeKeeper replica = inSync();
+        replica.replicationUserGiven(replicaOf("r1", "127.0.0.1", 7000, true, 100));
+        ReplicationInfo restarted = master("r2", 0);
+        replica.step(restarted, master("m1", 100));
+        assertThat(replica.needsReplicationUser(restarted)).isTrue();
+
+        NodeKeeper alone = new NodeKeeper(new SetReplRequest.Node(true, "c", MASTER, List.of()));
+        alone.step(master("m1", 10), null);
+        alone.replicationUserGiven(master("m1", 10));
+        ReplicationInfo back = master("m2", 0);
+        alone.step(back, null);
+        assertThat(alone.needsReplicationUser(back)).isTrue();
+    }
+
     private static NodeKeeper inSync() {
         NodeKeeper k = new NodeKeeper(REPLICA_ENTRY);
         k.step(master("r1", 0), master("m1", 100));
