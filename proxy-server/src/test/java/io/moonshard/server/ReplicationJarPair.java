@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.moonshard.testkit.FreePorts;
 import io.moonshard.testkit.RawRedisClient;
 import io.moonshard.testkit.RedisProcess;
+import io.moonshard.testkit.Signals;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -149,26 +150,12 @@ final class ReplicationJarPair implements AutoCloseable {
 
     /** {@code kill -STOP} of proxy {@code i}: it probes and decides nothing until {@link #resumeProxy}. */
     void pauseProxy(int i) {
-        signal(proxies.get(i), "-STOP");
+        Signals.send(proxies.get(i).pid(), "-STOP");
     }
 
     /** {@code kill -CONT} of proxy {@code i}. */
     void resumeProxy(int i) {
-        signal(proxies.get(i), "-CONT");
-    }
-
-    private static void signal(Process proxy, String signal) {
-        try {
-            Process kill = new ProcessBuilder("kill", signal, Long.toString(proxy.pid())).redirectErrorStream(true).start();
-            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new IllegalStateException("kill " + signal + " " + proxy.pid() + " failed");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
+        Signals.send(proxies.get(i).pid(), "-CONT");
     }
 
     private Process launch(int i, String... extra) throws IOException {

@@ -219,18 +219,7 @@ public final class EtcdProcess {
     }
 
     private void signal(String signal) {
-        long pid = pid();
-        try {
-            Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).redirectErrorStream(true).start();
-            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new IllegalStateException("kill " + signal + " " + pid + " failed");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted signalling " + name, e);
-        }
+        Signals.send(pid(), signal);
     }
 
     private static void awaitExit(Process p) {

@@ -2,6 +2,7 @@ package io.moonshard.controller.election;
 
 import static org.awaitility.Awaitility.await;
 
+import io.moonshard.testkit.Signals;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -113,16 +114,7 @@ final class ChildCandidate implements AutoCloseable {
     }
 
     private void signal(String name) {
-        try {
-            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
-            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Signals.send(process.pid(), "-" + name);
     }
 
     /** SIGKILL: no resignation, no revoke; its lease is left to expire. */

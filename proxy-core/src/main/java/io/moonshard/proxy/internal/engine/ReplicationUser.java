@@ -20,14 +20,14 @@ import io.moonshard.proxy.ProxyConfig;
  * shares; without one the backends accept anyone as {@code default} anyway, so a fixed password gives away
  * nothing they did not.
  */
-public record ReplicationUser(String name, String password) {
+public record ReplicationUser(String password) {
 
     /** The user's name, the same on every node. */
     public static final String NAME = "moonshard-replication";
     private static final String OPEN_BACKENDS_PASSWORD = "moonshard-replication";
 
     public static ReplicationUser of(ProxyConfig config) {
-        return new ReplicationUser(NAME, config.backendPassword() != null ? config.backendPassword() : OPEN_BACKENDS_PASSWORD);
+        return new ReplicationUser(config.backendPassword() != null ? config.backendPassword() : OPEN_BACKENDS_PASSWORD);
     }
 
     /**
@@ -35,11 +35,11 @@ public record ReplicationUser(String name, String password) {
      * ({@code AUTH} is always allowed). {@code reset} first, so that it is the same whatever was there.
      */
     public Object[] grant() {
-        return new Object[] {"ACL", "SETUSER", name, "reset", "on", ">" + password, "+ping", "+replconf", "+psync", "+sync"};
+        return new Object[] {"ACL", "SETUSER", NAME, "reset", "on", ">" + password, "+ping", "+replconf", "+psync", "+sync"};
     }
 
     /** The command that makes a node authenticate as this user to any master it is pointed at. */
     public Object[] follow() {
-        return new Object[] {"CONFIG", "SET", "masteruser", name, "masterauth", password};
+        return new Object[] {"CONFIG", "SET", "masteruser", NAME, "masterauth", password};
     }
 }
