@@ -681,16 +681,8 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
                 }
             }
         } finally {
-            for (Thread t : threads) {
-                while (t.isAlive() && !batches.offer(end, 100, TimeUnit.MILLISECONDS)) {
-                    if (failure.get() != null || !completed) {
-                        batches.clear(); // the pass failed or stopped: what is left is not copied anyway
-                    }
-                }
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
+            boolean keepQueued = completed;
+            endWorkers(threads, batches, end, () -> !keepQueued || failure.get() != null);
         }
         Exception failed = failure.get();
         if (failed instanceof IOException io) {
@@ -700,6 +692,28 @@ final class SlotMigration extends MigrationTask implements MigrationGate.Watcher
             throw (RuntimeException) failed;
         }
         return completed;
+    }
+
+    /**
+     * Queues one {@code end} per worker and waits for them all. Any worker may take any marker, so the
+     * count is what matters: one marker per thread still alive, not one offered "to" each thread (a
+     * worker that took another's marker and exited was then skipped, and the thread left without one
+     * waited forever, and the move with it). A worker that died of a failure takes none; the rest are
+     * left in the queue. When {@code discard} says so the queued batches are dropped to make room.
+     */
+    static <T> void endWorkers(List<Thread> workers, java.util.concurrent.BlockingQueue<T> batches, T end,
+                               java.util.function.BooleanSupplier discard) throws InterruptedException {
+        int queued = 0;
+        while (queued < workers.size() && workers.stream().anyMatch(Thread::isAlive)) {
+            if (batches.offer(end, 100, TimeUnit.MILLISECONDS)) {
+                queued++;
+            } else if (discard.getAsBoolean()) {
+                batches.clear(); // the pass failed or stopped: what is left is not copied anyway
+            }
+        }
+        for (Thread t : workers) {
+            t.join();
+        }
     }
 
     private void copy(KeyCopier copier, List<byte[]> keys) throws IOException {
