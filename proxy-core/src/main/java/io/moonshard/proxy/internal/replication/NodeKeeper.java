@@ -215,6 +215,16 @@ final class NodeKeeper {
      * @param master for a replica entry, its master's INFO, or null when it did not answer (ignored for masters)
      */
     Action step(ReplicationInfo local, ReplicationInfo master) {
+        return step(local, master, true);
+    }
+
+    /**
+     * One probe's decision, {@code masterServesSyncs} saying whether a replica entry's master has the
+     * replication user yet. Until it has, the replica is not pointed at it: it would fail its {@code AUTH}
+     * and try again only at its replication cron, a second later, which made a new cluster's first writes
+     * wait for a replica for up to a second whenever the replica's proxy was quicker than the master's.
+     */
+    Action step(ReplicationInfo local, ReplicationInfo master, boolean masterServesSyncs) {
         if (local == null) {
             if (state != State.HELD && state != State.PROMOTED && state != State.DEMOTED) {
                 state = State.DOWN;
@@ -225,7 +235,7 @@ final class NodeKeeper {
         localRunId = local.runId();
         lastLocal = local;
         masterOffset = master == null ? -1 : master.offset();
-        return entry.master() ? stepMaster(local, restarted) : stepReplica(local, master, restarted);
+        return entry.master() ? stepMaster(local, restarted) : stepReplica(local, master, restarted, masterServesSyncs);
     }
 
     private Action stepMaster(ReplicationInfo local, boolean restarted) {
@@ -247,7 +257,7 @@ final class NodeKeeper {
         return Action.NONE;
     }
 
-    private Action stepReplica(ReplicationInfo local, ReplicationInfo master, boolean restarted) {
+    private Action stepReplica(ReplicationInfo local, ReplicationInfo master, boolean restarted, boolean masterServesSyncs) {
         String masterNode = masterNode();
         switch (state) {
             case PROMOTED -> {
@@ -266,10 +276,14 @@ final class NodeKeeper {
                 pendingApply = false;
                 return isParked(local) ? Action.NONE : Action.PARK;
             }
-            pendingApply = false;
             masterRunId = master.runId();
             state = State.CONNECTING;
-            return local.replicates(masterNode) ? Action.NONE : Action.ATTACH;
+            if (local.replicates(masterNode)) {
+                pendingApply = false;
+                return Action.NONE;
+            }
+            pendingApply = !masterServesSyncs; // applied at a later probe, once the master can serve it
+            return masterServesSyncs ? Action.ATTACH : Action.NONE;
         }
         if (master == null) {
             if (state != State.PARKED) {
@@ -283,6 +297,9 @@ final class NodeKeeper {
             return Action.PARK;
         }
         if (state == State.PARKED) {
+            if (!masterServesSyncs) {
+                return Action.NONE; // the same process, not given the user yet: attached once it is
+            }
             masterRunId = master.runId();
             state = State.CONNECTING; // the same master is back: a partial resync picks up where it was
             return Action.ATTACH;

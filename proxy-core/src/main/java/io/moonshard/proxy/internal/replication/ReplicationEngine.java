@@ -220,7 +220,10 @@ public final class ReplicationEngine implements BackgroundEngine {
         ReplicationInfo local = info(node);
         ReplicationInfo master = keeper.masterNode() == null ? null : info(keeper.masterNode());
         NodeKeeper.State before = keeper.state();
-        NodeKeeper.Action action = keeper.step(local, master);
+        // asked only of a replica not following its master now, the one case it may be pointed at it
+        boolean masterServesSyncs = master == null || local == null || local.replicates(keeper.masterNode())
+                || servesSyncs(keeper.masterNode());
+        NodeKeeper.Action action = keeper.step(local, master, masterServesSyncs);
         if (keeper.state() != before) {
             LOG.info("replication: {} {} -> {}", node, before.shown(), keeper.state().shown());
         }
@@ -250,6 +253,20 @@ public final class ReplicationEngine implements BackgroundEngine {
             return false;
         }
         return "OK".equals(command(node, replicationUser.follow()));
+    }
+
+    /**
+     * Whether {@code master} has the {@link ReplicationUser}, so that a replica pointed at it can sync.
+     * One that answers {@code ACL GETUSER} with an error (the backend user may not run it) is taken to
+     * have it: nothing better is known, and the replica then tries as it did before the user existed.
+     */
+    private boolean servesSyncs(String master) {
+        try {
+            return link(master).call("ACL", "GETUSER", ReplicationUser.NAME) != null; // nil: no such user
+        } catch (IOException | RuntimeException e) {
+            dropLink(master);
+            return false;
+        }
     }
 
     /**

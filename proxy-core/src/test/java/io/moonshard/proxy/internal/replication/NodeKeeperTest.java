@@ -198,6 +198,22 @@ class NodeKeeperTest {
         assertThat(alone.needsReplicationUser(back)).isTrue();
     }
 
+    @Test
+    void aReplicaIsAttachedOnlyOnceItsMasterHasTheReplicationUser() {
+        NodeKeeper k = new NodeKeeper(REPLICA_ENTRY);
+        assertThat(k.step(master("r1", 0), master("m1", 100), false)).isEqualTo(Action.NONE);
+        assertThat(k.step(master("r1", 0), master("m1", 100), false)).as("still waiting").isEqualTo(Action.NONE);
+        assertThat(k.step(master("r1", 0), master("m1", 100), true)).isEqualTo(Action.ATTACH);
+        assertThat(k.state()).isEqualTo(State.CONNECTING);
+        // parked, then the same master back: attached again only once it can serve the sync
+        NodeKeeper parked = inSync();
+        parked.step(replicaOf("r1", "127.0.0.1", 7000, false, 100), null);
+        assertThat(parked.state()).isEqualTo(State.PARKED);
+        assertThat(parked.step(replicaOf("r1", "127.0.0.2", 0, false, 100), master("m1", 100), false)).isEqualTo(Action.NONE);
+        assertThat(parked.state()).isEqualTo(State.PARKED);
+        assertThat(parked.step(replicaOf("r1", "127.0.0.2", 0, false, 100), master("m1", 100), true)).isEqualTo(Action.ATTACH);
+    }
+
     private static NodeKeeper inSync() {
         NodeKeeper k = new NodeKeeper(REPLICA_ENTRY);
         k.step(master("r1", 0), master("m1", 100));
